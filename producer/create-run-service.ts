@@ -1,0 +1,151 @@
+import { randomUUID } from 'node:crypto'
+import { Queue } from 'bullmq'
+import type { Logger } from 'pino'
+import type { Config } from '../shared/config.js'
+import { buildRunView } from '../shared/build-run-view.js'
+import { defaultJobOptions } from '../shared/bull-options.js'
+import { RunConflictError } from '../shared/errors/run-conflict-error.js'
+import { ScopeError } from '../shared/errors/scope-error.js'
+import { RUNS_QUEUE } from '../shared/queue-names.js'
+import { createRedisConnection } from '../shared/redis-connection.js'
+import { createRedisKeys } from '../shared/redis-keys.js'
+import type { RunService } from '../shared/run-service.js'
+import type { HostView, RunView } from '../shared/run-view.js'
+import { getRunSnapshot } from '../shared/store/get-run-record.js'
+import { getHostResourceStates } from '../shared/store/get-host-resource-states.js'
+import { releaseClusterReservations } from '../shared/store/release-cluster-reservations.js'
+import { TERMINAL_STATUSES, type RunRecord } from '../shared/store/run-record.js'
+import type { Inventory, RunRequest } from '../shared/types.js'
+import { resolveScope } from './resolve-scope.js'
+import { createRunRecord, type ReservationConflict } from './store/create-run-record.js'
+import { deleteRunRecord } from './store/delete-run-record.js'
+
+export interface RunServiceDeps {
+  config: Config
+  inventory: Inventory
+  logger: Logger
+}
+
+const MAX_PAYLOAD_BYTES = 64 * 1024
+const NEVER_ENQUEUED_AFTER_MS = 60_000
+
+export async function createRunService({ config, inventory, logger }: RunServiceDeps): Promise<RunService> {
+  const redis = createRedisConnection(config.redisUrl, 'api')
+  const keys = createRedisKeys(config.keyPrefix)
+  const runsQueue = new Queue(RUNS_QUEUE, {
+    connection: redis,
+    prefix: keys.bullPrefix,
+    defaultJobOptions: defaultJobOptions(config.runRetentionDays),
+  })
+  const log = logger.child({ component: 'run-service' })
+
+  async function view(runId: string): Promise<RunView | undefined> {
+    const snapshot = await getRunSnapshot(redis, keys, runId)
+    return snapshot && buildRunView(snapshot, inventory)
+  }
+
+  /**
+   * A reservation whose run is gone or finished, or whose run never reached the queue (the API died
+   * between the two writes), must not block a cluster forever: drop it and report whether any was dropped.
+   */
+  async function healStaleReservations(conflicts: ReservationConflict[]): Promise<boolean> {
+    let healed = false
+    for (const runId of new Set(conflicts.map((c) => c.runId))) {
+      const snapshot = await getRunSnapshot(redis, keys, runId)
+      const run = snapshot?.run
+      const neverEnqueued =
+        run?.status === 'queued' &&
+        Date.now() - Date.parse(run.createdAt) > NEVER_ENQUEUED_AFTER_MS &&
+        (await runsQueue.getJob(runId)) === undefined
+      if (!run || TERMINAL_STATUSES.has(run.status) || neverEnqueued) {
+        const clusterIds = conflicts.filter((c) => c.runId === runId).map((c) => c.clusterId)
+        if (neverEnqueued) await deleteRunRecord(redis, keys, runId, run.clusterIds)
+        else await releaseClusterReservations(redis, keys, runId, clusterIds)
+        log.warn({ runId, clusterIds }, 'dropped a stale cluster reservation')
+        healed = true
+      }
+    }
+    return healed
+  }
+
+  async function createRun(request: RunRequest): Promise<RunView> {
+    const scope = resolveScope(inventory, request)
+    if (request.payload !== undefined) {
+      if (request.payload.includes('\0')) throw new ScopeError('payload must not contain a NUL byte')
+      if (Buffer.byteLength(request.payload) > MAX_PAYLOAD_BYTES) throw new ScopeError('payload is larger than 64 KiB')
+    }
+    if (request.timeout !== undefined && (!Number.isInteger(request.timeout) || request.timeout < 1 || request.timeout > 604_800)) {
+      throw new ScopeError('timeout must be a whole number of seconds between 1 and 604800')
+    }
+    const record: RunRecord = {
+      id: randomUUID(),
+      status: 'queued',
+      request,
+      createdAt: new Date().toISOString(),
+      hostIds: scope.hostIds,
+      clusterIds: scope.clusterIds,
+    }
+    let conflicts = await createRunRecord(redis, keys, record)
+    if (conflicts.length > 0 && (await healStaleReservations(conflicts))) {
+      conflicts = await createRunRecord(redis, keys, record)
+    }
+    if (conflicts.length > 0) {
+      throw new RunConflictError(
+        conflicts.map((c) => ({ ...c, clusterName: inventory.clusters.get(c.clusterId)?.name ?? c.clusterId })),
+      )
+    }
+    try {
+      await runsQueue.add('run', { runId: record.id }, { jobId: record.id })
+    } catch (err) {
+      // No half-created run: without its job the record and reservations would block the clusters.
+      await deleteRunRecord(redis, keys, record.id, record.clusterIds).catch(() => undefined)
+      throw err
+    }
+    await redis.zremrangebyscore(keys.runIndex(), 0, Date.now() - config.runRetentionDays * 24 * 3600 * 1000)
+    log.info({ runId: record.id, hosts: record.hostIds.length, clusters: record.clusterIds.length }, 'run queued')
+    return (await view(record.id))!
+  }
+
+  async function listRuns({ limit }: { limit: number }): Promise<RunView[]> {
+    const ids = await redis.zrevrange(keys.runIndex(), 0, limit - 1)
+    const views = await Promise.all(ids.map((id) => view(id)))
+    return views.filter((v): v is RunView => v !== undefined)
+  }
+
+  async function listHosts(): Promise<HostView[]> {
+    const ids = [...inventory.hosts.keys()]
+    const states = await getHostResourceStates(redis, keys, ids)
+    return ids.map((id) => {
+      const host = inventory.hosts.get(id)!
+      const state = states.get(id)
+      return {
+        id,
+        name: host.name,
+        zoneId: host.zoneId,
+        podId: host.podId,
+        clusterId: host.clusterId,
+        hypervisor: host.hypervisor,
+        resourceState: state?.state ?? (host.enabled ? 'Enabled' : 'Disabled'),
+        runId: state?.runId,
+        since: state?.since,
+      }
+    })
+  }
+
+  async function getHost(id: string): Promise<HostView | undefined> {
+    if (!inventory.hosts.has(id)) return undefined
+    return (await listHosts()).find((h) => h.id === id)
+  }
+
+  return {
+    createRun,
+    getRun: view,
+    listRuns,
+    listHosts,
+    getHost,
+    async close() {
+      await runsQueue.close()
+      redis.disconnect()
+    },
+  }
+}

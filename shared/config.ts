@@ -1,0 +1,82 @@
+import path from 'node:path'
+import { ConfigError } from './errors/config-error.js'
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
+
+export interface Config {
+  redisUrl: string
+  /** Prefix of every Redis key; wrapped in a hash tag so Redis Cluster keeps one run's keys in one slot. */
+  keyPrefix: string
+  host: string
+  port: number
+  inventoryPath: string
+  /** API keys file; undefined means "generate one under dataDir on first start". */
+  apiKeysPath: string | undefined
+  dataDir: string
+  stageTimeoutSec: number
+  maxParallelClusters: number
+  logLevel: LogLevel
+  /** Host jobs one worker process runs at once (they wait on SSH, not on CPU). */
+  workerConcurrency: number
+  /** Cluster lease time to live; renewed at a third of it while held. */
+  leaseTtlMs: number
+  /** BullMQ job lock; a worker that stops renewing it for this long is considered dead. */
+  jobLockMs: number
+  stalledIntervalMs: number
+  runRetentionDays: number
+}
+
+type Env = Record<string, string | undefined>
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw.trim() === '') return fallback
+  if (!/^\d+$/.test(raw.trim())) throw new ConfigError(name, `expected a whole number, got ${JSON.stringify(raw)}`)
+  const value = Number(raw.trim())
+  if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
+  return value
+}
+
+function stringVar(env: Env, name: string, fallback: string): string {
+  const raw = env[name]
+  return raw === undefined || raw.trim() === '' ? fallback : raw.trim()
+}
+
+/**
+ * Parses and validates the whole configuration once. Pure: reads only the `env` it is given, so
+ * tests and each process (api, worker, all-in-one) obtain their config the same way.
+ */
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const redisUrl = stringVar(env, 'REDIS_URL', 'redis://127.0.0.1:6379')
+  if (!/^rediss?:\/\//.test(redisUrl)) {
+    throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://')
+  }
+  const keyPrefix = stringVar(env, 'ROLLMAINT_KEY_PREFIX', 'rollmaint')
+  if (!/^[A-Za-z0-9_.:-]+$/.test(keyPrefix)) {
+    throw new ConfigError('ROLLMAINT_KEY_PREFIX', 'may contain only letters, digits and _ . : -')
+  }
+  const logLevel = stringVar(env, 'LOG_LEVEL', 'info') as LogLevel
+  if (!LOG_LEVELS.includes(logLevel)) {
+    throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
+  }
+  const apiKeys = env.ROLLMAINT_API_KEYS?.trim()
+  const leaseTtlMs = intVar(env, 'ROLLMAINT_LEASE_TTL_MS', 15_000, 1_000, 600_000)
+  return {
+    redisUrl,
+    keyPrefix,
+    host: stringVar(env, 'HOST', '0.0.0.0'),
+    port: intVar(env, 'PORT', 8080, 0, 65_535),
+    inventoryPath: path.resolve(cwd, stringVar(env, 'ROLLMAINT_INVENTORY', './inventory.yaml')),
+    apiKeysPath: apiKeys ? path.resolve(cwd, apiKeys) : undefined,
+    dataDir: path.resolve(cwd, stringVar(env, 'ROLLMAINT_DATA_DIR', './.rollmaint')),
+    stageTimeoutSec: intVar(env, 'ROLLMAINT_STAGE_TIMEOUT', 1800, 1, 7 * 24 * 3600),
+    maxParallelClusters: intVar(env, 'ROLLMAINT_MAX_PARALLEL_CLUSTERS', 4, 1, 1000),
+    logLevel,
+    workerConcurrency: intVar(env, 'ROLLMAINT_WORKER_CONCURRENCY', 16, 1, 1000),
+    leaseTtlMs,
+    jobLockMs: intVar(env, 'ROLLMAINT_JOB_LOCK_MS', 30_000, 1_000, 600_000),
+    stalledIntervalMs: intVar(env, 'ROLLMAINT_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
+    runRetentionDays: intVar(env, 'ROLLMAINT_RUN_RETENTION_DAYS', 7, 7, 3650),
+  }
+}

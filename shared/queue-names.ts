@@ -1,0 +1,6 @@
+/** The run orchestrator jobs: one per run, a step machine (checks → preflight → clusters → finalize). */
+export const RUNS_QUEUE = 'rollmaint-runs'
+/** Host work: `preflight` jobs (one per host) and `cluster` jobs (one host at a time, in order). */
+export const HOSTS_QUEUE = 'rollmaint-hosts'
+
+export const QUEUE_NAMES = [RUNS_QUEUE, HOSTS_QUEUE] as const

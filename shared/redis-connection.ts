@@ -1,0 +1,29 @@
+import { Redis, type RedisOptions } from 'ioredis'
+import { RedisPolicyError } from './errors/redis-policy-error.js'
+
+/**
+ * One ioredis connection. BullMQ workers need `maxRetriesPerRequest: null` (commands wait for a
+ * reconnect instead of failing); the API uses a bounded retry so a request fails fast when Redis is down.
+ */
+export function createRedisConnection(url: string, role: 'worker' | 'api', extra: RedisOptions = {}): Redis {
+  return new Redis(url, {
+    maxRetriesPerRequest: role === 'worker' ? null : 3,
+    enableReadyCheck: true,
+    connectionName: `rollmaint-${role}`,
+    ...extra,
+  })
+}
+
+/** Refuses to run against a Redis that may evict keys: that would lose work silently. */
+export async function assertNoEviction(redis: Redis): Promise<void> {
+  let policy: string | undefined
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[]
+    policy = reply[1]
+  } catch {
+    // Managed Redis services often disable CONFIG; INFO still tells the policy.
+    const info = await redis.info('memory')
+    policy = /maxmemory_policy:(\S+)/.exec(info)?.[1]
+  }
+  if (policy !== undefined && policy !== 'noeviction') throw new RedisPolicyError(policy)
+}

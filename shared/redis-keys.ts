@@ -1,0 +1,39 @@
+/**
+ * Every Redis key rollmaint writes, in one place. All share one hash tag (`{prefix}`) so multi-key
+ * Lua scripts and BullMQ's own keys stay in a single Redis Cluster slot.
+ */
+export interface RedisKeys {
+  /** BullMQ `prefix` option. */
+  bullPrefix: string
+  run(runId: string): string
+  runHosts(runId: string): string
+  runEvents(runId: string): string
+  runIndex(): string
+  /** Which active run holds a cluster (the 409 check). */
+  clusterRun(clusterId: string): string
+  /** The maintenance lease of a cluster: who may put one of its hosts into maintenance. */
+  clusterLease(clusterId: string): string
+  /** Monotonic fencing counter of the lease. */
+  clusterFence(clusterId: string): string
+  /** Host id currently in maintenance in the cluster, if any. */
+  clusterInMaintenance(clusterId: string): string
+  host(hostId: string): string
+  hostIndex(): string
+}
+
+export function createRedisKeys(prefix: string): RedisKeys {
+  const tag = `{${prefix}}`
+  return {
+    bullPrefix: tag,
+    run: (id) => `${tag}:run:${id}`,
+    runHosts: (id) => `${tag}:run:${id}:hosts`,
+    runEvents: (id) => `${tag}:run:${id}:events`,
+    runIndex: () => `${tag}:runs`,
+    clusterRun: (id) => `${tag}:cluster:${id}:run`,
+    clusterLease: (id) => `${tag}:cluster:${id}:lease`,
+    clusterFence: (id) => `${tag}:cluster:${id}:fence`,
+    clusterInMaintenance: (id) => `${tag}:cluster:${id}:maintenance`,
+    host: (id) => `${tag}:host:${id}`,
+    hostIndex: () => `${tag}:hosts`,
+  }
+}

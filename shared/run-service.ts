@@ -1,0 +1,18 @@
+import type { HostView, RunView } from './run-view.js'
+import type { RunRequest } from './types.js'
+
+/**
+ * What the API needs from the producer side. Implemented by `producer/create-run-service.ts`
+ * against Redis and BullMQ; the API only ever talks to this.
+ */
+export interface RunService {
+  /** Validates scope, reserves the clusters and enqueues the run. Throws ScopeError or RunConflictError. */
+  createRun(request: RunRequest): Promise<RunView>
+  getRun(id: string): Promise<RunView | undefined>
+  /** Newest first. */
+  listRuns(opts: { limit: number }): Promise<RunView[]>
+  listHosts(): Promise<HostView[]>
+  getHost(id: string): Promise<HostView | undefined>
+  /** Closes the Redis connections and queues it opened. */
+  close(): Promise<void>
+}

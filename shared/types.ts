@@ -1,0 +1,102 @@
+/** Domain types shared by the producer, the workers and the API. No runtime code here. */
+
+export const STAGES = ['PreFlight', 'PreMaintenance', 'Maintenance', 'PostMaintenance'] as const
+export type StageName = (typeof STAGES)[number]
+
+/** A host as the workers see it: the inventory entry with every default applied and `~` expanded. */
+export interface HostConfig {
+  id: string
+  name: string
+  address: string
+  port: number
+  user: string
+  /** Absolute path to the private key used to log in. */
+  privateKeyPath?: string | undefined
+  /** Pinned public host key, `"<type> <base64>"` as in known_hosts / ssh-keyscan output. Preferred. */
+  hostKey?: string | undefined
+  /** known_hosts file consulted when `hostKey` is not set. */
+  knownHostsPath?: string | undefined
+  /** Directory holding the stage scripts on the host. */
+  hooksDir: string
+  /** Directory on the host where the stage runner keeps per-run state (pid, output, exit status). */
+  stateDir: string
+  /** File read to detect a reboot; Linux default. Tests point it at a file they control. */
+  bootIdPath: string
+  hypervisor: string
+  enabled: boolean
+  zoneId: string
+  podId: string
+  clusterId: string
+}
+
+export interface ClusterConfig {
+  id: string
+  name: string
+  zoneId: string
+  podId: string
+  /** Host ids in inventory order, which is the processing order. */
+  hostIds: string[]
+}
+
+export interface PodConfig {
+  id: string
+  name: string
+  zoneId: string
+  clusterIds: string[]
+}
+
+export interface ZoneConfig {
+  id: string
+  name: string
+  podIds: string[]
+}
+
+export interface Inventory {
+  /** File the inventory was loaded from, for messages. */
+  source: string
+  zones: Map<string, ZoneConfig>
+  pods: Map<string, PodConfig>
+  clusters: Map<string, ClusterConfig>
+  hosts: Map<string, HostConfig>
+}
+
+/** What a client asks for (REST body or CloudStack parameters, normalised). */
+export interface RunRequest {
+  zoneids: string[]
+  podids: string[]
+  clusterids: string[]
+  hostids: string[]
+  forced: boolean
+  payload?: string | undefined
+  /** Stage timeout in seconds. */
+  timeout?: number | undefined
+}
+
+export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
+
+export interface HostUpdated {
+  hostid: string
+  hostname: string
+  startdate: string
+  enddate: string
+  output: string
+}
+
+export interface HostSkipped {
+  hostid: string
+  hostname: string
+  reason: string
+}
+
+/** Spec section 4, exactly. */
+export interface RollingMaintenanceResult {
+  rollingmaintenance: {
+    details: string
+    hostsskipped: HostSkipped[]
+    hostsupdated: HostUpdated[]
+    success: boolean
+  }
+}
+
+/** CloudStack's host resource states, as far as rolling maintenance moves them. */
+export type HostResourceState = 'Enabled' | 'Disabled' | 'PrepareForMaintenance' | 'Maintenance' | 'ErrorInMaintenance'

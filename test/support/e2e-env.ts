@@ -1,0 +1,160 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import { pino } from 'pino'
+import { Redis } from 'ioredis'
+import { createRunService } from '../../producer/create-run-service.js'
+import { loadConfig, type Config } from '../../shared/config.js'
+import { buildInventory } from '../../shared/load-inventory.js'
+import { createRedisKeys, type RedisKeys } from '../../shared/redis-keys.js'
+import type { RunService } from '../../shared/run-service.js'
+import type { RunView } from '../../shared/run-view.js'
+import type { Inventory, RunRequest } from '../../shared/types.js'
+import { createWorker, type RollmaintWorker } from '../../workers/create-worker.js'
+import { startSshdFleet, type SshdFleet } from './sshd-fleet.js'
+import { deletePrefix, testRedisUrl, uniquePrefix } from './redis.js'
+
+export interface ClusterSpec {
+  name: string
+  hosts: string[]
+  zone?: string
+  pod?: string
+}
+
+export interface HostOverrides {
+  hypervisor?: string
+  enabled?: boolean
+}
+
+export interface E2EOptions {
+  label: string
+  clusters: ClusterSpec[]
+  hostOverrides?: Record<string, HostOverrides>
+  /** In-process workers to start (0 when the test spawns worker processes itself). */
+  workers?: number
+  env?: Record<string, string>
+}
+
+export interface E2E {
+  fleet: SshdFleet
+  inventory: Inventory
+  /** Inventory document as written to YAML for spawned processes. */
+  inventoryDoc: unknown
+  config: Config
+  env: Record<string, string>
+  keys: RedisKeys
+  redis: Redis
+  runService: RunService
+  workers: RollmaintWorker[]
+  /** Ids follow names: `host-<name>`, `cluster-<name>`, `zone-<name>`, `pod-<name>`. */
+  start(request: Partial<RunRequest>): Promise<RunView>
+  waitForRun(id: string, timeoutMs?: number): Promise<RunView>
+  close(): Promise<void>
+}
+
+export const hostId = (name: string): string => `host-${name}`
+export const clusterId = (name: string): string => `cluster-${name}`
+export const zoneId = (name: string): string => `zone-${name}`
+export const podId = (name: string): string => `pod-${name}`
+
+/**
+ * A complete rollmaint on real parts: one sshd per host, Redis with a key prefix of its own, the
+ * real producer (RunService) and real workers in this process.
+ */
+export async function startE2E(opts: E2EOptions): Promise<E2E> {
+  const hostNames = opts.clusters.flatMap((c) => c.hosts)
+  const fleet = await startSshdFleet({ hosts: hostNames.map((name) => ({ name })) })
+  const zones = new Map<string, Map<string, ClusterSpec[]>>()
+  for (const c of opts.clusters) {
+    const zone = c.zone ?? 'z1'
+    const pod = c.pod ?? `${zone}-p1`
+    if (!zones.has(zone)) zones.set(zone, new Map())
+    const pods = zones.get(zone)!
+    if (!pods.has(pod)) pods.set(pod, [])
+    pods.get(pod)!.push(c)
+  }
+  const inventoryDoc = {
+    defaults: { user: 'root', privateKeyPath: fleet.privateKeyPath },
+    zones: [...zones].map(([zone, pods]) => ({
+      id: zoneId(zone),
+      name: zone,
+      pods: [...pods].map(([pod, clusters]) => ({
+        id: podId(pod),
+        name: pod,
+        clusters: clusters.map((c) => ({
+          id: clusterId(c.name),
+          name: c.name,
+          hosts: c.hosts.map((name) => {
+            const h = fleet.hostConfig(name)
+            return {
+              id: hostId(name),
+              name,
+              address: h.address,
+              port: h.port,
+              hostKey: h.hostKey,
+              hooksDir: h.hooksDir,
+              stateDir: h.stateDir,
+              bootIdPath: h.bootIdPath,
+              ...(opts.hostOverrides?.[name] ?? {}),
+            }
+          }),
+        })),
+      })),
+    })),
+  }
+  const inventory = buildInventory(inventoryDoc, `e2e:${opts.label}`)
+  const prefix = uniquePrefix(opts.label)
+  const env: Record<string, string> = {
+    REDIS_URL: testRedisUrl(),
+    ROLLMAINT_KEY_PREFIX: prefix,
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
+    ROLLMAINT_LEASE_TTL_MS: '3000',
+    ROLLMAINT_JOB_LOCK_MS: '3000',
+    ROLLMAINT_STALLED_INTERVAL_MS: '1000',
+    ...opts.env,
+  }
+  const config = loadConfig(env)
+  const logger = pino({ level: config.logLevel })
+  const runService = await createRunService({ config, inventory, logger })
+  const workers: RollmaintWorker[] = []
+  for (let i = 0; i < (opts.workers ?? 1); i++) workers.push(await createWorker({ config, inventory, logger }))
+  const redis = new Redis(config.redisUrl)
+  const keys = createRedisKeys(prefix)
+
+  const request = (r: Partial<RunRequest>): RunRequest => ({
+    zoneids: r.zoneids ?? [],
+    podids: r.podids ?? [],
+    clusterids: r.clusterids ?? [],
+    hostids: r.hostids ?? [],
+    forced: r.forced ?? false,
+    payload: r.payload,
+    timeout: r.timeout,
+  })
+
+  return {
+    fleet,
+    inventory,
+    inventoryDoc,
+    config,
+    env,
+    keys,
+    redis,
+    runService,
+    workers,
+    start: (r) => runService.createRun(request(r)),
+    async waitForRun(id, timeoutMs = 60_000) {
+      const deadline = Date.now() + timeoutMs
+      for (;;) {
+        const view = await runService.getRun(id)
+        if (view && view.result && ['succeeded', 'failed', 'cancelled'].includes(view.status)) return view
+        if (Date.now() > deadline) throw new Error(`run ${id} did not finish within ${timeoutMs} ms: ${JSON.stringify(view)}`)
+        await sleep(50)
+      }
+    },
+    async close() {
+      await Promise.all(workers.map((w) => w.forceClose()))
+      await runService.close()
+      redis.disconnect()
+      await fleet.stop()
+      await deletePrefix(prefix)
+    },
+  }
+}

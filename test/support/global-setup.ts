@@ -1,0 +1,74 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import type { TestProject } from 'vitest/node'
+import { Redis } from 'ioredis'
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+async function ping(url: string): Promise<boolean> {
+  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 })
+  try {
+    await redis.connect()
+    return (await redis.ping()) === 'PONG'
+  } catch {
+    return false
+  } finally {
+    redis.disconnect()
+  }
+}
+
+let server: ChildProcess | undefined
+let dir: string | undefined
+
+/**
+ * Tests use REDIS_URL when set; otherwise they start a private redis-server (AOF on, noeviction, as
+ * in production). Neither possible: the whole suite fails with the reason, nothing is skipped.
+ */
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  let url = process.env.REDIS_URL
+  if (url) {
+    if (!(await ping(url))) throw new Error(`REDIS_URL=${url} is set but Redis does not answer PING there`)
+  } else {
+    const found = spawnSync('redis-server', ['--version'])
+    if (found.error) {
+      throw new Error('Tests need Redis: set REDIS_URL to a running Redis, or install redis-server (apt-get install -y redis-server) so the tests can start their own.')
+    }
+    const port = await freePort()
+    dir = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-redis-'))
+    server = spawn(
+      'redis-server',
+      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'],
+      { stdio: 'ignore' },
+    )
+    url = `redis://127.0.0.1:${port}`
+    const deadline = Date.now() + 10_000
+    while (!(await ping(url))) {
+      if (Date.now() > deadline) throw new Error(`started redis-server on port ${port} but it did not answer within 10 s`)
+      await new Promise((r) => setTimeout(r, 100))
+    }
+  }
+  process.env.REDIS_URL = url
+  project.provide('redisUrl', url)
+  return async () => {
+    server?.kill('SIGTERM')
+    if (dir) rmSync(dir, { recursive: true, force: true })
+  }
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    redisUrl: string
+  }
+}

@@ -1,0 +1,95 @@
+import { randomBytes } from 'node:crypto'
+import os from 'node:os'
+import { Queue, Worker } from 'bullmq'
+import type { Logger } from 'pino'
+import { defaultJobOptions } from '../shared/bull-options.js'
+import type { Config } from '../shared/config.js'
+import { HOSTS_QUEUE, RUNS_QUEUE } from '../shared/queue-names.js'
+import { assertNoEviction, createRedisConnection } from '../shared/redis-connection.js'
+import { createRedisKeys } from '../shared/redis-keys.js'
+import type { Inventory } from '../shared/types.js'
+import type { HostExecutor } from './host-executor.js'
+import { CLUSTER_JOB, PREFLIGHT_JOB, type ClusterJobData, type PreflightJobData, type RunJobData } from './job-data.js'
+import { makeClusterProcessor } from './process-cluster-job.js'
+import { makePreflightProcessor } from './process-preflight-job.js'
+import { makeRunProcessor } from './process-run-job.js'
+import { createSshExecutor } from './ssh/create-ssh-executor.js'
+import type { WorkerContext } from './worker-context.js'
+
+export interface WorkerDeps {
+  config: Config
+  inventory: Inventory
+  logger: Logger
+  /** Defaults to SSH; the benchmark passes a simulated executor. */
+  executor?: HostExecutor
+}
+
+export interface RollmaintWorker {
+  workerId: string
+  /** Stops taking jobs; finishes each host in hand (never leaving one in maintenance mode), hands the rest over. */
+  drain(): Promise<void>
+  /** Stops now; leases expire and other workers re-attach to whatever was running. */
+  forceClose(): Promise<void>
+}
+
+/** Builds a worker process's BullMQ workers and their dependencies; `workers/main.ts` only boots it. */
+export async function createWorker({ config, inventory, logger, executor }: WorkerDeps): Promise<RollmaintWorker> {
+  const workerId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  const log = logger.child({ workerId })
+  const redis = createRedisConnection(config.redisUrl, 'worker')
+  await assertNoEviction(redis)
+  const keys = createRedisKeys(config.keyPrefix)
+  const draining = new AbortController()
+  const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix: keys.bullPrefix, defaultJobOptions: defaultJobOptions(config.runRetentionDays) })
+  const ctx: WorkerContext = {
+    config,
+    inventory,
+    redis,
+    keys,
+    executor: executor ?? createSshExecutor({ logger: log }),
+    logger: log,
+    workerId,
+    hostsQueue,
+    runsQueueQualifiedName: `${keys.bullPrefix}:${RUNS_QUEUE}`,
+    draining: draining.signal,
+  }
+  const common = {
+    connection: redis,
+    prefix: keys.bullPrefix,
+    lockDuration: config.jobLockMs,
+    stalledInterval: config.stalledIntervalMs,
+    // A job whose worker died is handed to another worker; allow that to happen several times.
+    maxStalledCount: 10,
+  }
+  const runProcessor = makeRunProcessor(ctx)
+  const preflight = makePreflightProcessor(ctx)
+  const cluster = makeClusterProcessor(ctx)
+  const runsWorker = new Worker<RunJobData>(RUNS_QUEUE, runProcessor, { ...common, concurrency: 50 })
+  const hostsWorker = new Worker<PreflightJobData | ClusterJobData>(
+    HOSTS_QUEUE,
+    async (job, token) => {
+      if (job.name === PREFLIGHT_JOB) return preflight(job as typeof job & { data: PreflightJobData })
+      if (job.name === CLUSTER_JOB) return cluster(job as typeof job & { data: ClusterJobData }, token)
+      throw new Error(`unknown host job ${job.name}`)
+    },
+    { ...common, concurrency: config.workerConcurrency },
+  )
+  for (const w of [runsWorker, hostsWorker]) {
+    w.on('failed', (job, err) => log.error({ jobId: job?.id, queue: w.name, attemptsMade: job?.attemptsMade, err }, 'job attempt failed'))
+    w.on('error', (err) => log.error({ queue: w.name, err }, 'worker error'))
+  }
+  await Promise.all([runsWorker.waitUntilReady(), hostsWorker.waitUntilReady()])
+  log.info({ concurrency: config.workerConcurrency }, 'worker ready')
+
+  async function shutdown(force: boolean): Promise<void> {
+    draining.abort()
+    await Promise.all([runsWorker.close(force), hostsWorker.close(force)])
+    await hostsQueue.close()
+    redis.disconnect()
+  }
+  return {
+    workerId,
+    drain: () => shutdown(false),
+    forceClose: () => shutdown(true),
+  }
+}

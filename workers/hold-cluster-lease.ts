@@ -1,0 +1,75 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { RedisKeys } from '../shared/redis-keys.js'
+import { acquireClusterLease } from './store/acquire-cluster-lease.js'
+import type { LeaseRef } from './store/lease-ref.js'
+import { releaseClusterLease, type ReleaseOutcome } from './store/release-cluster-lease.js'
+import { renewClusterLease } from './store/renew-cluster-lease.js'
+
+export interface HeldLease extends LeaseRef {
+  /** True once a renewal found the lease gone or taken: stop driving the cluster. */
+  readonly lost: boolean
+  release(): Promise<ReleaseOutcome>
+}
+
+export interface HoldLeaseDeps {
+  redis: Redis
+  keys: RedisKeys
+  ttlMs: number
+  logger: Logger
+}
+
+/**
+ * Waits for the cluster's lease and keeps renewing it (every third of its TTL) until released. A
+ * lease left by a dead worker simply expires, so it is taken over without operator action; the
+ * maintenance slot, not the lease, keeps a host that may still be in maintenance from being passed.
+ */
+export async function holdClusterLease(
+  deps: HoldLeaseDeps,
+  clusterId: string,
+  owner: string,
+  signal?: AbortSignal,
+): Promise<HeldLease> {
+  const { redis, keys, ttlMs, logger } = deps
+  let token: string | undefined
+  let waitedSince: number | undefined
+  for (;;) {
+    signal?.throwIfAborted()
+    token = await acquireClusterLease(redis, keys, clusterId, owner, ttlMs)
+    if (token) break
+    if (waitedSince === undefined) {
+      waitedSince = Date.now()
+      logger.info({ clusterId }, 'cluster lease held elsewhere; waiting for it to be released or to expire')
+    }
+    await sleep(Math.min(1000, Math.max(50, ttlMs / 10)), undefined, signal ? { signal } : undefined)
+  }
+  if (waitedSince !== undefined) logger.info({ clusterId, waitedMs: Date.now() - waitedSince }, 'cluster lease taken')
+
+  let lost = false
+  let released = false
+  const ref = { clusterId, token, owner }
+  const timer = setInterval(() => {
+    renewClusterLease(redis, keys, clusterId, ref, ttlMs)
+      .then((ok) => {
+        if (!ok && !released && !lost) {
+          lost = true
+          logger.error({ clusterId, token }, 'cluster lease lost; stopping work on this cluster')
+        }
+      })
+      .catch((err: unknown) => logger.warn({ clusterId, err }, 'cluster lease renewal failed; will retry'))
+  }, Math.max(200, Math.floor(ttlMs / 3)))
+  timer.unref()
+
+  return {
+    ...ref,
+    get lost() {
+      return lost
+    },
+    async release() {
+      released = true
+      clearInterval(timer)
+      return releaseClusterLease(redis, keys, clusterId, ref)
+    },
+  }
+}

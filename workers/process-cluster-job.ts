@@ -1,0 +1,85 @@
+import { DelayedError, type Job } from 'bullmq'
+import { getRunSnapshot } from '../shared/store/get-run-record.js'
+import { TERMINAL_STATUSES } from '../shared/store/run-record.js'
+import { holdClusterLease } from './hold-cluster-lease.js'
+import { CLUSTER_JOB, clusterJobId, type ClusterJobData } from './job-data.js'
+import { runHostCycle } from './run-host-cycle.js'
+import { getHostRunState } from './store/get-host-run-state.js'
+import { getRunStop } from './store/get-run-stop.js'
+import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
+
+const NOT_STARTED = new Set(['pending', 'PreFlight', 'ready'])
+
+/**
+ * One cluster of a run: its hosts one at a time, in inventory order, under the cluster lease.
+ * Resumable: hosts already done are passed over, a host caught mid-cycle by a crash is resumed.
+ */
+export function makeClusterProcessor(ctx: WorkerContext) {
+  const { redis, keys } = ctx
+  const leaseDeps = { redis, keys, ttlMs: ctx.config.leaseTtlMs, logger: ctx.logger }
+
+  /** Cluster i + maxParallel of the plan starts when cluster i ends: at most maxParallel clusters at once. */
+  async function startSuccessor(data: ClusterJobData, plan: string[]): Promise<void> {
+    const index = data.index + data.maxParallel
+    const clusterId = plan[index]
+    if (clusterId === undefined) return
+    await ctx.hostsQueue.add(
+      CLUSTER_JOB,
+      { runId: data.runId, clusterId, index, maxParallel: data.maxParallel },
+      // Same id on a retry: BullMQ keeps one job, so a successor is never started twice.
+      { jobId: clusterJobId(data.runId, index), parent: { id: data.runId, queue: ctx.runsQueueQualifiedName } },
+    )
+  }
+
+  return async function processClusterJob(job: Job<ClusterJobData>, token?: string): Promise<string> {
+    const { runId, clusterId } = job.data
+    const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, clusterId })
+    const snapshot = await getRunSnapshot(redis, keys, runId)
+    if (!snapshot || TERMINAL_STATUSES.has(snapshot.run.status)) return 'run-gone'
+    const { run } = snapshot
+    const hostIds = run.hostIds.filter((id) => ctx.inventory.hosts.get(id)?.clusterId === clusterId)
+    const cycleRun = {
+      id: runId,
+      forced: run.request.forced,
+      payload: run.request.payload,
+      timeoutSec: stageTimeoutSec(ctx, run.request.timeout),
+    }
+
+    const lease = await holdClusterLease(leaseDeps, clusterId, `${ctx.workerId}/${job.id}`)
+    let handOver = false
+    let stuck = false
+    try {
+      for (const hostId of hostIds) {
+        const state = await getHostRunState(redis, keys, runId, hostId)
+        if (!state || state.phase === 'done' || state.phase === 'pending' || state.phase === 'PreFlight') continue
+        if (NOT_STARTED.has(state.phase)) {
+          const stop = await getRunStop(redis, keys, runId)
+          if (stop.stopReason || stop.cancelled) {
+            log.info({ stopReason: stop.stopReason, cancelled: stop.cancelled }, 'run stopped; no further host starts in this cluster')
+            break
+          }
+          if (ctx.draining.aborted) {
+            handOver = true
+            break
+          }
+        }
+        const outcome = await runHostCycle({ redis, keys, executor: ctx.executor, logger: ctx.logger }, lease, cycleRun, ctx.inventory.hosts.get(hostId)!, state)
+        if (outcome === 'stuck') {
+          stuck = true
+          break
+        }
+      }
+    } finally {
+      const released = await lease.release().catch(() => 'error')
+      log.debug({ released }, 'cluster lease released')
+    }
+    if (handOver && token) {
+      // Shutting down between two hosts: give the rest of the cluster to another worker right away.
+      log.info('draining: handing the rest of this cluster to another worker')
+      await job.moveToDelayed(Date.now(), token)
+      throw new DelayedError()
+    }
+    await startSuccessor(job.data, run.clusterPlan ?? [])
+    return stuck ? 'stuck' : 'done'
+  }
+}

@@ -1,0 +1,72 @@
+import type { Job } from 'bullmq'
+import type { HostRunState } from '../shared/host-run-state.js'
+import type { PreflightJobData } from './job-data.js'
+import { connectionFailure, failureReason, judgeStage, SKIP_REASONS } from './stage-decisions.js'
+import { emitRunEvent } from './store/emit-run-event.js'
+import { getHostRunState } from './store/get-host-run-state.js'
+import { nextRunSeq } from './store/next-run-seq.js'
+import { saveHostRunState } from './store/save-host-run-state.js'
+import { stopRun } from './store/stop-run.js'
+import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
+import { getRunSnapshot } from '../shared/store/get-run-record.js'
+
+/**
+ * PreFlight on one host (spec 3.4). All of a run's PreFlight jobs are queued at once and run in
+ * parallel across workers; the orchestrator looks at their records only when every one has ended.
+ */
+export function makePreflightProcessor(ctx: WorkerContext) {
+  const { redis, keys } = ctx
+  return async function processPreflightJob(job: Job<PreflightJobData>): Promise<string> {
+    const { runId, hostId } = job.data
+    const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, hostId, stage: 'PreFlight' })
+    const snapshot = await getRunSnapshot(redis, keys, runId)
+    const state = await getHostRunState(redis, keys, runId, hostId)
+    const host = ctx.inventory.hosts.get(hostId)
+    if (!snapshot || !state) return 'gone'
+    if (state.phase !== 'pending' && state.phase !== 'PreFlight') return state.phase // already judged
+    const running: HostRunState = { ...state, phase: 'PreFlight' }
+    await saveHostRunState(redis, keys, runId, running)
+
+    const { request } = snapshot.run
+    let next: HostRunState
+    let verdict: ReturnType<typeof judgeStage> | { kind: 'failed'; message: string }
+    if (!host) {
+      verdict = { kind: 'failed', message: `host ${hostId} is not in this worker's inventory ${ctx.inventory.source}` }
+    } else {
+      const startedAt = Date.now()
+      await emitRunEvent(redis, keys, runId, 'stage.started', { hostId, hostName: host.name, clusterId: host.clusterId, stage: 'PreFlight' })
+      try {
+        const session = await ctx.executor.open(host)
+        try {
+          const result = await session.runStage({ runId, stage: 'PreFlight', payload: request.payload, timeoutSec: stageTimeoutSec(ctx, request.timeout) })
+          verdict = judgeStage('PreFlight', result)
+          const exitCode = result.kind === 'exited' ? result.exitCode : null
+          await emitRunEvent(redis, keys, runId, 'stage.finished', {
+            hostId, hostName: host.name, clusterId: host.clusterId, stage: 'PreFlight', result: result.kind, exitCode, durationMs: Date.now() - startedAt,
+          })
+        } finally {
+          session.close()
+        }
+      } catch (err) {
+        verdict = { kind: 'failed', message: `host unreachable: ${connectionFailure(err)}` }
+      }
+    }
+
+    if (verdict.kind === 'ok' || verdict.kind === 'no-script') {
+      next = { ...running, phase: 'ready' }
+    } else if (verdict.kind === 'avoid') {
+      next = { ...running, phase: 'done', skipped: { reason: SKIP_REASONS.preflightAvoid, seq: await nextRunSeq(redis, keys, runId) } }
+    } else if (request.forced) {
+      next = { ...running, phase: 'done', skipped: { reason: failureReason('PreFlight', verdict.message), seq: await nextRunSeq(redis, keys, runId) } }
+    } else {
+      // No host gets any further stage: the orchestrator sees the stop once every PreFlight is in.
+      await stopRun(redis, keys, runId, `PreFlight failed on host ${state.hostName}`)
+      next = { ...running, phase: 'done', failure: { stage: 'PreFlight', message: verdict.message } }
+    }
+    await saveHostRunState(redis, keys, runId, next)
+    if (next.skipped) await emitRunEvent(redis, keys, runId, 'host.skipped', { hostId, hostName: state.hostName, reason: next.skipped.reason })
+    if (next.failure) await emitRunEvent(redis, keys, runId, 'host.failed', { hostId, hostName: state.hostName, stage: 'PreFlight', message: next.failure.message })
+    log.info({ verdict: verdict.kind }, 'PreFlight judged')
+    return next.phase
+  }
+}

@@ -1,0 +1,101 @@
+import { WaitingChildrenError, type Job } from 'bullmq'
+import { aggregateResult } from '../shared/aggregate-result.js'
+import type { HostRunState } from '../shared/host-run-state.js'
+import { getRunSnapshot, type RunSnapshot } from '../shared/store/get-run-record.js'
+import { getHostResourceStates } from '../shared/store/get-host-resource-states.js'
+import { TERMINAL_STATUSES } from '../shared/store/run-record.js'
+import type { HostConfig, RollingMaintenanceResult } from '../shared/types.js'
+import { checkHosts } from '../producer/check-hosts.js'
+import { CLUSTER_JOB, clusterJobId, PREFLIGHT_JOB, preflightJobId, type RunJobData } from './job-data.js'
+import { emitRunEvent } from './store/emit-run-event.js'
+import { finishRun } from './store/finish-run.js'
+import { initHostRunStates } from './store/init-host-run-states.js'
+import { markRunStarted } from './store/mark-run-started.js'
+import { nextRunSeq } from './store/next-run-seq.js'
+import { setClusterPlan } from './store/set-cluster-plan.js'
+import { stopRun } from './store/stop-run.js'
+import type { WorkerContext } from './worker-context.js'
+
+/**
+ * The orchestrator of one run, as a BullMQ step job: host checks and PreFlight children first,
+ * then the cluster children, then the result. Between steps it waits in `waiting-children`,
+ * holding no worker slot, so a run of many hours costs no worker while it waits.
+ */
+export function makeRunProcessor(ctx: WorkerContext) {
+  const { redis, keys, inventory, config } = ctx
+
+  async function checksAndPreflight(job: Job<RunJobData>, snapshot: RunSnapshot): Promise<void> {
+    const { run } = snapshot
+    if (await markRunStarted(redis, keys, run.id)) {
+      await emitRunEvent(redis, keys, run.id, 'run.started', { hosts: run.hostIds.length, clusters: run.clusterIds.length })
+    }
+    const hosts = run.hostIds.map((id) => inventory.hosts.get(id)).filter((h): h is HostConfig => h !== undefined)
+    const resource = await getHostResourceStates(redis, keys, run.hostIds)
+    const failures = new Map(checkHosts(hosts, new Map([...resource].map(([id, r]) => [id, r.state]))).map((f) => [f.hostId, f]))
+    const states: HostRunState[] = []
+    for (const id of run.hostIds) {
+      const host = inventory.hosts.get(id)
+      const base: HostRunState = { hostId: id, hostName: host?.name ?? id, clusterId: host?.clusterId ?? '', phase: 'pending' }
+      const failure = host ? failures.get(id) : { reason: `host is not in this worker's inventory ${inventory.source}` }
+      if (!failure) states.push(base)
+      else if (run.request.forced) states.push({ ...base, phase: 'done', skipped: { reason: failure.reason, seq: await nextRunSeq(redis, keys, run.id) } })
+      else states.push({ ...base, phase: 'done', failure: { stage: 'Host check', message: failure.reason } })
+    }
+    await initHostRunStates(redis, keys, run.id, states)
+    if (states.some((s) => s.failure)) {
+      // Spec 3.2: without `forced`, nothing at all is done.
+      await stopRun(redis, keys, run.id, 'host checks failed')
+      return
+    }
+    const pending = run.hostIds.map((id, i) => ({ id, i })).filter(({ id }) => states.find((s) => s.hostId === id)?.phase === 'pending')
+    await ctx.hostsQueue.addBulk(
+      pending.map(({ id, i }) => ({
+        name: PREFLIGHT_JOB,
+        data: { runId: run.id, hostId: id },
+        opts: { jobId: preflightJobId(run.id, i), parent: { id: job.id!, queue: job.queueQualifiedName } },
+      })),
+    )
+  }
+
+  async function startClusters(job: Job<RunJobData>, snapshot: RunSnapshot): Promise<void> {
+    const { run, hosts } = snapshot
+    if (run.stopReason || run.cancelRequested) return
+    const ready = new Set(hosts.filter((h) => h.phase !== 'done' && h.phase !== 'pending').map((h) => h.clusterId))
+    const plan = await setClusterPlan(redis, keys, run.id, run.clusterIds.filter((c) => ready.has(c)))
+    const maxParallel = config.maxParallelClusters
+    await ctx.hostsQueue.addBulk(
+      plan.slice(0, maxParallel).map((clusterId, index) => ({
+        name: CLUSTER_JOB,
+        data: { runId: run.id, clusterId, index, maxParallel },
+        opts: { jobId: clusterJobId(run.id, index), parent: { id: job.id!, queue: job.queueQualifiedName } },
+      })),
+    )
+  }
+
+  async function finalize(snapshot: RunSnapshot): Promise<RollingMaintenanceResult> {
+    const { run, hosts } = snapshot
+    const cancelled = run.cancelRequested === true
+    const result = aggregateResult(hosts, cancelled ? 'the run was cancelled' : undefined)
+    const status = cancelled ? 'cancelled' : result.rollingmaintenance.success ? 'succeeded' : 'failed'
+    if (await finishRun(redis, keys, run, status, result, config.runRetentionDays)) {
+      await emitRunEvent(redis, keys, run.id, 'run.finished', { status, result })
+      ctx.logger.info({ runId: run.id, status, updated: result.rollingmaintenance.hostsupdated.length, skipped: result.rollingmaintenance.hostsskipped.length }, 'run finished')
+    }
+    return result
+  }
+
+  return async function processRunJob(job: Job<RunJobData>, token?: string): Promise<RollingMaintenanceResult | null> {
+    const runId = job.data.runId
+    for (;;) {
+      const snapshot = await getRunSnapshot(redis, keys, runId)
+      if (!snapshot) return null
+      if (TERMINAL_STATUSES.has(snapshot.run.status)) return snapshot.run.result ?? null
+      const step = job.data.step ?? 'start'
+      if (step === 'finalize') return finalize(snapshot)
+      if (step === 'start') await checksAndPreflight(job, snapshot)
+      else await startClusters(job, snapshot)
+      await job.updateData({ runId, step: step === 'start' ? 'clusters' : 'finalize' })
+      if (token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError()
+    }
+  }
+}

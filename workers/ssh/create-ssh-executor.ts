@@ -1,0 +1,81 @@
+import { setTimeout as sleep } from 'node:timers/promises'
+import type { Logger } from 'pino'
+import { SshConnectionLostError } from '../../shared/errors/ssh-connection-lost-error.js'
+import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.js'
+import type { HostConfig, StageName } from '../../shared/types.js'
+import type { HostExecutor, HostSession, StageRequest } from '../host-executor.js'
+import { connectHost, type HostConnection } from './connect-host.js'
+import { runStage } from './run-stage.js'
+import type { StageResult } from './stage-result.js'
+
+export interface SshExecutorOptions {
+  logger: Logger
+  readyTimeoutMs?: number
+  keepaliveIntervalMs?: number
+  /** How long after a stage's own timeout we keep trying to re-attach to it over a lost connection. */
+  reattachGraceMs?: number
+}
+
+const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`
+
+/**
+ * Production executor: one SSH connection per host cycle, reused for its stages. A dropped
+ * connection is re-established and the stage re-attached (the detached runner on the host keeps
+ * it running); authentication and host-key failures are never retried.
+ */
+export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
+  const connectOpts = {
+    readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
+    keepaliveIntervalMs: opts.keepaliveIntervalMs ?? 5_000,
+    logger: opts.logger,
+  }
+  const reattachGraceMs = opts.reattachGraceMs ?? 60_000
+
+  return {
+    async open(host: HostConfig): Promise<HostSession> {
+      let conn: HostConnection = await connectHost(host, connectOpts)
+      const log = opts.logger.child({ hostId: host.id, host: host.name })
+
+      async function reconnect(deadline: number): Promise<void> {
+        let delay = 250
+        for (;;) {
+          try {
+            conn = await connectHost(host, connectOpts)
+            return
+          } catch (err) {
+            const retryable = err instanceof SshUnreachableError || err instanceof SshConnectionLostError
+            if (!retryable || Date.now() + delay > deadline) throw err
+            log.warn({ err, retryInMs: delay }, 'host unreachable; retrying to re-attach to the running stage')
+            await sleep(delay)
+            delay = Math.min(delay * 2, 5_000)
+          }
+        }
+      }
+
+      return {
+        async hasStageScript(stage: StageName): Promise<boolean> {
+          const names = ['', '.sh', '.py'].map((ext) => quote(`${host.hooksDir}/${stage}${ext}`)).join(' ')
+          const { code } = await conn.exec(`for f in ${names}; do [ -f "$f" ] && [ -x "$f" ] && exit 0; done; exit 1`)
+          return code === 0
+        },
+        async runStage(request: StageRequest): Promise<StageResult> {
+          const deadline = Date.now() + request.timeoutSec * 1000 + reattachGraceMs
+          for (;;) {
+            try {
+              if (conn.closed) await reconnect(deadline)
+              return await runStage(conn, { ...request, host })
+            } catch (err) {
+              if (!(err instanceof SshConnectionLostError) || Date.now() > deadline) throw err
+              log.warn({ stage: request.stage }, 'connection lost while a stage was running; re-attaching')
+              conn.close()
+              await reconnect(deadline)
+            }
+          }
+        },
+        close() {
+          conn.close()
+        },
+      }
+    },
+  }
+}

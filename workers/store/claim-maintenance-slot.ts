@@ -1,0 +1,32 @@
+import type { Redis } from 'ioredis'
+import type { HostRunState } from '../../shared/host-run-state.js'
+import { luaScript } from '../../shared/lua-script.js'
+import type { RedisKeys } from '../../shared/redis-keys.js'
+import { leaseValue, type FencedReply, type LeaseRef } from './lease-ref.js'
+
+// The slot is the invariant itself: one key per cluster naming the one host that may be between
+// PreMaintenance and the exit from maintenance mode. Only the current lease holder may take it, and
+// only when it is free (or already this host's, when a worker resumes a cycle).
+const claimLua = luaScript(`
+if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'LEASE_LOST' end
+local holder = redis.call('GET', KEYS[2])
+if holder and holder ~= ARGV[2] then return 'BUSY:' .. holder end
+redis.call('SET', KEYS[2], ARGV[2])
+redis.call('HSET', KEYS[3], 'state', 'PrepareForMaintenance', 'runId', ARGV[3], 'since', ARGV[4])
+redis.call('HSET', KEYS[4], ARGV[2], ARGV[5])
+return 'OK'
+`)
+
+export async function claimMaintenanceSlot(
+  redis: Redis,
+  keys: RedisKeys,
+  lease: LeaseRef,
+  runId: string,
+  state: HostRunState,
+): Promise<FencedReply> {
+  return (await claimLua(
+    redis,
+    [keys.clusterLease(lease.clusterId), keys.clusterInMaintenance(lease.clusterId), keys.host(state.hostId), keys.runHosts(runId)],
+    [leaseValue(lease), state.hostId, runId, new Date().toISOString(), JSON.stringify(state)],
+  )) as FencedReply
+}

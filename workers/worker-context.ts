@@ -1,0 +1,27 @@
+import type { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import type { Config } from '../shared/config.js'
+import type { RedisKeys } from '../shared/redis-keys.js'
+import type { Inventory } from '../shared/types.js'
+import type { HostExecutor } from './host-executor.js'
+
+/** Everything a job processor needs, handed in by `createWorker` (no module-level state). */
+export interface WorkerContext {
+  config: Config
+  inventory: Inventory
+  redis: Redis
+  keys: RedisKeys
+  executor: HostExecutor
+  logger: Logger
+  workerId: string
+  hostsQueue: Queue
+  /** Qualified name of the runs queue, for `parent` options of child jobs. */
+  runsQueueQualifiedName: string
+  /** Aborted on the first SIGTERM/SIGINT: finish the host in hand, start no new one. */
+  draining: AbortSignal
+}
+
+export function stageTimeoutSec(ctx: WorkerContext, requested: number | undefined): number {
+  return requested ?? ctx.config.stageTimeoutSec
+}
