@@ -5,6 +5,8 @@ import type { Config } from '../shared/config.js'
 import { buildRunView } from '../shared/build-run-view.js'
 import { defaultJobOptions } from '../shared/bull-options.js'
 import { RunConflictError } from '../shared/errors/run-conflict-error.js'
+import { RunFinishedError } from '../shared/errors/run-finished-error.js'
+import { RunNotFoundError } from '../shared/errors/run-not-found-error.js'
 import { ScopeError } from '../shared/errors/scope-error.js'
 import { RUNS_QUEUE } from '../shared/queue-names.js'
 import { createRedisConnection } from '../shared/redis-connection.js'
@@ -19,6 +21,7 @@ import type { Inventory, RunRequest } from '../shared/types.js'
 import { resolveScope } from './resolve-scope.js'
 import { createRunRecord, type ReservationConflict } from './store/create-run-record.js'
 import { deleteRunRecord } from './store/delete-run-record.js'
+import { requestCancel } from './store/request-cancel.js'
 
 export interface RunServiceDeps {
   config: Config
@@ -112,8 +115,7 @@ export async function createRunService({ config, inventory, logger }: RunService
     return views.filter((v): v is RunView => v !== undefined)
   }
 
-  async function listHosts(): Promise<HostView[]> {
-    const ids = [...inventory.hosts.keys()]
+  async function hostViews(ids: string[]): Promise<HostView[]> {
     const states = await getHostResourceStates(redis, keys, ids)
     return ids.map((id) => {
       const host = inventory.hosts.get(id)!
@@ -132,17 +134,22 @@ export async function createRunService({ config, inventory, logger }: RunService
     })
   }
 
-  async function getHost(id: string): Promise<HostView | undefined> {
-    if (!inventory.hosts.has(id)) return undefined
-    return (await listHosts()).find((h) => h.id === id)
+  async function cancelRun(id: string): Promise<RunView> {
+    const reply = await requestCancel(redis, keys, id)
+    const current = await view(id)
+    if (reply === 'NOT_FOUND' || !current) throw new RunNotFoundError(id)
+    if (reply === 'FINISHED') throw new RunFinishedError(id, current.status)
+    log.info({ runId: id }, 'run cancel requested')
+    return current
   }
 
   return {
     createRun,
+    cancelRun,
     getRun: view,
     listRuns,
-    listHosts,
-    getHost,
+    listHosts: () => hostViews([...inventory.hosts.keys()]),
+    getHost: async (id) => (inventory.hosts.has(id) ? (await hostViews([id]))[0] : undefined),
     async close() {
       await runsQueue.close()
       redis.disconnect()

@@ -116,7 +116,7 @@ export function loadInventory(file: string): Inventory {
   if (doc.errors.length > 0) {
     throw new InventoryError(
       file,
-      doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]}`),
+      doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`),
     )
   }
   return buildInventory(doc.toJS(), file)

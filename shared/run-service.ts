@@ -13,6 +13,11 @@ export interface RunService {
   listRuns(opts: { limit: number }): Promise<RunView[]>
   listHosts(): Promise<HostView[]>
   getHost(id: string): Promise<HostView | undefined>
+  /**
+   * Cancels a run: no new host starts, hosts in hand finish their cycle, then status `cancelled`.
+   * Throws RunNotFoundError, or RunFinishedError when it already ended.
+   */
+  cancelRun(id: string): Promise<RunView>
   /** Closes the Redis connections and queues it opened. */
   close(): Promise<void>
 }

@@ -27,7 +27,7 @@ export function makeClusterProcessor(ctx: WorkerContext) {
       CLUSTER_JOB,
       { runId: data.runId, clusterId, index, maxParallel: data.maxParallel },
       // Same id on a retry: BullMQ keeps one job, so a successor is never started twice.
-      { jobId: clusterJobId(data.runId, index), parent: { id: data.runId, queue: ctx.runsQueueQualifiedName } },
+      { jobId: clusterJobId(data.runId, index), parent: { id: data.runId, queue: ctx.runsQueueQualifiedName }, ignoreDependencyOnFailure: true },
     )
   }
 

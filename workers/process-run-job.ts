@@ -52,7 +52,7 @@ export function makeRunProcessor(ctx: WorkerContext) {
       pending.map(({ id, i }) => ({
         name: PREFLIGHT_JOB,
         data: { runId: run.id, hostId: id },
-        opts: { jobId: preflightJobId(run.id, i), parent: { id: job.id!, queue: job.queueQualifiedName } },
+        opts: { jobId: preflightJobId(run.id, i), parent: { id: job.id!, queue: job.queueQualifiedName }, ignoreDependencyOnFailure: true },
       })),
     )
   }
@@ -67,7 +67,7 @@ export function makeRunProcessor(ctx: WorkerContext) {
       plan.slice(0, maxParallel).map((clusterId, index) => ({
         name: CLUSTER_JOB,
         data: { runId: run.id, clusterId, index, maxParallel },
-        opts: { jobId: clusterJobId(run.id, index), parent: { id: job.id!, queue: job.queueQualifiedName } },
+        opts: { jobId: clusterJobId(run.id, index), parent: { id: job.id!, queue: job.queueQualifiedName }, ignoreDependencyOnFailure: true },
       })),
     )
   }
@@ -75,7 +75,15 @@ export function makeRunProcessor(ctx: WorkerContext) {
   async function finalize(snapshot: RunSnapshot): Promise<RollingMaintenanceResult> {
     const { run, hosts } = snapshot
     const cancelled = run.cancelRequested === true
-    const result = aggregateResult(hosts, cancelled ? 'the run was cancelled' : undefined)
+    // A child job that failed for good (ignoreDependencyOnFailure lets the run end anyway) leaves
+    // hosts unprocessed; when the run was not stopped on purpose that is a failure to report.
+    const unfinished = hosts.filter((h) => h.phase !== 'done')
+    const runFailure = cancelled
+      ? 'the run was cancelled'
+      : !run.stopReason && unfinished.length > 0
+        ? `hosts not processed: ${unfinished.map((h) => h.hostName).join(', ')} (their job failed; see the worker logs)`
+        : undefined
+    const result = aggregateResult(hosts, runFailure)
     const status = cancelled ? 'cancelled' : result.rollingmaintenance.success ? 'succeeded' : 'failed'
     if (await finishRun(redis, keys, run, status, result, config.runRetentionDays)) {
       await emitRunEvent(redis, keys, run.id, 'run.finished', { status, result })
@@ -91,7 +99,8 @@ export function makeRunProcessor(ctx: WorkerContext) {
       if (!snapshot) return null
       if (TERMINAL_STATUSES.has(snapshot.run.status)) return snapshot.run.result ?? null
       const step = job.data.step ?? 'start'
-      if (step === 'finalize') return finalize(snapshot)
+      // A run cancelled before any host started goes straight to its result.
+      if (step === 'finalize' || (snapshot.run.cancelRequested && step === 'start')) return finalize(snapshot)
       if (step === 'start') await checksAndPreflight(job, snapshot)
       else await startClusters(job, snapshot)
       await job.updateData({ runId, step: step === 'start' ? 'clusters' : 'finalize' })

@@ -3,6 +3,7 @@ import type { Logger } from 'pino'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import type { HostRunState } from '../shared/host-run-state.js'
 import type { RedisKeys } from '../shared/redis-keys.js'
+import { formatDate } from '../shared/format-date.js'
 import type { HostConfig, StageName } from '../shared/types.js'
 import type { HeldLease } from './hold-cluster-lease.js'
 import type { HostExecutor, HostSession } from './host-executor.js'
@@ -137,7 +138,7 @@ export async function runHostCycle(
           if (a.unconfirmed !== undefined) return await stuck('PreMaintenance', a.unconfirmed)
           const v = a.verdict
           if (v.kind === 'ok' || v.kind === 'no-script') {
-            const next: HostRunState = { ...state, phase: 'Maintenance', startdate: new Date().toISOString() }
+            const next: HostRunState = { ...state, phase: 'Maintenance', startdate: formatDate() }
             fenced(await setHostResourceState(redis, keys, lease, run.id, 'Maintenance', next))
             state = next
           } else {
@@ -160,7 +161,7 @@ export async function runHostCycle(
         }
         case 'ExitMaintenance': {
           const m = state.maintenance!
-          const enddate = new Date().toISOString()
+          const enddate = formatDate()
           const next: HostRunState = m.ok
             ? {
                 ...state,

@@ -19,6 +19,7 @@ async function freePort(): Promise<number> {
 
 async function ping(url: string): Promise<boolean> {
   const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 })
+  redis.on('error', () => undefined) // the caller retries; a refused connection while starting up is expected
   try {
     await redis.connect()
     return (await redis.ping()) === 'PONG'

@@ -1,0 +1,59 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { stringify } from 'yaml'
+
+export interface WorkerProcess {
+  child: ChildProcess
+  pid: number
+  /** Log lines (pino JSON) printed so far. */
+  lines: string[]
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
+}
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+
+/** Writes an inventory document to a YAML file, as an operator would. */
+export function writeInventory(doc: unknown): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-inv-'))
+  const file = path.join(dir, 'inventory.yaml')
+  writeFileSync(file, stringify(doc))
+  return file
+}
+
+/** Starts `workers/main.ts` as its own OS process (what `npm run worker` runs), resolved once it is ready. */
+export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers/main.ts')], {
+    cwd: ROOT,
+    env: { ...process.env, ...env, LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  })
+  const lines: string[] = []
+  let buffered = ''
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
+  const ready = new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`worker process did not get ready in ${timeoutMs} ms:\n${lines.join('\n')}`)), timeoutMs)
+    child.stdout!.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString()
+      const parts = buffered.split('\n')
+      buffered = parts.pop() ?? ''
+      for (const line of parts) {
+        lines.push(line)
+        if (line.includes('"worker ready"')) {
+          clearTimeout(timer)
+          resolve()
+        }
+      }
+    })
+    child.stderr!.on('data', (chunk: Buffer) => lines.push(chunk.toString()))
+    void exited.then(({ code, signal }) => {
+      clearTimeout(timer)
+      reject(new Error(`worker process exited (${code ?? signal}) before it was ready:\n${lines.join('\n')}`))
+    })
+  })
+  await ready
+  return { child, pid: child.pid!, lines, exited }
+}
