@@ -197,10 +197,14 @@ describe('spec 3.5 cluster by cluster, one host at a time', () => {
     setHooks(e2e.fleet, ['d1', 'd2'], { Maintenance: { sleepSec: 1 } })
     const run = await e2e.start({ clusterids: [clusterId('c3')] })
     const seen = new Set<string>()
-    for (let i = 0; i < 60; i++) {
-      for (const h of await e2e.runService.listHosts()) if (h.clusterId === clusterId('c3') && h.resourceState === 'Maintenance') seen.add(h.name)
+    let maxAtOnce = 0
+    while ((await e2e.runService.getRun(run.id))?.result === undefined) {
+      const now = (await e2e.runService.listHosts()).filter((h) => h.clusterId === clusterId('c3') && h.resourceState === 'Maintenance')
+      for (const h of now) seen.add(h.name)
+      maxAtOnce = Math.max(maxAtOnce, now.length)
       await new Promise((r) => setTimeout(r, 50))
     }
+    expect(maxAtOnce).toBe(1)
     const done = await e2e.waitForRun(run.id)
     expect(done.status).toBe('succeeded')
     expect([...seen].sort()).toEqual(['d1', 'd2'])

@@ -76,7 +76,8 @@ describe('spec 3.7 invariant across worker crashes', () => {
     const mark = e2e.fleet.readHostLog().length
     const run = await e2e.start({ clusterids: [clusterId('k1')] })
     await waitForStart('k1h1', 'Maintenance')
-    const holder = alive.find((p) => p.pid === (await leaseHolderPid('k1'))!)
+    const holderPid = await leaseHolderPid('k1')
+    const holder = alive.find((p) => p.pid === holderPid)
     expect(holder).toBeDefined()
     holder!.child.kill('SIGTERM')
     const exit = await holder!.exited

@@ -1,0 +1,237 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
+import { randomUUID } from 'node:crypto'
+import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import type { HostConfig, StageName } from '../../shared/types.js'
+import type { HostLogEntry } from './host-log-checks.js'
+
+const SSHD = '/usr/sbin/sshd'
+
+export interface SshdHost {
+  name: string
+  address: string
+  port: number
+  hostKey: string
+  hooksDir: string
+  stateDir: string
+  bootIdPath: string
+  dir: string
+  readonly pid: number | undefined
+  stop(): Promise<void>
+  start(): Promise<void>
+}
+
+export interface SshdFleet {
+  hosts: SshdHost[]
+  privateKeyPath: string
+  hostLogPath: string
+  host(name: string): SshdHost
+  hostConfig(name: string, overrides?: Partial<HostConfig>): HostConfig
+  writeHook(hostName: string, stage: StageName, script: string, opts?: { ext?: '' | '.sh' | '.py'; executable?: boolean }): string
+  loggingHook(opts?: { sleepSec?: number; exitCode?: number; stdout?: string }): string
+  readHostLog(): HostLogEntry[]
+  stop(): Promise<void>
+}
+
+function need(cmd: string, args: string[]): void {
+  const r = spawnSync(cmd, args)
+  if (r.error) {
+    throw new Error(`tests need ${cmd} (OpenSSH server): install it with \`apt-get install -y openssh-server\` (${r.error.message})`)
+  }
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const srv = net.createServer()
+    srv.once('error', reject)
+    srv.listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** Resolves once something on the port answers with an SSH banner. */
+async function waitForBanner(port: number, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs
+  while (Date.now() < deadline) {
+    const ok = await new Promise<boolean>((resolve) => {
+      const sock = net.connect(port, '127.0.0.1')
+      const done = (v: boolean): void => {
+        sock.destroy()
+        resolve(v)
+      }
+      sock.setTimeout(500, () => done(false))
+      sock.once('data', (d) => done(d.toString().startsWith('SSH-')))
+      sock.once('error', () => done(false))
+    })
+    if (ok) return true
+    await new Promise((r) => setTimeout(r, 30))
+  }
+  return false
+}
+
+/**
+ * Real OpenSSH sshd processes on 127.0.0.1, one per simulated host, each with its own host key,
+ * hooks directory, runner state directory and boot id file. Missing sshd fails loudly.
+ */
+export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): Promise<SshdFleet> {
+  if (!existsSync(SSHD)) {
+    throw new Error(`tests need ${SSHD} (OpenSSH server) for real SSH hosts: install it with \`apt-get install -y openssh-server\``)
+  }
+  need('ssh-keygen', ['-?'])
+  mkdirSync('/run/sshd', { recursive: true })
+  const root = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-fleet-'))
+  const privateKeyPath = path.join(root, 'client_ed25519')
+  spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', privateKeyPath])
+  const authorizedKeys = path.join(root, 'authorized_keys')
+  writeFileSync(authorizedKeys, readFileSync(`${privateKeyPath}.pub`))
+  const hostLogPath = path.join(root, 'host.log')
+  writeFileSync(hostLogPath, '')
+
+  const hosts: SshdHost[] = []
+  for (const { name } of opts.hosts) {
+    const dir = path.join(root, name)
+    const hooksDir = path.join(dir, 'hooks')
+    const stateDir = path.join(dir, 'state')
+    const bootIdPath = path.join(dir, 'boot_id')
+    mkdirSync(hooksDir, { recursive: true })
+    mkdirSync(stateDir, { recursive: true })
+    writeFileSync(bootIdPath, `${randomUUID()}\n`)
+    const keyPath = path.join(dir, 'ssh_host_ed25519_key')
+    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath])
+    const hostKey = readFileSync(`${keyPath}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
+    const port = await freePort()
+    const configPath = path.join(dir, 'sshd_config')
+    writeFileSync(
+      configPath,
+      [
+        `Port ${port}`,
+        'ListenAddress 127.0.0.1',
+        `HostKey ${keyPath}`,
+        `PidFile ${path.join(dir, 'sshd.pid')}`,
+        `AuthorizedKeysFile ${authorizedKeys}`,
+        'StrictModes no',
+        'UsePAM no',
+        'PermitRootLogin yes',
+        'PasswordAuthentication no',
+        'KbdInteractiveAuthentication no',
+        'LogLevel ERROR',
+        'MaxSessions 50',
+        'MaxStartups 100:30:200',
+        'Subsystem sftp internal-sftp',
+        // Each simulated host gets a HOME of its own: the test machine's root ~/.bashrc (which bash
+        // sources for every SSH command) must not slow down or change the hosts' behaviour.
+        `SetEnv HOME=${dir}`,
+      ].join('\n') + '\n',
+    )
+    let child: ChildProcess | undefined
+    const host: SshdHost = {
+      name,
+      address: '127.0.0.1',
+      port,
+      hostKey,
+      hooksDir,
+      stateDir,
+      bootIdPath,
+      dir,
+      get pid() {
+        return child?.pid
+      },
+      async start() {
+        for (let attempt = 0; attempt < 3; attempt++) {
+          child = spawn(SSHD, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] })
+          let stderr = ''
+          child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
+          if (await waitForBanner(port, 5000)) return
+          child.kill('SIGKILL')
+          if (attempt === 2) throw new Error(`sshd for ${name} did not start on port ${port}: ${stderr}`)
+        }
+      },
+      async stop() {
+        const c = child
+        child = undefined
+        if (!c || c.exitCode !== null) return
+        const exited = new Promise((r) => c.once('exit', r))
+        c.kill('SIGTERM')
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
+      },
+    }
+    hosts.push(host)
+  }
+  await Promise.all(hosts.map((h) => h.start()))
+
+  const byName = (n: string): SshdHost => {
+    const h = hosts.find((x) => x.name === n)
+    if (!h) throw new Error(`no simulated host ${n}`)
+    return h
+  }
+
+  return {
+    hosts,
+    privateKeyPath,
+    hostLogPath,
+    host: byName,
+    hostConfig(name, overrides = {}) {
+      const h = byName(name)
+      return {
+        id: `host-${name}`,
+        name,
+        address: h.address,
+        port: h.port,
+        user: os.userInfo().username,
+        privateKeyPath,
+        hostKey: h.hostKey,
+        hooksDir: h.hooksDir,
+        stateDir: h.stateDir,
+        bootIdPath: h.bootIdPath,
+        hypervisor: 'KVM',
+        enabled: true,
+        zoneId: 'zone',
+        podId: 'pod',
+        clusterId: 'cluster',
+        ...overrides,
+      }
+    },
+    writeHook(hostName, stage, script, o = {}) {
+      const file = path.join(byName(hostName).hooksDir, `${stage}${o.ext ?? ''}`)
+      writeFileSync(file, script)
+      chmodSync(file, o.executable === false ? 0o644 : 0o755)
+      return file
+    },
+    loggingHook(o = {}) {
+      // Logs from the host's side with millisecond timestamps; a TERM (timeout kill) is logged too.
+      return [
+        '#!/bin/bash',
+        `log() { printf '%s %s %s %s\\n' "$(date +%s%3N)" "$ROLLMAINT_HOST_NAME" "$ROLLMAINT_STAGE" "$*" >> ${JSON.stringify(hostLogPath)}; }`,
+        "trap 'log killed; exit 143' TERM",
+        'log start',
+        o.stdout !== undefined ? `printf '%s\\n' ${JSON.stringify(o.stdout)}` : '',
+        o.sleepSec ? `sleep ${o.sleepSec} & wait $!` : '',
+        `log end ${o.exitCode ?? 0}`,
+        `exit ${o.exitCode ?? 0}`,
+        '',
+      ].join('\n')
+    },
+    readHostLog() {
+      return readFileSync(hostLogPath, 'utf8')
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => {
+          const [t, host, stage, event, rc] = line.split(' ')
+          return { t: Number(t), host: host!, stage: stage!, event: event as HostLogEntry['event'], rc: rc === undefined ? undefined : Number(rc) }
+        })
+    },
+    async stop() {
+      await Promise.all(hosts.map((h) => h.stop()))
+      rmSync(root, { recursive: true, force: true })
+    },
+  }
+}
+
+/** Appends a line to the fleet's host log from the test's side (markers for fault injection). */
+export function markHostLog(fleet: SshdFleet, text: string): void {
+  appendFileSync(fleet.hostLogPath, `${Date.now()} test marker ${text}\n`)
+}

@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs'
+import { Client } from 'ssh2'
+import type { Logger } from 'pino'
+import { HostKeyMismatchError } from '../../shared/errors/host-key-mismatch-error.js'
+import { HostKeyUnknownError } from '../../shared/errors/host-key-unknown-error.js'
+import { SshAuthError } from '../../shared/errors/ssh-auth-error.js'
+import { SshConnectionLostError } from '../../shared/errors/ssh-connection-lost-error.js'
+import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.js'
+import type { HostConfig } from '../../shared/types.js'
+import { readKnownHosts, verifyHostKey, type HostKeyVerdict } from './verify-host-key.js'
+
+export interface ExecResult {
+  code: number | null
+  signal?: string | undefined
+  stdout: Buffer
+  stderr: Buffer
+}
+
+export interface HostConnection {
+  exec(command: string, opts?: { onStdout?: (chunk: Buffer) => void }): Promise<ExecResult>
+  close(): void
+  readonly closed: boolean
+}
+
+export interface ConnectOptions {
+  readyTimeoutMs?: number
+  keepaliveIntervalMs?: number
+  logger?: Logger
+}
+
+/** Keeps only the tail of a stream: a chatty script must not exhaust the worker's memory. */
+const KEEP_BYTES = 64 * 1024 + 4096
+
+function appendTail(chunks: Buffer[], size: { n: number }, chunk: Buffer): void {
+  chunks.push(chunk)
+  size.n += chunk.length
+  while (size.n - (chunks[0]?.length ?? 0) >= KEEP_BYTES) size.n -= chunks.shift()!.length
+}
+
+/**
+ * Opens one SSH connection to a host with its key checked (spec 7). Errors come back typed: auth
+ * and host-key failures are final, unreachable hosts and dropped connections may be retried.
+ */
+export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promise<HostConnection> {
+  const where = `host ${host.name} (${host.id}) at ${host.address}:${host.port}`
+  return new Promise((resolve, reject) => {
+    const client = new Client()
+    let verdict: HostKeyVerdict | undefined
+    let ready = false
+    let closed = false
+    const pending = new Set<(err: Error) => void>()
+
+    let privateKey: Buffer | undefined
+    if (host.privateKeyPath) {
+      try {
+        privateKey = readFileSync(host.privateKeyPath)
+      } catch (err) {
+        reject(new SshAuthError(host.id, `cannot read privateKeyPath ${host.privateKeyPath} for ${where}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`))
+        return
+      }
+    }
+    const knownHosts = host.hostKey ? undefined : readKnownHosts(host.knownHostsPath)
+
+    client.on('ready', () => {
+      ready = true
+      resolve({
+        get closed() {
+          return closed
+        },
+        close() {
+          closed = true
+          client.end()
+        },
+        exec(command, execOpts = {}) {
+          return new Promise<ExecResult>((res, rej) => {
+            if (closed) return rej(new SshConnectionLostError(host.id, `connection to ${where} is closed`))
+            const lost = (err: Error): void => rej(err)
+            pending.add(lost)
+            client.exec(command, (err, channel) => {
+              if (err) {
+                pending.delete(lost)
+                return rej(new SshConnectionLostError(host.id, `cannot open a channel to ${where}: ${err.message}`))
+              }
+              const out: Buffer[] = []
+              const errs: Buffer[] = []
+              const outSize = { n: 0 }
+              const errSize = { n: 0 }
+              let code: number | null = null
+              let signal: string | undefined
+              channel.on('data', (chunk: Buffer) => {
+                appendTail(out, outSize, chunk)
+                execOpts.onStdout?.(chunk)
+              })
+              channel.stderr.on('data', (chunk: Buffer) => appendTail(errs, errSize, chunk))
+              channel.on('exit', (c: number | null, s?: string) => {
+                code = c
+                signal = s ?? undefined
+              })
+              channel.on('close', () => {
+                pending.delete(lost)
+                if (code === null && signal === undefined && closed) {
+                  return rej(new SshConnectionLostError(host.id, `connection to ${where} closed while a command was running`))
+                }
+                res({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(errs) })
+              })
+            })
+          })
+        },
+      })
+    })
+    client.on('error', (err: Error & { level?: string; code?: string }) => {
+      if (!ready) {
+        if (verdict && !verdict.ok) {
+          const Err = verdict.kind === 'unknown' ? HostKeyUnknownError : HostKeyMismatchError
+          return reject(new Err(host.id, `${verdict.message}; refusing to connect to ${where}`))
+        }
+        if (err.level === 'client-authentication') {
+          return reject(new SshAuthError(host.id, `authentication as ${host.user} refused by ${where}; check privateKeyPath and the host's authorized_keys`))
+        }
+        return reject(new SshUnreachableError(host.id, `cannot reach ${where}: ${err.code ?? err.message}`))
+      }
+      opts.logger?.warn({ hostId: host.id, err: err.message }, 'ssh connection error')
+    })
+    client.on('close', () => {
+      closed = true
+      if (!ready) reject(new SshUnreachableError(host.id, `connection to ${where} closed during the handshake`))
+      for (const fail of pending) fail(new SshConnectionLostError(host.id, `connection to ${where} was lost while a command was running`))
+      pending.clear()
+    })
+    client.connect({
+      host: host.address,
+      port: host.port,
+      username: host.user,
+      privateKey,
+      readyTimeout: opts.readyTimeoutMs ?? 20_000,
+      keepaliveInterval: opts.keepaliveIntervalMs ?? 5_000,
+      keepaliveCountMax: 3,
+      hostVerifier: (key: Buffer) => {
+        verdict = verifyHostKey({ address: host.address, port: host.port, hostKey: host.hostKey, knownHosts }, key)
+        return verdict.ok
+      },
+    })
+  })
+}

@@ -1,0 +1,92 @@
+/**
+ * The detached stage runner: a POSIX sh program sent with every stage (nothing to install on the
+ * hosts beyond sh, coreutils and util-linux's `setsid` and `flock`).
+ *
+ * Per stage it keeps a directory `<stateDir>/runs/<runId>/<hostId>/<Stage>/`; creating it (mkdir,
+ * atomic) is the right to start the stage, so a stage runs at most once per host and run whatever
+ * happens to workers and connections. A supervisor, detached from the SSH session in a session of
+ * its own, runs the script in its own process group, enforces the timeout by killing that whole
+ * group, and records pgid, boot id, times, output and the exit status (written last, atomically).
+ * It holds an exclusive flock on `lock` for its lifetime; whoever waits (the starting worker, or a
+ * worker re-attaching after a crash or a dropped connection) blocks on a shared flock: no polling.
+ *
+ * Output protocol: stdout = the last 64 KiB of the script's output; last stderr line =
+ * `ROLLMAINT-STATUS <kind> <exitCode|-> <startedMs|-> <finishedMs|-> <bootIdAtStart|-> <bootIdNow>`
+ * with kind = exited | timeout | vanished | missing.
+ */
+export const RUNNER_PROGRAM = String.raw`
+set -u
+state_dir=$1 run_id=$2 host_id=$3 stage=$4 hooks_dir=$5 timeout=$6 boot_id_path=$7 host_name=$8
+has_payload=0 payload=
+if [ $# -ge 9 ]; then has_payload=1 payload=$9; fi
+dir=$state_dir/runs/$run_id/$host_id/$stage
+boot_now=$(cat "$boot_id_path" 2>/dev/null | tr -d '\n' || true)
+[ -n "$boot_now" ] || boot_now=unknown
+
+status() { printf 'ROLLMAINT-STATUS %s %s %s %s %s %s\n' "$1" "$2" "$3" "$4" "$5" "$boot_now" >&2; }
+field() { if [ -s "$dir/$1" ]; then tr -d '\n' < "$dir/$1"; else printf -- '-'; fi; }
+
+if [ ! -d "$dir" ]; then
+  script=
+  for f in "$hooks_dir/$stage" "$hooks_dir/$stage.sh" "$hooks_dir/$stage.py"; do
+    if [ -f "$f" ] && [ -x "$f" ]; then script=$f; break; fi
+  done
+  if [ -z "$script" ]; then status missing - - - - ; exit 0; fi
+  mkdir -p "$state_dir/runs/$run_id/$host_id" || exit 90
+  if mkdir "$dir" 2>/dev/null; then
+    exec 9>"$dir/lock"
+    flock -x 9 || exit 91
+    printf '%s' "$boot_now" > "$dir/boot_id"
+    : > "$dir/output"
+    cat > "$dir/supervise.sh" <<'SUPERVISOR'
+dir=$1 script=$2 timeout=$3 has_payload=$4 payload=$5
+date +%s%3N > "$dir/started_at"
+if [ "$has_payload" = 1 ]; then
+  setsid "$script" "$payload" >> "$dir/output" 2>&1 < /dev/null 9>&- &
+else
+  setsid "$script" >> "$dir/output" 2>&1 < /dev/null 9>&- &
+fi
+pid=$!
+echo "$pid" > "$dir/pgid"
+setsid sh -c 'sleep "$1"; : > "$2/timedout"; kill -TERM -"$3" 2>/dev/null; sleep 5; kill -KILL -"$3" 2>/dev/null' watchdog "$timeout" "$dir" "$pid" < /dev/null > /dev/null 2>&1 9>&- &
+wpid=$!
+wait "$pid"; rc=$?
+if [ -e "$dir/timedout" ]; then wait "$wpid"; else kill -TERM -"$wpid" 2>/dev/null; fi
+date +%s%3N > "$dir/finished_at"
+echo "$rc" > "$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
+SUPERVISOR
+    export ROLLMAINT_STAGE="$stage" ROLLMAINT_RUN_ID="$run_id" ROLLMAINT_HOST_ID="$host_id" ROLLMAINT_HOST_NAME="$host_name" ROLLMAINT_PAYLOAD="$payload"
+    cd "$hooks_dir" || exit 92
+    setsid sh "$dir/supervise.sh" "$dir" "$script" "$timeout" "$has_payload" "$payload" < /dev/null > /dev/null 2>&1 &
+    exec 9>&-
+  fi
+fi
+
+# Attach: wait for the supervisor to let go of the lock, then report what it recorded.
+flock -s "$dir/lock" true 2>/dev/null
+tail -c 65536 "$dir/output" 2>/dev/null
+if [ -s "$dir/exit" ]; then
+  if [ -e "$dir/timedout" ]; then kind=timeout; else kind=exited; fi
+  status "$kind" "$(field exit)" "$(field started_at)" "$(field finished_at)" "$(field boot_id)"
+else
+  status vanished - "$(field started_at)" - "$(field boot_id)"
+fi
+`
+
+export const CLEANUP_PROGRAM = String.raw`
+[ -d "$1/runs" ] || exit 0
+find "$1/runs" -mindepth 1 -maxdepth 1 -type d -mtime +"$2" -exec rm -rf {} +
+`
+
+/** Single-quotes one argument for the remote user's shell: the only quoting rule that needs no escaping inside. */
+export function shellQuote(value: string): string {
+  return `'${value.replaceAll("'", `'\\''`)}'`
+}
+
+/** The command line sent over SSH: every value quoted, the payload one argument, byte for byte. */
+export function runnerCommand(program: string, args: string[]): string {
+  for (const a of args) {
+    if (a.includes('\0')) throw new Error('a stage argument (payload) cannot contain a NUL byte')
+  }
+  return ['sh', '-c', shellQuote(program), 'rollmaint-runner', ...args.map(shellQuote)].join(' ')
+}
