@@ -32,9 +32,9 @@ async function leaseHolderPid(cluster: string): Promise<number | undefined> {
   return pid ? Number(pid) : undefined
 }
 
-async function waitForStart(host: string, stage: string, timeoutMs = 20_000): Promise<void> {
+async function waitForStart(host: string, stage: string, mark: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!e2e.fleet.readHostLog().some((e) => e.host === host && e.stage === stage && e.event === 'start')) {
+  while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.host === host && e.stage === stage && e.event === 'start')) {
     if (Date.now() > deadline) throw new Error(`${host} never started ${stage}`)
     await sleep(20)
   }
@@ -46,7 +46,7 @@ describe('spec 3.7 invariant across worker crashes', () => {
     const mark = e2e.fleet.readHostLog().length
     procs.push(await startWorkerProcess(env), await startWorkerProcess(env))
     const run = await e2e.start({ clusterids: [clusterId('k1'), clusterId('k2')] })
-    await waitForStart('k1h2', 'Maintenance')
+    await waitForStart('k1h2', 'Maintenance', mark)
     const victim = await leaseHolderPid('k1')
     const killed = procs.find((p) => p.pid === victim)
     expect(killed).toBeDefined()
@@ -75,7 +75,7 @@ describe('spec 3.7 invariant across worker crashes', () => {
     const alive = procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null)
     const mark = e2e.fleet.readHostLog().length
     const run = await e2e.start({ clusterids: [clusterId('k1')] })
-    await waitForStart('k1h1', 'Maintenance')
+    await waitForStart('k1h1', 'Maintenance', mark)
     const holderPid = await leaseHolderPid('k1')
     const holder = alive.find((p) => p.pid === holderPid)
     expect(holder).toBeDefined()

@@ -6,13 +6,13 @@
  * atomic) is the right to start the stage, so a stage runs at most once per host and run whatever
  * happens to workers and connections. A supervisor, detached from the SSH session in a session of
  * its own, runs the script in its own process group, enforces the timeout by killing that whole
- * group, and records pgid, boot id, times, output and the exit status (written last, atomically).
+ * group, and records pgid, boot id, times, output and the exit status (written last).
  * It holds an exclusive flock on `lock` for its lifetime; whoever waits (the starting worker, or a
  * worker re-attaching after a crash or a dropped connection) blocks on a shared flock: no polling.
  *
  * Output protocol: stdout = the last 64 KiB of the script's output; last stderr line =
- * `ROLLMAINT-STATUS <kind> <exitCode|-> <startedMs|-> <finishedMs|-> <bootIdAtStart|-> <bootIdNow>`
- * with kind = exited | timeout | vanished | missing.
+ * `ROLLMAINT-STATUS <kind> <exitCode|-> <bootIdAtStart|-> <bootIdNow> [<startedEpoch> <finishedEpoch>]`
+ * with kind = exited | timeout | vanished | missing (epochs in seconds with milliseconds).
  */
 export const RUNNER_PROGRAM = String.raw`
 set -u
@@ -20,27 +20,14 @@ state_dir=$1 run_id=$2 host_id=$3 stage=$4 hooks_dir=$5 timeout=$6 boot_id_path=
 has_payload=0 payload=
 if [ $# -ge 9 ]; then has_payload=1 payload=$9; fi
 dir=$state_dir/runs/$run_id/$host_id/$stage
-boot_now=$(cat "$boot_id_path" 2>/dev/null | tr -d '\n' || true)
-[ -n "$boot_now" ] || boot_now=unknown
+# Builtins wherever possible: on some hosts every fork costs milliseconds, and this runs per stage.
+boot_now=unknown
+[ -r "$boot_id_path" ] && read -r boot_now < "$boot_id_path"
 
-status() { printf 'ROLLMAINT-STATUS %s %s %s %s %s %s\n' "$1" "$2" "$3" "$4" "$5" "$boot_now" >&2; }
-field() { if [ -s "$dir/$1" ]; then tr -d '\n' < "$dir/$1"; else printf -- '-'; fi; }
+status() { printf 'ROLLMAINT-STATUS %s %s %s %s %s\n' "$1" "$2" "$3" "$boot_now" "$4" >&2; }
 
-if [ ! -d "$dir" ]; then
-  script=
-  for f in "$hooks_dir/$stage" "$hooks_dir/$stage.sh" "$hooks_dir/$stage.py"; do
-    if [ -f "$f" ] && [ -x "$f" ]; then script=$f; break; fi
-  done
-  if [ -z "$script" ]; then status missing - - - - ; exit 0; fi
-  mkdir -p "$state_dir/runs/$run_id/$host_id" || exit 90
-  if mkdir "$dir" 2>/dev/null; then
-    exec 9>"$dir/lock"
-    flock -x 9 || exit 91
-    printf '%s' "$boot_now" > "$dir/boot_id"
-    : > "$dir/output"
-    cat > "$dir/supervise.sh" <<'SUPERVISOR'
+supervisor='
 dir=$1 script=$2 timeout=$3 has_payload=$4 payload=$5
-date +%s%3N > "$dir/started_at"
 if [ "$has_payload" = 1 ]; then
   setsid "$script" "$payload" >> "$dir/output" 2>&1 < /dev/null 9>&- &
 else
@@ -48,28 +35,50 @@ else
 fi
 pid=$!
 echo "$pid" > "$dir/pgid"
-setsid sh -c 'sleep "$1"; : > "$2/timedout"; kill -TERM -"$3" 2>/dev/null; sleep 5; kill -KILL -"$3" 2>/dev/null' watchdog "$timeout" "$dir" "$pid" < /dev/null > /dev/null 2>&1 9>&- &
+setsid sh -c '"'"'sleep "$1"; : > "$2/timedout"; kill -TERM -"$3" 2>/dev/null; sleep 5; kill -KILL -"$3" 2>/dev/null'"'"' watchdog "$timeout" "$dir" "$pid" < /dev/null > /dev/null 2>&1 9>&- &
 wpid=$!
 wait "$pid"; rc=$?
 if [ -e "$dir/timedout" ]; then wait "$wpid"; else kill -TERM -"$wpid" 2>/dev/null; fi
-date +%s%3N > "$dir/finished_at"
-echo "$rc" > "$dir/exit.tmp" && mv "$dir/exit.tmp" "$dir/exit"
-SUPERVISOR
+echo "$rc" > "$dir/exit"
+'
+
+if [ ! -d "$dir" ]; then
+  script=
+  for f in "$hooks_dir/$stage" "$hooks_dir/$stage.sh" "$hooks_dir/$stage.py"; do
+    if [ -f "$f" ] && [ -x "$f" ]; then script=$f; break; fi
+  done
+  if [ -z "$script" ]; then status missing - - - ; exit 0; fi
+  [ -d "$state_dir/runs/$run_id/$host_id" ] || mkdir -p "$state_dir/runs/$run_id/$host_id" || exit 90
+  # The lock is taken in a private directory that is then renamed into place: whoever sees the
+  # stage directory also finds its lock held, and rename is the atomic claim of the stage.
+  tmp=$dir.$$.tmp
+  mkdir "$tmp" || exit 90
+  exec 9> "$tmp/lock"
+  flock -x 9 || exit 91
+  printf '%s\n' "$boot_now" > "$tmp/boot_id"
+  : > "$tmp/output"
+  if mv -T "$tmp" "$dir" 2>/dev/null; then
     export ROLLMAINT_STAGE="$stage" ROLLMAINT_RUN_ID="$run_id" ROLLMAINT_HOST_ID="$host_id" ROLLMAINT_HOST_NAME="$host_name" ROLLMAINT_PAYLOAD="$payload"
     cd "$hooks_dir" || exit 92
-    setsid sh "$dir/supervise.sh" "$dir" "$script" "$timeout" "$has_payload" "$payload" < /dev/null > /dev/null 2>&1 &
-    exec 9>&-
+    setsid sh -c "$supervisor" supervise "$dir" "$script" "$timeout" "$has_payload" "$payload" < /dev/null > /dev/null 2>&1 &
+  else
+    rm -rf "$tmp"
   fi
+  exec 9>&-
 fi
 
-# Attach: wait for the supervisor to let go of the lock, then report what it recorded.
+# Attach: wait for the supervisor to let go of the lock, then report what it recorded. Start and
+# end times are the modification times of pgid and exit.
 flock -s "$dir/lock" true 2>/dev/null
 tail -c 65536 "$dir/output" 2>/dev/null
+boot_start=-
+[ -r "$dir/boot_id" ] && read -r boot_start < "$dir/boot_id"
 if [ -s "$dir/exit" ]; then
+  read -r rc < "$dir/exit"
   if [ -e "$dir/timedout" ]; then kind=timeout; else kind=exited; fi
-  status "$kind" "$(field exit)" "$(field started_at)" "$(field finished_at)" "$(field boot_id)"
+  status "$kind" "$rc" "$boot_start" "$(stat --printf '%.3Y ' "$dir/pgid" "$dir/exit" 2>/dev/null)"
 else
-  status vanished - "$(field started_at)" - "$(field boot_id)"
+  status vanished - "$boot_start" -
 fi
 `
 

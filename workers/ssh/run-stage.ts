@@ -13,23 +13,23 @@ export interface RunStageRequest {
   onOutput?: ((chunk: Buffer) => void) | undefined
 }
 
-const STATUS_RE = /ROLLMAINT-STATUS (\w+) (\S+) (\S+) (\S+) (\S+) (\S+)\s*$/
+const STATUS_RE = /ROLLMAINT-STATUS (\w+) (\S+) (\S+) (\S+)(?: ([\d.]+) ([\d.]+))?[ -]*\s*$/
 
-const iso = (ms: string): string => new Date(Number(ms)).toISOString()
+const iso = (epochSeconds: string): string => new Date(Number(epochSeconds) * 1000).toISOString()
 
 /** Parses the runner's reply (see remote-runner.ts for the protocol). Exported for unit tests. */
 export function parseRunnerReply(stdout: Buffer, stderr: Buffer): StageResult | undefined {
   const m = STATUS_RE.exec(stderr.toString('utf8'))
   if (!m) return undefined
-  const [, kind, code, started, finished, bootAtStart, bootNow] = m as unknown as [string, string, string, string, string, string, string]
+  const [, kind, code, bootAtStart, bootNow, started, finished] = m as unknown as [string, string, string, string, string, string | undefined, string | undefined]
   const output = stdout.subarray(Math.max(0, stdout.length - 65536)).toString('utf8')
   const bootIdChanged = bootAtStart !== '-' && bootAtStart !== bootNow
   if (kind === 'missing') return { kind: 'missing' }
   if (kind === 'vanished') return { kind: 'vanished', output, bootIdChanged }
   const times = {
-    startedAt: started === '-' ? new Date().toISOString() : iso(started),
-    finishedAt: finished === '-' ? new Date().toISOString() : iso(finished),
-    durationMs: started !== '-' && finished !== '-' ? Number(finished) - Number(started) : 0,
+    startedAt: started ? iso(started) : new Date().toISOString(),
+    finishedAt: finished ? iso(finished) : new Date().toISOString(),
+    durationMs: started && finished ? Math.round((Number(finished) - Number(started)) * 1000) : 0,
   }
   if (kind === 'timeout') return { kind: 'timeout', output, ...times, bootIdChanged }
   return { kind: 'exited', exitCode: Number(code), output, ...times, bootIdChanged }
