@@ -1,0 +1,43 @@
+import type { FastifyInstance, FastifyServerOptions } from 'fastify'
+import type { Config } from '../shared/config.js'
+import type { RunService } from '../shared/run-service.js'
+import type { Inventory } from '../shared/types.js'
+import type { ApiKeyStore } from './auth/api-key-store.js'
+import { installErrorHandler } from './error-handler.js'
+import auth from './plugins/auth.js'
+import runService from './plugins/run-service.js'
+import healthz from './routes/healthz.js'
+import listHosts from './routes/hosts/list-hosts.js'
+import cancelRun from './routes/rolling-maintenance/cancel-run.js'
+import createRun from './routes/rolling-maintenance/create-run.js'
+import getRun from './routes/rolling-maintenance/get-run.js'
+import listRuns from './routes/rolling-maintenance/list-runs.js'
+
+export interface AppOptions {
+  config: Config
+  inventory: Inventory
+  apiKeys: ApiKeyStore
+  /** Tests and the all-in-one process may hand one in; otherwise the app creates and closes its own. */
+  runService?: RunService | undefined
+}
+
+/** Options for the Fastify instance that serves `app` (server.ts and tests use the same). */
+export const serverOptions: FastifyServerOptions = {
+  bodyLimit: 256 * 1024,
+  // Unknown fields and wrong types are client errors, never silently dropped or coerced.
+  ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
+  return503OnClosing: true,
+}
+
+/** The whole HTTP API as one plugin: tests register it and drive it with `inject`. */
+export default async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
+  installErrorHandler(fastify)
+  await fastify.register(auth, { store: opts.apiKeys })
+  await fastify.register(runService, { config: opts.config, inventory: opts.inventory, runService: opts.runService })
+  await fastify.register(healthz)
+  await fastify.register(createRun)
+  await fastify.register(getRun)
+  await fastify.register(listRuns)
+  await fastify.register(cancelRun)
+  await fastify.register(listHosts)
+}

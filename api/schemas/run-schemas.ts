@@ -1,0 +1,102 @@
+import { Type, type Static } from '@sinclair/typebox'
+
+const IdList = Type.Union(
+  [
+    Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 10_000 }),
+    Type.String({ maxLength: 100_000, description: 'comma-separated ids' }),
+  ],
+  { description: 'ids as a list or a comma-separated string' },
+)
+
+export const CreateRunBody = Type.Object(
+  {
+    zoneids: Type.Optional(IdList),
+    podids: Type.Optional(IdList),
+    clusterids: Type.Optional(IdList),
+    hostids: Type.Optional(IdList),
+    forced: Type.Optional(Type.Boolean({ description: 'skip failing hosts instead of failing the run' })),
+    payload: Type.Optional(Type.String({ maxLength: 65_536, description: 'passed verbatim to every stage script as $1' })),
+    timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800, description: 'stage timeout in seconds' })),
+  },
+  { additionalProperties: false },
+)
+export type CreateRunBody = Static<typeof CreateRunBody>
+
+export const ErrorReply = Type.Object(
+  { error: Type.String(), message: Type.String(), conflicts: Type.Optional(Type.Array(Type.Any())) },
+  { $id: 'ErrorReply' },
+)
+
+const HostUpdated = Type.Object(
+  { hostid: Type.String(), hostname: Type.String(), startdate: Type.String(), enddate: Type.String(), output: Type.String() },
+  { additionalProperties: true },
+)
+const HostSkipped = Type.Object({ hostid: Type.String(), hostname: Type.String(), reason: Type.String() }, { additionalProperties: true })
+
+export const RollingMaintenanceResult = Type.Object({
+  rollingmaintenance: Type.Object({
+    details: Type.String(),
+    hostsskipped: Type.Array(HostSkipped),
+    hostsupdated: Type.Array(HostUpdated),
+    success: Type.Boolean(),
+  }),
+})
+
+const RunRequest = Type.Object({
+  zoneids: Type.Array(Type.String()),
+  podids: Type.Array(Type.String()),
+  clusterids: Type.Array(Type.String()),
+  hostids: Type.Array(Type.String()),
+  forced: Type.Boolean(),
+  payload: Type.Optional(Type.String()),
+  timeout: Type.Optional(Type.Integer()),
+})
+
+const Optional = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Optional(t)
+
+export const RunViewSchema = Type.Object({
+  id: Type.String(),
+  status: Type.Union(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+  request: RunRequest,
+  createdAt: Type.String(),
+  startedAt: Optional(Type.String()),
+  finishedAt: Optional(Type.String()),
+  progress: Type.Object({
+    hostsTotal: Type.Integer(),
+    hostsDone: Type.Integer(),
+    hostsUpdated: Type.Integer(),
+    hostsSkipped: Type.Integer(),
+    clusters: Type.Array(
+      Type.Object({
+        clusterId: Type.String(),
+        clusterName: Type.String(),
+        hostsTotal: Type.Integer(),
+        hostsDone: Type.Integer(),
+        currentHostId: Optional(Type.String()),
+        currentHostName: Optional(Type.String()),
+        currentStage: Optional(Type.String()),
+      }),
+    ),
+  }),
+  result: Type.Optional(RollingMaintenanceResult),
+})
+
+export const HostViewSchema = Type.Object({
+  id: Type.String(),
+  name: Type.String(),
+  zoneId: Type.String(),
+  podId: Type.String(),
+  clusterId: Type.String(),
+  hypervisor: Type.String(),
+  resourceState: Type.String({ description: 'Enabled, Disabled, PrepareForMaintenance, Maintenance or ErrorInMaintenance' }),
+  runId: Optional(Type.String()),
+  since: Optional(Type.String()),
+})
+
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }) })
+
+/** `"a, b,,a"` or `["a","b"]` → `["a","b"]`: trimmed, no empties, no repeats. */
+export function normaliseIds(value: string | string[] | undefined): string[] {
+  const parts = (typeof value === 'string' ? [value] : (value ?? [])).flatMap((v) => v.split(','))
+  return [...new Set(parts.map((p) => p.trim()).filter((p) => p !== ''))]
+}
