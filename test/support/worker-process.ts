@@ -23,8 +23,13 @@ export function writeInventory(doc: unknown): string {
 }
 
 /** Starts `workers/main.ts` as its own OS process (what `npm run worker` runs), resolved once it is ready. */
-export async function startWorkerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, 'workers/main.ts')], {
+export function startWorkerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<WorkerProcess> {
+  return startNodeProcess('workers/main.ts', env, '"worker ready"', timeoutMs)
+}
+
+/** Starts one of the project's entry points as its own OS process; resolves when a line contains `readyText`. */
+export async function startNodeProcess(entry: string, env: Record<string, string>, readyText: string, timeoutMs = 20_000): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -35,14 +40,14 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`worker process did not get ready in ${timeoutMs} ms:\n${lines.join('\n')}`)), timeoutMs)
+    const timer = setTimeout(() => reject(new Error(`${entry} did not get ready in ${timeoutMs} ms:\n${lines.join('\n')}`)), timeoutMs)
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString()
       const parts = buffered.split('\n')
       buffered = parts.pop() ?? ''
       for (const line of parts) {
         lines.push(line)
-        if (line.includes('"worker ready"')) {
+        if (line.includes(readyText)) {
           clearTimeout(timer)
           resolve()
         }
@@ -51,7 +56,7 @@ export async function startWorkerProcess(env: Record<string, string>, timeoutMs 
     child.stderr!.on('data', (chunk: Buffer) => lines.push(chunk.toString()))
     void exited.then(({ code, signal }) => {
       clearTimeout(timer)
-      reject(new Error(`worker process exited (${code ?? signal}) before it was ready:\n${lines.join('\n')}`))
+      reject(new Error(`${entry} exited (${code ?? signal}) before it was ready:\n${lines.join('\n')}`))
     })
   })
   await ready

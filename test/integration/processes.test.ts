@@ -1,0 +1,90 @@
+import { mkdtempSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
+import { setHooks } from '../support/hooks.js'
+import { startNodeProcess, startWorkerProcess, writeInventory, type WorkerProcess } from '../support/worker-process.js'
+
+let e2e: E2E
+const procs: WorkerProcess[] = []
+
+beforeAll(async () => {
+  e2e = await startE2E({ label: 'procs', clusters: [{ name: 'pc1', hosts: ['p1', 'p2'] }], workers: 0 })
+  setHooks(e2e.fleet, ['p1', 'p2'], { PreFlight: {}, Maintenance: { stdout: 'ok' } })
+})
+afterAll(async () => {
+  for (const p of procs) p.child.kill('SIGKILL')
+  await e2e?.close()
+})
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** Reads the admin key pair the API printed once on its first start. */
+function printedKeys(p: WorkerProcess): { apiKey: string; secretKey: string } {
+  const text = p.lines.join('\n')
+  const apiKey = /apiKey:\s+(\S+)/.exec(text)?.[1]
+  const secretKey = /secretKey:\s+(\S+)/.exec(text)?.[1]
+  if (!apiKey || !secretKey) throw new Error(`no generated key printed:\n${text}`)
+  return { apiKey, secretKey }
+}
+
+async function runOverHttp(port: number, creds: { apiKey: string; secretKey: string }): Promise<{ status: string; result: { rollingmaintenance: { success: boolean; hostsupdated: unknown[] } } }> {
+  const auth = `Basic ${Buffer.from(`${creds.apiKey}:${creds.secretKey}`).toString('base64')}`
+  const base = `http://127.0.0.1:${port}`
+  const created = await fetch(`${base}/api/v1/rolling-maintenance`, {
+    method: 'POST',
+    headers: { authorization: auth, 'content-type': 'application/json' },
+    body: JSON.stringify({ clusterids: [clusterId('pc1')] }),
+  })
+  expect(created.status).toBe(202)
+  const { id } = (await created.json()) as { id: string }
+  for (let i = 0; i < 600; i++) {
+    const view = (await (await fetch(`${base}/api/v1/rolling-maintenance/${id}`, { headers: { authorization: auth } })).json()) as { status: string; result?: never }
+    if (view.result) return view as never
+    await sleep(50)
+  }
+  throw new Error('run did not finish')
+}
+
+describe('spec 6 processes', () => {
+  it('npm run api + npm run worker: separate processes on one Redis; the first API start prints a generated admin key', async () => {
+    const port = await freePort()
+    const env = { ...e2e.env, ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc), PORT: String(port), HOST: '127.0.0.1', ROLLMAINT_DATA_DIR: mkdtempSync(path.join(os.tmpdir(), 'rm-data-')) }
+    const api = await startNodeProcess('api/server.ts', env, 'secretKey:')
+    procs.push(api, await startWorkerProcess(env))
+    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
+    const done = await runOverHttp(port, printedKeys(api))
+    expect(done.status).toBe('succeeded')
+    expect(done.result.rollingmaintenance.hostsupdated).toHaveLength(2)
+    // no secret in the API's log lines (the notice is the one place it is printed)
+    const secret = printedKeys(api).secretKey
+    expect(api.lines.filter((l) => l.startsWith('{') && l.includes(secret))).toEqual([])
+  })
+
+  it('npm start: the API and a worker in one process', async () => {
+    const port = await freePort()
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rm-data-'))
+    const env = { ...e2e.env, ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc), PORT: String(port), HOST: '127.0.0.1', ROLLMAINT_DATA_DIR: dataDir }
+    const all = await startNodeProcess('main.ts', env, 'secretKey:')
+    procs.push(all)
+    const done = await runOverHttp(port, printedKeys(all))
+    expect(done.status).toBe('succeeded')
+    all.child.kill('SIGTERM')
+    expect((await all.exited).code).toBe(0)
+  })
+
+  it('a malformed inventory is refused at start-up with the file, the path and the problem', async () => {
+    const env = { ...e2e.env, ROLLMAINT_INVENTORY: writeInventory({ zones: [{ id: 'z', name: 'z', pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'a', port: 'ssh' }] }] }] }] }) }
+    await expect(startWorkerProcess(env, 15_000)).rejects.toThrow(/inventory\.yaml[\s\S]*zones\[0\]\.pods\[0\]\.clusters\[0\]\.hosts\[0\]\.port/)
+  })
+})
