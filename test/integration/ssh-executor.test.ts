@@ -1,0 +1,174 @@
+import { execSync } from 'node:child_process'
+import { mkdtempSync, utimesSync, writeFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { HostKeyMismatchError } from '../../shared/errors/host-key-mismatch-error.js'
+import { HostKeyUnknownError } from '../../shared/errors/host-key-unknown-error.js'
+import { SshAuthError } from '../../shared/errors/ssh-auth-error.js'
+import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.js'
+import { connectHost, type HostConnection } from '../../workers/ssh/connect-host.js'
+import { cleanupOldRuns, runStage } from '../../workers/ssh/run-stage.js'
+import { startSshdFleet, type SshdFleet } from '../support/sshd-fleet.js'
+
+let fleet: SshdFleet
+let conn: HostConnection
+let run = 0
+const nextRun = () => `run-${++run}`
+
+beforeAll(async () => {
+  fleet = await startSshdFleet({ hosts: [{ name: 's1' }, { name: 's2' }] })
+  conn = await connectHost(fleet.hostConfig('s1'))
+})
+afterAll(async () => {
+  conn?.close()
+  await fleet?.stop()
+})
+
+const host = () => fleet.hostConfig('s1')
+const stage = (s: Parameters<typeof runStage>[1]['stage'], extra: Partial<Parameters<typeof runStage>[1]> = {}) =>
+  runStage(conn, { runId: nextRun(), host: host(), stage: s, timeoutSec: 30, ...extra })
+function hook(stageName: 'PreFlight' | 'Maintenance', body: string, ext: '' | '.sh' | '.py' = '', executable = true): void {
+  fleet.writeHook('s1', stageName, `#!/bin/sh\n${body}\n`, { ext, executable })
+}
+function clearHooks(): void {
+  execSync(`rm -f ${host().hooksDir}/*`)
+}
+
+describe('spec 2 script lookup', () => {
+  it('<Stage> before <Stage>.sh before <Stage>.py; non-executable files are ignored; none → missing', async () => {
+    clearHooks()
+    expect(await stage('Maintenance')).toEqual({ kind: 'missing' })
+    hook('Maintenance', 'echo py', '.py')
+    expect(await stage('Maintenance')).toMatchObject({ kind: 'exited', output: 'py\n' })
+    hook('Maintenance', 'echo sh', '.sh')
+    expect(await stage('Maintenance')).toMatchObject({ output: 'sh\n' })
+    hook('Maintenance', 'echo plain', '')
+    expect(await stage('Maintenance')).toMatchObject({ output: 'plain\n' })
+    hook('Maintenance', 'echo not-executable', '', false)
+    expect(await stage('Maintenance')).toMatchObject({ output: 'sh\n' })
+  })
+})
+
+describe('spec 2 arguments and environment', () => {
+  it('$1 is the payload verbatim, one argument, never parsed by a shell', async () => {
+    clearHooks()
+    const marker = path.join(os.tmpdir(), `pwned-${process.pid}`)
+    hook('Maintenance', 'printf "%s|" "$#"; printf "%s" "$1"')
+    const payload = `a b,c "d" 'e' $(touch ${marker}) \`touch ${marker}\` ; touch ${marker}\nnewline ü * \\ $HOME`
+    const r = await stage('Maintenance', { payload })
+    expect(r).toMatchObject({ kind: 'exited', exitCode: 0, output: `1|${payload}` })
+    expect(existsSync(marker)).toBe(false)
+  })
+
+  it('no payload: no $1 at all', async () => {
+    hook('Maintenance', 'echo "$#"')
+    expect(await stage('Maintenance')).toMatchObject({ output: '0\n' })
+  })
+
+  it('sets ROLLMAINT_STAGE, _RUN_ID, _HOST_ID, _HOST_NAME, _PAYLOAD', async () => {
+    hook('PreFlight', 'echo "$ROLLMAINT_STAGE/$ROLLMAINT_RUN_ID/$ROLLMAINT_HOST_ID/$ROLLMAINT_HOST_NAME/$ROLLMAINT_PAYLOAD"')
+    const r = await runStage(conn, { runId: 'env-run', host: host(), stage: 'PreFlight', timeoutSec: 30, payload: 'p q' })
+    expect(r).toMatchObject({ output: 'PreFlight/env-run/host-s1/s1/p q\n' })
+  })
+})
+
+describe('spec 2 exit status, output, timeout', () => {
+  it('reports 0, 70 and other exit codes as they are', async () => {
+    for (const code of [0, 70, 3]) {
+      hook('Maintenance', `exit ${code}`)
+      expect(await stage('Maintenance')).toMatchObject({ kind: 'exited', exitCode: code })
+    }
+  })
+
+  it('stdout and stderr together, only the last 64 KiB kept', async () => {
+    hook('Maintenance', 'echo out; echo err >&2; head -c 100000 /dev/zero | tr "\\0" x; echo; echo END')
+    const r = await stage('Maintenance')
+    if (r.kind !== 'exited') throw new Error(r.kind)
+    expect(Buffer.byteLength(r.output)).toBe(65536)
+    expect(r.output.endsWith('x\nEND\n')).toBe(true)
+    hook('Maintenance', 'echo out; echo err >&2')
+    expect(await stage('Maintenance')).toMatchObject({ output: 'out\nerr\n' })
+  })
+
+  it('a timeout kills the whole process tree on the host, not just the channel', async () => {
+    const pids = path.join(fleet.host('s1').dir, 'pids')
+    hook('Maintenance', `sleep 300 & echo $! > ${pids}.child; echo $$ > ${pids}.parent; wait`)
+    const started = Date.now()
+    const r = await stage('Maintenance', { timeoutSec: 1 })
+    expect(r.kind).toBe('timeout')
+    expect(Date.now() - started).toBeLessThan(10_000)
+    for (const f of [`${pids}.child`, `${pids}.parent`]) {
+      const pid = Number(readFileSync(f, 'utf8'))
+      expect(() => process.kill(pid, 0)).toThrow()
+    }
+  })
+})
+
+describe('detached runner: each stage at most once per host and run', () => {
+  it('a dropped connection is re-attached: the same process is waited for, never started twice', async () => {
+    fleet.writeHook('s1', 'Maintenance', fleet.loggingHook({ sleepSec: 2, exitCode: 5, stdout: 'slow' }))
+    const mark = fleet.readHostLog().length
+    const runId = nextRun()
+    const first = await connectHost(host())
+    const pending = runStage(first, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })
+    await new Promise((r) => setTimeout(r, 700))
+    first.close()
+    await expect(pending).rejects.toMatchObject({ code: 'SSH_CONNECTION_LOST' })
+    const again = await connectHost(host())
+    const r = await runStage(again, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })
+    again.close()
+    expect(r).toMatchObject({ kind: 'exited', exitCode: 5, output: 'slow\n' })
+    const starts = fleet.readHostLog().slice(mark).filter((e) => e.event === 'start')
+    expect(starts).toHaveLength(1)
+    // and once finished, asking again returns the recorded result without running it
+    expect(await runStage(conn, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({ exitCode: 5 })
+    expect(fleet.readHostLog().slice(mark).filter((e) => e.event === 'start')).toHaveLength(1)
+  })
+
+  it('old run directories are cleaned up', async () => {
+    const old = path.join(host().stateDir, 'runs', 'ancient')
+    mkdirSync(old, { recursive: true })
+    writeFileSync(path.join(old, 'x'), '')
+    const past = new Date(Date.now() - 10 * 24 * 3600 * 1000)
+    utimesSync(old, past, past)
+    await cleanupOldRuns(conn, host(), 7)
+    expect(existsSync(old)).toBe(false)
+    expect(existsSync(path.join(host().stateDir, 'runs', 'env-run'))).toBe(true)
+  })
+})
+
+describe('spec 7 SSH: host keys and credentials', () => {
+  it('an unknown host key is refused (no hostKey, empty known_hosts)', async () => {
+    const kh = path.join(mkdtempSync(path.join(os.tmpdir(), 'kh-')), 'known_hosts')
+    writeFileSync(kh, '')
+    await expect(connectHost(fleet.hostConfig('s2', { hostKey: undefined, knownHostsPath: kh }))).rejects.toBeInstanceOf(HostKeyUnknownError)
+  })
+
+  it('a changed host key is refused, naming both fingerprints', async () => {
+    const err = await connectHost(fleet.hostConfig('s2', { hostKey: fleet.host('s1').hostKey })).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(HostKeyMismatchError)
+    expect((err as Error).message).toMatch(/offered SHA256:\S+, pinned hostKey is SHA256:\S+/)
+  })
+
+  it('a known_hosts entry [127.0.0.1]:port is accepted', async () => {
+    const kh = path.join(mkdtempSync(path.join(os.tmpdir(), 'kh-')), 'known_hosts')
+    const s2 = fleet.host('s2')
+    writeFileSync(kh, `[127.0.0.1]:${s2.port} ${s2.hostKey}\n`)
+    const c = await connectHost(fleet.hostConfig('s2', { hostKey: undefined, knownHostsPath: kh }))
+    c.close()
+  })
+
+  it('a wrong client key is an authentication error, not retried', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'key-'))
+    execSync(`ssh-keygen -q -t ed25519 -N '' -f ${dir}/other`)
+    const err = await connectHost(fleet.hostConfig('s2', { privateKeyPath: `${dir}/other` })).catch((e: unknown) => e)
+    expect(err).toBeInstanceOf(SshAuthError)
+    expect((err as SshAuthError).retryable).toBe(false)
+    expect((err as Error).message).not.toContain('PRIVATE KEY')
+  })
+
+  it('a closed port is unreachable', async () => {
+    await expect(connectHost(fleet.hostConfig('s2', { port: 1 }), { readyTimeoutMs: 3000 })).rejects.toBeInstanceOf(SshUnreachableError)
+  })
+})
