@@ -13,6 +13,7 @@ import { CLUSTER_JOB, PREFLIGHT_JOB, type ClusterJobData, type PreflightJobData,
 import { makeClusterProcessor } from './process-cluster-job.js'
 import { makePreflightProcessor } from './process-preflight-job.js'
 import { makeRunProcessor } from './process-run-job.js'
+import { createPooledExecutor } from './pooled-executor.js'
 import { createSshExecutor } from './ssh/create-ssh-executor.js'
 import type { WorkerContext } from './worker-context.js'
 
@@ -40,13 +41,14 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   await assertNoEviction(redis)
   const keys = createRedisKeys(config.keyPrefix)
   const draining = new AbortController()
+  const pool = createPooledExecutor(executor ?? createSshExecutor({ logger: log }), { idleMs: 60_000 })
   const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix: keys.bullPrefix, defaultJobOptions: defaultJobOptions(config.runRetentionDays) })
   const ctx: WorkerContext = {
     config,
     inventory,
     redis,
     keys,
-    executor: executor ?? createSshExecutor({ logger: log }),
+    executor: pool,
     logger: log,
     workerId,
     hostsQueue,
@@ -85,6 +87,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     draining.abort()
     await Promise.all([runsWorker.close(force), hostsWorker.close(force)])
     await hostsQueue.close()
+    pool.closeAll()
     redis.disconnect()
   }
   return {

@@ -2,6 +2,7 @@ import { DelayedError, type Job } from 'bullmq'
 import { getRunSnapshot } from '../shared/store/get-run-record.js'
 import { TERMINAL_STATUSES } from '../shared/store/run-record.js'
 import { holdClusterLease } from './hold-cluster-lease.js'
+import type { HostSession } from './host-executor.js'
 import { CLUSTER_JOB, clusterJobId, type ClusterJobData } from './job-data.js'
 import { runHostCycle } from './run-host-cycle.js'
 import { getHostRunState } from './store/get-host-run-state.js'
@@ -48,28 +49,51 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     const lease = await holdClusterLease(leaseDeps, clusterId, `${ctx.workerId}/${job.id}`)
     let handOver = false
     let stuck = false
+    // SSH set-up of the next host overlaps the current host's cycle instead of adding to it.
+    let prefetched: { hostId: string; session: Promise<HostSession | undefined> } | undefined
+    const prefetch = (index: number): void => {
+      const nextId = hostIds[index]
+      const next = nextId ? ctx.inventory.hosts.get(nextId) : undefined
+      prefetched = next ? { hostId: next.id, session: ctx.executor.open(next).catch(() => undefined) } : undefined
+    }
     try {
-      for (const hostId of hostIds) {
+      for (const [index, hostId] of hostIds.entries()) {
         const state = await getHostRunState(redis, keys, runId, hostId)
-        if (!state || state.phase === 'done' || state.phase === 'pending' || state.phase === 'PreFlight') continue
+        const preopened = prefetched?.hostId === hostId ? prefetched.session : undefined
+        prefetched = undefined
+        if (!state || state.phase === 'done' || state.phase === 'pending' || state.phase === 'PreFlight') {
+          void preopened?.then((s) => s?.close())
+          continue
+        }
         if (NOT_STARTED.has(state.phase)) {
           const stop = await getRunStop(redis, keys, runId)
           if (stop.stopReason || stop.cancelled) {
+            void preopened?.then((s) => s?.close())
             log.info({ stopReason: stop.stopReason, cancelled: stop.cancelled }, 'run stopped; no further host starts in this cluster')
             break
           }
           if (ctx.draining.aborted) {
+            void preopened?.then((s) => s?.close())
             handOver = true
             break
           }
         }
-        const outcome = await runHostCycle({ redis, keys, executor: ctx.executor, logger: ctx.logger }, lease, cycleRun, ctx.inventory.hosts.get(hostId)!, state)
+        prefetch(index + 1)
+        const outcome = await runHostCycle(
+          { redis, keys, executor: ctx.executor, logger: ctx.logger },
+          lease,
+          cycleRun,
+          ctx.inventory.hosts.get(hostId)!,
+          state,
+          preopened,
+        )
         if (outcome === 'stuck') {
           stuck = true
           break
         }
       }
     } finally {
+      void prefetched?.session.then((s) => s?.close())
       const released = await lease.release().catch(() => 'error')
       log.debug({ released }, 'cluster lease released')
     }

@@ -48,11 +48,13 @@ export async function runHostCycle(
   run: CycleRun,
   host: HostConfig,
   initial: HostRunState,
+  /** A connection opened ahead of time (while the previous host was in maintenance), if any. */
+  preopened?: Promise<HostSession | undefined>,
 ): Promise<CycleOutcome> {
   const { redis, keys, executor } = deps
   const log = deps.logger.child({ runId: run.id, hostId: host.id, host: host.name, clusterId: host.clusterId })
   let state = initial
-  let session: HostSession | undefined
+  let session: HostSession | undefined = preopened ? await preopened : undefined
 
   const fenced = (reply: FencedReply): FencedReply => {
     if (reply === 'LEASE_LOST' || lease.lost) throw new LeaseLostError(host.clusterId)

@@ -54,6 +54,8 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
 
       return {
         async hasStageScript(stage: StageName): Promise<boolean> {
+          // A connection opened ahead of time may have been dropped while it waited.
+          if (conn.closed) await reconnect(Date.now() + connectOpts.readyTimeoutMs)
           const names = ['', '.sh', '.py'].map((ext) => quote(`${host.hooksDir}/${stage}${ext}`)).join(' ')
           const { code } = await conn.exec(`for f in ${names}; do [ -f "$f" ] && [ -x "$f" ] && exit 0; done; exit 1`)
           return code === 0

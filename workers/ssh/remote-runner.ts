@@ -2,17 +2,17 @@
  * The detached stage runner: a POSIX sh program sent with every stage (nothing to install on the
  * hosts beyond sh, coreutils and util-linux's `setsid` and `flock`).
  *
- * Per stage it keeps a directory `<stateDir>/runs/<runId>/<hostId>/<Stage>/`; creating it (mkdir,
+ * Per stage it keeps a directory `<stateDir>/runs/<runId>/<hostId>/<Stage>/`; creating it (rename,
  * atomic) is the right to start the stage, so a stage runs at most once per host and run whatever
  * happens to workers and connections. A supervisor, detached from the SSH session in a session of
  * its own, runs the script in its own process group, enforces the timeout by killing that whole
- * group, and records pgid, boot id, times, output and the exit status (written last).
+ * group, and records pgid, boot id, output and the exit status (written last).
  * It holds an exclusive flock on `lock` for its lifetime; whoever waits (the starting worker, or a
  * worker re-attaching after a crash or a dropped connection) blocks on a shared flock: no polling.
  *
- * Output protocol: stdout = the last 64 KiB of the script's output; last stderr line =
- * `ROLLMAINT-STATUS <kind> <exitCode|-> <bootIdAtStart|-> <bootIdNow> [<startedEpoch> <finishedEpoch>]`
- * with kind = exited | timeout | vanished | missing (epochs in seconds with milliseconds).
+ * Output protocol: stdout = the last 64 KiB of the script's output; stderr =
+ * `ROLLMAINT-STATUS <kind> <exitCode|-> <bootIdAtStart|-> <bootIdNow>` with kind = exited |
+ * timeout | vanished | missing. Timing is measured by the worker, which also waits for the stage.
  */
 export const RUNNER_PROGRAM = String.raw`
 set -u
@@ -24,7 +24,7 @@ dir=$state_dir/runs/$run_id/$host_id/$stage
 boot_now=unknown
 [ -r "$boot_id_path" ] && read -r boot_now < "$boot_id_path"
 
-status() { printf 'ROLLMAINT-STATUS %s %s %s %s %s\n' "$1" "$2" "$3" "$boot_now" "$4" >&2; }
+status() { printf 'ROLLMAINT-STATUS %s %s %s %s\n' "$1" "$2" "$3" "$boot_now" >&2; }
 
 supervisor='
 dir=$1 script=$2 timeout=$3 has_payload=$4 payload=$5
@@ -47,7 +47,7 @@ if [ ! -d "$dir" ]; then
   for f in "$hooks_dir/$stage" "$hooks_dir/$stage.sh" "$hooks_dir/$stage.py"; do
     if [ -f "$f" ] && [ -x "$f" ]; then script=$f; break; fi
   done
-  if [ -z "$script" ]; then status missing - - - ; exit 0; fi
+  if [ -z "$script" ]; then status missing - - ; exit 0; fi
   [ -d "$state_dir/runs/$run_id/$host_id" ] || mkdir -p "$state_dir/runs/$run_id/$host_id" || exit 90
   # The lock is taken in a private directory that is then renamed into place: whoever sees the
   # stage directory also finds its lock held, and rename is the atomic claim of the stage.
@@ -67,19 +67,19 @@ if [ ! -d "$dir" ]; then
   exec 9>&-
 fi
 
-# Attach: wait for the supervisor to let go of the lock, then report what it recorded. Start and
-# end times are the modification times of pgid and exit.
+# Attach: wait for the supervisor to let go of the lock, then report what it recorded: the status
+# line on stderr first, then the output tail by exec (one process fewer on every stage).
 flock -s "$dir/lock" true 2>/dev/null
-tail -c 65536 "$dir/output" 2>/dev/null
 boot_start=-
 [ -r "$dir/boot_id" ] && read -r boot_start < "$dir/boot_id"
 if [ -s "$dir/exit" ]; then
   read -r rc < "$dir/exit"
   if [ -e "$dir/timedout" ]; then kind=timeout; else kind=exited; fi
-  status "$kind" "$rc" "$boot_start" "$(stat --printf '%.3Y ' "$dir/pgid" "$dir/exit" 2>/dev/null)"
+  status "$kind" "$rc" "$boot_start"
 else
-  status vanished - "$boot_start" -
+  status vanished - "$boot_start"
 fi
+exec tail -c 65536 "$dir/output" 2>/dev/null
 `
 
 export const CLEANUP_PROGRAM = String.raw`

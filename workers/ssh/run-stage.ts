@@ -13,26 +13,24 @@ export interface RunStageRequest {
   onOutput?: ((chunk: Buffer) => void) | undefined
 }
 
-const STATUS_RE = /ROLLMAINT-STATUS (\w+) (\S+) (\S+) (\S+)(?: ([\d.]+) ([\d.]+))?[ -]*\s*$/
+const STATUS_RE = /ROLLMAINT-STATUS (\w+) (\S+) (\S+) (\S+)\s*$/
 
-const iso = (epochSeconds: string): string => new Date(Number(epochSeconds) * 1000).toISOString()
+function now(): { startedAt: string; finishedAt: string; durationMs: number } {
+  const t = new Date().toISOString()
+  return { startedAt: t, finishedAt: t, durationMs: 0 }
+}
 
 /** Parses the runner's reply (see remote-runner.ts for the protocol). Exported for unit tests. */
-export function parseRunnerReply(stdout: Buffer, stderr: Buffer): StageResult | undefined {
+export function parseRunnerReply(stdout: Buffer, stderr: Buffer, timing: { startedAt: string; finishedAt: string; durationMs: number } = now()): StageResult | undefined {
   const m = STATUS_RE.exec(stderr.toString('utf8'))
   if (!m) return undefined
-  const [, kind, code, bootAtStart, bootNow, started, finished] = m as unknown as [string, string, string, string, string, string | undefined, string | undefined]
+  const [, kind, code, bootAtStart, bootNow] = m as unknown as [string, string, string, string, string]
   const output = stdout.subarray(Math.max(0, stdout.length - 65536)).toString('utf8')
   const bootIdChanged = bootAtStart !== '-' && bootAtStart !== bootNow
   if (kind === 'missing') return { kind: 'missing' }
   if (kind === 'vanished') return { kind: 'vanished', output, bootIdChanged }
-  const times = {
-    startedAt: started ? iso(started) : new Date().toISOString(),
-    finishedAt: finished ? iso(finished) : new Date().toISOString(),
-    durationMs: started && finished ? Math.round((Number(finished) - Number(started)) * 1000) : 0,
-  }
-  if (kind === 'timeout') return { kind: 'timeout', output, ...times, bootIdChanged }
-  return { kind: 'exited', exitCode: Number(code), output, ...times, bootIdChanged }
+  if (kind === 'timeout') return { kind: 'timeout', output, ...timing, bootIdChanged }
+  return { kind: 'exited', exitCode: Number(code), output, ...timing, bootIdChanged }
 }
 
 /**
@@ -43,8 +41,11 @@ export async function runStage(conn: HostConnection, req: RunStageRequest): Prom
   const { host } = req
   const args = [host.stateDir, req.runId, host.id, req.stage, host.hooksDir, String(req.timeoutSec), host.bootIdPath, host.name]
   if (req.payload !== undefined) args.push(req.payload)
+  const started = Date.now()
   const reply = await conn.exec(runnerCommand(RUNNER_PROGRAM, args), { onStdout: req.onOutput })
-  const result = parseRunnerReply(reply.stdout, reply.stderr)
+  const finished = Date.now()
+  const timing = { startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), durationMs: finished - started }
+  const result = parseRunnerReply(reply.stdout, reply.stderr, timing)
   if (result) return result
   if (reply.code === null) {
     throw new SshConnectionLostError(host.id, `connection to host ${host.name} ended before the ${req.stage} stage reported`)
