@@ -33,7 +33,7 @@ const MAX_PAYLOAD_BYTES = 64 * 1024
 const NEVER_ENQUEUED_AFTER_MS = 60_000
 
 export async function createRunService({ config, inventory, logger }: RunServiceDeps): Promise<RunService> {
-  const redis = createRedisConnection(config.redisUrl, 'api')
+  const redis = createRedisConnection(config.redisUrl, 'api', logger)
   const keys = createRedisKeys(config.keyPrefix)
   const runsQueue = new Queue(RUNS_QUEUE, {
     connection: redis,

@@ -1,17 +1,32 @@
 import { Redis, type RedisOptions } from 'ioredis'
+import type { Logger } from 'pino'
 import { RedisPolicyError } from './errors/redis-policy-error.js'
 
 /**
  * One ioredis connection. BullMQ workers need `maxRetriesPerRequest: null` (commands wait for a
  * reconnect instead of failing); the API uses a bounded retry so a request fails fast when Redis is down.
  */
-export function createRedisConnection(url: string, role: 'worker' | 'api', extra: RedisOptions = {}): Redis {
-  return new Redis(url, {
+export function createRedisConnection(url: string, role: 'worker' | 'api', logger?: Logger, extra: RedisOptions = {}): Redis {
+  const redis = new Redis(url, {
     maxRetriesPerRequest: role === 'worker' ? null : 3,
     enableReadyCheck: true,
     connectionName: `rollmaint-${role}`,
     ...extra,
   })
+  // ioredis reconnects by itself: say once that Redis is gone and once that it is back, instead of
+  // a line (or ioredis' own console warning) for every attempt.
+  let down = false
+  redis.on('error', (err: Error) => {
+    if (down) return
+    down = true
+    logger?.warn({ err: err.message }, 'Redis connection lost; reconnecting')
+  })
+  redis.on('ready', () => {
+    if (!down) return
+    down = false
+    logger?.info('Redis connection back')
+  })
+  return redis
 }
 
 /** Refuses to run against a Redis that may evict keys: that would lose work silently. */

@@ -37,7 +37,7 @@ export interface RollmaintWorker {
 export async function createWorker({ config, inventory, logger, executor }: WorkerDeps): Promise<RollmaintWorker> {
   const workerId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const log = logger.child({ workerId })
-  const redis = createRedisConnection(config.redisUrl, 'worker')
+  const redis = createRedisConnection(config.redisUrl, 'worker', log)
   await assertNoEviction(redis)
   const keys = createRedisKeys(config.keyPrefix)
   const draining = new AbortController()
@@ -62,6 +62,8 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     stalledInterval: config.stalledIntervalMs,
     // A job whose worker died is handed to another worker; allow that to happen several times.
     maxStalledCount: 10,
+    // Recorded on each job (processedBy): which worker process ran it, for operators and fault tests.
+    name: workerId,
   }
   const runProcessor = makeRunProcessor(ctx)
   const preflight = makePreflightProcessor(ctx)

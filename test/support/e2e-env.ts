@@ -31,6 +31,8 @@ export interface E2EOptions {
   /** In-process workers to start (0 when the test spawns worker processes itself). */
   workers?: number
   env?: Record<string, string>
+  /** A Redis of the test's own (e.g. one it restarts); defaults to the suite's. */
+  redisUrl?: string
 }
 
 export interface E2E {
@@ -103,7 +105,7 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
   const inventory = buildInventory(inventoryDoc, `e2e:${opts.label}`)
   const prefix = uniquePrefix(opts.label)
   const env: Record<string, string> = {
-    REDIS_URL: testRedisUrl(),
+    REDIS_URL: opts.redisUrl ?? testRedisUrl(),
     ROLLMAINT_KEY_PREFIX: prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ROLLMAINT_LEASE_TTL_MS: '3000',
@@ -117,6 +119,7 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
   const workers: RollmaintWorker[] = []
   for (let i = 0; i < (opts.workers ?? 1); i++) workers.push(await createWorker({ config, inventory, logger }))
   const redis = new Redis(config.redisUrl)
+  redis.on('error', () => undefined) // tests that restart Redis expect refused connections for a while
   const keys = createRedisKeys(prefix)
 
   const request = (r: Partial<RunRequest>): RunRequest => ({
@@ -154,7 +157,7 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
       await runService.close()
       redis.disconnect()
       await fleet.stop()
-      await deletePrefix(prefix)
+      if (!opts.redisUrl) await deletePrefix(prefix)
     },
   }
 }

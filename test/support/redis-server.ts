@@ -1,0 +1,66 @@
+import { spawn, type ChildProcess } from 'node:child_process'
+import { mkdtempSync, rmSync } from 'node:fs'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { Redis } from 'ioredis'
+
+export interface OwnRedis {
+  url: string
+  /** Graceful restart: SHUTDOWN (AOF flushed), then the same data dir again. */
+  restart(downMs?: number): Promise<void>
+  stop(): Promise<void>
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const srv = net.createServer().listen(0, '127.0.0.1', () => {
+      const { port } = srv.address() as net.AddressInfo
+      srv.close(() => resolve(port))
+    })
+  })
+}
+
+/** A redis-server of the test's own, configured as production should be: AOF everysec, noeviction. */
+export async function startOwnRedis(): Promise<OwnRedis> {
+  const port = await freePort()
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-own-redis-'))
+  const url = `redis://127.0.0.1:${port}`
+  let child: ChildProcess | undefined
+  const start = async (): Promise<void> => {
+    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' })
+    const deadline = Date.now() + 10_000
+    for (;;) {
+      const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+      r.on('error', () => undefined)
+      const ok = await r.connect().then(() => r.ping()).then(() => true, () => false)
+      r.disconnect()
+      if (ok) return
+      if (Date.now() > deadline) throw new Error(`own redis-server on ${port} did not start`)
+      await new Promise((res) => setTimeout(res, 50))
+    }
+  }
+  const shutdown = async (): Promise<void> => {
+    const c = child
+    if (!c || c.exitCode !== null) return
+    const exited = new Promise((r) => c.once('exit', r))
+    const r = new Redis(url, { retryStrategy: () => null, maxRetriesPerRequest: 0 })
+    r.on('error', () => undefined)
+    await r.call('SHUTDOWN').catch(() => undefined)
+    r.disconnect()
+    await exited
+  }
+  await start()
+  return {
+    url,
+    async restart(downMs = 1000) {
+      await shutdown()
+      await new Promise((r) => setTimeout(r, downMs))
+      await start()
+    },
+    async stop() {
+      await shutdown()
+      rmSync(dir, { recursive: true, force: true })
+    },
+  }
+}
