@@ -21,6 +21,11 @@ export interface SshdHost {
   readonly pid: number | undefined
   stop(): Promise<void>
   start(): Promise<void>
+  /**
+   * Simulated reboot: sshd and every process of the host (its SSH sessions, stage supervisors and
+   * scripts) die, the boot id changes, and after `downMs` sshd answers again.
+   */
+  reboot(downMs?: number): Promise<void>
 }
 
 export interface SshdFleet {
@@ -149,6 +154,35 @@ export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): 
           child.kill('SIGKILL')
           if (attempt === 2) throw new Error(`sshd for ${name} did not start on port ${port}: ${stderr}`)
         }
+      },
+      async reboot(downMs = 1000) {
+        // Only pids we recorded ourselves, validated, and signalled from Node: procps' kill(1) reads
+        // `kill -KILL -123` as kill(-1, SIGKILL), which ends every process of the machine.
+        const killAll = (pids: string[], group: boolean): void => {
+          for (const p of pids) {
+            if (!/^\d+$/.test(p) || Number(p) <= 1) continue
+            try {
+              process.kill(group ? -Number(p) : Number(p), 'SIGKILL')
+            } catch {
+              // already gone
+            }
+          }
+        }
+        // Only stages still running (no exit file): pids of finished ones may belong to anyone by now.
+        const read = (file: string): string[] =>
+          spawnSync('sh', ['-c', `for d in ${stateDir}/runs/*/*/*; do [ -e "$d/exit" ] || cat "$d/${file}" 2>/dev/null; done`])
+            .stdout.toString()
+            .split(/\s+/)
+            .filter(Boolean)
+        if (child?.pid) killAll(spawnSync('pgrep', ['-P', String(child.pid)]).stdout.toString().split(/\s+/).filter(Boolean), false)
+        await host.stop()
+        // Supervisors first, as a power cut would: none of them gets to record an exit status.
+        killAll(read('supervisor'), true)
+        killAll(read('watchdog'), true)
+        killAll(read('pgid'), true)
+        writeFileSync(bootIdPath, `${randomUUID()}\n`)
+        await new Promise((r) => setTimeout(r, downMs))
+        await host.start()
       },
       async stop() {
         const c = child

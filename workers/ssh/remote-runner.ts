@@ -35,10 +35,12 @@ else
 fi
 pid=$!
 echo "$pid" > "$dir/pgid"
-setsid sh -c '"'"'sleep "$1"; : > "$2/timedout"; kill -TERM -"$3" 2>/dev/null; sleep 5; kill -KILL -"$3" 2>/dev/null'"'"' watchdog "$timeout" "$dir" "$pid" < /dev/null > /dev/null 2>&1 9>&- &
+echo "$$" > "$dir/supervisor"
+setsid sh -c '"'"'sleep "$1"; : > "$2/timedout"; kill -s TERM -- -"$3" 2>/dev/null; sleep 5; kill -s KILL -- -"$3" 2>/dev/null'"'"' watchdog "$timeout" "$dir" "$pid" < /dev/null > /dev/null 2>&1 9>&- &
 wpid=$!
+echo "$wpid" > "$dir/watchdog"
 wait "$pid"; rc=$?
-if [ -e "$dir/timedout" ]; then wait "$wpid"; else kill -TERM -"$wpid" 2>/dev/null; fi
+if [ -e "$dir/timedout" ]; then wait "$wpid"; else kill -s TERM -- -"$wpid" 2>/dev/null; fi
 echo "$rc" > "$dir/exit"
 '
 
