@@ -45,6 +45,7 @@ export function createSimulatedExecutor(opts: SimulatedExecutorOptions = {}): Ho
             bootIdChanged: false,
           }
         },
+        async cleanup() {},
         close() {},
       }
     },

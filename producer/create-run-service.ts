@@ -9,7 +9,7 @@ import { RunFinishedError } from '../shared/errors/run-finished-error.js'
 import { RunNotFoundError } from '../shared/errors/run-not-found-error.js'
 import { ScopeError } from '../shared/errors/scope-error.js'
 import { RUNS_QUEUE } from '../shared/queue-names.js'
-import { createRedisConnection } from '../shared/redis-connection.js'
+import { assertNoEviction, createRedisConnection } from '../shared/redis-connection.js'
 import { createRedisKeys } from '../shared/redis-keys.js'
 import type { RunService } from '../shared/run-service.js'
 import type { HostView, RunView } from '../shared/run-view.js'
@@ -34,6 +34,10 @@ const NEVER_ENQUEUED_AFTER_MS = 60_000
 
 export async function createRunService({ config, inventory, logger }: RunServiceDeps): Promise<RunService> {
   const redis = createRedisConnection(config.redisUrl, 'api', logger)
+  await assertNoEviction(redis).catch((err: unknown) => {
+    redis.disconnect()
+    throw err
+  })
   const keys = createRedisKeys(config.keyPrefix)
   const runsQueue = new Queue(RUNS_QUEUE, {
     connection: redis,

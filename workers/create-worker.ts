@@ -38,7 +38,10 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   const workerId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const log = logger.child({ workerId })
   const redis = createRedisConnection(config.redisUrl, 'worker', log)
-  await assertNoEviction(redis)
+  await assertNoEviction(redis).catch((err: unknown) => {
+    redis.disconnect()
+    throw err
+  })
   const keys = createRedisKeys(config.keyPrefix)
   const draining = new AbortController()
   const pool = createPooledExecutor(executor ?? createSshExecutor({ logger: log }), { idleMs: 60_000 })

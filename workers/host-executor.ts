@@ -17,6 +17,8 @@ export interface HostSession {
   /** Whether an executable `<Stage>`, `<Stage>.sh` or `<Stage>.py` exists in the hooks directory. */
   hasStageScript(stage: StageName): Promise<boolean>
   runStage(request: StageRequest): Promise<StageResult>
+  /** Removes the host's stage-runner state of runs older than `days`. */
+  cleanup(days: number): Promise<void>
   close(): void
 }
 

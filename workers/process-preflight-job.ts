@@ -37,6 +37,8 @@ export function makePreflightProcessor(ctx: WorkerContext) {
       await emitRunEvent(redis, keys, runId, 'stage.started', { hostId, hostName: host.name, clusterId: host.clusterId, stage: 'PreFlight' })
       try {
         const session = await ctx.executor.open(host)
+        // Housekeeping of the host's runner state, once per host and run, off the critical path.
+        session.cleanup(ctx.config.runRetentionDays).catch((err: unknown) => log.warn({ err }, 'cleanup of old run state failed'))
         try {
           const result = await session.runStage({ runId, stage: 'PreFlight', payload: request.payload, timeoutSec: stageTimeoutSec(ctx, request.timeout) })
           verdict = judgeStage('PreFlight', result)

@@ -5,7 +5,7 @@ import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.j
 import type { HostConfig, StageName } from '../../shared/types.js'
 import type { HostExecutor, HostSession, StageRequest } from '../host-executor.js'
 import { connectHost, type HostConnection } from './connect-host.js'
-import { runStage } from './run-stage.js'
+import { cleanupOldRuns, runStage } from './run-stage.js'
 import type { StageResult } from './stage-result.js'
 
 export interface SshExecutorOptions {
@@ -73,6 +73,9 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
               await reconnect(deadline)
             }
           }
+        },
+        async cleanup(days: number): Promise<void> {
+          if (!conn.closed) await cleanupOldRuns(conn, host, days)
         },
         close() {
           conn.close()

@@ -1,0 +1,46 @@
+import { Redis } from 'ioredis'
+import { pino } from 'pino'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createRunService } from '../../producer/create-run-service.js'
+import { loadConfig } from '../../shared/config.js'
+import { RedisPolicyError } from '../../shared/errors/redis-policy-error.js'
+import { buildInventory } from '../../shared/load-inventory.js'
+import { createRedisKeys } from '../../shared/redis-keys.js'
+import { createWorker } from '../../workers/create-worker.js'
+import { startOwnRedis, type OwnRedis } from '../support/redis-server.js'
+
+const inventory = buildInventory(
+  { defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' }, zones: [{ id: 'z', name: 'z', pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }] }] },
+  'policy-test',
+)
+let redis: OwnRedis
+beforeAll(async () => {
+  redis = await startOwnRedis()
+})
+afterAll(async () => {
+  await redis?.stop()
+})
+
+describe('Redis guidance', () => {
+  it('worker and API refuse a Redis that may evict keys, saying how to fix it', async () => {
+    const admin = new Redis(redis.url)
+    await admin.config('SET', 'maxmemory-policy', 'allkeys-lru')
+    const config = loadConfig({ REDIS_URL: redis.url })
+    const logger = pino({ level: 'silent' })
+    const workerErr = await createWorker({ config, inventory, logger }).catch((e: unknown) => e)
+    expect(workerErr).toBeInstanceOf(RedisPolicyError)
+    expect((workerErr as Error).message).toMatch(/"allkeys-lru".*noeviction.*CONFIG SET maxmemory-policy noeviction/)
+    await expect(createRunService({ config, inventory, logger })).rejects.toBeInstanceOf(RedisPolicyError)
+    await admin.config('SET', 'maxmemory-policy', 'noeviction')
+    const svc = await createRunService({ config, inventory, logger })
+    await svc.close()
+    admin.disconnect()
+  })
+
+  it('every key carries one hash tag, so Redis Cluster keeps a run in one slot', () => {
+    const keys = createRedisKeys('prod')
+    for (const k of [keys.run('r'), keys.runHosts('r'), keys.runEvents('r'), keys.clusterLease('c'), keys.clusterInMaintenance('c'), keys.host('h'), keys.bullPrefix]) {
+      expect(k.startsWith('{prod}')).toBe(true)
+    }
+  })
+})
