@@ -12,6 +12,7 @@ const hostFields = {
   hooksDir: Type.String({ minLength: 1 }),
   stateDir: Type.String({ minLength: 1 }),
   bootIdPath: Type.String({ minLength: 1 }),
+  executor: Type.Union([Type.Literal('detached'), Type.Literal('direct')], { description: 'stage runner: detached (default) or direct' }),
   hypervisor: Type.String({ minLength: 1 }),
   enabled: Type.Boolean(),
 }

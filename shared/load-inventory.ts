@@ -15,6 +15,7 @@ const BUILTIN_DEFAULTS = {
   hooksDir: '/etc/rollmaint/hooks',
   stateDir: '/var/lib/rollmaint',
   bootIdPath: '/proc/sys/kernel/random/boot_id',
+  executor: 'detached',
   hypervisor: 'KVM',
   enabled: true,
 } as const
@@ -86,6 +87,7 @@ export function buildInventory(doc: unknown, source: string): Inventory {
             hooksDir: merged.hooksDir,
             stateDir: merged.stateDir,
             bootIdPath: merged.bootIdPath,
+            executor: merged.executor,
             hypervisor: merged.hypervisor,
             enabled: merged.enabled,
             zoneId: zone.id,

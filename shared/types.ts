@@ -22,6 +22,11 @@ export interface HostConfig {
   stateDir: string
   /** File read to detect a reboot; Linux default. Tests point it at a file they control. */
   bootIdPath: string
+  /**
+   * `detached` (default): stages survive dropped connections and worker crashes and are re-attached,
+   * never run twice. `direct`: the plain exec channel; a lost connection means an unknown outcome.
+   */
+  executor: 'detached' | 'direct'
   hypervisor: string
   enabled: boolean
   zoneId: string

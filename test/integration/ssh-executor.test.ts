@@ -172,3 +172,21 @@ describe('spec 7 SSH: host keys and credentials', () => {
     await expect(connectHost(fleet.hostConfig('s2', { port: 1 }), { readyTimeoutMs: 3000 })).rejects.toBeInstanceOf(SshUnreachableError)
   })
 })
+
+describe('executor: direct (the plain exec channel)', () => {
+  it('runs the script in the channel with the same lookup, $1, exit codes, output and timeout kill', async () => {
+    const direct = { ...host(), executor: 'direct' as const }
+    hook('Maintenance', 'printf "%s|%s|" "$#" "$ROLLMAINT_STAGE"; printf "%s" "$1"; echo err >&2; exit 4')
+    const r = await runStage(conn, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 30, payload: "a 'b' $(c)" })
+    expect(r).toMatchObject({ kind: 'exited', exitCode: 4, output: "1|Maintenance|a 'b' $(c)err\n", bootIdChanged: false })
+    clearHooks()
+    expect(await runStage(conn, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 30 })).toEqual({ kind: 'missing' })
+    const pids = path.join(fleet.host('s1').dir, 'direct-pids')
+    hook('Maintenance', `sleep 300 & echo $! > ${pids}; wait`)
+    const t = await runStage(conn, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 1 })
+    expect(t.kind).toBe('timeout')
+    expect(() => process.kill(Number(readFileSync(pids, 'utf8')), 0)).toThrow()
+    // nothing is kept on the host in direct mode
+    expect(existsSync(path.join(host().stateDir, 'runs', `run-${run}`))).toBe(false)
+  })
+})

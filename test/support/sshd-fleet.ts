@@ -222,6 +222,7 @@ export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): 
         stateDir: h.stateDir,
         bootIdPath: h.bootIdPath,
         hypervisor: 'KVM',
+        executor: 'detached',
         enabled: true,
         zoneId: 'zone',
         podId: 'pod',

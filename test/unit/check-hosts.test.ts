@@ -14,6 +14,7 @@ function host(id: string, over: Partial<HostConfig> = {}): HostConfig {
     stateDir: '/var/lib/rollmaint',
     bootIdPath: '/proc/sys/kernel/random/boot_id',
     hypervisor: 'KVM',
+    executor: 'detached',
     enabled: true,
     zoneId: 'z1',
     podId: 'p1',

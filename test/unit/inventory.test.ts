@@ -132,6 +132,7 @@ describe('spec 1 inventory: the documented example loads', () => {
       hooksDir: '/etc/rollmaint/hooks',
       stateDir: '/var/lib/rollmaint',
       bootIdPath: '/proc/sys/kernel/random/boot_id',
+      executor: 'detached',
       hypervisor: 'KVM',
       enabled: true,
       zoneId: '6f3c9827-6e99-4c63-b7d5-e8f427f6dcff',

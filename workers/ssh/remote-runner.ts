@@ -84,6 +84,35 @@ fi
 exec tail -c 65536 "$dir/output" 2>/dev/null
 `
 
+/**
+ * `executor: direct`: the script runs inside the exec channel itself, its output streamed back,
+ * still in a process group of its own so a timeout kills the whole tree. No state on the host, so
+ * nothing to re-attach to after a dropped connection.
+ */
+export const DIRECT_PROGRAM = String.raw`
+set -u
+hooks_dir=$1 stage=$2 timeout=$3 run_id=$4 host_id=$5 host_name=$6
+has_payload=0 payload=
+if [ $# -ge 7 ]; then has_payload=1 payload=$7; fi
+script=
+for f in "$hooks_dir/$stage" "$hooks_dir/$stage.sh" "$hooks_dir/$stage.py"; do
+  if [ -f "$f" ] && [ -x "$f" ]; then script=$f; break; fi
+done
+if [ -z "$script" ]; then printf 'ROLLMAINT-STATUS missing - - -
+' >&2; exit 0; fi
+export ROLLMAINT_STAGE="$stage" ROLLMAINT_RUN_ID="$run_id" ROLLMAINT_HOST_ID="$host_id" ROLLMAINT_HOST_NAME="$host_name" ROLLMAINT_PAYLOAD="$payload"
+cd "$hooks_dir" || exit 92
+marker=/tmp/rollmaint-timedout.$$
+if [ "$has_payload" = 1 ]; then setsid "$script" "$payload" 2>&1 < /dev/null & else setsid "$script" 2>&1 < /dev/null & fi
+pid=$!
+setsid sh -c 'sleep "$1"; : > "$3"; kill -s TERM -- -"$2" 2>/dev/null; sleep 5; kill -s KILL -- -"$2" 2>/dev/null' watchdog "$timeout" "$pid" "$marker" < /dev/null > /dev/null 2>&1 &
+wpid=$!
+wait "$pid"; rc=$?
+if [ -e "$marker" ]; then wait "$wpid"; rm -f "$marker"; kind=timeout; else kill -s TERM -- -"$wpid" 2>/dev/null; kind=exited; fi
+printf 'ROLLMAINT-STATUS %s %s - -
+' "$kind" "$rc" >&2
+`
+
 export const CLEANUP_PROGRAM = String.raw`
 [ -d "$1/runs" ] || exit 0
 find "$1/runs" -mindepth 1 -maxdepth 1 -type d -mtime +"$2" -exec rm -rf {} +

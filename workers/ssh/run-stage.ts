@@ -1,7 +1,7 @@
 import { SshConnectionLostError } from '../../shared/errors/ssh-connection-lost-error.js'
 import type { HostConfig, StageName } from '../../shared/types.js'
 import type { HostConnection } from './connect-host.js'
-import { CLEANUP_PROGRAM, RUNNER_PROGRAM, runnerCommand } from './remote-runner.js'
+import { CLEANUP_PROGRAM, DIRECT_PROGRAM, RUNNER_PROGRAM, runnerCommand } from './remote-runner.js'
 import type { StageResult } from './stage-result.js'
 
 export interface RunStageRequest {
@@ -39,10 +39,13 @@ export function parseRunnerReply(stdout: Buffer, stderr: Buffer, timing: { start
  */
 export async function runStage(conn: HostConnection, req: RunStageRequest): Promise<StageResult> {
   const { host } = req
-  const args = [host.stateDir, req.runId, host.id, req.stage, host.hooksDir, String(req.timeoutSec), host.bootIdPath, host.name]
+  const direct = host.executor === 'direct'
+  const args = direct
+    ? [host.hooksDir, req.stage, String(req.timeoutSec), req.runId, host.id, host.name]
+    : [host.stateDir, req.runId, host.id, req.stage, host.hooksDir, String(req.timeoutSec), host.bootIdPath, host.name]
   if (req.payload !== undefined) args.push(req.payload)
   const started = Date.now()
-  const reply = await conn.exec(runnerCommand(RUNNER_PROGRAM, args), { onStdout: req.onOutput })
+  const reply = await conn.exec(runnerCommand(direct ? DIRECT_PROGRAM : RUNNER_PROGRAM, args), { onStdout: req.onOutput })
   const finished = Date.now()
   const timing = { startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), durationMs: finished - started }
   const result = parseRunnerReply(reply.stdout, reply.stderr, timing)
