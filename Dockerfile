@@ -14,7 +14,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY --from=build /app/dist ./dist
 # Generated API keys (spec 7) land in /app/.rollmaint when ROLLMAINT_API_KEYS is not set.
-RUN mkdir -p /app/.rollmaint /etc/rollmaint && chown node:node /app/.rollmaint
+RUN mkdir -p /app/.rollmaint /etc/rollmaint /var/lib/rollmaint-demo && chown node:node /app/.rollmaint /var/lib/rollmaint-demo
 USER node
 EXPOSE 8080
 CMD ["node", "dist/api/server.js"]

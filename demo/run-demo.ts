@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto'
-import { chmodSync, createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -12,7 +12,8 @@ import { loadConfig } from '../shared/config.js'
 import { loadInventory } from '../shared/load-inventory.js'
 import type { RunView } from '../shared/run-view.js'
 import { createWorker } from '../workers/create-worker.js'
-import { DEMO_HOOKS, SEED_ZONES } from './seed-fleet.js'
+import { buildSeedInventory } from './build-seed-inventory.js'
+import { installDemoHooks, SEED_ZONES } from './seed-fleet.js'
 import { startSimFleet } from './sim-ssh-host.js'
 import { ensureRedis, freePort } from './start-private-redis.js'
 import { Redis } from 'ioredis'
@@ -37,38 +38,9 @@ async function main(): Promise<number> {
     const hostsSpec = SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts))
     const fleet = await startSimFleet({ hosts: hostsSpec.map((h) => ({ name: h.name })), baseDir: path.join(work, 'hosts') })
     cleanups.push(() => fleet.stop())
-    for (const host of fleet.hosts) {
-      for (const [file, text] of Object.entries(DEMO_HOOKS)) {
-        writeFileSync(path.join(host.hooksDir, file), text)
-        chmodSync(path.join(host.hooksDir, file), 0o755)
-      }
-    }
-    const simByName = new Map(fleet.hosts.map((h) => [h.name, h]))
+    installDemoHooks(fleet)
     const inventoryPath = path.join(work, 'inventory.yaml')
-    writeFileSync(
-      inventoryPath,
-      stringify({
-        defaults: { user: os.userInfo().username, privateKeyPath: fleet.privateKeyPath },
-        zones: SEED_ZONES.map((z) => ({
-          id: z.id,
-          name: z.name,
-          pods: [
-            {
-              id: `${z.id}-pod1`,
-              name: `${z.name}-pod1`,
-              clusters: z.clusters.map((c) => ({
-                id: c.id,
-                name: c.name,
-                hosts: c.hosts.map((h) => {
-                  const sim = simByName.get(h.name)!
-                  return { id: h.id, name: h.name, address: sim.address, port: sim.port, hostKey: sim.hostKey, hooksDir: sim.hooksDir, stateDir: sim.stateDir, bootIdPath: sim.bootIdPath }
-                }),
-              })),
-            },
-          ],
-        })),
-      }),
-    )
+    writeFileSync(inventoryPath, stringify(buildSeedInventory(fleet)))
     const admin = { name: 'demo-admin', apiKey: randomBytes(18).toString('base64url'), secretKey: randomBytes(36).toString('base64url'), role: 'admin' as const }
     const keysPath = path.join(work, 'api-keys.yaml')
     writeFileSync(keysPath, stringify([admin]), { mode: 0o600 })

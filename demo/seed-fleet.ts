@@ -1,3 +1,7 @@
+import { chmodSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import type { SimFleet } from './sim-ssh-host.js'
+
 /** The seed's second example: zone1 with two clusters of three hosts, zone2 with one cluster of three. */
 export const SEED_ZONES = [
   {
@@ -47,4 +51,13 @@ export const DEMO_HOOKS: Record<string, string> = {
   'PreMaintenance.sh': '#!/bin/sh\necho "draining VMs from $ROLLMAINT_HOST_NAME"\nsleep 0.2\n',
   'Maintenance.sh': '#!/bin/sh\nsleep 1\necho "patched kernel 6.1.0-$(date +%s | tail -c 3)"\n',
   'PostMaintenance.sh': '#!/bin/sh\necho validated\n',
+}
+
+export function installDemoHooks(fleet: SimFleet): void {
+  for (const host of fleet.hosts) {
+    for (const [file, text] of Object.entries(DEMO_HOOKS)) {
+      writeFileSync(path.join(host.hooksDir, file), text)
+      chmodSync(path.join(host.hooksDir, file), 0o755)
+    }
+  }
 }

@@ -32,7 +32,14 @@ export interface SimFleet {
  * directory of its own, so the unchanged worker code and real stage scripts run against them.
  * For the demo and benchmarks; no root, no sshd needed.
  */
-export async function startSimFleet(opts: { hosts: Array<{ name: string }>; baseDir?: string }): Promise<SimFleet> {
+export async function startSimFleet(opts: {
+  hosts: Array<{ name: string }>
+  baseDir?: string
+  /** Where to listen (127.0.0.1 by default; 0.0.0.0 inside a container). */
+  bindAddress?: string
+  /** First port; hosts get consecutive ports. Default: any free port. */
+  basePort?: number
+}): Promise<SimFleet> {
   const baseDir = opts.baseDir ?? mkdtempSync(path.join(os.tmpdir(), 'rollmaint-sim-'))
   mkdirSync(baseDir, { recursive: true })
   const client = utils.generateKeyPairSync('ed25519')
@@ -88,7 +95,8 @@ export async function startSimFleet(opts: { hosts: Array<{ name: string }>; base
         })
       })
     })
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', () => resolve()))
+    const listenPort = opts.basePort ? opts.basePort + hosts.length : 0
+    await new Promise<void>((resolve) => server.listen(listenPort, opts.bindAddress ?? '127.0.0.1', () => resolve()))
     servers.push(server)
     hosts.push({
       name,

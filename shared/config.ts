@@ -29,6 +29,25 @@ export interface Config {
 
 type Env = Record<string, string | undefined>
 
+/** Every variable loadConfig reads; deployment files are checked against this list by a test. */
+export const CONFIG_ENV_VARS = [
+  'REDIS_URL',
+  'ROLLMAINT_KEY_PREFIX',
+  'HOST',
+  'PORT',
+  'ROLLMAINT_INVENTORY',
+  'ROLLMAINT_API_KEYS',
+  'ROLLMAINT_DATA_DIR',
+  'ROLLMAINT_STAGE_TIMEOUT',
+  'ROLLMAINT_MAX_PARALLEL_CLUSTERS',
+  'LOG_LEVEL',
+  'ROLLMAINT_WORKER_CONCURRENCY',
+  'ROLLMAINT_LEASE_TTL_MS',
+  'ROLLMAINT_JOB_LOCK_MS',
+  'ROLLMAINT_STALLED_INTERVAL_MS',
+  'ROLLMAINT_RUN_RETENTION_DAYS',
+] as const
+
 function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
   const raw = env[name]
   if (raw === undefined || raw.trim() === '') return fallback
