@@ -6,6 +6,7 @@ import type { ApiKeyStore } from './auth/api-key-store.js'
 import { installErrorHandler } from './error-handler.js'
 import auth from './plugins/auth.js'
 import runService from './plugins/run-service.js'
+import cloudStackApi from './routes/cloudstack-api.js'
 import healthz from './routes/healthz.js'
 import listHosts from './routes/hosts/list-hosts.js'
 import cancelRun from './routes/rolling-maintenance/cancel-run.js'
@@ -40,4 +41,5 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(listRuns)
   await fastify.register(cancelRun)
   await fastify.register(listHosts)
+  await fastify.register(cloudStackApi)
 }

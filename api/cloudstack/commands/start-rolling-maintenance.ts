@@ -1,0 +1,47 @@
+import { RunConflictError } from '../../../shared/errors/run-conflict-error.js'
+import { ScopeError } from '../../../shared/errors/scope-error.js'
+import { normaliseIds } from '../../schemas/run-schemas.js'
+import { CloudStackApiError } from '../cloudstack-error.js'
+import { param, type CloudStackCommand } from '../command-context.js'
+
+function parseBoolean(name: string, value: string | undefined): boolean {
+  if (value === undefined || value === '') return false
+  if (/^(true|false)$/i.test(value)) return value.toLowerCase() === 'true'
+  throw new CloudStackApiError('PARAM_ERROR', `Unable to verify parameter ${name}: expected true or false, got ${value}`)
+}
+
+function parseTimeout(value: string | undefined): number | undefined {
+  if (value === undefined || value === '') return undefined
+  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 604_800) {
+    throw new CloudStackApiError('PARAM_ERROR', `Unable to verify parameter timeout: expected whole seconds between 1 and 604800, got ${value}`)
+  }
+  return Number(value)
+}
+
+/** Async in CloudStack too: answers the job id at once; the result comes from queryAsyncJobResult. */
+export const startRollingMaintenance: CloudStackCommand = {
+  name: 'startRollingMaintenance',
+  role: 'admin',
+  async handle({ params, runService }) {
+    const payload = param(params, 'payload')
+    if (payload !== undefined && (payload.includes('\0') || Buffer.byteLength(payload) > 65_536)) {
+      throw new CloudStackApiError('PARAM_ERROR', 'payload must be at most 64 KiB and must not contain NUL')
+    }
+    try {
+      const run = await runService.createRun({
+        zoneids: normaliseIds(param(params, 'zoneids')),
+        podids: normaliseIds(param(params, 'podids')),
+        clusterids: normaliseIds(param(params, 'clusterids')),
+        hostids: normaliseIds(param(params, 'hostids')),
+        forced: parseBoolean('forced', param(params, 'forced')),
+        payload,
+        timeout: parseTimeout(param(params, 'timeout')),
+      })
+      return { id: run.id, jobid: run.id }
+    } catch (err) {
+      // Both are the caller's to fix: CloudStack reports such problems as invalid parameters.
+      if (err instanceof ScopeError || err instanceof RunConflictError) throw new CloudStackApiError('PARAM_ERROR', err.message)
+      throw err
+    }
+  },
+}

@@ -1,0 +1,99 @@
+import { createHmac } from 'node:crypto'
+import { setTimeout as sleep } from 'node:timers/promises'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import app, { serverOptions } from '../../api/app.js'
+import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
+import { setHooks } from '../support/hooks.js'
+
+// A CloudStack client as documented: Java-style URL encoding, lower-cased, sorted, HMAC-SHA1, base64.
+function encodeLikeJava(value: string): string {
+  return encodeURIComponent(value).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%2A/g, '*')
+}
+function signedQuery(params: Record<string, string>, user: { apiKey: string; secretKey: string }): string {
+  const all = { ...params, apiKey: user.apiKey, response: 'json' }
+  const pairs = Object.entries(all).map(([k, v]) => `${k.toLowerCase()}=${encodeLikeJava(v).toLowerCase()}`).sort()
+  const signature = createHmac('sha1', user.secretKey).update(pairs.join('&')).digest('base64')
+  return new URLSearchParams({ ...all, signature }).toString()
+}
+
+const ADMIN: ApiUser = { name: 'cs-admin', apiKey: 'cs-admin-key-0123456789', secretKey: 'cs-admin-secret-0123456789', role: 'admin' }
+const READER: ApiUser = { name: 'cs-reader', apiKey: 'cs-reader-key-0123456789', secretKey: 'cs-reader-secret-0123456789', role: 'readonly' }
+
+let e2e: E2E
+let fastify: FastifyInstance
+beforeAll(async () => {
+  e2e = await startE2E({ label: 'cs', clusters: [{ name: 'csc', hosts: ['cs1', 'cs2'] }] })
+  setHooks(e2e.fleet, ['cs1', 'cs2'], { PreFlight: {}, Maintenance: { stdout: 'patched' } })
+  fastify = Fastify(serverOptions)
+  await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([ADMIN, READER]) })
+})
+afterAll(async () => {
+  await fastify?.close()
+  await e2e?.close()
+})
+
+const get = (query: string) => fastify.inject({ method: 'GET', url: `/client/api?${query}` })
+const post = (query: string) => fastify.inject({ method: 'POST', url: '/client/api', headers: { 'content-type': 'application/x-www-form-urlencoded' }, payload: query })
+
+describe('spec 5: CloudStack-compatible endpoint', () => {
+  it('a signing client starts a run and polls queryAsyncJobResult to the end (GET and POST)', async () => {
+    const start = await post(signedQuery({ command: 'startRollingMaintenance', clusterids: clusterId('csc'), payload: 'kernel=6.1 * +x' }, ADMIN))
+    expect(start.statusCode).toBe(200)
+    const jobid = (start.json() as { startrollingmaintenanceresponse: { jobid: string } }).startrollingmaintenanceresponse.jobid
+    expect(jobid).toMatch(/^[0-9a-f-]{36}$/)
+    let job: { jobstatus: number; jobresulttype: string; jobresult?: { rollingmaintenance: { success: boolean; hostsupdated: unknown[] } } } | undefined
+    for (let i = 0; i < 600; i++) {
+      const res = await get(signedQuery({ command: 'queryAsyncJobResult', jobid }, READER))
+      expect(res.statusCode).toBe(200)
+      job = (res.json() as { queryasyncjobresultresponse: typeof job }).queryasyncjobresultresponse
+      if (job!.jobstatus !== 0) break
+      expect(job!.jobresult).toBeUndefined()
+      await sleep(50)
+    }
+    expect(job).toMatchObject({ jobstatus: 1, jobresultcode: 0, jobresulttype: 'object' })
+    expect(job!.jobresult!.rollingmaintenance.success).toBe(true)
+    expect(job!.jobresult!.rollingmaintenance.hostsupdated).toHaveLength(2)
+
+    const list = await get(signedQuery({ command: 'listAsyncJobs' }, READER))
+    expect((list.json() as { listasyncjobsresponse: { asyncjobs: Array<{ jobid: string }> } }).listasyncjobsresponse.asyncjobs.map((j) => j.jobid)).toContain(jobid)
+  })
+
+  it('a wrong signature is 401 in CloudStack error shape', async () => {
+    const q = signedQuery({ command: 'listApis' }, { apiKey: ADMIN.apiKey, secretKey: 'not-the-secret' })
+    const res = await get(q)
+    expect(res.statusCode).toBe(401)
+    expect(res.json()).toEqual({ listapisresponse: { uuidList: [], errorcode: 401, cserrorcode: 9999, errortext: 'unable to verify user credentials and/or request signature' } })
+    expect((await get('command=listApis&response=json')).statusCode).toBe(401)
+  })
+
+  it('an expired signatureversion=3 request is 401; a valid one passes', async () => {
+    const past = new Date(Date.now() - 60_000).toISOString().replace(/\.\d{3}Z$/, '+0000')
+    const future = new Date(Date.now() + 60_000).toISOString().replace(/\.\d{3}Z$/, '+0000')
+    expect((await get(signedQuery({ command: 'listApis', signatureversion: '3', expires: past }, READER))).statusCode).toBe(401)
+    expect((await get(signedQuery({ command: 'listApis', signatureversion: '3', expires: future }, READER))).statusCode).toBe(200)
+  })
+
+  it('listApis tells clients that startRollingMaintenance is async', async () => {
+    const res = await get(signedQuery({ command: 'listApis', name: 'startRollingMaintenance' }, READER))
+    const api = (res.json() as { listapisresponse: { api: Array<{ name: string; isasync: boolean }> } }).listapisresponse.api
+    expect(api).toEqual([expect.objectContaining({ name: 'startRollingMaintenance', isasync: true })])
+  })
+
+  it('bad input answers CloudStack errors and creates no run', async () => {
+    const before = (await e2e.runService.listRuns({ limit: 500 })).length
+    const noScope = await get(signedQuery({ command: 'startRollingMaintenance' }, ADMIN))
+    expect(noScope.statusCode).toBe(431)
+    expect(noScope.json()).toMatchObject({ startrollingmaintenanceresponse: { errorcode: 431, errortext: expect.stringContaining('no scope') } })
+    const badTimeout = await get(signedQuery({ command: 'startRollingMaintenance', hostids: 'x', timeout: '-5' }, ADMIN))
+    expect(badTimeout.statusCode).toBe(431)
+    const readonly = await get(signedQuery({ command: 'startRollingMaintenance', clusterids: clusterId('csc') }, READER))
+    expect(readonly.statusCode).toBe(432)
+    const unknown = await get(signedQuery({ command: 'deployVirtualMachine' }, ADMIN))
+    expect(unknown.statusCode).toBe(432)
+    const noJob = await get(signedQuery({ command: 'queryAsyncJobResult', jobid: 'nope' }, READER))
+    expect(noJob.statusCode).toBe(431)
+    expect((await e2e.runService.listRuns({ limit: 500 })).length).toBe(before)
+  })
+})
