@@ -1,3 +1,4 @@
+import { fastifySSE as sse } from '@fastify/sse'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Config } from '../shared/config.js'
 import type { RunService } from '../shared/run-service.js'
@@ -12,6 +13,7 @@ import listHosts from './routes/hosts/list-hosts.js'
 import cancelRun from './routes/rolling-maintenance/cancel-run.js'
 import createRun from './routes/rolling-maintenance/create-run.js'
 import getRun from './routes/rolling-maintenance/get-run.js'
+import runEvents from './routes/rolling-maintenance/run-events.js'
 import listRuns from './routes/rolling-maintenance/list-runs.js'
 
 export interface AppOptions {
@@ -40,6 +42,8 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(getRun)
   await fastify.register(listRuns)
   await fastify.register(cancelRun)
+  await fastify.register(sse, { heartbeatInterval: 15_000 })
+  await fastify.register(runEvents)
   await fastify.register(listHosts)
   await fastify.register(cloudStackApi)
 }

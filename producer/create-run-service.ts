@@ -18,6 +18,7 @@ import { getHostResourceStates } from '../shared/store/get-host-resource-states.
 import { releaseClusterReservations } from '../shared/store/release-cluster-reservations.js'
 import { TERMINAL_STATUSES, type RunRecord } from '../shared/store/run-record.js'
 import type { Inventory, RunRequest } from '../shared/types.js'
+import { openRunEventStream } from './open-run-event-stream.js'
 import { resolveScope } from './resolve-scope.js'
 import { createRunRecord, type ReservationConflict } from './store/create-run-record.js'
 import { deleteRunRecord } from './store/delete-run-record.js'
@@ -150,6 +151,10 @@ export async function createRunService({ config, inventory, logger }: RunService
   return {
     createRun,
     cancelRun,
+    async openEventStream(id, afterId) {
+      if (!(await redis.exists(keys.run(id)))) return undefined
+      return openRunEventStream(redis, keys, id, afterId)
+    },
     getRun: view,
     listRuns,
     listHosts: () => hostViews([...inventory.hosts.keys()]),

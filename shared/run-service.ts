@@ -1,4 +1,5 @@
 import type { HostView, RunView } from './run-view.js'
+import type { RunEventStream } from './run-event.js'
 import type { RunRequest } from './types.js'
 
 /**
@@ -18,6 +19,8 @@ export interface RunService {
    * Throws RunNotFoundError, or RunFinishedError when it already ended.
    */
   cancelRun(id: string): Promise<RunView>
+  /** Live events of a run (resumable after a stream id); undefined for an unknown run. */
+  openEventStream(id: string, afterId?: string): Promise<RunEventStream | undefined>
   /** Closes the Redis connections and queues it opened. */
   close(): Promise<void>
 }

@@ -1,0 +1,36 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { Type } from '@sinclair/typebox'
+import { RunNotFoundError } from '../../../shared/errors/run-not-found-error.js'
+import { IdParams } from '../../schemas/run-schemas.js'
+
+/**
+ * Live progress as Server-Sent Events: run.started, stage.started/finished (exit code, duration),
+ * host.updated/skipped/failed, run.finished (with the result). Each event's id is its stream id,
+ * so a client that reconnects with Last-Event-ID (or ?lastEventId=) gets exactly what it missed.
+ */
+const runEvents: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.get(
+    '/api/v1/rolling-maintenance/:id/events',
+    {
+      sse: { kind: 'manual' },
+      schema: {
+        tags: ['rolling-maintenance'],
+        summary: 'Live progress of a run (text/event-stream), resumable with Last-Event-ID',
+        params: IdParams,
+        querystring: Type.Object({ lastEventId: Type.Optional(Type.String({ pattern: '^[0-9]+-[0-9]+$' })) }),
+      },
+    },
+    async (request, reply) => {
+      const afterId = reply.sse.lastEventId ?? request.query.lastEventId
+      const stream = await fastify.runService.openEventStream(request.params.id, afterId ?? undefined)
+      if (!stream) throw new RunNotFoundError(request.params.id)
+      reply.sse.onClose(() => stream.close())
+      await reply.sse.send(
+        (async function* () {
+          for await (const e of stream) yield { id: e.id, event: e.type, data: e.data }
+        })(),
+      )
+    },
+  )
+}
+export default runEvents
