@@ -1,0 +1,84 @@
+import { spawn } from 'node:child_process'
+import path from 'node:path'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import app, { serverOptions } from '../../api/app.js'
+import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
+import { setHooks } from '../support/hooks.js'
+
+const ROOT = path.resolve(import.meta.dirname, '../..')
+const ADMIN: ApiUser = { name: 'cli', apiKey: 'cli-admin-key-0123456789', secretKey: 'cli-admin-secret-0123456789', role: 'admin' }
+
+let e2e: E2E
+let fastify: FastifyInstance
+let url: string
+beforeAll(async () => {
+  e2e = await startE2E({ label: 'cli', clusters: [{ name: 'k1', hosts: ['k1a', 'k1b'] }, { name: 'k2', hosts: ['k2a'] }] })
+  fastify = Fastify(serverOptions)
+  await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([ADMIN]) })
+  await fastify.listen({ port: 0, host: '127.0.0.1' })
+  url = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`
+})
+afterAll(async () => {
+  await fastify?.close()
+  await e2e?.close()
+})
+
+function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [path.join(ROOT, 'bin/rollmaint.js'), '--url', url, ...args], {
+      env: { ...process.env, ROLLMAINT_API_KEY: ADMIN.apiKey, ROLLMAINT_SECRET_KEY: ADMIN.secretKey, ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    })
+    let stdout = ''
+    let stderr = ''
+    child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
+    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()))
+    child.on('exit', (code) => resolve({ code, stdout, stderr }))
+  })
+}
+
+describe('rollmaint CLI', () => {
+  it('start --watch (not a TTY): progress lines, then the result in the seed shape, exit 0', async () => {
+    setHooks(e2e.fleet, ['k1a', 'k1b', 'k2a'], { PreFlight: {}, Maintenance: { stdout: 'patched' } })
+    const r = await cli(['start', '--clusterids', `${clusterId('k1')},${clusterId('k2')}`, '--watch'])
+    expect(r.code, r.stderr).toBe(0)
+    expect(r.stdout).toMatch(/k1a Maintenance finished: exited 0 in \d+ ms/)
+    expect(r.stdout).toMatch(/run succeeded/)
+    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{\n'))) as { rollingmaintenance: { success: boolean; hostsupdated: unknown[] } }
+    expect(json.rollingmaintenance.success).toBe(true)
+    expect(json.rollingmaintenance.hostsupdated).toHaveLength(3)
+  })
+
+  it('a failing run exits 1', async () => {
+    setHooks(e2e.fleet, ['k2a'], { Maintenance: { exitCode: 9 } })
+    const r = await cli(['start', '--hostids', 'host-k2a', '--watch'])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toContain('"success": false')
+  })
+
+  it('wrong secret and bad usage exit 2 with a message, and never print the secret', async () => {
+    const wrong = await cli(['list'], { ROLLMAINT_SECRET_KEY: 'definitely-wrong-secret' })
+    expect(wrong.code).toBe(2)
+    expect(wrong.stderr).toMatch(/wrong API key or secret/)
+    expect(wrong.stderr + wrong.stdout).not.toContain('definitely-wrong-secret')
+    expect((await cli(['start', '--timeout', '-4'])).code).toBe(2)
+    const help = await cli(['--help'])
+    expect(help.stdout).not.toContain(ADMIN.secretKey)
+  })
+
+  it('status, list and cancel', async () => {
+    setHooks(e2e.fleet, ['k1a', 'k1b'], { Maintenance: { sleepSec: 1 } })
+    const started = await cli(['start', '--clusterids', clusterId('k1')])
+    const { id } = JSON.parse(started.stdout) as { id: string }
+    const list = await cli(['list'])
+    expect(list.stdout).toMatch(new RegExp(`^ID\\s+STATUS\\s+CREATED\\s+HOSTS\\n${id}`))
+    const cancel = await cli(['cancel', id])
+    expect(cancel.code).toBe(0)
+    expect(cancel.stdout).toContain(`cancel requested for run ${id}`)
+    await e2e.waitForRun(id)
+    const status = await cli(['status', id])
+    expect(JSON.parse(status.stdout)).toMatchObject({ id, status: 'cancelled' })
+  })
+})
