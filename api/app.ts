@@ -6,6 +6,8 @@ import type { Inventory } from '../shared/types.js'
 import type { ApiKeyStore } from './auth/api-key-store.js'
 import { installErrorHandler } from './error-handler.js'
 import auth from './plugins/auth.js'
+import bullBoard from './plugins/bull-board.js'
+import queues from './plugins/queues.js'
 import runService from './plugins/run-service.js'
 import cloudStackApi from './routes/cloudstack-api.js'
 import healthz from './routes/healthz.js'
@@ -46,4 +48,6 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(runEvents)
   await fastify.register(listHosts)
   await fastify.register(cloudStackApi)
+  await fastify.register(queues, { config: opts.config })
+  await fastify.register(bullBoard)
 }

@@ -1,0 +1,76 @@
+import { existsSync } from 'node:fs'
+import Fastify, { type FastifyInstance } from 'fastify'
+import { chromium } from 'playwright-core'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import app, { serverOptions } from '../../api/app.js'
+import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import { createRunService } from '../../producer/create-run-service.js'
+import { loadConfig } from '../../shared/config.js'
+import { buildInventory } from '../../shared/load-inventory.js'
+import { createLogger } from '../../shared/logger.js'
+import type { RunService } from '../../shared/run-service.js'
+import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
+
+const CHROMIUM = '/usr/bin/chromium'
+const ADMIN: ApiUser = { name: 'ops', apiKey: 'board-admin-0123456789', secretKey: 'board-admin-secret-0123456789', role: 'admin' }
+const READER: ApiUser = { name: 'ro', apiKey: 'board-reader-0123456789', secretKey: 'board-reader-secret-0123456789', role: 'readonly' }
+const basic = (u: ApiUser) => ({ authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}` })
+const inventory = buildInventory(
+  { defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' }, zones: [{ id: 'z', name: 'z', pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }] }] },
+  'board-test',
+)
+const prefix = uniquePrefix('board')
+let fastify: FastifyInstance
+let runService: RunService
+let base: string
+
+beforeAll(async () => {
+  const config = loadConfig({ REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: prefix })
+  runService = await createRunService({ config, inventory, logger: createLogger('silent') })
+  await runService.createRun({ zoneids: [], podids: [], clusterids: ['c'], hostids: [], forced: false })
+  fastify = Fastify(serverOptions)
+  await fastify.register(app, { config, inventory, runService, apiKeys: createApiKeyStore([ADMIN, READER]) })
+  await fastify.listen({ port: 0, host: '127.0.0.1' })
+  base = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`
+})
+afterAll(async () => {
+  await fastify?.close()
+  await runService?.close()
+  await deletePrefix(prefix)
+})
+
+describe('Bull Board at /admin/queues', () => {
+  it('admin keys only: none → 401 with a Basic challenge, readonly → 403, admin → the page', async () => {
+    const none = await fastify.inject({ method: 'GET', url: '/admin/queues' })
+    expect(none.statusCode).toBe(401)
+    expect(none.headers['www-authenticate']).toMatch(/^Basic/)
+    expect((await fastify.inject({ method: 'GET', url: '/admin/queues', headers: basic(READER) })).statusCode).toBe(403)
+    expect((await fastify.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: basic(READER) })).statusCode).toBe(403)
+    const page = await fastify.inject({ method: 'GET', url: '/admin/queues', headers: basic(ADMIN) })
+    expect(page.statusCode).toBe(200)
+    expect(page.headers['content-type']).toMatch(/text\/html/)
+  })
+
+  it('a real headless browser with admin credentials sees both queues; without them it gets 401', async () => {
+    if (!existsSync(CHROMIUM)) throw new Error(`the browser test needs Debian's chromium at ${CHROMIUM}: apt-get install -y chromium`)
+    const browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    })
+    try {
+      // Headless Chromium turns an unanswered Basic challenge into a navigation error; the browser
+      // context's own request API shows the 401 itself.
+      const anonymous = await browser.newContext()
+      expect((await anonymous.request.get(`${base}/admin/queues`)).status()).toBe(401)
+      await expect((await anonymous.newPage()).goto(`${base}/admin/queues`)).rejects.toThrow(/AUTH/)
+      const context = await browser.newContext({ httpCredentials: { username: ADMIN.apiKey, password: ADMIN.secretKey } })
+      const page = await context.newPage()
+      const res = await page.goto(`${base}/admin/queues`)
+      expect(res?.status()).toBe(200)
+      await page.getByText('rollmaint-runs').first().waitFor({ timeout: 20_000 })
+      await page.getByText('rollmaint-hosts').first().waitFor({ timeout: 20_000 })
+    } finally {
+      await browser.close()
+    }
+  }, 60_000)
+})
