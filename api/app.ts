@@ -7,6 +7,8 @@ import type { ApiKeyStore } from './auth/api-key-store.js'
 import { installErrorHandler } from './error-handler.js'
 import auth from './plugins/auth.js'
 import bullBoard from './plugins/bull-board.js'
+import docs from './plugins/docs.js'
+import metrics from './plugins/metrics.js'
 import queues from './plugins/queues.js'
 import runService from './plugins/run-service.js'
 import cloudStackApi from './routes/cloudstack-api.js'
@@ -38,6 +40,7 @@ export const serverOptions: FastifyServerOptions = {
 export default async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   installErrorHandler(fastify)
   await fastify.register(auth, { store: opts.apiKeys })
+  await fastify.register(docs)
   await fastify.register(runService, { config: opts.config, inventory: opts.inventory, runService: opts.runService })
   await fastify.register(healthz)
   await fastify.register(createRun)
@@ -50,4 +53,5 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(cloudStackApi)
   await fastify.register(queues, { config: opts.config })
   await fastify.register(bullBoard)
+  await fastify.register(metrics, { config: opts.config })
 }

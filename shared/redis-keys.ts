@@ -19,6 +19,10 @@ export interface RedisKeys {
   clusterInMaintenance(clusterId: string): string
   host(hostId: string): string
   hostIndex(): string
+  /** Stage duration histogram, aggregated by every worker (buckets, sum, count per stage and outcome). */
+  metricsStageDurations(): string
+  /** SSH connection failures by error code. */
+  metricsSshFailures(): string
 }
 
 export function createRedisKeys(prefix: string): RedisKeys {
@@ -35,5 +39,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     clusterInMaintenance: (id) => `${tag}:cluster:${id}:maintenance`,
     host: (id) => `${tag}:host:${id}`,
     hostIndex: () => `${tag}:hosts`,
+    metricsStageDurations: () => `${tag}:metrics:stage-durations`,
+    metricsSshFailures: () => `${tag}:metrics:ssh-failures`,
   }
 }

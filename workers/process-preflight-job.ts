@@ -5,6 +5,8 @@ import { connectionFailure, failureReason, judgeStage, SKIP_REASONS } from './st
 import { emitRunEvent } from './store/emit-run-event.js'
 import { getHostRunState } from './store/get-host-run-state.js'
 import { nextRunSeq } from './store/next-run-seq.js'
+import { recordSshFailure } from './store/record-ssh-failure.js'
+import { recordStageDuration } from './store/record-stage-duration.js'
 import { saveHostRunState } from './store/save-host-run-state.js'
 import { stopRun } from './store/stop-run.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
@@ -42,6 +44,7 @@ export function makePreflightProcessor(ctx: WorkerContext) {
         try {
           const result = await session.runStage({ runId, stage: 'PreFlight', payload: request.payload, timeoutSec: stageTimeoutSec(ctx, request.timeout) })
           verdict = judgeStage('PreFlight', result)
+          await recordStageDuration(redis, keys, 'PreFlight', result.kind === 'timeout' ? 'timeout' : verdict.kind, (Date.now() - startedAt) / 1000)
           const exitCode = result.kind === 'exited' ? result.exitCode : null
           await emitRunEvent(redis, keys, runId, 'stage.finished', {
             hostId, hostName: host.name, clusterId: host.clusterId, stage: 'PreFlight', result: result.kind, exitCode, durationMs: Date.now() - startedAt,
@@ -50,6 +53,8 @@ export function makePreflightProcessor(ctx: WorkerContext) {
           session.close()
         }
       } catch (err) {
+        await recordSshFailure(redis, keys, err)
+        await recordStageDuration(redis, keys, 'PreFlight', 'unreachable', (Date.now() - startedAt) / 1000)
         verdict = { kind: 'failed', message: `host unreachable: ${connectionFailure(err)}` }
       }
     }

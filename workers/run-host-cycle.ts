@@ -13,6 +13,8 @@ import { emitRunEvent } from './store/emit-run-event.js'
 import { exitMaintenance } from './store/exit-maintenance.js'
 import type { FencedReply } from './store/lease-ref.js'
 import { nextRunSeq } from './store/next-run-seq.js'
+import { recordSshFailure } from './store/record-ssh-failure.js'
+import { recordStageDuration } from './store/record-stage-duration.js'
 import { saveHostRunState } from './store/save-host-run-state.js'
 import { setHostResourceState } from './store/set-host-resource-state.js'
 import { stopRun } from './store/stop-run.js'
@@ -85,10 +87,14 @@ export async function runHostCycle(
       const exitCode = result.kind === 'exited' ? result.exitCode : null
       const durationMs = Date.now() - startedAt
       log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')
+      const verdict = judgeStage(stage, result)
+      await recordStageDuration(redis, keys, stage, result.kind === 'timeout' ? 'timeout' : verdict.kind, durationMs / 1000)
       await emitRunEvent(redis, keys, run.id, 'stage.finished', { hostId: host.id, hostName: host.name, clusterId: host.clusterId, stage, result: result.kind, exitCode, durationMs })
-      return { verdict: judgeStage(stage, result) }
+      return { verdict }
     } catch (err) {
       if (err instanceof LeaseLostError) throw err
+      await recordSshFailure(redis, keys, err)
+      await recordStageDuration(redis, keys, stage, 'unreachable', (Date.now() - startedAt) / 1000)
       session?.close()
       session = undefined
       log.error({ stage, err }, 'stage could not be run or followed to its end')
@@ -116,6 +122,7 @@ export async function runHostCycle(
             try {
               session = await executor.open(host)
             } catch (err) {
+              await recordSshFailure(redis, keys, err)
               // Nothing has started on the host yet, so this is an ordinary failure, not a stuck host.
               await save(await failedState('PreMaintenance', `host unreachable: ${connectionFailure(err)}`))
               break

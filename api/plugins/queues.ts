@@ -1,5 +1,6 @@
 import { Queue } from 'bullmq'
 import fp from 'fastify-plugin'
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../../shared/config.js'
 import { QUEUE_NAMES } from '../../shared/queue-names.js'
@@ -9,16 +10,19 @@ import { createRedisKeys } from '../../shared/redis-keys.js'
 declare module 'fastify' {
   interface FastifyInstance {
     queues: Queue[]
+    /** The API's Redis connection for reads outside the run service (metrics). */
+    redis: Redis
   }
 }
 
-/** Read access to rollmaint's BullMQ queues (Bull Board, metrics), on one connection closed with the server. */
+/** Read access to rollmaint's BullMQ queues and Redis (Bull Board, metrics), on one connection closed with the server. */
 export default fp(
   async function queuesPlugin(fastify, opts: { config: Config }) {
     const redis = createRedisConnection(opts.config.redisUrl, 'api', fastify.log as Logger)
     const prefix = createRedisKeys(opts.config.keyPrefix).bullPrefix
     const queues = QUEUE_NAMES.map((name) => new Queue(name, { connection: redis, prefix }))
     fastify.decorate('queues', queues)
+    fastify.decorate('redis', redis)
     fastify.addHook('onClose', async () => {
       await Promise.all(queues.map((q) => q.close()))
       redis.disconnect()

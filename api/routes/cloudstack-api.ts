@@ -58,7 +58,7 @@ const cloudStackApi: FastifyPluginAsync = async (fastify) => {
   }
 
   for (const method of ['GET', 'POST'] as const) {
-    fastify.route({ method, url: '/client/api', config: { access: 'public' }, schema: { hide: true } as never, handler })
+    fastify.route({ method, url: '/client/api', config: { access: 'public' }, schema: { hide: true }, handler })
   }
 }
 export default cloudStackApi

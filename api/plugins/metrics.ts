@@ -1,0 +1,87 @@
+import type { FastifyInstance } from 'fastify'
+import { Counter, Gauge, Registry } from 'prom-client'
+import { STAGE_BUCKETS } from '../../shared/metrics/stage-buckets.js'
+import type { Config } from '../../shared/config.js'
+import { createRedisKeys } from '../../shared/redis-keys.js'
+
+const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+const IN_MAINTENANCE = new Set(['PrepareForMaintenance', 'Maintenance', 'ErrorInMaintenance'])
+
+/**
+ * `/metrics` in Prometheus text format (readonly keys). Cluster-wide: API and workers are separate
+ * processes, so everything is read from Redis at scrape time: workers aggregate stage durations and
+ * SSH failures there. The stage histogram arrives pre-aggregated, so its exposition is written here.
+ */
+export default async function metrics(fastify: FastifyInstance, opts: { config: Config }): Promise<void> {
+  const keys = createRedisKeys(opts.config.keyPrefix)
+  const redis = fastify.redis
+  const registry = new Registry()
+
+  new Gauge({
+    name: 'rollmaint_runs',
+    help: 'Runs by status (runs still within the retention period, newest 1000)',
+    labelNames: ['status'],
+    registers: [registry],
+    async collect() {
+      const ids = await redis.zrevrange(keys.runIndex(), 0, 999)
+      const pipeline = redis.pipeline()
+      for (const id of ids) pipeline.hget(keys.run(id), 'status')
+      const counts = new Map<string, number>(RUN_STATUSES.map((s) => [s, 0]))
+      for (const [, status] of (await pipeline.exec()) ?? []) if (typeof status === 'string') counts.set(status, (counts.get(status) ?? 0) + 1)
+      for (const [status, n] of counts) this.set({ status }, n)
+    },
+  })
+  new Gauge({
+    name: 'rollmaint_hosts_in_maintenance',
+    help: 'Hosts in PrepareForMaintenance, Maintenance or ErrorInMaintenance',
+    registers: [registry],
+    async collect() {
+      this.set((await fastify.runService.listHosts()).filter((h) => IN_MAINTENANCE.has(h.resourceState)).length)
+    },
+  })
+  new Gauge({
+    name: 'rollmaint_queue_jobs',
+    help: 'BullMQ jobs by queue and state',
+    labelNames: ['queue', 'state'],
+    registers: [registry],
+    async collect() {
+      for (const q of fastify.queues) {
+        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed')
+        for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n)
+      }
+    },
+  })
+  new Counter({
+    name: 'rollmaint_ssh_connection_failures_total',
+    help: 'SSH connection failures seen by workers, by error code',
+    labelNames: ['kind'],
+    registers: [registry],
+    async collect() {
+      this.reset()
+      for (const [kind, n] of Object.entries(await redis.hgetall(keys.metricsSshFailures()))) this.inc({ kind }, Number(n))
+    },
+  })
+
+  async function stageHistogram(): Promise<string> {
+    const raw = await redis.hgetall(keys.metricsStageDurations())
+    const series = new Map<string, Map<string, string>>()
+    for (const [field, value] of Object.entries(raw)) {
+      const [stage, outcome, part] = field.split('|')
+      const id = `stage="${stage}",outcome="${outcome}"`
+      if (!series.has(id)) series.set(id, new Map())
+      series.get(id)!.set(part!, value)
+    }
+    const lines = ['# HELP rollmaint_stage_duration_seconds Stage script durations by stage and outcome', '# TYPE rollmaint_stage_duration_seconds histogram']
+    for (const [id, parts] of [...series].sort()) {
+      for (const le of [...STAGE_BUCKETS.map(String), '+Inf']) lines.push(`rollmaint_stage_duration_seconds_bucket{${id},le="${le}"} ${parts.get(le) ?? 0}`)
+      lines.push(`rollmaint_stage_duration_seconds_sum{${id}} ${parts.get('sum') ?? 0}`)
+      lines.push(`rollmaint_stage_duration_seconds_count{${id}} ${parts.get('count') ?? 0}`)
+    }
+    return `${lines.join('\n')}\n`
+  }
+
+  fastify.get('/metrics', { schema: { tags: ['metrics'], summary: 'Prometheus metrics (text format)' } }, async (_request, reply) => {
+    const text = (await registry.metrics()) + (await stageHistogram())
+    return reply.type(registry.contentType).send(text)
+  })
+}

@@ -1,0 +1,71 @@
+import Fastify, { type FastifyInstance } from 'fastify'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import app, { serverOptions } from '../../api/app.js'
+import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
+import { setHooks } from '../support/hooks.js'
+
+const READER: ApiUser = { name: 'prom', apiKey: 'prom-key-0123456789', secretKey: 'prom-secret-0123456789', role: 'readonly' }
+const auth = { authorization: `Basic ${Buffer.from(`${READER.apiKey}:${READER.secretKey}`).toString('base64')}` }
+
+let e2e: E2E
+let fastify: FastifyInstance
+beforeAll(async () => {
+  e2e = await startE2E({
+    label: 'metrics',
+    clusters: [{ name: 'mc', hosts: ['mh1', 'mh2'] }, { name: 'dead', hosts: ['gone'] }],
+  })
+  // a host whose sshd is down: connection refused
+  await e2e.fleet.host('gone').stop()
+  fastify = Fastify(serverOptions)
+  await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([READER]) })
+})
+afterAll(async () => {
+  await fastify?.close()
+  await e2e?.close()
+})
+
+const value = (text: string, series: string): number => {
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+  return line ? Number(line.split(' ')[1]) : NaN
+}
+
+describe('/metrics', () => {
+  it('runs by status, stage duration histogram, hosts in maintenance, queue depths, SSH failures', async () => {
+    setHooks(e2e.fleet, ['mh1', 'mh2'], { PreFlight: {}, Maintenance: { sleepSec: 0.2 } })
+    setHooks(e2e.fleet, ['mh2'], { PreFlight: {}, Maintenance: { exitCode: 3 } })
+    await e2e.waitForRun((await e2e.start({ clusterids: [clusterId('mc')], forced: true })).id)
+    await e2e.waitForRun((await e2e.start({ hostids: [hostId('gone')] })).id)
+
+    expect((await fastify.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401)
+    const res = await fastify.inject({ method: 'GET', url: '/metrics', headers: auth })
+    expect(res.statusCode).toBe(200)
+    expect(res.headers['content-type']).toMatch(/text\/plain/)
+    const text = res.body
+    expect(value(text, 'rollmaint_runs{status="succeeded"}')).toBe(1)
+    expect(value(text, 'rollmaint_runs{status="failed"}')).toBe(1)
+    expect(value(text, 'rollmaint_hosts_in_maintenance')).toBe(0)
+    expect(text).toMatch(/rollmaint_queue_jobs\{queue="rollmaint-hosts",state="completed"\} \d+/)
+    expect(value(text, 'rollmaint_ssh_connection_failures_total{kind="SSH_UNREACHABLE"}')).toBeGreaterThanOrEqual(1)
+    // histogram: Maintenance ok once (mh1, 0.2 s), failed once (mh2); cumulative buckets
+    expect(value(text, 'rollmaint_stage_duration_seconds_count{stage="Maintenance",outcome="ok"}')).toBe(1)
+    expect(value(text, 'rollmaint_stage_duration_seconds_bucket{stage="Maintenance",outcome="ok",le="0.1"}')).toBe(0)
+    expect(value(text, 'rollmaint_stage_duration_seconds_bucket{stage="Maintenance",outcome="ok",le="+Inf"}')).toBe(1)
+    expect(value(text, 'rollmaint_stage_duration_seconds_sum{stage="Maintenance",outcome="ok"}')).toBeGreaterThan(0.2)
+    expect(value(text, 'rollmaint_stage_duration_seconds_count{stage="Maintenance",outcome="failed"}')).toBe(1)
+    expect(value(text, 'rollmaint_stage_duration_seconds_count{stage="PreFlight",outcome="unreachable"}')).toBe(1)
+    expect(text).toContain('# TYPE rollmaint_stage_duration_seconds histogram')
+  })
+})
+
+describe('/docs', () => {
+  it('serves an OpenAPI document generated from the route schemas', async () => {
+    const res = await fastify.inject({ method: 'GET', url: '/docs/json', headers: auth })
+    expect(res.statusCode).toBe(200)
+    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { maximum?: number }> } }> } }>> }
+    expect(doc.openapi).toMatch(/^3\./)
+    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/rolling-maintenance', '/api/v1/rolling-maintenance/{id}', '/api/v1/rolling-maintenance/{id}/events', '/api/v1/hosts']))
+    expect(doc.paths['/api/v1/rolling-maintenance']!.post!.requestBody!.content['application/json']!.schema.properties.timeout!.maximum).toBe(604800)
+    expect((await fastify.inject({ method: 'GET', url: '/docs' })).statusCode).toBe(401)
+  })
+})
