@@ -67,3 +67,20 @@ describe('live progress', () => {
     expect((await fetch(`${base}/api/v1/rolling-maintenance/nope/events`)).status).toBe(401)
   })
 })
+
+describe('shutdown', () => {
+  it('the API closes promptly even with an event stream open', async () => {
+    const other = Fastify(serverOptions)
+    await other.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([READER]) })
+    await other.listen({ port: 0, host: '127.0.0.1' })
+    setHooks(e2e.fleet, ['f1'], { Maintenance: { sleepSec: 3 } })
+    const run = await e2e.start({ hostids: ['host-f1'] })
+    const url = `http://127.0.0.1:${(other.server.address() as { port: number }).port}/api/v1/rolling-maintenance/${run.id}/events`
+    const res = await fetch(url, { headers: { ...auth, accept: 'text/event-stream' } })
+    expect(res.status).toBe(200)
+    const started = Date.now()
+    await other.close()
+    expect(Date.now() - started).toBeLessThan(2000)
+    await e2e.waitForRun(run.id)
+  })
+})

@@ -9,6 +9,12 @@ import { IdParams } from '../../schemas/run-schemas.js'
  * so a client that reconnects with Last-Event-ID (or ?lastEventId=) gets exactly what it missed.
  */
 const runEvents: FastifyPluginAsyncTypebox = async (fastify) => {
+  // Open streams would keep the server from closing: end them first (clients reconnect elsewhere
+  // with Last-Event-ID and miss nothing).
+  const open = new Set<{ close(): void }>()
+  fastify.addHook('preClose', async () => {
+    for (const s of open) s.close()
+  })
   fastify.get(
     '/api/v1/rolling-maintenance/:id/events',
     {
@@ -24,12 +30,21 @@ const runEvents: FastifyPluginAsyncTypebox = async (fastify) => {
       const afterId = reply.sse.lastEventId ?? request.query.lastEventId
       const stream = await fastify.runService.openEventStream(request.params.id, afterId ?? undefined)
       if (!stream) throw new RunNotFoundError(request.params.id)
-      reply.sse.onClose(() => stream.close())
+      // An event stream owns its connection: once it ends, close the socket too, so a closing
+      // server does not wait for the client's keep-alive timeout.
+      reply.header('connection', 'close')
+      open.add(stream)
+      reply.sse.onClose(() => {
+        open.delete(stream)
+        stream.close()
+      })
       await reply.sse.send(
         (async function* () {
           for await (const e of stream) yield { id: e.id, event: e.type, data: e.data }
         })(),
       )
+      // The run finished or the server is closing: end the response instead of idling on heartbeats.
+      reply.sse.close()
     },
   )
 }
