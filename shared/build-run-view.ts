@@ -10,9 +10,18 @@ const ACTIVE_PHASES = new Set(['PreFlight', 'PreMaintenance', 'EnterMaintenance'
 export function buildRunView(snapshot: RunSnapshot, inventory: Inventory): RunView {
   const { run, hosts } = snapshot
   const byId = new Map<string, HostRunState>(hosts.map((h) => [h.hostId, h]))
+  // One pass over the hosts, not one per cluster: a run may hold thousands of clusters.
+  const idsByCluster = new Map<string, string[]>()
+  for (const id of run.hostIds) {
+    const clusterId = inventory.hosts.get(id)?.clusterId
+    if (clusterId === undefined) continue
+    const list = idsByCluster.get(clusterId)
+    if (list) list.push(id)
+    else idsByCluster.set(clusterId, [id])
+  }
   const clusters: ClusterProgress[] = run.clusterIds.map((clusterId) => {
     const cluster = inventory.clusters.get(clusterId)
-    const ids = run.hostIds.filter((id) => inventory.hosts.get(id)?.clusterId === clusterId)
+    const ids = idsByCluster.get(clusterId) ?? []
     const current = ids.map((id) => byId.get(id)).find((h) => h && ACTIVE_PHASES.has(h.phase))
     return {
       clusterId,

@@ -1,11 +1,12 @@
 import { DelayedError, type Job } from 'bullmq'
-import { getRunSnapshot } from '../shared/store/get-run-record.js'
+import { getRunHeader } from '../shared/store/get-run-header.js'
 import { TERMINAL_STATUSES } from '../shared/store/run-record.js'
 import { holdClusterLease } from './hold-cluster-lease.js'
 import type { HostSession } from './host-executor.js'
 import { CLUSTER_JOB, clusterJobId, type ClusterJobData } from './job-data.js'
 import { runHostCycle } from './run-host-cycle.js'
 import { getHostRunState } from './store/get-host-run-state.js'
+import { getHostRunStates } from './store/get-host-run-states.js'
 import { getRunStop } from './store/get-run-stop.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
@@ -35,10 +36,12 @@ export function makeClusterProcessor(ctx: WorkerContext) {
   return async function processClusterJob(job: Job<ClusterJobData>, token?: string): Promise<string> {
     const { runId, clusterId } = job.data
     const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, clusterId })
-    const snapshot = await getRunSnapshot(redis, keys, runId)
-    if (!snapshot || TERMINAL_STATUSES.has(snapshot.run.status)) return 'run-gone'
-    const { run } = snapshot
-    const hostIds = run.hostIds.filter((id) => ctx.inventory.hosts.get(id)?.clusterId === clusterId)
+    const run = await getRunHeader(redis, keys, runId)
+    if (!run || TERMINAL_STATUSES.has(run.status)) return 'run-gone'
+    // The cluster's hosts in inventory order; those without a record are not part of this run.
+    const clusterHosts = ctx.inventory.clusters.get(clusterId)?.hostIds ?? []
+    const initial = await getHostRunStates(redis, keys, runId, clusterHosts)
+    const hostIds = clusterHosts.filter((id) => initial.has(id))
     const cycleRun = {
       id: runId,
       forced: run.request.forced,
@@ -58,7 +61,8 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     }
     try {
       for (const [index, hostId] of hostIds.entries()) {
-        const state = await getHostRunState(redis, keys, runId, hostId)
+        // The first host's record was just read; later ones are read fresh (a takeover may have moved them).
+        const state = index === 0 ? initial.get(hostId) : await getHostRunState(redis, keys, runId, hostId)
         const preopened = prefetched?.hostId === hostId ? prefetched.session : undefined
         prefetched = undefined
         if (!state || state.phase === 'done' || state.phase === 'pending' || state.phase === 'PreFlight') {

@@ -10,7 +10,7 @@ import { recordStageDuration } from './store/record-stage-duration.js'
 import { saveHostRunState } from './store/save-host-run-state.js'
 import { stopRun } from './store/stop-run.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
-import { getRunSnapshot } from '../shared/store/get-run-record.js'
+import { getRunHeader } from '../shared/store/get-run-header.js'
 
 /**
  * PreFlight on one host (spec 3.4). All of a run's PreFlight jobs are queued at once and run in
@@ -21,15 +21,15 @@ export function makePreflightProcessor(ctx: WorkerContext) {
   return async function processPreflightJob(job: Job<PreflightJobData>): Promise<string> {
     const { runId, hostId } = job.data
     const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, hostId, stage: 'PreFlight' })
-    const snapshot = await getRunSnapshot(redis, keys, runId)
+    const header = await getRunHeader(redis, keys, runId)
     const state = await getHostRunState(redis, keys, runId, hostId)
     const host = ctx.inventory.hosts.get(hostId)
-    if (!snapshot || !state) return 'gone'
+    if (!header || !state) return 'gone'
     if (state.phase !== 'pending' && state.phase !== 'PreFlight') return state.phase // already judged
     const running: HostRunState = { ...state, phase: 'PreFlight' }
     await saveHostRunState(redis, keys, runId, running)
 
-    const { request } = snapshot.run
+    const { request } = header
     let next: HostRunState
     let verdict: ReturnType<typeof judgeStage> | { kind: 'failed'; message: string }
     if (!host) {

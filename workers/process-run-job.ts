@@ -47,7 +47,8 @@ export function makeRunProcessor(ctx: WorkerContext) {
       await stopRun(redis, keys, run.id, 'host checks failed')
       return
     }
-    const pending = run.hostIds.map((id, i) => ({ id, i })).filter(({ id }) => states.find((s) => s.hostId === id)?.phase === 'pending')
+    const pendingIds = new Set(states.filter((s) => s.phase === 'pending').map((s) => s.hostId))
+    const pending = run.hostIds.map((id, i) => ({ id, i })).filter(({ id }) => pendingIds.has(id))
     await ctx.hostsQueue.addBulk(
       pending.map(({ id, i }) => ({
         name: PREFLIGHT_JOB,

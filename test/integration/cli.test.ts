@@ -68,8 +68,9 @@ describe('rollmaint CLI', () => {
     expect(help.stdout).not.toContain(ADMIN.secretKey)
   })
 
-  it('status, list and cancel', async () => {
-    setHooks(e2e.fleet, ['k1a', 'k1b'], { Maintenance: { sleepSec: 1 } })
+  it('status, list and cancel', { timeout: 60_000 }, async () => {
+    // long enough that two CLI process starts (slow under load) happen well before the run ends
+    setHooks(e2e.fleet, ['k1a', 'k1b'], { Maintenance: { sleepSec: 6 } })
     const started = await cli(['start', '--clusterids', clusterId('k1')])
     const { id } = JSON.parse(started.stdout) as { id: string }
     const list = await cli(['list'])
