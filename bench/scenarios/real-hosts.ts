@@ -1,0 +1,96 @@
+import { pino } from 'pino'
+import { Redis } from 'ioredis'
+import { stageIntervals, type HostLogEntry } from '../../test/support/host-log-checks.js'
+import { startSshdFleet, type SshdFleet } from '../../test/support/sshd-fleet.js'
+import type { StageName } from '../../shared/types.js'
+import { createWorker, type RollmaintWorker } from '../../workers/create-worker.js'
+import { getRun, percentile, startBenchApi, startRun, type BenchApi } from '../bench-env.js'
+
+export interface RealFleet {
+  fleet: SshdFleet
+  api: BenchApi
+  worker: RollmaintWorker
+  clusters: Array<{ id: string; hosts: string[] }>
+  close(): Promise<void>
+}
+
+/** Real OpenSSH hosts, the real API over HTTP and one in-process worker on the SSH executor. */
+export async function startRealFleet(redisUrl: string, clusters: Array<{ id: string; hosts: string[] }>): Promise<RealFleet> {
+  const names = clusters.flatMap((c) => c.hosts)
+  const fleet = await startSshdFleet({ hosts: names.map((name) => ({ name })) })
+  const doc = {
+    defaults: { user: 'root', privateKeyPath: fleet.privateKeyPath },
+    zones: [
+      {
+        id: 'z',
+        name: 'z',
+        pods: [
+          {
+            id: 'p',
+            name: 'p',
+            clusters: clusters.map((c) => ({
+              id: c.id,
+              name: c.id,
+              hosts: c.hosts.map((name) => {
+                const h = fleet.hostConfig(name)
+                return { id: name, name, address: h.address, port: h.port, hostKey: h.hostKey, hooksDir: h.hooksDir, stateDir: h.stateDir, bootIdPath: h.bootIdPath }
+              }),
+            })),
+          },
+        ],
+      },
+    ],
+  }
+  const api = await startBenchApi(redisUrl, doc)
+  const worker = await createWorker({ config: api.config, inventory: api.inventory, logger: pino({ level: 'warn' }) })
+  return {
+    fleet,
+    api,
+    worker,
+    clusters,
+    async close() {
+      await worker.forceClose()
+      await api.close()
+      await fleet.stop()
+    },
+  }
+}
+
+export function setAllHooks(fleet: SshdFleet, hosts: string[], stages: Partial<Record<StageName, { sleepSec?: number }>>): void {
+  for (const h of hosts) for (const [stage, spec] of Object.entries(stages)) fleet.writeHook(h, stage as StageName, fleet.loggingHook(spec))
+}
+
+export async function runAndWait(rf: RealFleet, body: Record<string, unknown>): Promise<{ wallMs: number; log: HostLogEntry[]; success: boolean }> {
+  const mark = rf.fleet.readHostLog().length
+  const started = Date.now()
+  const id = await startRun(rf.api, body)
+  let view = await getRun(rf.api, id)
+  while (!view.result) {
+    await new Promise((r) => setTimeout(r, 20))
+    view = await getRun(rf.api, id)
+  }
+  return { wallMs: Date.now() - started, log: rf.fleet.readHostLog().slice(mark), success: view.result.rollingmaintenance.success }
+}
+
+const ORDER: string[] = ['PreMaintenance', 'Maintenance', 'PostMaintenance']
+
+/** Gaps measured on the hosts' own clocks: between a host's stages, and between hosts of a cluster. */
+export function gaps(log: HostLogEntry[], cluster: string[]): { betweenStages: number[]; betweenHosts: number[]; scriptMs: number } {
+  const iv = stageIntervals(log)
+  const betweenStages: number[] = []
+  const betweenHosts: number[] = []
+  let scriptMs = 0
+  let previousEnd: number | undefined
+  for (const host of cluster) {
+    const stages = ORDER.map((s) => iv.find((i) => i.host === host && i.stage === s)).filter((i) => i !== undefined)
+    for (const s of stages) scriptMs += s.end - s.start
+    for (let k = 1; k < stages.length; k++) betweenStages.push(stages[k]!.start - stages[k - 1]!.end)
+    if (previousEnd !== undefined && stages[0]) betweenHosts.push(stages[0].start - previousEnd)
+    previousEnd = stages.at(-1)?.end
+  }
+  const preflight = iv.filter((i) => i.stage === 'PreFlight' && cluster.includes(i.host))
+  scriptMs += preflight.length ? Math.max(...preflight.map((p) => p.end - p.start)) : 0
+  return { betweenStages, betweenHosts, scriptMs }
+}
+
+export { percentile, Redis }

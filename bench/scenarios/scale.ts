@@ -1,0 +1,89 @@
+import type { ChildProcess } from 'node:child_process'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { Redis } from 'ioredis'
+import { getRun, median, percentile, startBenchApi, startRun, startWorkerProcess, AUTH } from '../bench-env.js'
+
+export interface ScaleResult {
+  workers: number
+  clusters: number
+  hostsPerCluster: number
+  wallMs: number
+  hostCyclesPerSec: number
+  redisUsedMemoryMb: number
+  redisConnectionsPerWorker: number
+  apiGetP50Ms: number
+  apiGetP99Ms: number
+  success: boolean
+}
+
+function inventoryDoc(clusters: number, hostsPerCluster: number): unknown {
+  const hostKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'
+  return {
+    defaults: { hostKey },
+    zones: [
+      {
+        id: 'bench-zone',
+        name: 'bench-zone',
+        pods: [
+          {
+            id: 'bench-pod',
+            name: 'bench-pod',
+            clusters: Array.from({ length: clusters }, (_, c) => ({
+              id: `c${c}`,
+              name: `cluster-${c}`,
+              hosts: Array.from({ length: hostsPerCluster }, (_, h) => ({ id: `c${c}h${h}`, name: `kvm-${c}-${h}`, address: '192.0.2.1' })),
+            })),
+          },
+        ],
+      },
+    ],
+  }
+}
+
+/**
+ * 1,000 clusters × 10 hosts through the real API, BullMQ and Redis, with worker processes whose
+ * executor is SIMULATED (it skips the network and the hosts; stages take no time).
+ */
+export async function scaleScenario(redisUrl: string, workers: number, clusters = 1000, hostsPerCluster = 10): Promise<ScaleResult> {
+  const api = await startBenchApi(redisUrl, inventoryDoc(clusters, hostsPerCluster), {
+    ROLLMAINT_MAX_PARALLEL_CLUSTERS: '1000',
+    ROLLMAINT_WORKER_CONCURRENCY: '100',
+  })
+  const admin = new Redis(redisUrl)
+  const procs: ChildProcess[] = []
+  try {
+    const clientsBefore = (await admin.client('LIST') as string).trim().split('\n').length
+    for (let i = 0; i < workers; i++) procs.push(await startWorkerProcess('bench/sim-worker.ts', api.env))
+    const clientsAfter = (await admin.client('LIST') as string).trim().split('\n').length
+    const started = Date.now()
+    const id = await startRun(api, { zoneids: ['bench-zone'] })
+    const latencies: number[] = []
+    let view = await getRun(api, id)
+    while (!view.result) {
+      const t = performance.now()
+      const res = await fetch(`${api.base}/api/v1/rolling-maintenance/${id}`, { headers: AUTH })
+      view = (await res.json()) as typeof view
+      latencies.push(performance.now() - t)
+      if (!view.result) await sleep(100)
+      if (Date.now() - started > 600_000) throw new Error('scale run did not finish in 10 minutes')
+    }
+    const wallMs = Date.now() - started
+    const memory = /used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]
+    return {
+      workers,
+      clusters,
+      hostsPerCluster,
+      wallMs,
+      hostCyclesPerSec: Math.round((clusters * hostsPerCluster) / (wallMs / 1000)),
+      redisUsedMemoryMb: Math.round((Number(memory) / 1024 / 1024) * 10) / 10,
+      redisConnectionsPerWorker: (clientsAfter - clientsBefore) / workers,
+      apiGetP50Ms: Math.round(median(latencies) * 10) / 10,
+      apiGetP99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
+      success: view.result.rollingmaintenance.success && view.result.rollingmaintenance.hostsupdated.length === clusters * hostsPerCluster,
+    }
+  } finally {
+    for (const p of procs) p.kill('SIGKILL')
+    admin.disconnect()
+    await api.close()
+  }
+}
