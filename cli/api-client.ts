@@ -6,7 +6,7 @@ export interface ClientOptions {
   secretKey: string
 }
 
-/** An HTTP answer the CLI turns into a message and exit code 2. */
+/** An HTTP answer (or none: status 0) the CLI turns into a message and exit code 2. */
 export class CliHttpError extends Error {
   readonly code = 'CLI_HTTP'
   override readonly name = 'CliHttpError'
@@ -16,6 +16,25 @@ export class CliHttpError extends Error {
   ) {
     super(message)
   }
+}
+
+/** The server's `{message}` when it sent one; 401 says plainly what is wrong. Never includes the secret. */
+export async function httpError(method: string, path: string, res: Response): Promise<CliHttpError> {
+  const text = await res.text().catch(() => '')
+  let message = text
+  try {
+    message = (JSON.parse(text) as { message?: string }).message ?? text
+  } catch {
+    // not JSON: keep the text
+  }
+  if (res.status === 401) message = `wrong API key or secret (${message})`
+  return new CliHttpError(res.status, `${method} ${path} → ${res.status}: ${message}`)
+}
+
+/** fetch's own message is "fetch failed"; the cause says what happened (ECONNREFUSED, ENOTFOUND...). */
+export function networkFailure(base: string, err: unknown): CliHttpError {
+  const e = err as Error
+  return new CliHttpError(0, `cannot reach ${base}: ${e.cause instanceof Error ? e.cause.message : e.message}`)
 }
 
 /** The REST API with Basic auth; errors carry the server's message (never the secret). */
@@ -32,25 +51,16 @@ export function createApiClient(opts: ClientOptions) {
         body: body === undefined ? undefined : JSON.stringify(body),
       })
     } catch (err) {
-      throw new CliHttpError(0, `cannot reach ${base}: ${(err as Error).cause instanceof Error ? ((err as Error).cause as Error).message : (err as Error).message}`)
+      throw networkFailure(base, err)
     }
-    const text = await res.text()
-    if (!res.ok) {
-      let message = text
-      try {
-        message = (JSON.parse(text) as { message?: string }).message ?? text
-      } catch {
-        // not JSON: keep the text
-      }
-      if (res.status === 401) message = `wrong API key or secret (${message})`
-      throw new CliHttpError(res.status, `${method} ${path} → ${res.status}: ${message}`)
-    }
-    return JSON.parse(text) as T
+    if (!res.ok) throw await httpError(method, path, res)
+    return (await res.json()) as T
   }
 
   return {
     base,
     headers,
+    eventsPath: (id: string) => `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/events`,
     startRun: (body: Record<string, unknown>) => call<RunView>('POST', '/api/v1/rolling-maintenance', body),
     getRun: (id: string) => call<RunView>('GET', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}`),
     listRuns: (limit: number) => call<{ runs: RunView[] }>('GET', `/api/v1/rolling-maintenance?limit=${limit}`),

@@ -1,19 +1,44 @@
 import type { RunView } from '../shared/run-view.js'
 
+/** What the live view shows: the run as last fetched, when each host's current stage began, and "now". */
+export interface ProgressState {
+  view: RunView
+  /** Epoch ms at which each host's current stage started (from `stage.started` events), by host id. */
+  stageStartedAt: Record<string, number>
+  now: number
+}
+
+/** `75_000` → `1m15s`; whole seconds, because the view is redrawn once a second. */
+export function formatDuration(ms: number): string {
+  const s = Math.max(0, Math.floor(ms / 1000))
+  if (s < 60) return `${s}s`
+  const m = Math.floor(s / 60)
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`
+  return `${Math.floor(m / 60)}h${String(m % 60).padStart(2, '0')}m`
+}
+
 /**
- * The live view `--watch` redraws on a terminal: one line per cluster. Pure, so it is tested
+ * The live view `--watch` redraws on a terminal: a header for the run, then one line per cluster
+ * (hosts done/total, current host and stage, how long that stage has run). Pure, so it is tested
  * without a terminal.
  */
-export function renderProgress(view: RunView, elapsedMs: number): string {
+export function renderProgress(state: ProgressState): string {
+  const { view, now } = state
   const p = view.progress
-  const lines = [
-    `run ${view.id}  ${view.status}  ${(elapsedMs / 1000).toFixed(0)} s  hosts ${p.hostsDone}/${p.hostsTotal} done (${p.hostsUpdated} updated, ${p.hostsSkipped} skipped)`,
-  ]
+  const since = Date.parse(view.startedAt ?? view.createdAt)
+  const elapsed = Number.isNaN(since) ? '' : `  ${formatDuration(now - since)}`
+  const lines = [`run ${view.id}  ${view.status}${elapsed}  hosts ${p.hostsDone}/${p.hostsTotal} done (${p.hostsUpdated} updated, ${p.hostsSkipped} skipped)`]
   const width = Math.max(7, ...p.clusters.map((c) => c.clusterName.length))
   for (const c of p.clusters) {
     const bar = '#'.repeat(c.hostsDone) + '.'.repeat(Math.max(0, c.hostsTotal - c.hostsDone))
-    const now = c.currentHostName ? `${c.currentHostName}: ${c.currentStage ?? ''}` : c.hostsDone === c.hostsTotal ? 'done' : 'waiting'
-    lines.push(`  ${c.clusterName.padEnd(width)} [${bar}] ${c.hostsDone}/${c.hostsTotal}  ${now}`)
+    let current: string
+    if (c.currentHostName) {
+      const startedAt = c.currentHostId ? state.stageStartedAt[c.currentHostId] : undefined
+      current = `${c.currentHostName}: ${c.currentStage ?? ''}${startedAt === undefined ? '' : ` ${formatDuration(now - startedAt)}`}`
+    } else {
+      current = c.hostsDone === c.hostsTotal ? 'done' : 'waiting'
+    }
+    lines.push(`  ${c.clusterName.padEnd(width)} [${bar}] ${c.hostsDone}/${c.hostsTotal}  ${current}`)
   }
   return lines.join('\n')
 }
@@ -23,6 +48,8 @@ export function renderEventLine(type: string, data: Record<string, unknown>, ela
   const t = `[${(elapsedMs / 1000).toFixed(1).padStart(6)} s]`
   const host = typeof data.hostName === 'string' ? data.hostName : ''
   switch (type) {
+    case 'run.started':
+      return `${t} run started: ${String(data.hosts)} hosts in ${String(data.clusters)} clusters`
     case 'stage.started':
       return `${t} ${host} ${String(data.stage)} started`
     case 'stage.finished':

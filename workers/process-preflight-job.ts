@@ -4,6 +4,7 @@ import type { PreflightJobData } from './job-data.js'
 import { connectionFailure, failureReason, judgeStage, SKIP_REASONS } from './stage-decisions.js'
 import { emitRunEvent } from './store/emit-run-event.js'
 import { getHostRunState } from './store/get-host-run-state.js'
+import { getRunStop } from './store/get-run-stop.js'
 import { nextRunSeq } from './store/next-run-seq.js'
 import { recordSshFailure } from './store/record-ssh-failure.js'
 import { recordStageDuration } from './store/record-stage-duration.js'
@@ -26,6 +27,9 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     const host = ctx.inventory.hosts.get(hostId)
     if (!header || !state) return 'gone'
     if (state.phase !== 'pending' && state.phase !== 'PreFlight') return state.phase // already judged
+    // Cancelled: no PreFlight starts any more; the host stays pending and is not reported. One already
+    // started (phase PreFlight, found after a crash) is still followed to its end.
+    if (state.phase === 'pending' && (await getRunStop(redis, keys, runId)).cancelled) return 'cancelled'
     const running: HostRunState = { ...state, phase: 'PreFlight' }
     await saveHostRunState(redis, keys, runId, running)
 

@@ -1,8 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyInstance } from 'fastify'
+import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import { createWorker, type RollmaintWorker } from '../../workers/create-worker.js'
 import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 import { invariantViolations } from '../support/host-log-checks.js'
@@ -18,38 +20,81 @@ const ALL = CLUSTERS.flatMap((c) => c.hosts)
 
 let e2e: E2E
 let fastify: FastifyInstance
+let lateWorker: RollmaintWorker | undefined
 beforeAll(async () => {
-  e2e = await startE2E({ label: 'cancel', clusters: CLUSTERS })
+  // Two jobs at a time per worker, so that a run's PreFlight jobs queue up behind each other.
+  e2e = await startE2E({ label: 'cancel', clusters: CLUSTERS, env: { ROLLMAINT_WORKER_CONCURRENCY: '2' } })
   fastify = Fastify(serverOptions)
   await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([ADMIN, READER]) })
 })
 afterAll(async () => {
   await fastify?.close()
+  await lateWorker?.forceClose()
   await e2e?.close()
 })
 
 describe('cancel', () => {
   it('hosts in progress finish their cycle, no new host starts, status cancelled, the result lists what was done', async () => {
-    setHooks(e2e.fleet, ALL, { PreFlight: {}, Maintenance: { sleepSec: 1.5 }, PostMaintenance: {} })
+    setHooks(e2e.fleet, ALL, { PreFlight: {}, Maintenance: { sleepSec: 1.5, stdout: 'patched' }, PostMaintenance: {} })
     const mark = e2e.fleet.readHostLog().length
+    const log = () => e2e.fleet.readHostLog().slice(mark)
     const run = await e2e.start({ clusterids: CLUSTERS.map((c) => clusterId(c.name)) })
-    while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.stage === 'Maintenance' && e.event === 'start')) await sleep(20)
+    // Cancel while the first host of EACH cluster is inside its Maintenance stage.
+    const inMaintenance = (): Set<string> => new Set(log().filter((e) => e.stage === 'Maintenance' && e.event === 'start').map((e) => e.host))
+    const deadline = Date.now() + 20_000
+    while (!(inMaintenance().has('x1a') && inMaintenance().has('x2a'))) {
+      if (Date.now() > deadline) throw new Error(`the first hosts never reached Maintenance: ${JSON.stringify(log())}`)
+      await sleep(20)
+    }
+    expect(log().filter((e) => e.stage === 'Maintenance' && e.event === 'end')).toEqual([])
     expect((await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(READER) })).statusCode).toBe(403)
     const res = await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(ADMIN) })
     expect(res.statusCode).toBe(202)
+    expect(res.json()).toMatchObject({ id: run.id, status: 'running' })
+    // Asking twice is harmless while the run winds down.
+    expect((await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(ADMIN) })).statusCode).toBe(202)
+
+    const done = await e2e.waitForRun(run.id)
+    expect(done.status).toBe('cancelled')
+    const entries = log()
+    // Only the two hosts in hand ever started a stage after PreFlight: nothing new started after the cancel.
+    const touched = new Set(entries.filter((e) => e.stage !== 'PreFlight').map((e) => e.host))
+    expect([...touched].sort()).toEqual(['x1a', 'x2a'])
+    // ... and they finished their whole cycle: Maintenance ran to its end (not killed), then PostMaintenance.
+    for (const h of ['x1a', 'x2a']) {
+      expect(entries.find((e) => e.host === h && e.stage === 'Maintenance' && e.event !== 'start')).toMatchObject({ event: 'end', rc: 0 })
+      expect(entries.some((e) => e.host === h && e.stage === 'PostMaintenance' && e.event === 'end')).toBe(true)
+    }
+    const r = done.result!.rollingmaintenance
+    expect(r.success).toBe(false)
+    expect(r.details).toMatch(/cancelled/)
+    expect(r.hostsupdated.map((h) => h.hostname).sort()).toEqual(['x1a', 'x2a'])
+    expect(r.hostsupdated.every((h) => h.output === 'patched\n' && h.enddate >= h.startdate)).toBe(true)
+    expect(done.progress.hostsDone).toBe(2)
+    expect(invariantViolations(entries, (h) => h.slice(0, 2))).toEqual([])
+    // Never abandoned in maintenance mode: every host is back to Enabled.
+    const states = (await e2e.runService.listHosts()).map((h) => [h.name, h.resourceState])
+    expect(states).toEqual(ALL.map((h) => [h, 'Enabled']))
+    // The clusters are free again.
+    const again = await e2e.start({ hostids: ['host-x1c'] })
+    expect((await e2e.waitForRun(again.id)).status).toBe('succeeded')
+  })
+
+  it('cancelled during PreFlight: PreFlight jobs still queued do not start, nothing else runs', async () => {
+    setHooks(e2e.fleet, ALL, { PreFlight: { sleepSec: 1 }, Maintenance: {} })
+    const mark = e2e.fleet.readHostLog().length
+    const log = () => e2e.fleet.readHostLog().slice(mark)
+    const run = await e2e.start({ clusterids: CLUSTERS.map((c) => clusterId(c.name)) })
+    while (!log().some((e) => e.stage === 'PreFlight' && e.event === 'start')) await sleep(20)
+    expect((await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(ADMIN) })).statusCode).toBe(202)
     const cancelledAt = Date.now()
     const done = await e2e.waitForRun(run.id)
     expect(done.status).toBe('cancelled')
-    const log = e2e.fleet.readHostLog().slice(mark)
-    const started = new Set(log.filter((e) => e.stage === 'Maintenance' && e.event === 'start').map((e) => e.host))
-    // every host that entered Maintenance finished it and its PostMaintenance; none started after the cancel
-    for (const h of started) expect(log.some((e) => e.host === h && e.stage === 'PostMaintenance' && e.event === 'end')).toBe(true)
-    expect(log.filter((e) => e.stage === 'Maintenance' && e.event === 'start' && e.t > cancelledAt + 100)).toEqual([])
-    expect(started.size).toBeLessThan(ALL.length)
-    expect(done.result!.rollingmaintenance.hostsupdated.map((h) => h.hostname).sort()).toEqual([...started].sort())
-    expect(done.result!.rollingmaintenance.details).toMatch(/cancelled/)
-    expect(invariantViolations(log, (h) => h.slice(0, 2))).toEqual([])
-    expect((await e2e.runService.listHosts()).every((h) => h.resourceState === 'Enabled')).toBe(true)
+    const entries = log()
+    expect(entries.filter((e) => e.stage !== 'PreFlight')).toEqual([])
+    // With two job slots at most two PreFlights were in hand; none began after the cancel.
+    expect(entries.filter((e) => e.event === 'start' && e.t > cancelledAt + 100)).toEqual([])
+    expect(entries.filter((e) => e.event === 'start').length).toBeLessThanOrEqual(2)
   })
 
   it('a finished run cannot be cancelled (409); an unknown one is 404', async () => {
@@ -60,5 +105,18 @@ describe('cancel', () => {
     expect(res.statusCode).toBe(409)
     expect(res.json()).toMatchObject({ error: 'RUN_FINISHED' })
     expect((await fastify.inject({ method: 'POST', url: '/api/v1/rolling-maintenance/nope/cancel', headers: basic(ADMIN) })).statusCode).toBe(404)
+  })
+
+  it('a run cancelled before any worker took it ends cancelled with nothing done', async () => {
+    // The only worker stops taking jobs; a fresh one comes after the cancel.
+    await e2e.workers[0]!.drain()
+    const mark = e2e.fleet.readHostLog().length
+    const run = await e2e.start({ clusterids: [clusterId('x2')] })
+    expect((await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(ADMIN) })).statusCode).toBe(202)
+    lateWorker = await createWorker({ config: e2e.config, inventory: e2e.inventory, logger: pino({ level: 'silent' }) })
+    const done = await e2e.waitForRun(run.id)
+    expect(done.status).toBe('cancelled')
+    expect(done.result!.rollingmaintenance).toMatchObject({ success: false, hostsupdated: [], hostsskipped: [] })
+    expect(e2e.fleet.readHostLog().slice(mark)).toEqual([])
   })
 })

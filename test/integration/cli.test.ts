@@ -1,4 +1,5 @@
-import { spawn } from 'node:child_process'
+import { spawn, spawnSync } from 'node:child_process'
+import net from 'node:net'
 import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -25,9 +26,12 @@ afterAll(async () => {
   await e2e?.close()
 })
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(args: string[], env: Record<string, string> = {}, viaPty = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  const argv = [process.execPath, path.join(ROOT, 'bin/rollmaint.js'), '--url', url, ...args]
+  // util-linux `script` gives the command a pseudo-terminal: the CLI then takes its TTY path.
+  const [cmd, ...rest] = viaPty ? ['script', '-qec', argv.map((a) => `'${a}'`).join(' '), '/dev/null'] : argv
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, [path.join(ROOT, 'bin/rollmaint.js'), '--url', url, ...args], {
+    const child = spawn(cmd!, rest, {
       env: { ...process.env, ROLLMAINT_API_KEY: ADMIN.apiKey, ROLLMAINT_SECRET_KEY: ADMIN.secretKey, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
     })
@@ -38,6 +42,9 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
     child.on('exit', (code) => resolve({ code, stdout, stderr }))
   })
 }
+
+// util-linux is part of every Debian system; missing it is an error to report, not a reason to skip.
+const hasScript = spawnSync('script', ['--version']).status === 0
 
 describe('rollmaint CLI', () => {
   it('start --watch (not a TTY): progress lines, then the result in the seed shape, exit 0', async () => {
@@ -81,5 +88,47 @@ describe('rollmaint CLI', () => {
     await e2e.waitForRun(id)
     const status = await cli(['status', id])
     expect(JSON.parse(status.stdout)).toMatchObject({ id, status: 'cancelled' })
+  })
+
+  it('watch ID replays a finished run and exits by its outcome', async () => {
+    setHooks(e2e.fleet, ['k2a'], { Maintenance: { exitCode: 3 } })
+    const run = await e2e.start({ hostids: ['host-k2a'] })
+    await e2e.waitForRun(run.id)
+    const r = await cli(['watch', run.id])
+    expect(r.code).toBe(1)
+    expect(r.stdout).toMatch(/k2a Maintenance finished: exited 3/)
+    expect(r.stdout).toMatch(/run failed/)
+    expect(JSON.parse(r.stdout.slice(r.stdout.indexOf('{\n')))).toMatchObject({ rollingmaintenance: { success: false } })
+  })
+
+  it('on a terminal: the per-cluster view is redrawn in place, then the result', async () => {
+    if (!hasScript) throw new Error("this test needs util-linux's script(1) for a pseudo-terminal: apt-get install -y bsdutils")
+    setHooks(e2e.fleet, ['k1a', 'k1b', 'k2a'], { Maintenance: { sleepSec: 1.2, stdout: 'patched' } })
+    const r = await cli(['start', '--clusterids', `${clusterId('k1')},${clusterId('k2')}`, '--watch'], {}, true)
+    expect(r.code, r.stdout + r.stderr).toBe(0)
+    // log-update erases the previous frame (ESC [2K ... ESC [1A) before drawing the next one
+    expect(r.stdout).toContain('\u001b[2K')
+    expect(r.stdout).toMatch(/k1\s+\[[#.]{2}\] \d\/2 {2}k1[ab]: Maintenance/)
+    expect(r.stdout).toMatch(/k1\s+\[##\] 2\/2 {2}done/)
+    expect(r.stdout).toContain('"success": true')
+    expect(r.stdout).not.toMatch(/Maintenance finished: exited/) // no plain event lines on a terminal
+  })
+
+  it('an unreachable API and an unknown run exit 2 with a message', async () => {
+    const closedPort = await new Promise<number>((resolve) => {
+      const srv = net.createServer().listen(0, '127.0.0.1', () => {
+        const { port } = srv.address() as net.AddressInfo
+        srv.close(() => resolve(port))
+      })
+    })
+    const down = await cli(['--url', `http://127.0.0.1:${closedPort}`, 'list'])
+    expect(down.code).toBe(2)
+    expect(down.stderr).toMatch(new RegExp(`cannot reach http://127\\.0\\.0\\.1:${closedPort}: .*ECONNREFUSED`))
+    const unknown = await cli(['status', 'no-such-run'])
+    expect(unknown.code).toBe(2)
+    expect(unknown.stderr).toMatch(/404: .*no-such-run/)
+    const watchUnknown = await cli(['watch', 'no-such-run'])
+    expect(watchUnknown.code).toBe(2)
+    expect(watchUnknown.stderr).toMatch(/404/)
   })
 })

@@ -38,13 +38,23 @@ const runEvents: FastifyPluginAsyncTypebox = async (fastify) => {
         open.delete(stream)
         stream.close()
       })
-      await reply.sse.send(
-        (async function* () {
-          for await (const e of stream) yield { id: e.id, event: e.type, data: e.data }
-        })(),
-      )
-      // The run finished or the server is closing: end the response instead of idling on heartbeats.
-      reply.sse.close()
+      // Commit the response now, not at the first event: a queued run may have none for a long
+      // time, and the client (and any proxy) must see the stream open and get heartbeats meanwhile.
+      reply.sse.sendHeaders()
+      reply.raw.flushHeaders() // writeHead alone only queues them until the first write
+      try {
+        await reply.sse.send(
+          (async function* () {
+            for await (const e of stream) yield { id: e.id, event: e.type, data: e.data }
+          })(),
+        )
+      } catch (err) {
+        // Headers are out, so no error reply is possible: end the stream; the client resumes with Last-Event-ID.
+        request.log.warn({ err, runId: request.params.id }, 'event stream broke off')
+      } finally {
+        // The run finished, the server is closing or the read failed: end the response instead of idling on heartbeats.
+        reply.sse.close()
+      }
     },
   )
 }
