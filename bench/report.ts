@@ -5,6 +5,7 @@ import path from 'node:path'
 export interface BenchReport {
   date: string
   machine: { cores: number; memoryGiB: number; cpu: string; node: string }
+  profile: Record<string, number>
   overhead: Record<string, number>
   seed: Record<string, number>
   ansible: Record<string, number | string>
