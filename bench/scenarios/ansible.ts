@@ -17,8 +17,14 @@ export interface AnsibleResult {
  * overhead scenario: PreFlight on every host first, then one host at a time (`serial: 1`).
  */
 export async function ansibleScenario(runs: number): Promise<AnsibleResult[]> {
-  const version = spawnSync('ansible-playbook', ['--version']).stdout?.toString().split('\n')[0] ?? ''
-  if (!version) throw new Error('ansible-playbook is missing: apt-get install -y ansible')
+  let version = spawnSync('ansible-playbook', ['--version']).stdout?.toString().split('\n')[0] ?? ''
+  if (!version) {
+    // Debian's package, as the issue asks: installed on first use when we may (root), else a clear error.
+    process.stderr.write('ansible-playbook missing: apt-get install -y ansible\n')
+    spawnSync('sh', ['-c', 'apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q ansible'], { stdio: 'inherit' })
+    version = spawnSync('ansible-playbook', ['--version']).stdout?.toString().split('\n')[0] ?? ''
+    if (!version) throw new Error('ansible-playbook is missing and could not be installed: apt-get install -y ansible')
+  }
   const hosts = Array.from({ length: 10 }, (_, i) => `a${i}`)
   const fleet = await startSshdFleet({ hosts: hosts.map((name) => ({ name })) })
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-ansible-'))
