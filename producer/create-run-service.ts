@@ -13,7 +13,7 @@ import { assertNoEviction, createRedisConnection } from '../shared/redis-connect
 import { createRedisKeys } from '../shared/redis-keys.js'
 import type { RunService } from '../shared/run-service.js'
 import type { HostView, RunView } from '../shared/run-view.js'
-import { getRunSnapshot } from '../shared/store/get-run-record.js'
+import { getRunSnapshot } from '../shared/store/get-run-snapshot.js'
 import { getHostResourceStates } from '../shared/store/get-host-resource-states.js'
 import { releaseClusterReservations } from '../shared/store/release-cluster-reservations.js'
 import { TERMINAL_STATUSES, type RunRecord } from '../shared/store/run-record.js'

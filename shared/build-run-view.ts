@@ -1,7 +1,7 @@
 import { aggregateResult } from './aggregate-result.js'
 import type { HostRunState } from './host-run-state.js'
 import type { ClusterProgress, RunView } from './run-view.js'
-import type { RunSnapshot } from './store/get-run-record.js'
+import type { RunSnapshot } from './store/get-run-snapshot.js'
 import type { Inventory, StageName } from './types.js'
 
 const ACTIVE_PHASES = new Set(['PreFlight', 'PreMaintenance', 'EnterMaintenance', 'Maintenance', 'ExitMaintenance', 'PostMaintenance'])

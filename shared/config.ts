@@ -25,6 +25,8 @@ export interface Config {
   jobLockMs: number
   stalledIntervalMs: number
   runRetentionDays: number
+  /** After a stage's own timeout, how long a worker keeps trying to reach the host to learn how it ended. */
+  reattachGraceMs: number
 }
 
 type Env = Record<string, string | undefined>
@@ -46,6 +48,7 @@ export const CONFIG_ENV_VARS = [
   'ROLLMAINT_JOB_LOCK_MS',
   'ROLLMAINT_STALLED_INTERVAL_MS',
   'ROLLMAINT_RUN_RETENTION_DAYS',
+  'ROLLMAINT_REATTACH_GRACE_MS',
 ] as const
 
 function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -97,5 +100,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     jobLockMs: intVar(env, 'ROLLMAINT_JOB_LOCK_MS', 30_000, 1_000, 600_000),
     stalledIntervalMs: intVar(env, 'ROLLMAINT_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
     runRetentionDays: intVar(env, 'ROLLMAINT_RUN_RETENTION_DAYS', 7, 7, 3650),
+    reattachGraceMs: intVar(env, 'ROLLMAINT_REATTACH_GRACE_MS', 60_000, 0, 3_600_000),
   }
 }

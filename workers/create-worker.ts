@@ -44,7 +44,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   })
   const keys = createRedisKeys(config.keyPrefix)
   const draining = new AbortController()
-  const pool = createPooledExecutor(executor ?? createSshExecutor({ logger: log }), { idleMs: 60_000 })
+  const pool = createPooledExecutor(executor ?? createSshExecutor({ logger: log, reattachGraceMs: config.reattachGraceMs }), { idleMs: 60_000 })
   const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix: keys.bullPrefix, defaultJobOptions: defaultJobOptions(config.runRetentionDays) })
   const ctx: WorkerContext = {
     config,

@@ -1,7 +1,7 @@
 import { WaitingChildrenError, type Job } from 'bullmq'
 import { aggregateResult } from '../shared/aggregate-result.js'
 import type { HostRunState } from '../shared/host-run-state.js'
-import { getRunSnapshot, type RunSnapshot } from '../shared/store/get-run-record.js'
+import { getRunSnapshot, type RunSnapshot } from '../shared/store/get-run-snapshot.js'
 import { getHostResourceStates } from '../shared/store/get-host-resource-states.js'
 import { TERMINAL_STATUSES } from '../shared/store/run-record.js'
 import type { HostConfig, RollingMaintenanceResult } from '../shared/types.js'

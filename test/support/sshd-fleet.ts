@@ -26,6 +26,8 @@ export interface SshdHost {
    * scripts) die, the boot id changes, and after `downMs` sshd answers again.
    */
   reboot(downMs?: number): Promise<void>
+  /** The host drops off the network: sshd and its open sessions die; processes of the host go on. */
+  disconnect(): Promise<void>
 }
 
 export interface SshdFleet {
@@ -154,6 +156,14 @@ export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): 
           child.kill('SIGKILL')
           if (attempt === 2) throw new Error(`sshd for ${name} did not start on port ${port}: ${stderr}`)
         }
+      },
+      async disconnect() {
+        if (child?.pid) {
+          for (const p of spawnSync('pgrep', ['-P', String(child.pid)]).stdout.toString().split(/\s+/).filter(Boolean)) {
+            if (/^\d+$/.test(p) && Number(p) > 1) process.kill(Number(p), 'SIGKILL')
+          }
+        }
+        await host.stop()
       },
       async reboot(downMs = 1000) {
         // Only pids we recorded ourselves, validated, and signalled from Node: procps' kill(1) reads

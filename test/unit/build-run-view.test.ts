@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest'
 import { buildRunView } from '../../shared/build-run-view.js'
 import type { HostRunState } from '../../shared/host-run-state.js'
 import { buildInventory } from '../../shared/load-inventory.js'
-import type { RunSnapshot } from '../../shared/store/get-run-record.js'
+import type { RunSnapshot } from '../../shared/store/get-run-snapshot.js'
 import type { RunRecord } from '../../shared/store/run-record.js'
 import type { RollingMaintenanceResult } from '../../shared/types.js'
 

@@ -44,9 +44,11 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
             return
           } catch (err) {
             const retryable = err instanceof SshUnreachableError || err instanceof SshConnectionLostError
-            if (!retryable || Date.now() + delay > deadline) throw err
-            log.warn({ err, retryInMs: delay }, 'host unreachable; retrying to re-attach to the running stage')
-            await sleep(delay)
+            if (!retryable || Date.now() >= deadline) throw err
+            // Keep trying right up to the deadline: the last attempt is made at the deadline itself.
+            const wait = Math.min(delay, Math.max(0, deadline - Date.now()))
+            log.warn({ err, retryInMs: wait }, 'host unreachable; retrying to re-attach to the running stage')
+            await sleep(wait)
             delay = Math.min(delay * 2, 5_000)
           }
         }
