@@ -75,7 +75,7 @@ try {
   writeReport(dir, report, renderReadme(report))
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
 } finally {
-  redis.stop()
+  await redis.stop()
 }
 
 function renderReadme(r: BenchReport): string {

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto'
-import { createWriteStream, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import Fastify, { type FastifyBaseLogger } from 'fastify'
+import { createParser } from 'eventsource-parser'
+import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { stringify } from 'yaml'
-import app, { serverOptions } from '../api/app.js'
-import { createApiKeyStore } from '../api/auth/api-key-store.js'
+import { startApi } from '../api/server.js'
 import { loadConfig } from '../shared/config.js'
 import { loadInventory } from '../shared/load-inventory.js'
 import type { RunView } from '../shared/run-view.js'
@@ -15,101 +16,292 @@ import { createWorker } from '../workers/create-worker.js'
 import { buildSeedInventory } from './build-seed-inventory.js'
 import { installDemoHooks, SEED_ZONES } from './seed-fleet.js'
 import { startSimFleet } from './sim-ssh-host.js'
-import { ensureRedis, freePort } from './start-private-redis.js'
-import { Redis } from 'ioredis'
+import { ensureRedis } from './start-private-redis.js'
+
+type Result = NonNullable<RunView['result']>
+
+/** Where each seed host sits, for readable progress lines. */
+const WHERE_BY_NAME = new Map(SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts.map((h) => [h.name, h.id] as const))))
+const WHERE = new Map(SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts.map((h) => [h.id, { cluster: `${z.name}/${c.name}`, clusterSize: c.hosts.length, name: h.name }] as const))))
+
+/** Plain lines (no cursor tricks), so the output reads the same on a terminal and in a CI log. */
+class ProgressPrinter {
+  private readonly started = Date.now()
+  private readonly done = new Map<string, number>()
+
+  line(text: string): void {
+    console.log(`[${((Date.now() - this.started) / 1000).toFixed(1).padStart(5)} s] ${text}`)
+  }
+
+  event(type: string, d: Record<string, unknown>): void {
+    const where = WHERE.get(String(d.hostId))
+    const host = `${(where?.cluster ?? '?').padEnd(14)} ${String(d.hostName ?? where?.name ?? d.hostId).padEnd(28)}`
+    const count = (): string => {
+      const n = (this.done.get(where?.cluster ?? '?') ?? 0) + 1
+      this.done.set(where?.cluster ?? '?', n)
+      return `${n}/${where?.clusterSize ?? '?'}`
+    }
+    const firstLine = (v: unknown): string => String(v ?? '').trim().split('\n').at(-1) ?? ''
+    switch (type) {
+      case 'run.started':
+        return this.line(`run started: ${String(d.hosts)} hosts in ${String(d.clusters)} clusters; PreFlight on every host first`)
+      case 'stage.started':
+        return this.line(`${host} ${String(d.stage).padEnd(15)} started`)
+      case 'stage.finished': {
+        const how = d.result === 'exited' ? `exit ${String(d.exitCode)}` : String(d.result)
+        const took = typeof d.durationMs === 'number' ? ` in ${(d.durationMs / 1000).toFixed(2)} s` : ''
+        return this.line(`${host} ${String(d.stage).padEnd(15)} ${how}${took}`)
+      }
+      case 'host.updated':
+        return this.line(`${host} updated (${count()} of its cluster): ${firstLine(d.output)}`)
+      case 'host.skipped':
+        return this.line(`${host} skipped (${count()} of its cluster): ${String(d.reason)}`)
+      case 'host.failed':
+        return this.line(`${host} FAILED in ${String(d.stage)}: ${String(d.message)}`)
+      case 'run.finished':
+        return this.line(`run finished: ${String(d.status)}`)
+      default:
+        return this.line(`${type} ${JSON.stringify(d)}`)
+    }
+  }
+
+  /** Fallback display, one line per change of the run's `progress` (when the event stream is not available). */
+  private last = ''
+  progress(view: RunView): void {
+    const text = view.progress.clusters
+      .map((c) => `${c.clusterName} ${c.hostsDone}/${c.hostsTotal}${c.currentHostName ? ` ${c.currentHostName}:${c.currentStage}` : ''}`)
+      .join(' | ')
+    if (text !== this.last) this.line(`${view.status.padEnd(9)} ${text}`)
+    this.last = text
+  }
+}
+
+interface Api {
+  base: string
+  headers: Record<string, string>
+}
+
+async function getRun(api: Api, id: string): Promise<RunView> {
+  const res = await fetch(`${api.base}/api/v1/rolling-maintenance/${id}`, { headers: api.headers })
+  if (!res.ok) throw new Error(`GET run ${id}: HTTP ${res.status} ${await res.text()}`)
+  return (await res.json()) as RunView
+}
+
+/**
+ * Live progress from the run's Server-Sent Events, resumed with Last-Event-ID when the stream
+ * drops. Returns false when the server has no event stream (then the caller polls).
+ */
+async function followEvents(api: Api, id: string, printer: ProgressPrinter): Promise<boolean> {
+  let lastId: string | undefined
+  for (let failures = 0; failures < 5; ) {
+    let res: Response
+    try {
+      res = await fetch(`${api.base}/api/v1/rolling-maintenance/${id}/events`, {
+        headers: { ...api.headers, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
+      })
+    } catch {
+      failures++
+      await sleep(200 * failures)
+      continue
+    }
+    if (res.status === 404 && lastId === undefined) {
+      await res.body?.cancel()
+      return false
+    }
+    if (!res.ok || !res.body) throw new Error(`GET run ${id} events: HTTP ${res.status} ${await res.text()}`)
+    let finished = false
+    const parser = createParser({
+      onEvent(e) {
+        lastId = e.id ?? lastId
+        failures = 0
+        const type = e.event ?? 'message'
+        if (type === 'run.finished') finished = true
+        printer.event(type, JSON.parse(e.data) as Record<string, unknown>)
+      },
+    })
+    const decoder = new TextDecoder()
+    try {
+      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+        parser.feed(decoder.decode(chunk, { stream: true }))
+        if (finished) break
+      }
+    } catch {
+      // dropped: resume below with Last-Event-ID
+    }
+    await res.body.cancel().catch(() => undefined)
+    if (finished || (await getRun(api, id)).result) return true
+    failures++
+  }
+  throw new Error(`lost the event stream of run ${id}`)
+}
+
+async function pollProgress(api: Api, id: string, printer: ProgressPrinter): Promise<void> {
+  for (;;) {
+    const view = await getRun(api, id)
+    printer.progress(view)
+    if (view.result) return
+    await sleep(200)
+  }
+}
 
 /**
  * `npm run demo`: the seed's second example end to end on one machine. A private Redis if needed,
- * nine simulated hypervisors speaking real SSH, the API and a worker, one rolling maintenance over
- * both zones with live progress, then CloudStack's result. `--keep` leaves it all running.
+ * nine simulated hypervisors speaking real SSH, the API and a worker wired as `npm start` wires
+ * them, one rolling maintenance over both zones through the REST API with live progress, then
+ * CloudStack's result. Exit 0 when the run succeeded. `--keep` leaves it all running until Ctrl-C.
  */
+const USAGE = `usage: npm run demo [-- [--keep] [--fail <host name>]...]
+  --keep         leave Redis, the simulated hosts, the API and the worker running after the run,
+                 print the API and Bull Board URLs and credentials, and wait for Ctrl-C
+  --fail <host>  that host's Maintenance script fails (e.g. ref-trl-711-k-M7-apanic-kvm2): the run
+                 stops starting hosts, ends with success false, and the demo exits 1`
+
+function parseArgs(argv: string[]): { keep: boolean; failing: Set<string> } {
+  const known = new Set(WHERE_BY_NAME.keys())
+  const out = { keep: false, failing: new Set<string>() }
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!
+    if (a === '--keep') out.keep = true
+    else if (a === '--fail' && argv[i + 1] !== undefined && known.has(argv[i + 1]!)) out.failing.add(argv[++i]!)
+    else if (a === '--help' || a === '-h') throw new UsageError('')
+    else throw new UsageError(a === '--fail' ? `--fail needs one of: ${[...known].join(', ')}` : `unknown argument ${a}`)
+  }
+  return out
+}
+
+class UsageError extends Error {}
+
 async function main(): Promise<number> {
-  const keep = process.argv.includes('--keep')
+  let args: ReturnType<typeof parseArgs>
+  try {
+    args = parseArgs(process.argv.slice(2))
+  } catch (err) {
+    if (!(err instanceof UsageError)) throw err
+    if (err.message) console.error(err.message)
+    console.error(USAGE)
+    return err.message ? 2 : 0
+  }
+  const { keep, failing } = args
   const work = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-demo-'))
   const cleanups: Array<() => Promise<void> | void> = [() => rmSync(work, { recursive: true, force: true })]
-  const cleanup = async (): Promise<void> => {
-    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => undefined)
+  let cleaning: Promise<void> | undefined
+  const cleanup = (): Promise<void> =>
+    (cleaning ??= (async () => {
+      for (const c of [...cleanups].reverse()) await Promise.resolve().then(c).catch(() => undefined)
+    })())
+  let firstSignalAt: number | undefined
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (firstSignalAt !== undefined) {
+      // Ctrl-C reaches npm, tsx and us at once, and each may pass it on: only a later one means "now".
+      if (Date.now() - firstSignalAt > 1_000) process.exit(130)
+      return
+    }
+    firstSignalAt = Date.now()
+    console.log(`\n${signal}: stopping the demo and cleaning up`)
+    void cleanup().then(() => process.exit(signal === 'SIGINT' ? 130 : 143))
   }
-  process.once('SIGINT', () => void cleanup().then(() => process.exit(130)))
+  process.on('SIGINT', onSignal)
+  process.on('SIGTERM', onSignal)
 
   try {
-    const redis = await ensureRedis(process.env.REDIS_URL)
+    const redis = await ensureRedis(process.env.REDIS_URL, { ownProcessGroup: true })
     cleanups.push(() => redis.stop())
     const hostsSpec = SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts))
     const fleet = await startSimFleet({ hosts: hostsSpec.map((h) => ({ name: h.name })), baseDir: path.join(work, 'hosts') })
     cleanups.push(() => fleet.stop())
-    installDemoHooks(fleet)
+    installDemoHooks(fleet, failing)
     const inventoryPath = path.join(work, 'inventory.yaml')
     writeFileSync(inventoryPath, stringify(buildSeedInventory(fleet)))
     const admin = { name: 'demo-admin', apiKey: randomBytes(18).toString('base64url'), secretKey: randomBytes(36).toString('base64url'), role: 'admin' as const }
     const keysPath = path.join(work, 'api-keys.yaml')
     writeFileSync(keysPath, stringify([admin]), { mode: 0o600 })
     const prefix = `demo-${randomBytes(4).toString('hex')}`
-    const port = await freePort()
     const config = loadConfig({
       REDIS_URL: redis.url,
       ROLLMAINT_KEY_PREFIX: prefix,
       ROLLMAINT_INVENTORY: inventoryPath,
       ROLLMAINT_API_KEYS: keysPath,
-      PORT: String(port),
+      ROLLMAINT_DATA_DIR: path.join(work, 'data'),
       HOST: '127.0.0.1',
+      PORT: '0',
       LOG_LEVEL: 'info',
     })
     cleanups.push(async () => {
-      if (redis.private) return
-      const r = new Redis(redis.url)
-      for (let cursor = '0', first = true; first || cursor !== '0'; first = false) {
-        const [next, keys] = await r.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000)
-        cursor = next
-        if (keys.length > 0) await r.del(...keys)
+      if (redis.private) return // the whole server goes away
+      const r = new Redis(redis.url, { maxRetriesPerRequest: 1 })
+      r.on('error', () => undefined)
+      try {
+        let cursor = '0'
+        do {
+          const [next, keys] = await r.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000)
+          cursor = next
+          if (keys.length > 0) await r.del(...keys)
+        } while (cursor !== '0')
+      } finally {
+        r.disconnect()
       }
-      r.disconnect()
     })
     // Logs go to a file so that the progress lines stay readable.
-    const logFile = path.join(keep ? os.tmpdir() : work, `rollmaint-demo-${prefix}.log`)
-    const logger = pino({ level: config.logLevel }, createWriteStream(logFile))
+    const logFile = path.join(work, 'rollmaint.log')
+    // Synchronous writes: hosts in flight may still log while everything shuts down.
+    const logger = pino({ level: config.logLevel }, pino.destination({ dest: logFile, sync: true }))
     const inventory = loadInventory(inventoryPath)
     const worker = await createWorker({ config, inventory, logger })
     cleanups.push(() => worker.forceClose())
-    const api = Fastify({ ...serverOptions, loggerInstance: logger as FastifyBaseLogger })
-    await api.register(app, { config, inventory, apiKeys: createApiKeyStore([admin]) })
-    await api.listen({ host: config.host, port: config.port })
-    cleanups.push(() => api.close())
+    const server = await startApi({ config, inventory, logger })
+    cleanups.push(() => server.close())
 
-    const base = `http://127.0.0.1:${port}`
-    const auth = `Basic ${Buffer.from(`${admin.apiKey}:${admin.secretKey}`).toString('base64')}`
-    console.log(`rollmaint demo: 2 zones, 3 clusters, 9 simulated KVM hosts speaking SSH; API on ${base}`)
+    const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`
+    const api: Api = { base, headers: { authorization: `Basic ${Buffer.from(`${admin.apiKey}:${admin.secretKey}`).toString('base64')}` } }
+    const ports = fleet.hosts.map((h) => h.port)
+    console.log('rollmaint demo: the seed\'s two zones (3 clusters, 9 KVM hosts), simulated hosts speaking real SSH')
+    console.log(`  Redis    ${redis.private ? `private redis-server at ${redis.url}` : `${redis.url} (REDIS_URL)`}, key prefix {${prefix}}`)
+    console.log(`  hosts    ${fleet.hosts.length} ssh2 servers on 127.0.0.1 (ports ${ports.join(', ')}), sandboxes in ${path.join(work, 'hosts')}`)
+    console.log(`  API      ${base} and one worker, in this process; logs in ${logFile}`)
+    for (const name of failing) console.log(`  --fail   the Maintenance script of ${name} will fail`)
+    const zoneids = SEED_ZONES.map((z) => z.id).join(',')
     const res = await fetch(`${base}/api/v1/rolling-maintenance`, {
       method: 'POST',
-      headers: { authorization: auth, 'content-type': 'application/json' },
-      body: JSON.stringify({ zoneids: SEED_ZONES.map((z) => z.id).join(',') }),
+      headers: { ...api.headers, 'content-type': 'application/json' },
+      body: JSON.stringify({ zoneids }),
     })
-    if (res.status !== 202) throw new Error(`starting the run failed: ${res.status} ${await res.text()}`)
+    if (res.status !== 202) throw new Error(`starting the run failed: HTTP ${res.status} ${await res.text()}`)
     const { id } = (await res.json()) as { id: string }
-    console.log(`run ${id} started over zone1 and zone2`)
-    const started = Date.now()
-    let last = ''
-    let view: RunView
-    for (;;) {
-      view = (await (await fetch(`${base}/api/v1/rolling-maintenance/${id}`, { headers: { authorization: auth } })).json()) as RunView
-      const line = view.progress.clusters
-        .map((c) => `${c.clusterName} ${c.hostsDone}/${c.hostsTotal}${c.currentHostName ? ` ${c.currentHostName.replace('ref-trl-', '')}:${c.currentStage}` : ''}`)
-        .join(' | ')
-      const text = `[${((Date.now() - started) / 1000).toFixed(1).padStart(5)} s] ${view.status.padEnd(9)} ${line}`
-      if (line !== last) console.log(text)
-      last = line
-      if (view.result) break
-      await sleep(100)
-    }
-    console.log(JSON.stringify(view.result, null, 2))
-    const ok = view.result!.rollingmaintenance.success
+    console.log(`POST /api/v1/rolling-maintenance {"zoneids":"${zoneids}"} -> 202, run ${id}\n`)
+
+    const printer = new ProgressPrinter()
+    if (!(await followEvents(api, id, printer))) await pollProgress(api, id, printer)
+    let view = await getRun(api, id)
+    // The event stream can end a moment before the run record has its result (longer on a busy machine).
+    for (let i = 0; !view.result && i < 300; i++) view = await sleep(100).then(() => getRun(api, id))
+    if (!view.result) throw new Error(`run ${id} ended without a result (status ${view.status})`)
+    const result: Result = view.result
+    console.log(`\nGET /api/v1/rolling-maintenance/${id} -> status ${view.status}, result:`)
+    console.log(JSON.stringify(result, null, 2))
+    const ok = result.rollingmaintenance.success
     if (keep) {
-      console.log(`\nstill running (Ctrl-C to stop):\n  API         ${base}/api/v1/rolling-maintenance\n  Bull Board  ${base}/admin/queues\n  apiKey      ${admin.apiKey}\n  secretKey   ${admin.secretKey}\n  logs        ${logFile}`)
-      await new Promise(() => undefined)
+      const cred = `${admin.apiKey}:${admin.secretKey}`
+      console.log(
+        [
+          '',
+          'Everything is still running (Ctrl-C stops it and cleans up):',
+          `  API         ${base}/api/v1/rolling-maintenance`,
+          `  Bull Board  ${base}/admin/queues`,
+          `  API docs    ${base}/docs`,
+          `  apiKey      ${admin.apiKey}`,
+          `  secretKey   ${admin.secretKey}`,
+          `  try         curl -u '${cred}' ${base}/api/v1/rolling-maintenance/${id}`,
+          `              curl -u '${cred}' -H 'content-type: application/json' -d '{"clusterids":["${SEED_ZONES[0]!.clusters[0]!.id}"]}' ${base}/api/v1/rolling-maintenance`,
+          `  logs        ${logFile}`,
+        ].join('\n'),
+      )
+      await new Promise(() => undefined) // until a signal
     }
     await cleanup()
     return ok ? 0 : 1
   } catch (err) {
+    // Stopping on a signal makes requests in flight fail: that is no error, and the signal handler exits.
+    if (firstSignalAt !== undefined) return new Promise<never>(() => undefined)
     console.error(`demo failed: ${err instanceof Error ? err.message : String(err)}`)
     await cleanup()
     return 1

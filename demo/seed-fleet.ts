@@ -53,10 +53,15 @@ export const DEMO_HOOKS: Record<string, string> = {
   'PostMaintenance.sh': '#!/bin/sh\necho validated\n',
 }
 
-export function installDemoHooks(fleet: SimFleet): void {
+/** A Maintenance script that fails, for `npm run demo -- --fail <host>` (spec 3.6 in action). */
+export const FAILING_MAINTENANCE = '#!/bin/sh\nsleep 1\necho "kernel update failed: no space left on /boot" >&2\nexit 1\n'
+
+/** Writes the demo's stage scripts on every host; hosts named in `failing` get a Maintenance that fails. */
+export function installDemoHooks(fleet: SimFleet, failing: ReadonlySet<string> = new Set()): void {
   for (const host of fleet.hosts) {
     for (const [file, text] of Object.entries(DEMO_HOOKS)) {
-      writeFileSync(path.join(host.hooksDir, file), text)
+      const body = file === 'Maintenance.sh' && failing.has(host.name) ? FAILING_MAINTENANCE : text
+      writeFileSync(path.join(host.hooksDir, file), body)
       chmodSync(path.join(host.hooksDir, file), 0o755)
     }
   }
