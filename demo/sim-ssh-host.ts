@@ -81,6 +81,17 @@ export interface SimFleet {
 }
 
 /**
+ * ssh2 1.17's ed25519 key generation drops a leading zero byte of the public key about once in 256
+ * keys, and then cannot parse the key it made (mscdex/ssh2#1390, #1513): generate until both halves parse.
+ */
+export function generateEd25519(): { private: string; public: string } {
+  for (;;) {
+    const pair = utils.generateKeyPairSync('ed25519')
+    if (!(utils.parseKey(pair.private) instanceof Error) && !(utils.parseKey(pair.public) instanceof Error)) return pair
+  }
+}
+
+/**
  * Simulated hypervisors that speak real SSH (ssh2's server side): each has its own host key and
  * port, accepts one client key, and runs `exec` requests with the local /bin/sh inside a sandbox
  * directory of its own, so the unchanged worker code and real stage scripts run against them.
@@ -96,7 +107,7 @@ export async function startSimFleet(opts: {
 }): Promise<SimFleet> {
   const baseDir = opts.baseDir ?? mkdtempSync(path.join(os.tmpdir(), 'rollmaint-sim-'))
   mkdirSync(baseDir, { recursive: true })
-  const client = utils.generateKeyPairSync('ed25519')
+  const client = generateEd25519()
   const privateKeyPath = path.join(baseDir, 'client_ed25519')
   writeFileSync(privateKeyPath, client.private, { mode: 0o600 })
   const allowed = utils.parseKey(client.public)
@@ -117,7 +128,7 @@ export async function startSimFleet(opts: {
       mkdirSync(hooksDir, { recursive: true })
       mkdirSync(stateDir, { recursive: true })
       writeFileSync(bootIdPath, `${randomUUID()}\n`)
-      const hostKey = utils.generateKeyPairSync('ed25519')
+      const hostKey = generateEd25519()
       const ssh = new Server({ hostKeys: [hostKey.private] }, (conn) => {
         conn.on('error', () => undefined) // a worker that disconnects abruptly is normal here
         connections.add(conn)

@@ -4,7 +4,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import ssh2 from 'ssh2'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startSimFleet, type SimFleet, type SimHost } from '../../demo/sim-ssh-host.js'
+import { generateEd25519, startSimFleet, type SimFleet, type SimHost } from '../../demo/sim-ssh-host.js'
 import { SshAuthError } from '../../shared/errors/ssh-auth-error.js'
 import { HostKeyMismatchError } from '../../shared/errors/host-key-mismatch-error.js'
 import type { HostConfig } from '../../shared/types.js'
@@ -118,7 +118,7 @@ describe('simulated host: SSH as any client sees it', () => {
   it('accepts the fleet client key and refuses any other', async () => {
     const ok = await connect(a)
     ok.end()
-    const other = utils.generateKeyPairSync('ed25519')
+    const other = generateEd25519()
     await expect(connect(a, other.private)).rejects.toMatchObject({ level: 'client-authentication' })
     const rsa = utils.generateKeyPairSync('rsa', { bits: 2048 })
     await expect(connect(a, rsa.private)).rejects.toMatchObject({ level: 'client-authentication' })
@@ -190,7 +190,7 @@ describe("simulated host: the project's SSH executor against it", () => {
   it("the executor refuses a host whose key is not the pinned one, and a key the host does not accept", async () => {
     await expect(connectHost(hostConfig(b, { hostKey: a.hostKey }))).rejects.toBeInstanceOf(HostKeyMismatchError)
     const otherKey = path.join(path.dirname(fleet.privateKeyPath), 'other_ed25519')
-    writeFileSync(otherKey, utils.generateKeyPairSync('ed25519').private, { mode: 0o600 })
+    writeFileSync(otherKey, generateEd25519().private, { mode: 0o600 })
     await expect(connectHost(hostConfig(b, { privateKeyPath: otherKey }))).rejects.toBeInstanceOf(SshAuthError)
   })
 })
