@@ -13,7 +13,7 @@ import { assertNoEviction, createRedisConnection } from '../shared/redis-connect
 import { createRedisKeys } from '../shared/redis-keys.js'
 import type { RunService } from '../shared/run-service.js'
 import type { HostView, RunView } from '../shared/run-view.js'
-import { getRunSnapshot } from '../shared/store/get-run-snapshot.js'
+import { getRunSummary } from '../shared/store/get-run-summary.js'
 import { getHostResourceStates } from '../shared/store/get-host-resource-states.js'
 import { releaseClusterReservations } from '../shared/store/release-cluster-reservations.js'
 import { TERMINAL_STATUSES, type RunRecord } from '../shared/store/run-record.js'
@@ -48,8 +48,8 @@ export async function createRunService({ config, inventory, logger }: RunService
   const log = logger.child({ component: 'run-service' })
 
   async function view(runId: string): Promise<RunView | undefined> {
-    const snapshot = await getRunSnapshot(redis, keys, runId)
-    return snapshot && buildRunView(snapshot, inventory)
+    const summary = await getRunSummary(redis, keys, runId)
+    return summary && buildRunView(summary, inventory)
   }
 
   /**
@@ -59,8 +59,7 @@ export async function createRunService({ config, inventory, logger }: RunService
   async function healStaleReservations(conflicts: ReservationConflict[]): Promise<boolean> {
     let healed = false
     for (const runId of new Set(conflicts.map((c) => c.runId))) {
-      const snapshot = await getRunSnapshot(redis, keys, runId)
-      const run = snapshot?.run
+      const run = await getRunSummary(redis, keys, runId)
       const neverEnqueued =
         run?.status === 'queued' &&
         Date.now() - Date.parse(run.createdAt) > NEVER_ENQUEUED_AFTER_MS &&
@@ -93,9 +92,10 @@ export async function createRunService({ config, inventory, logger }: RunService
       hostIds: scope.hostIds,
       clusterIds: scope.clusterIds,
     }
-    let conflicts = await createRunRecord(redis, keys, record)
+    const hostClusterIds = record.hostIds.map((id) => inventory.hosts.get(id)!.clusterId)
+    let conflicts = await createRunRecord(redis, keys, record, hostClusterIds)
     if (conflicts.length > 0 && (await healStaleReservations(conflicts))) {
-      conflicts = await createRunRecord(redis, keys, record)
+      conflicts = await createRunRecord(redis, keys, record, hostClusterIds)
     }
     if (conflicts.length > 0) {
       throw new RunConflictError(

@@ -8,6 +8,8 @@ export interface RedisKeys {
   run(runId: string): string
   runHosts(runId: string): string
   runEvents(runId: string): string
+  /** Progress counters of a run (`shared/run-progress.ts`). */
+  runProgress(runId: string): string
   runIndex(): string
   /** Which active run holds a cluster (the 409 check). */
   clusterRun(clusterId: string): string
@@ -32,6 +34,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     run: (id) => `${tag}:run:${id}`,
     runHosts: (id) => `${tag}:run:${id}:hosts`,
     runEvents: (id) => `${tag}:run:${id}:events`,
+    runProgress: (id) => `${tag}:run:${id}:progress`,
     runIndex: () => `${tag}:runs`,
     clusterRun: (id) => `${tag}:cluster:${id}:run`,
     clusterLease: (id) => `${tag}:cluster:${id}:lease`,

@@ -5,5 +5,5 @@ import { releaseClusterReservations } from '../../shared/store/release-cluster-r
 /** Undoes createRunRecord for a run that never reached the queue. */
 export async function deleteRunRecord(redis: Redis, keys: RedisKeys, runId: string, clusterIds: string[]): Promise<void> {
   await releaseClusterReservations(redis, keys, runId, clusterIds)
-  await redis.multi().del(keys.run(runId), keys.runHosts(runId), keys.runEvents(runId)).zrem(keys.runIndex(), runId).exec()
+  await redis.multi().del(keys.run(runId), keys.runHosts(runId), keys.runEvents(runId), keys.runProgress(runId)).zrem(keys.runIndex(), runId).exec()
 }

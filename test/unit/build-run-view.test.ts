@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { buildRunView } from '../../shared/build-run-view.js'
-import type { HostRunState } from '../../shared/host-run-state.js'
 import { buildInventory } from '../../shared/load-inventory.js'
-import type { RunSnapshot } from '../../shared/store/get-run-snapshot.js'
-import type { RunRecord } from '../../shared/store/run-record.js'
+import { initialProgressFields, parseRunProgress } from '../../shared/run-progress.js'
+import type { RunSummary } from '../../shared/store/get-run-summary.js'
 import type { RollingMaintenanceResult } from '../../shared/types.js'
 
 const host = (id: string): Record<string, unknown> => ({ id, name: `kvm-${id}`, address: `${id}.example` })
@@ -33,28 +32,25 @@ const inventory = buildInventory(
   'inventory.yaml',
 )
 
-function run(over: Partial<RunRecord> = {}): RunRecord {
+/** A running run over c1 and c2; `progress` is the stored counter hash. */
+function summary(progress: Record<string, string> = {}, over: Partial<Omit<RunSummary, 'progress'>> = {}): RunSummary {
   return {
     id: 'run-1',
     status: 'running',
     request: { zoneids: [], podids: [], clusterids: ['c1', 'c2'], hostids: [], forced: false },
     createdAt: '2020-03-12T12:40:00.000Z',
     startedAt: '2020-03-12T12:40:01.000Z',
-    hostIds: ['a1', 'a2', 'a3', 'b1', 'b2', 'b3'],
     clusterIds: ['c1', 'c2'],
     ...over,
+    progress: parseRunProgress({ ...initialProgressFields(['c1', 'c1', 'c1', 'c2', 'c2', 'c2']), ...progress }),
   }
 }
 
-function state(id: string, clusterId: string, over: Partial<HostRunState> = {}): HostRunState {
-  return { hostId: id, hostName: `kvm-${id}`, clusterId, phase: 'ready', ...over }
-}
-
-const upd = (seq: number): HostRunState['updated'] => ({ startdate: 's', enddate: 'e', output: '', seq })
+const active = (h: string, p: string): string => JSON.stringify({ h, p })
 
 describe('spec 5 run view: id, status, request, dates, progress, result', () => {
   it('copies the run fields and leaves result undefined while running', () => {
-    const view = buildRunView({ run: run(), hosts: [] }, inventory)
+    const view = buildRunView(summary(), inventory)
     expect(view).toMatchObject({
       id: 'run-1',
       status: 'running',
@@ -66,8 +62,8 @@ describe('spec 5 run view: id, status, request, dates, progress, result', () => 
     expect(view.result).toBeUndefined()
   })
 
-  it('a queued run with no host records: totals from the run, nothing done', () => {
-    const view = buildRunView({ run: run({ status: 'queued', startedAt: undefined }), hosts: [] }, inventory)
+  it('a queued run: totals from the counters written with the run, nothing done', () => {
+    const view = buildRunView(summary({}, { status: 'queued', startedAt: undefined }), inventory)
     expect(view.progress).toEqual({
       hostsTotal: 6,
       hostsDone: 0,
@@ -82,64 +78,35 @@ describe('spec 5 run view: id, status, request, dates, progress, result', () => 
 })
 
 describe('spec 5 progress: totals and, per cluster, the current host and stage', () => {
-  const snapshot: RunSnapshot = {
-    run: run(),
-    hosts: [
-      state('a1', 'c1', { phase: 'done', updated: upd(1) }),
-      state('a2', 'c1', { phase: 'Maintenance', startdate: 's' }),
-      state('a3', 'c1'),
-      state('b1', 'c2', { phase: 'done', skipped: { reason: 'Pre-flight stage set to avoid maintenance', seq: 0 } }),
-      state('b2', 'c2', { phase: 'done', updated: upd(2) }),
-      state('b3', 'c2', { phase: 'PostMaintenance', updated: upd(3) }),
-    ],
-  }
-  const view = buildRunView(snapshot, inventory)
+  const view = buildRunView(
+    summary({ done: '3', updated: '3', skipped: '1', 'done:c1': '1', 'done:c2': '2', 'active:c1': active('a2', 'Maintenance'), 'active:c2': active('b3', 'PostMaintenance') }),
+    inventory,
+  )
 
   it('counts hosts done, updated (live, before the run ends) and skipped', () => {
-    expect(view.progress.hostsTotal).toBe(6)
-    expect(view.progress.hostsDone).toBe(3)
-    expect(view.progress.hostsUpdated).toBe(3)
-    expect(view.progress.hostsSkipped).toBe(1)
+    expect(view.progress).toMatchObject({ hostsTotal: 6, hostsDone: 3, hostsUpdated: 3, hostsSkipped: 1 })
     expect(view.result).toBeUndefined()
   })
 
-  it('names each cluster with its totals, current host and stage, in run order', () => {
+  it('names each cluster with its totals, current host (by inventory name) and stage, in run order', () => {
     expect(view.progress.clusters).toEqual([
       { clusterId: 'c1', clusterName: 'cluster1', hostsTotal: 3, hostsDone: 1, currentHostId: 'a2', currentHostName: 'kvm-a2', currentStage: 'Maintenance' },
       { clusterId: 'c2', clusterName: 'cluster2', hostsTotal: 3, hostsDone: 2, currentHostId: 'b3', currentHostName: 'kvm-b3', currentStage: 'PostMaintenance' },
     ])
   })
 
-  it.each(['PreFlight', 'PreMaintenance', 'EnterMaintenance', 'Maintenance', 'ExitMaintenance', 'PostMaintenance'] as const)(
-    'phase %s is shown as the current stage',
-    (phase) => {
-      const v = buildRunView({ run: run(), hosts: [state('a1', 'c1', { phase: 'done' }), state('a2', 'c1', { phase })] }, inventory)
-      expect(v.progress.clusters[0]).toMatchObject({ currentHostId: 'a2', currentStage: phase })
-    },
-  )
-
-  it.each(['pending', 'ready', 'done'] as const)('phase %s is not current', (phase) => {
-    const v = buildRunView({ run: run(), hosts: [state('a1', 'c1', { phase })] }, inventory)
-    expect(v.progress.clusters[0]!.currentHostId).toBeUndefined()
-    expect(v.progress.clusters[0]!.currentStage).toBeUndefined()
-  })
-
-  it('only hosts of the run count towards a cluster, even when the cluster has more', () => {
-    const v = buildRunView(
-      { run: run({ hostIds: ['a2', 'b1'], clusterIds: ['c1', 'c2'] }), hosts: [state('a2', 'c1', { phase: 'done' }), state('b1', 'c2')] },
-      inventory,
-    )
-    expect(v.progress.hostsTotal).toBe(2)
-    expect(v.progress.clusters.map((c) => [c.clusterId, c.hostsTotal, c.hostsDone])).toEqual([
-      ['c1', 1, 1],
-      ['c2', 1, 0],
+  it('hosts in PreFlight (side by side) show the stage without a host; a host in its cycle wins', () => {
+    const v = buildRunView(summary({ 'preflight:c1': '3', 'preflight:c2': '1', 'active:c2': active('b1', 'PreMaintenance') }), inventory)
+    expect(v.progress.clusters.map((c) => [c.currentHostId, c.currentStage])).toEqual([
+      [undefined, 'PreFlight'],
+      ['b1', 'PreMaintenance'],
     ])
   })
 
-  it('a cluster no longer in the inventory is shown by its id', () => {
-    const v = buildRunView({ run: run({ hostIds: [], clusterIds: ['gone'] }), hosts: [] }, inventory)
+  it('a cluster no longer in the inventory is shown by its id; an unknown host by its id', () => {
+    const v = buildRunView(summary({ 'active:gone': active('h9', 'Maintenance') }, { clusterIds: ['gone'] }), inventory)
     expect(v.progress.clusters).toEqual([
-      { clusterId: 'gone', clusterName: 'gone', hostsTotal: 0, hostsDone: 0, currentHostId: undefined, currentHostName: undefined, currentStage: undefined },
+      { clusterId: 'gone', clusterName: 'gone', hostsTotal: 0, hostsDone: 0, currentHostId: 'h9', currentHostName: 'h9', currentStage: 'Maintenance' },
     ])
   })
 })
@@ -154,16 +121,23 @@ describe('spec 5 a finished run shows the stored spec-4 result', () => {
         success: true,
       },
     }
-    const v = buildRunView(
-      {
-        run: run({ status: 'succeeded', finishedAt: '2020-03-12T13:00:00.000Z', hostIds: ['a1', 'b1'], result: stored }),
-        hosts: [state('a1', 'c1', { phase: 'done', updated: upd(1) }), state('b1', 'c2', { phase: 'done', skipped: { reason: 'r', seq: 2 } })],
-      },
-      inventory,
-    )
+    const v = buildRunView(summary({ done: '2', updated: '1', skipped: '0' }, { status: 'succeeded', finishedAt: '2020-03-12T13:00:00.000Z', result: stored }), inventory)
     expect(v.status).toBe('succeeded')
     expect(v.finishedAt).toBe('2020-03-12T13:00:00.000Z')
     expect(v.result).toBe(stored)
-    expect(v.progress).toMatchObject({ hostsTotal: 2, hostsDone: 2, hostsUpdated: 1, hostsSkipped: 1 })
+    expect(v.progress).toMatchObject({ hostsTotal: 6, hostsDone: 2, hostsUpdated: 1, hostsSkipped: 1 })
+  })
+})
+
+describe('progress counters as stored', () => {
+  it('initial fields: the number of hosts and a total per cluster', () => {
+    expect(initialProgressFields(['c1', 'c2', 'c1'])).toEqual({ hosts: '3', 'total:c1': '2', 'total:c2': '1' })
+    expect(initialProgressFields([])).toEqual({ hosts: '0' })
+  })
+
+  it('parses counters, keeps cluster ids that contain colons, and ignores junk', () => {
+    const p = parseRunProgress({ hosts: '4', done: '2', 'total:a:b': '4', 'done:a:b': '2', 'active:a:b': 'not json', 'preflight:a:b': '-1', other: 'x' })
+    expect(p).toMatchObject({ hosts: 4, done: 2, updated: 0, skipped: 0 })
+    expect(p.clusters.get('a:b')).toEqual({ total: 4, done: 2, preflight: 0 })
   })
 })

@@ -9,8 +9,8 @@ const finishLua = luaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == 'succeeded' or status == 'failed' or status == 'cancelled' then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finishedAt', ARGV[3], 'result', ARGV[4])
-for i = 1, 3 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
-for i = 4, #KEYS do
+for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
+for i = 5, #KEYS do
   if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
 end
 return 1
@@ -26,7 +26,7 @@ export async function finishRun(
 ): Promise<boolean> {
   const reply = await finishLua(
     redis,
-    [keys.run(run.id), keys.runHosts(run.id), keys.runEvents(run.id), ...run.clusterIds.map((c) => keys.clusterRun(c))],
+    [keys.run(run.id), keys.runHosts(run.id), keys.runEvents(run.id), keys.runProgress(run.id), ...run.clusterIds.map((c) => keys.clusterRun(c))],
     [run.id, status, new Date().toISOString(), JSON.stringify(result), retentionDays * 24 * 3600],
   )
   return reply === 1

@@ -3,10 +3,16 @@ import type { HostRunState } from '../../shared/host-run-state.js'
 import { luaScript } from '../../shared/lua-script.js'
 import type { RedisKeys } from '../../shared/redis-keys.js'
 import { leaseValue, type FencedReply, type LeaseRef } from './lease-ref.js'
+import { WRITE_HOST_STATE_LUA } from './write-host-state-lua.js'
 
-const fencedSaveLua = luaScript(`
+const fencedSaveLua = luaScript(`${WRITE_HOST_STATE_LUA}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 'LEASE_LOST' end
-redis.call('HSET', KEYS[2], ARGV[2], ARGV[3])
+write_host_state(KEYS[2], KEYS[3], ARGV[2], ARGV[3], false)
+return 'OK'
+`)
+
+const saveLua = luaScript(`${WRITE_HOST_STATE_LUA}
+write_host_state(KEYS[1], KEYS[2], ARGV[1], ARGV[2], false)
 return 'OK'
 `)
 
@@ -19,12 +25,12 @@ export async function saveHostRunState(
   lease?: LeaseRef,
 ): Promise<FencedReply> {
   if (!lease) {
-    await redis.hset(keys.runHosts(runId), state.hostId, JSON.stringify(state))
+    await saveLua(redis, [keys.runHosts(runId), keys.runProgress(runId)], [state.hostId, JSON.stringify(state)])
     return 'OK'
   }
   return (await fencedSaveLua(
     redis,
-    [keys.clusterLease(lease.clusterId), keys.runHosts(runId)],
+    [keys.clusterLease(lease.clusterId), keys.runHosts(runId), keys.runProgress(runId)],
     [leaseValue(lease), state.hostId, JSON.stringify(state)],
   )) as FencedReply
 }

@@ -1,0 +1,158 @@
+import { Redis } from 'ioredis'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { deleteRunRecord } from '../../producer/store/delete-run-record.js'
+import { createRunRecord } from '../../producer/store/create-run-record.js'
+import type { HostPhase, HostRunState } from '../../shared/host-run-state.js'
+import { createRedisKeys } from '../../shared/redis-keys.js'
+import { getRunSummary } from '../../shared/store/get-run-summary.js'
+import { acquireClusterLease } from '../../workers/store/acquire-cluster-lease.js'
+import { claimMaintenanceSlot } from '../../workers/store/claim-maintenance-slot.js'
+import { exitMaintenance } from '../../workers/store/exit-maintenance.js'
+import { finishRun } from '../../workers/store/finish-run.js'
+import { initHostRunStates } from '../../workers/store/init-host-run-states.js'
+import type { LeaseRef } from '../../workers/store/lease-ref.js'
+import { saveHostRunState } from '../../workers/store/save-host-run-state.js'
+import { setHostResourceState } from '../../workers/store/set-host-resource-state.js'
+import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
+
+const prefix = uniquePrefix('progress')
+const keys = createRedisKeys(prefix)
+let redis: Redis
+
+beforeAll(() => {
+  redis = new Redis(testRedisUrl())
+})
+afterAll(async () => {
+  redis.disconnect()
+  await deletePrefix(prefix)
+})
+
+const CYCLE = new Set(['PreMaintenance', 'EnterMaintenance', 'Maintenance', 'ExitMaintenance', 'PostMaintenance'])
+
+/** What the counters must say, recounted from the host records themselves. */
+function recount(hosts: HostRunState[]): Record<string, string> {
+  const out: Record<string, number> = {}
+  const inc = (f: string): void => void (out[f] = (out[f] ?? 0) + 1)
+  for (const h of hosts) {
+    if (h.phase === 'done') {
+      inc('done')
+      inc(`done:${h.clusterId}`)
+    }
+    if (h.updated) inc('updated')
+    if (h.skipped) inc('skipped')
+    if (h.phase === 'PreFlight') inc(`preflight:${h.clusterId}`)
+  }
+  return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, String(v)]))
+}
+
+/** The counter fields of the stored hash, with zeros dropped (HINCRBY leaves them behind). */
+async function storedCounters(runId: string): Promise<{ counts: Record<string, string>; active: Record<string, { h: string; p: string }> }> {
+  const hash = await redis.hgetall(keys.runProgress(runId))
+  const counts: Record<string, string> = {}
+  const active: Record<string, { h: string; p: string }> = {}
+  for (const [k, v] of Object.entries(hash)) {
+    if (k.startsWith('active:')) active[k.slice('active:'.length)] = JSON.parse(v) as { h: string; p: string }
+    else if (k !== 'hosts' && !k.startsWith('total:') && v !== '0') counts[k] = v
+  }
+  return { counts, active }
+}
+
+describe('run progress counters kept by the host-record scripts', () => {
+  it('after 400 random host-record writes the counters equal a recount of the records', async () => {
+    const runId = 'walk'
+    const clusters = ['c1', 'c2', 'c3']
+    const hosts: HostRunState[] = clusters.flatMap((c) => [1, 2, 3, 4].map((i) => ({ hostId: `${c}-h${i}`, hostName: `${c}-h${i}`, clusterId: c, phase: 'pending' as HostPhase })))
+    // some hosts start done (host checks with `forced`), as the run job writes them
+    hosts[0] = { ...hosts[0]!, phase: 'done', skipped: { reason: 'disabled', seq: 1 } }
+    await initHostRunStates(redis, keys, runId, hosts)
+    // a resumed run job writes its first records again: nothing may move
+    await initHostRunStates(redis, keys, runId, hosts.map((h) => ({ ...h, phase: 'done' })))
+    expect((await storedCounters(runId)).counts).toEqual(recount(hosts))
+
+    // a deterministic pseudo-random walk (a small LCG), so a failure can be replayed
+    let seed = 12345
+    const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
+    const phases: HostPhase[] = ['pending', 'PreFlight', 'ready', 'PreMaintenance', 'EnterMaintenance', 'Maintenance', 'ExitMaintenance', 'PostMaintenance', 'done']
+    for (let step = 0; step < 400; step++) {
+      const i = rand(hosts.length)
+      const next: HostRunState = { ...hosts[i]!, phase: phases[rand(phases.length)]! }
+      next.updated = rand(3) === 0 ? { startdate: 's', enddate: 'e', output: 'o', seq: step } : undefined
+      next.skipped = rand(4) === 0 ? { reason: 'r', seq: step } : undefined
+      hosts[i] = next
+      await saveHostRunState(redis, keys, runId, next)
+      const { counts, active } = await storedCounters(runId)
+      expect(counts, `after step ${step}`).toEqual(recount(hosts))
+      // the active entry, when present, names a host of that cluster that is in its cycle now
+      for (const [cluster, a] of Object.entries(active)) {
+        const h = hosts.find((x) => x.hostId === a.h)
+        expect(h?.clusterId, `after step ${step}`).toBe(cluster)
+        expect(h?.phase, `after step ${step}`).toBe(a.p)
+        expect(CYCLE.has(a.p)).toBe(true)
+      }
+    }
+  })
+
+  it('a host cycle through the fenced scripts: the active host and its stage follow it, done counts at the end', async () => {
+    const runId = 'cycle'
+    const owner = 'worker-1'
+    const token = await acquireClusterLease(redis, keys, 'cx', owner, 30_000)
+    const lease: LeaseRef = { clusterId: 'cx', token: token!, owner }
+    const base: HostRunState = { hostId: 'hx', hostName: 'hx', clusterId: 'cx', phase: 'ready' }
+    await initHostRunStates(redis, keys, runId, [base])
+    const activeOf = async (): Promise<unknown> => (await storedCounters(runId)).active.cx
+
+    expect(await saveHostRunState(redis, keys, runId, { ...base, phase: 'PreMaintenance' }, lease)).toBe('OK')
+    expect(await activeOf()).toEqual({ h: 'hx', p: 'PreMaintenance' })
+    expect(await claimMaintenanceSlot(redis, keys, lease, runId, { ...base, phase: 'EnterMaintenance' })).toBe('OK')
+    expect(await activeOf()).toEqual({ h: 'hx', p: 'EnterMaintenance' })
+    expect(await setHostResourceState(redis, keys, lease, runId, 'Maintenance', { ...base, phase: 'Maintenance' })).toBe('OK')
+    expect(await activeOf()).toEqual({ h: 'hx', p: 'Maintenance' })
+    const updated = { startdate: 's', enddate: 'e', output: 'o', seq: 1 }
+    expect(await exitMaintenance(redis, keys, lease, runId, { ...base, phase: 'PostMaintenance', updated })).toBe('OK')
+    expect(await activeOf()).toEqual({ h: 'hx', p: 'PostMaintenance' })
+    expect(await saveHostRunState(redis, keys, runId, { ...base, phase: 'done', updated }, lease)).toBe('OK')
+    expect(await storedCounters(runId)).toEqual({ counts: { done: '1', 'done:cx': '1', updated: '1' }, active: {} })
+
+    // a writer without the lease changes neither the record nor the counters
+    const stale: LeaseRef = { ...lease, token: '0' }
+    expect(await saveHostRunState(redis, keys, runId, { ...base, phase: 'Maintenance' }, stale)).toBe('LEASE_LOST')
+    expect(await storedCounters(runId)).toEqual({ counts: { done: '1', 'done:cx': '1', updated: '1' }, active: {} })
+  })
+
+  it('a new run starts with its totals; finishing starts their retention clock; undoing a run removes them', async () => {
+    const record = {
+      id: 'r1',
+      status: 'queued' as const,
+      request: { zoneids: [], podids: [], clusterids: ['k1', 'k2'], hostids: [], forced: false },
+      createdAt: new Date().toISOString(),
+      hostIds: ['a', 'b', 'c'],
+      clusterIds: ['k1', 'k2'],
+    }
+    expect(await createRunRecord(redis, keys, record, ['k1', 'k1', 'k2'])).toEqual([])
+    const summary = await getRunSummary(redis, keys, 'r1')
+    expect(summary?.progress).toMatchObject({ hosts: 3, done: 0 })
+    expect(summary?.progress.clusters.get('k1')).toMatchObject({ total: 2, done: 0 })
+    expect(summary?.progress.clusters.get('k2')).toMatchObject({ total: 1, done: 0 })
+
+    const result = { rollingmaintenance: { details: 'OK', hostsskipped: [], hostsupdated: [], success: true } }
+    expect(await finishRun(redis, keys, record, 'succeeded', result, 7)).toBe(true)
+    const ttl = await redis.ttl(keys.runProgress('r1'))
+    expect(ttl).toBeGreaterThan(7 * 24 * 3600 - 60)
+
+    await deleteRunRecord(redis, keys, 'r1', record.clusterIds)
+    expect(await redis.exists(keys.runProgress('r1'))).toBe(0)
+  })
+
+  it('a run of 10,000 hosts over 1,000 clusters: totals written in one step, summary read without the host list', async () => {
+    const hostIds = Array.from({ length: 10_000 }, (_, i) => `h${i}`)
+    const clusterOf = hostIds.map((_, i) => `k${Math.floor(i / 10)}`)
+    const clusterIds = [...new Set(clusterOf)]
+    const record = { id: 'big', status: 'queued' as const, request: { zoneids: [], podids: [], clusterids: [], hostids: [], forced: false }, createdAt: new Date().toISOString(), hostIds, clusterIds }
+    expect(await createRunRecord(redis, keys, record, clusterOf)).toEqual([])
+    const summary = await getRunSummary(redis, keys, 'big')
+    expect(summary?.progress.hosts).toBe(10_000)
+    expect(summary?.progress.clusters.size).toBe(1_000)
+    expect([...summary!.progress.clusters.values()].every((c) => c.total === 10)).toBe(true)
+    await deleteRunRecord(redis, keys, 'big', clusterIds)
+  })
+})
