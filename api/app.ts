@@ -13,6 +13,7 @@ import queues from './plugins/queues.js'
 import runService from './plugins/run-service.js'
 import cloudStackApi from './routes/cloudstack-api.js'
 import healthz from './routes/healthz.js'
+import cancelHostMaintenance from './routes/hosts/cancel-host-maintenance.js'
 import listHosts from './routes/hosts/list-hosts.js'
 import cancelRun from './routes/rolling-maintenance/cancel-run.js'
 import createRun from './routes/rolling-maintenance/create-run.js'
@@ -50,6 +51,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(sse, { heartbeatInterval: 15_000 })
   await fastify.register(runEvents)
   await fastify.register(listHosts)
+  await fastify.register(cancelHostMaintenance)
   await fastify.register(cloudStackApi)
   await fastify.register(queues, { config: opts.config })
   await fastify.register(bullBoard)

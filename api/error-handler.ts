@@ -6,6 +6,9 @@ const STATUS_BY_CODE: Record<string, number> = {
   RUN_CONFLICT: 409,
   RUN_FINISHED: 409,
   RUN_NOT_FOUND: 404,
+  HOST_NOT_FOUND: 404,
+  HOST_NOT_IN_MAINTENANCE: 409,
+  CLUSTER_BUSY: 409,
 }
 
 const FASTIFY_MESSAGES: Record<string, string> = {

@@ -1,4 +1,4 @@
-import type { RunView } from '../shared/run-view.js'
+import type { HostView, RunView } from '../shared/run-view.js'
 
 export interface ClientOptions {
   url: string
@@ -65,6 +65,8 @@ export function createApiClient(opts: ClientOptions) {
     getRun: (id: string) => call<RunView>('GET', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}`),
     listRuns: (limit: number) => call<{ runs: RunView[] }>('GET', `/api/v1/rolling-maintenance?limit=${limit}`),
     cancelRun: (id: string) => call<RunView>('POST', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/cancel`),
+    listHosts: () => call<{ hosts: HostView[] }>('GET', '/api/v1/hosts'),
+    cancelHostMaintenance: (id: string) => call<HostView>('POST', `/api/v1/hosts/${encodeURIComponent(id)}/cancel-maintenance`),
   }
 }
 

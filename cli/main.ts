@@ -1,6 +1,8 @@
 import { Command } from 'commander'
 import { createApiClient, type ApiClient } from './api-client.js'
+import { cancelMaintenanceCommand } from './commands/cancel-maintenance.js'
 import { cancelCommand } from './commands/cancel.js'
+import { hostsCommand } from './commands/hosts.js'
 import { listCommand } from './commands/list.js'
 import { startCommand } from './commands/start.js'
 import { statusCommand } from './commands/status.js'
@@ -12,7 +14,7 @@ const EXIT_ERROR = 2
 
 export function buildCli(): Command {
   const program = new Command('rollmaint')
-    .description('Rolling maintenance of KVM hosts: start, follow, list and cancel runs')
+    .description('Rolling maintenance of KVM hosts: start, follow, list and cancel runs; list hosts, cancel a host\'s maintenance')
     .option('--url <url>', 'rollmaint API (or ROLLMAINT_URL; default http://127.0.0.1:8080)')
     // No commander defaults for credentials: help output would print them.
     .option('--api-key <key>', 'API key (or ROLLMAINT_API_KEY)')
@@ -21,7 +23,7 @@ export function buildCli(): Command {
     .exitOverride()
   // Resolved when a command runs, so `--help` works without credentials.
   const connect = (): ApiClient => createApiClient(resolveConnection(program.opts<ConnectionFlags>(), process.env))
-  for (const command of [startCommand, statusCommand, listCommand, cancelCommand, watchCommand]) {
+  for (const command of [startCommand, statusCommand, listCommand, cancelCommand, watchCommand, hostsCommand, cancelMaintenanceCommand]) {
     program.addCommand(command(connect).exitOverride())
   }
   return program

@@ -4,6 +4,9 @@ import type { Logger } from 'pino'
 import type { Config } from '../shared/config.js'
 import { buildRunView } from '../shared/build-run-view.js'
 import { defaultJobOptions } from '../shared/bull-options.js'
+import { ClusterBusyError } from '../shared/errors/cluster-busy-error.js'
+import { HostNotFoundError } from '../shared/errors/host-not-found-error.js'
+import { HostNotInMaintenanceError } from '../shared/errors/host-not-in-maintenance-error.js'
 import { RunConflictError } from '../shared/errors/run-conflict-error.js'
 import { RunFinishedError } from '../shared/errors/run-finished-error.js'
 import { RunNotFoundError } from '../shared/errors/run-not-found-error.js'
@@ -20,6 +23,7 @@ import { TERMINAL_STATUSES, type RunRecord } from '../shared/store/run-record.js
 import type { Inventory, RunRequest } from '../shared/types.js'
 import { openRunEventStream } from './open-run-event-stream.js'
 import { resolveScope } from './resolve-scope.js'
+import { clearHostMaintenance } from './store/clear-host-maintenance.js'
 import { createRunRecord, type ReservationConflict } from './store/create-run-record.js'
 import { deleteRunRecord } from './store/delete-run-record.js'
 import { requestCancel } from './store/request-cancel.js'
@@ -148,9 +152,24 @@ export async function createRunService({ config, inventory, logger }: RunService
     return current
   }
 
+  async function cancelHostMaintenance(id: string, who: string): Promise<HostView> {
+    const host = inventory.hosts.get(id)
+    if (!host) throw new HostNotFoundError(id)
+    let reply = await clearHostMaintenance(redis, keys, host, who)
+    // A reservation left by a run that is over (or never reached the queue) is healed, as createRun does.
+    if (reply.startsWith('BUSY:run ') && (await healStaleReservations([{ clusterId: host.clusterId, runId: reply.slice('BUSY:run '.length) }]))) {
+      reply = await clearHostMaintenance(redis, keys, host, who)
+    }
+    if (reply.startsWith('NOT_IN_MAINTENANCE:')) throw new HostNotInMaintenanceError(id, reply.slice('NOT_IN_MAINTENANCE:'.length))
+    if (reply.startsWith('BUSY:')) throw new ClusterBusyError(id, host.clusterId, reply.slice('BUSY:'.length))
+    log.warn({ hostId: id, hostName: host.name, clusterId: host.clusterId, user: who }, 'host maintenance cancelled by an operator')
+    return (await hostViews([id]))[0]!
+  }
+
   return {
     createRun,
     cancelRun,
+    cancelHostMaintenance,
     async openEventStream(id, afterId) {
       if (!(await redis.exists(keys.run(id)))) return undefined
       return openRunEventStream(redis, keys, id, afterId)

@@ -19,6 +19,13 @@ export interface RunService {
    * Throws RunNotFoundError, or RunFinishedError when it already ended.
    */
   cancelRun(id: string): Promise<RunView>
+  /**
+   * An operator's way out of ErrorInMaintenance (CloudStack's cancelHostMaintenance): after checking
+   * the host by hand, set it back to Enabled and free its cluster's maintenance slot. Refused while
+   * a run or a worker still drives the cluster. Throws HostNotFoundError, HostNotInMaintenanceError
+   * or ClusterBusyError.
+   */
+  cancelHostMaintenance(hostId: string, who: string): Promise<HostView>
   /** Live events of a run (resumable after a stream id); undefined for an unknown run. */
   openEventStream(id: string, afterId?: string): Promise<RunEventStream | undefined>
   /** Closes the Redis connections and queues it opened. */

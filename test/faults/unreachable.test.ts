@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ClusterBusyError } from '../../shared/errors/cluster-busy-error.js'
 import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 
@@ -30,5 +31,23 @@ describe('spec 3.5.5: a host whose maintenance mode cannot be exited', () => {
     // and the next run refuses the host that is still in maintenance
     const next = await e2e.waitForRun((await e2e.start({ hostids: [hostId('u1')] })).id)
     expect(next.result!.rollingmaintenance.details).toMatch(/already in maintenance \(resource state ErrorInMaintenance\)/)
+
+    // The operator checks the host, brings it back and cancels its maintenance (once the dead
+    // cycle's lease has expired); the cluster then takes part in runs again, both hosts updated.
+    await e2e.fleet.host('u1').start()
+    let cleared
+    for (let i = 0; !cleared; i++) {
+      try {
+        cleared = await e2e.runService.cancelHostMaintenance(hostId('u1'), 'ops')
+      } catch (err) {
+        if (!(err instanceof ClusterBusyError) || i > 200) throw err
+        await sleep(100)
+      }
+    }
+    expect(cleared.resourceState).toBe('Enabled')
+    expect(await e2e.redis.get(e2e.keys.clusterInMaintenance(clusterId('sc')))).toBeNull()
+    const again = await e2e.waitForRun((await e2e.start({ clusterids: [clusterId('sc')] })).id, 60_000)
+    expect(again.result!.rollingmaintenance.success).toBe(true)
+    expect(again.result!.rollingmaintenance.hostsupdated.map((h) => h.hostname)).toEqual(['u1', 'u2'])
   }, 90_000)
 })

@@ -5,7 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
-import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
+import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
@@ -130,5 +130,24 @@ describe('rollmaint CLI', () => {
     const watchUnknown = await cli(['watch', 'no-such-run'])
     expect(watchUnknown.code).toBe(2)
     expect(watchUnknown.stderr).toMatch(/404/)
+  })
+
+  it('hosts lists resource states; cancel-maintenance brings a host left in maintenance back', async () => {
+    // what a run leaves when it cannot take a host out of maintenance (spec 3.5.5)
+    await e2e.redis.hset(e2e.keys.host(hostId('k2a')), 'state', 'ErrorInMaintenance', 'runId', 'run-x', 'since', '2026-01-01T00:00:00.000Z')
+    await e2e.redis.set(e2e.keys.clusterInMaintenance(clusterId('k2')), hostId('k2a'))
+    const stuck = await cli(['hosts', '--state', 'ErrorInMaintenance'])
+    expect(stuck.code, stuck.stderr).toBe(0)
+    expect(stuck.stdout.trim().split('\n')).toEqual([
+      expect.stringMatching(/^ID +NAME +CLUSTER +STATE +SINCE +RUN$/),
+      expect.stringMatching(new RegExp(`^${hostId('k2a')} +k2a +${clusterId('k2')} +ErrorInMaintenance +2026-01-01T00:00:00.000Z +run-x$`)),
+    ])
+    const cleared = await cli(['cancel-maintenance', hostId('k2a')])
+    expect(cleared.code, cleared.stderr).toBe(0)
+    expect(cleared.stdout).toContain(`host k2a (${hostId('k2a')}) is Enabled`)
+    const again = await cli(['cancel-maintenance', hostId('k2a')])
+    expect(again.code).toBe(2)
+    expect(again.stderr).toMatch(/409: .*not in maintenance/)
+    expect((await cli(['hosts', '--state', 'ErrorInMaintenance'])).stdout.trim().split('\n')).toHaveLength(1)
   })
 })
