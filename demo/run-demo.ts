@@ -4,11 +4,13 @@ import type { AddressInfo } from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createParser } from 'eventsource-parser'
+import { parseArgs } from 'node:util'
 import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { stringify } from 'yaml'
 import { startApi } from '../api/server.js'
+import { createApiClient } from '../cli/api-client.js'
+import { followRunEvents } from '../cli/follow-run-events.js'
 import { loadConfig } from '../shared/config.js'
 import { loadInventory } from '../shared/load-inventory.js'
 import type { RunView } from '../shared/run-view.js'
@@ -41,7 +43,7 @@ class ProgressPrinter {
       this.done.set(where?.cluster ?? '?', n)
       return `${n}/${where?.clusterSize ?? '?'}`
     }
-    const firstLine = (v: unknown): string => String(v ?? '').trim().split('\n').at(-1) ?? ''
+    const lastLine = (v: unknown): string => String(v ?? '').trim().split('\n').at(-1) ?? ''
     switch (type) {
       case 'run.started':
         return this.line(`run started: ${String(d.hosts)} hosts in ${String(d.clusters)} clusters; PreFlight on every host first`)
@@ -53,7 +55,7 @@ class ProgressPrinter {
         return this.line(`${host} ${String(d.stage).padEnd(15)} ${how}${took}`)
       }
       case 'host.updated':
-        return this.line(`${host} updated (${count()} of its cluster): ${firstLine(d.output)}`)
+        return this.line(`${host} updated (${count()} of its cluster): ${lastLine(d.output)}`)
       case 'host.skipped':
         return this.line(`${host} skipped (${count()} of its cluster): ${String(d.reason)}`)
       case 'host.failed':
@@ -63,84 +65,6 @@ class ProgressPrinter {
       default:
         return this.line(`${type} ${JSON.stringify(d)}`)
     }
-  }
-
-  /** Fallback display, one line per change of the run's `progress` (when the event stream is not available). */
-  private last = ''
-  progress(view: RunView): void {
-    const text = view.progress.clusters
-      .map((c) => `${c.clusterName} ${c.hostsDone}/${c.hostsTotal}${c.currentHostName ? ` ${c.currentHostName}:${c.currentStage}` : ''}`)
-      .join(' | ')
-    if (text !== this.last) this.line(`${view.status.padEnd(9)} ${text}`)
-    this.last = text
-  }
-}
-
-interface Api {
-  base: string
-  headers: Record<string, string>
-}
-
-async function getRun(api: Api, id: string): Promise<RunView> {
-  const res = await fetch(`${api.base}/api/v1/rolling-maintenance/${id}`, { headers: api.headers })
-  if (!res.ok) throw new Error(`GET run ${id}: HTTP ${res.status} ${await res.text()}`)
-  return (await res.json()) as RunView
-}
-
-/**
- * Live progress from the run's Server-Sent Events, resumed with Last-Event-ID when the stream
- * drops. Returns false when the server has no event stream (then the caller polls).
- */
-async function followEvents(api: Api, id: string, printer: ProgressPrinter): Promise<boolean> {
-  let lastId: string | undefined
-  for (let failures = 0; failures < 5; ) {
-    let res: Response
-    try {
-      res = await fetch(`${api.base}/api/v1/rolling-maintenance/${id}/events`, {
-        headers: { ...api.headers, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
-      })
-    } catch {
-      failures++
-      await sleep(200 * failures)
-      continue
-    }
-    if (res.status === 404 && lastId === undefined) {
-      await res.body?.cancel()
-      return false
-    }
-    if (!res.ok || !res.body) throw new Error(`GET run ${id} events: HTTP ${res.status} ${await res.text()}`)
-    let finished = false
-    const parser = createParser({
-      onEvent(e) {
-        lastId = e.id ?? lastId
-        failures = 0
-        const type = e.event ?? 'message'
-        if (type === 'run.finished') finished = true
-        printer.event(type, JSON.parse(e.data) as Record<string, unknown>)
-      },
-    })
-    const decoder = new TextDecoder()
-    try {
-      for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
-        parser.feed(decoder.decode(chunk, { stream: true }))
-        if (finished) break
-      }
-    } catch {
-      // dropped: resume below with Last-Event-ID
-    }
-    await res.body.cancel().catch(() => undefined)
-    if (finished || (await getRun(api, id)).result) return true
-    failures++
-  }
-  throw new Error(`lost the event stream of run ${id}`)
-}
-
-async function pollProgress(api: Api, id: string, printer: ProgressPrinter): Promise<void> {
-  for (;;) {
-    const view = await getRun(api, id)
-    printer.progress(view)
-    if (view.result) return
-    await sleep(200)
   }
 }
 
@@ -156,25 +80,31 @@ const USAGE = `usage: npm run demo [-- [--keep] [--fail <host name>]...]
   --fail <host>  that host's Maintenance script fails (e.g. ref-trl-711-k-M7-apanic-kvm2): the run
                  stops starting hosts, ends with success false, and the demo exits 1`
 
-function parseArgs(argv: string[]): { keep: boolean; failing: Set<string> } {
+function parseDemoArgs(argv: string[]): { keep: boolean; failing: Set<string> } {
   const known = new Set(WHERE_BY_NAME.keys())
-  const out = { keep: false, failing: new Set<string>() }
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!
-    if (a === '--keep') out.keep = true
-    else if (a === '--fail' && argv[i + 1] !== undefined && known.has(argv[i + 1]!)) out.failing.add(argv[++i]!)
-    else if (a === '--help' || a === '-h') throw new UsageError('')
-    else throw new UsageError(a === '--fail' ? `--fail needs one of: ${[...known].join(', ')}` : `unknown argument ${a}`)
+  let values: { keep?: boolean; fail?: string[]; help?: boolean }
+  try {
+    ;({ values } = parseArgs({
+      args: argv,
+      options: { keep: { type: 'boolean' }, fail: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+      strict: true,
+      allowPositionals: false,
+    }))
+  } catch (err) {
+    throw new UsageError((err as Error).message)
   }
-  return out
+  if (values.help) throw new UsageError('')
+  const unknown = (values.fail ?? []).filter((name) => !known.has(name))
+  if (unknown.length > 0) throw new UsageError(`--fail needs one of: ${[...known].join(', ')} (got ${unknown.join(', ')})`)
+  return { keep: values.keep === true, failing: new Set(values.fail ?? []) }
 }
 
 class UsageError extends Error {}
 
 async function main(): Promise<number> {
-  let args: ReturnType<typeof parseArgs>
+  let args: ReturnType<typeof parseDemoArgs>
   try {
-    args = parseArgs(process.argv.slice(2))
+    args = parseDemoArgs(process.argv.slice(2))
   } catch (err) {
     if (!(err instanceof UsageError)) throw err
     if (err.message) console.error(err.message)
@@ -252,7 +182,7 @@ async function main(): Promise<number> {
     cleanups.push(() => server.close())
 
     const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`
-    const api: Api = { base, headers: { authorization: `Basic ${Buffer.from(`${admin.apiKey}:${admin.secretKey}`).toString('base64')}` } }
+    const client = createApiClient({ url: base, apiKey: admin.apiKey, secretKey: admin.secretKey })
     const ports = fleet.hosts.map((h) => h.port)
     console.log('rollmaint demo: the seed\'s two zones (3 clusters, 9 KVM hosts), simulated hosts speaking real SSH')
     console.log(`  Redis    ${redis.private ? `private redis-server at ${redis.url}` : `${redis.url} (REDIS_URL)`}, key prefix {${prefix}}`)
@@ -260,20 +190,15 @@ async function main(): Promise<number> {
     console.log(`  API      ${base} and one worker, in this process; logs in ${logFile}`)
     for (const name of failing) console.log(`  --fail   the Maintenance script of ${name} will fail`)
     const zoneids = SEED_ZONES.map((z) => z.id).join(',')
-    const res = await fetch(`${base}/api/v1/rolling-maintenance`, {
-      method: 'POST',
-      headers: { ...api.headers, 'content-type': 'application/json' },
-      body: JSON.stringify({ zoneids }),
-    })
-    if (res.status !== 202) throw new Error(`starting the run failed: HTTP ${res.status} ${await res.text()}`)
-    const { id } = (await res.json()) as { id: string }
+    const { id } = await client.startRun({ zoneids })
     console.log(`POST /api/v1/rolling-maintenance {"zoneids":"${zoneids}"} -> 202, run ${id}\n`)
 
     const printer = new ProgressPrinter()
-    if (!(await followEvents(api, id, printer))) await pollProgress(api, id, printer)
-    let view = await getRun(api, id)
+    // The CLI's follower: resumes with Last-Event-ID when the stream drops.
+    await followRunEvents(client, id, { onEvent: (type, data) => printer.event(type, data), runEnded: async () => (await client.getRun(id)).result !== undefined })
+    let view = await client.getRun(id)
     // The event stream can end a moment before the run record has its result (longer on a busy machine).
-    for (let i = 0; !view.result && i < 300; i++) view = await sleep(100).then(() => getRun(api, id))
+    for (let i = 0; !view.result && i < 300; i++) view = await sleep(100).then(() => client.getRun(id))
     if (!view.result) throw new Error(`run ${id} ended without a result (status ${view.status})`)
     const result: Result = view.result
     console.log(`\nGET /api/v1/rolling-maintenance/${id} -> status ${view.status}, result:`)

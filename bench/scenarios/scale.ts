@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Redis } from 'ioredis'
@@ -13,6 +14,11 @@ export interface ScaleResult {
   redisConnectionsPerWorker: number
   apiGetP50Ms: number
   apiGetP99Ms: number
+  /** Cores' worth of CPU Redis used during the run (user + sys seconds / wall seconds). */
+  redisCpuCores: number
+  /** The same for all worker processes together, and for this process (the API and the polling client). */
+  workersCpuCores: number
+  apiCpuCores: number
   success: boolean
 }
 
@@ -40,6 +46,13 @@ function inventoryDoc(clusters: number, hostsPerCluster: number): unknown {
   }
 }
 
+/** CPU seconds (user + system) a live process has used, from /proc (Linux clock ticks: 100 per second). */
+function processCpuSec(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ')
+  // after "pid (comm) ": state is field 3, utime 14, stime 15 (1-based over the whole line)
+  return (Number(fields[11]) + Number(fields[12])) / 100
+}
+
 /**
  * 1,000 clusters × 10 hosts through the real API, BullMQ and Redis, with worker processes whose
  * executor is SIMULATED (it skips the network and the hosts; stages take no time).
@@ -55,6 +68,13 @@ export async function scaleScenario(redisUrl: string, workers: number, clusters 
     const clientsBefore = (await admin.client('LIST') as string).trim().split('\n').length
     for (let i = 0; i < workers; i++) procs.push(await startWorkerProcess('bench/sim-worker.ts', api.env))
     const clientsAfter = (await admin.client('LIST') as string).trim().split('\n').length
+    const redisCpu = async (): Promise<number> => {
+      const info = await admin.info('cpu')
+      return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0)
+    }
+    const cpuBefore = await redisCpu()
+    const workersCpuBefore = procs.reduce((sum, p) => sum + processCpuSec(p.pid!), 0)
+    const apiCpuBefore = process.cpuUsage()
     const started = Date.now()
     const id = await startRun(api, { zoneids: ['bench-zone'] })
     const latencies: number[] = []
@@ -68,6 +88,11 @@ export async function scaleScenario(redisUrl: string, workers: number, clusters 
       if (Date.now() - started > 600_000) throw new Error('scale run did not finish in 10 minutes')
     }
     const wallMs = Date.now() - started
+    const cores = (cpuSec: number) => Math.round((cpuSec / (wallMs / 1000)) * 100) / 100
+    const redisCpuCores = cores((await redisCpu()) - cpuBefore)
+    const workersCpuCores = cores(procs.reduce((sum, p) => sum + processCpuSec(p.pid!), 0) - workersCpuBefore)
+    const apiCpu = process.cpuUsage(apiCpuBefore)
+    const apiCpuCores = cores((apiCpu.user + apiCpu.system) / 1e6)
     const memory = /used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]
     return {
       workers,
@@ -79,6 +104,9 @@ export async function scaleScenario(redisUrl: string, workers: number, clusters 
       redisConnectionsPerWorker: (clientsAfter - clientsBefore) / workers,
       apiGetP50Ms: Math.round(median(latencies) * 10) / 10,
       apiGetP99Ms: Math.round(percentile(latencies, 99) * 10) / 10,
+      redisCpuCores,
+      workersCpuCores,
+      apiCpuCores,
       success: view.result.rollingmaintenance.success && view.result.rollingmaintenance.hostsupdated.length === clusters * hostsPerCluster,
     }
   } finally {

@@ -2,17 +2,10 @@ import type { Redis } from 'ioredis'
 import type { RedisKeys } from '../redis-keys.js'
 import { parseRunProgress, type RunProgressCounters } from '../run-progress.js'
 import type { RollingMaintenanceResult, RunRequest, RunStatus } from '../types.js'
+import type { RunRecord } from './run-record.js'
 
 /** What the API shows of a run, without its host list or host records (both grow with the run). */
-export interface RunSummary {
-  id: string
-  status: RunStatus
-  request: RunRequest
-  createdAt: string
-  startedAt?: string | undefined
-  finishedAt?: string | undefined
-  clusterIds: string[]
-  result?: RollingMaintenanceResult | undefined
+export type RunSummary = Pick<RunRecord, 'id' | 'status' | 'request' | 'createdAt' | 'startedAt' | 'finishedAt' | 'clusterIds' | 'result'> & {
   progress: RunProgressCounters
 }
 
