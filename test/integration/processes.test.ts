@@ -1,5 +1,4 @@
 import { mkdtempSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 import { startNodeProcess, startWorkerProcess, writeInventory, type WorkerProcess } from '../support/worker-process.js'
+import { freePort } from '../../shared/free-port.js'
 
 let e2e: E2E
 const procs: WorkerProcess[] = []
@@ -20,14 +20,6 @@ afterAll(async () => {
   await e2e?.close()
 })
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** Reads the admin key pair the API printed once on its first start. */
 function printedKeys(p: WorkerProcess): { apiKey: string; secretKey: string } {

@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
-import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { Redis } from 'ioredis'
+import { freePort } from '../../shared/free-port.js'
 
 export interface OwnRedis {
   url: string
@@ -12,14 +12,6 @@ export interface OwnRedis {
   stop(): Promise<void>
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const srv = net.createServer().listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** A redis-server of the test's own, configured as production should be: AOF everysec, noeviction. */
 export async function startOwnRedis(): Promise<OwnRedis> {

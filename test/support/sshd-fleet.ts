@@ -6,6 +6,7 @@ import os from 'node:os'
 import path from 'node:path'
 import type { HostConfig, StageName } from '../../shared/types.js'
 import type { HostLogEntry } from './host-log-checks.js'
+import { freePort } from '../../shared/free-port.js'
 
 const SSHD = '/usr/sbin/sshd'
 
@@ -49,16 +50,6 @@ function need(cmd: string, args: string[]): void {
   }
 }
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const srv = net.createServer()
-    srv.once('error', reject)
-    srv.listen(0, '127.0.0.1', () => {
-      const { port } = srv.address() as net.AddressInfo
-      srv.close(() => resolve(port))
-    })
-  })
-}
 
 /** Resolves once something on the port answers with an SSH banner. */
 async function waitForBanner(port: number, timeoutMs: number): Promise<boolean> {
