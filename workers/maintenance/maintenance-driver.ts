@@ -1,0 +1,68 @@
+import type { Logger } from 'pino'
+import type { HostConfig } from '../../shared/types.js'
+import type { HostSession } from '../host-executor.js'
+
+/** One VM moved off the evacuating host (spec 8.5: `migrated` in the host's `hostsupdated` entry). */
+export interface Migration {
+  vm: string
+  /** Host id of the target. */
+  to: string
+  durationMs: number
+}
+
+/** Progress of one VM, appended to the run's event stream (spec 8.5). */
+export type VmEvent =
+  | { type: 'vm.migrating'; hostId: string; hostName: string; vm: string; to: string; toName: string; memoryMiB: number }
+  | {
+      type: 'vm.migrated'
+      hostId: string
+      hostName: string
+      vm: string
+      to: string
+      toName: string
+      durationMs: number
+      /** Guest pause at switch-over as libvirt measured it (`domjobinfo --completed`), when known. */
+      downtimeMs?: number | undefined
+    }
+  | { type: 'vm.migration-failed'; hostId: string; hostName: string; vm: string; to: string; toName: string; reason: string }
+
+export type EnterOutcome =
+  | { kind: 'entered'; migrated: Migration[] }
+  /** `reason` as spec 8.2 words it: the VM, the target and libvirt's error, or memory needed vs most free. */
+  | { kind: 'failed'; reason: string; migrated: Migration[] }
+
+export type ExitOutcome = { kind: 'exited' } | { kind: 'failed'; reason: string }
+
+export interface DriverContext {
+  runId: string
+  /** The host entering or leaving maintenance mode. */
+  host: HostConfig
+  /** Every inventory host of its cluster, in inventory order (the host itself included). */
+  clusterHosts: readonly HostConfig[]
+  /**
+   * Hosts of the cluster that must not receive VMs whatever the inventory says (resource state not
+   * `Enabled`: in or entering maintenance, ErrorInMaintenance). Read by the caller from the store.
+   */
+  unavailableHostIds: ReadonlySet<string>
+  /** Open session to `host`. */
+  session: HostSession
+  /** Sessions to other hosts (targets); the driver closes what it opens. */
+  openSession(host: HostConfig): Promise<HostSession>
+  /** vm.migrating / vm.migrated / vm.migration-failed; the caller records vm.migrated durably. */
+  emit(event: VmEvent): Promise<void>
+  logger: Logger
+  /** Aborted when the cluster lease is lost: stop starting migrations, return promptly. */
+  signal: AbortSignal
+}
+
+/**
+ * How a host enters and leaves maintenance mode (spec 8). Both calls are idempotent: a worker that
+ * takes over a host mid-evacuation calls `enter` again, and the driver re-reads where every VM runs
+ * instead of trusting anything remembered; it never starts a second migration of a VM whose first
+ * one is still in flight.
+ */
+export interface MaintenanceDriver {
+  readonly kind: 'none' | 'libvirt' | 'cloudstack' | 'command'
+  enter(ctx: DriverContext): Promise<EnterOutcome>
+  exit(ctx: DriverContext): Promise<ExitOutcome>
+}
