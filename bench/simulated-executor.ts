@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { HostExecutor, HostSession, StageRequest } from '../workers/host-executor.js'
+import type { ExecOptions, ExecReply, HostExecutor, HostSession, StageRequest } from '../workers/host-executor.js'
+import { ExecTimeoutError } from '../shared/errors/exec-timeout-error.js'
 import type { StageResult } from '../workers/ssh/stage-result.js'
 import type { HostConfig, StageName } from '../shared/types.js'
 
@@ -13,6 +14,8 @@ export interface SimulatedExecutorOptions {
   stages?: Partial<Record<StageName, SimulatedStage>>
   /** Called on every stage start and end, to build the same host-side timeline real hosts log. */
   onEvent?: (e: { t: number; host: string; stage: StageName; event: 'start' | 'end' }) => void
+  /** Answers HostSession.exec (drivers' commands); default: exit 0, no output, no delay. */
+  onExec?: (host: HostConfig, argv: readonly string[], options: ExecOptions) => Promise<ExecReply> | ExecReply
 }
 
 /**
@@ -44,6 +47,16 @@ export function createSimulatedExecutor(opts: SimulatedExecutorOptions = {}): Ho
             durationMs: finishedAt.getTime() - startedAt.getTime(),
             bootIdChanged: false,
           }
+        },
+        async exec(argv, options = {}): Promise<ExecReply> {
+          if (!opts.onExec) return { exitCode: 0, stdout: '', stderr: '' }
+          const reply = Promise.resolve(opts.onExec(host, argv, options))
+          if (options.timeoutMs === undefined) return reply
+          let timer: NodeJS.Timeout | undefined
+          const expired = new Promise<never>((_, reject) => {
+            timer = setTimeout(() => reject(new ExecTimeoutError(host.id, `simulated command ${argv[0]} did not finish within ${options.timeoutMs} ms`)), options.timeoutMs)
+          })
+          return Promise.race([reply, expired]).finally(() => clearTimeout(timer))
         },
         async cleanup() {},
         close() {},

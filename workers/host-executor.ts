@@ -9,6 +9,20 @@ export interface StageRequest {
   onOutput?: ((chunk: Buffer) => void) | undefined
 }
 
+export interface ExecOptions {
+  /** Default 60 s. On expiry the command's process group is killed on the host and the call rejects with ExecTimeoutError (code EXEC_TIMEOUT). */
+  timeoutMs?: number | undefined
+  /** Written to the command's stdin, which is then closed (without it the command reads EOF at once). */
+  stdin?: string | Buffer | undefined
+}
+
+export interface ExecReply {
+  exitCode: number | null
+  signal?: string | undefined
+  stdout: string
+  stderr: string
+}
+
 /**
  * One host cycle's link to a host: opened once, used for every stage of the cycle. Implementations
  * re-attach to a running stage after a dropped connection instead of starting it again.
@@ -17,6 +31,11 @@ export interface HostSession {
   /** Whether an executable `<Stage>`, `<Stage>.sh` or `<Stage>.py` exists in the hooks directory. */
   hasStageScript(stage: StageName): Promise<boolean>
   runStage(request: StageRequest): Promise<StageResult>
+  /**
+   * Runs one command on the host (argv quoted safely, no stage semantics): drivers (virsh), checks.
+   * A lost connection rejects with SshConnectionLostError; the command is not retried.
+   */
+  exec(argv: readonly string[], options?: ExecOptions): Promise<ExecReply>
   /** Removes the host's stage-runner state of runs older than `days`. */
   cleanup(days: number): Promise<void>
   close(): void

@@ -15,6 +15,7 @@ export function createPooledExecutor(inner: HostExecutor, opts: { idleMs: number
     return {
       hasStageScript: (stage) => session.hasStageScript(stage),
       runStage: (request) => session.runStage(request),
+      exec: (argv, options) => session.exec(argv, options),
       cleanup: (days) => session.cleanup(days),
       close() {
         if (returned) return

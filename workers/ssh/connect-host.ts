@@ -5,6 +5,7 @@ import { HostKeyMismatchError } from '../../shared/errors/host-key-mismatch-erro
 import { HostKeyUnknownError } from '../../shared/errors/host-key-unknown-error.js'
 import { SshAuthError } from '../../shared/errors/ssh-auth-error.js'
 import { SshConnectionLostError } from '../../shared/errors/ssh-connection-lost-error.js'
+import { ExecTimeoutError } from '../../shared/errors/exec-timeout-error.js'
 import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.js'
 import type { HostConfig } from '../../shared/types.js'
 import { readKnownHosts, verifyHostKey, type HostKeyVerdict } from './verify-host-key.js'
@@ -16,8 +17,18 @@ export interface ExecResult {
   stderr: Buffer
 }
 
+export interface ExecCallOptions {
+  onStdout?: ((chunk: Buffer) => void) | undefined
+  /** Written to the command's stdin before it is closed; stdin is always closed (EOF). */
+  stdin?: string | Buffer | undefined
+  /** Bytes of each stream kept (the tail); default a little over 64 KiB. */
+  keepBytes?: number | undefined
+  /** Rejects with ExecTimeoutError after this long and closes the channel. */
+  timeoutMs?: number | undefined
+}
+
 export interface HostConnection {
-  exec(command: string, opts?: { onStdout?: (chunk: Buffer) => void }): Promise<ExecResult>
+  exec(command: string, opts?: ExecCallOptions): Promise<ExecResult>
   close(): void
   readonly closed: boolean
 }
@@ -31,10 +42,10 @@ export interface ConnectOptions {
 /** Keeps only the tail of a stream: a chatty script must not exhaust the worker's memory. */
 const KEEP_BYTES = 64 * 1024 + 4096
 
-function appendTail(chunks: Buffer[], size: { n: number }, chunk: Buffer): void {
+function appendTail(chunks: Buffer[], size: { n: number }, chunk: Buffer, keep: number): void {
   chunks.push(chunk)
   size.n += chunk.length
-  while (size.n - (chunks[0]?.length ?? 0) >= KEEP_BYTES) size.n -= chunks.shift()!.length
+  while (size.n - (chunks[0]?.length ?? 0) >= keep) size.n -= chunks.shift()!.length
 }
 
 /**
@@ -78,11 +89,23 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
             if (closed) return rej(new SshConnectionLostError(host.id, `connection to ${where} is closed`))
             const lost = (err: Error): void => rej(err)
             pending.add(lost)
+            const keep = execOpts.keepBytes ?? KEEP_BYTES
+            let settled = false
+            let timer: NodeJS.Timeout | undefined
             client.exec(command, (err, channel) => {
               if (err) {
                 pending.delete(lost)
                 return rej(new SshConnectionLostError(host.id, `cannot open a channel to ${where}: ${err.message}`))
               }
+              if (execOpts.timeoutMs !== undefined) {
+                timer = setTimeout(() => {
+                  settled = true
+                  pending.delete(lost)
+                  rej(new ExecTimeoutError(host.id, `command on ${where} did not finish within ${execOpts.timeoutMs} ms; it was killed`))
+                  channel.close()
+                }, execOpts.timeoutMs)
+              }
+              channel.end(execOpts.stdin)
               const out: Buffer[] = []
               const errs: Buffer[] = []
               const outSize = { n: 0 }
@@ -90,15 +113,17 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
               let code: number | null = null
               let signal: string | undefined
               channel.on('data', (chunk: Buffer) => {
-                appendTail(out, outSize, chunk)
+                appendTail(out, outSize, chunk, keep)
                 execOpts.onStdout?.(chunk)
               })
-              channel.stderr.on('data', (chunk: Buffer) => appendTail(errs, errSize, chunk))
+              channel.stderr.on('data', (chunk: Buffer) => appendTail(errs, errSize, chunk, keep))
               channel.on('exit', (c: number | null, s?: string) => {
                 code = c
                 signal = s ?? undefined
               })
               channel.on('close', () => {
+                clearTimeout(timer)
+                if (settled) return
                 pending.delete(lost)
                 if (code === null && signal === undefined && closed) {
                   return rej(new SshConnectionLostError(host.id, `connection to ${where} closed while a command was running`))

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import { SshConnectionLostError } from '../../shared/errors/ssh-connection-lost-error.js'
 import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.js'
 import type { HostConfig, StageName } from '../../shared/types.js'
-import type { HostExecutor, HostSession, StageRequest } from '../host-executor.js'
+import type { ExecOptions, ExecReply, HostExecutor, HostSession, StageRequest } from '../host-executor.js'
 import { connectHost, type HostConnection } from './connect-host.js'
 import { cleanupOldRuns, runStage } from './run-stage.js'
 import type { StageResult } from './stage-result.js'
@@ -15,6 +15,9 @@ export interface SshExecutorOptions {
   /** How long after a stage's own timeout we keep trying to re-attach to it over a lost connection. */
   reattachGraceMs?: number
 }
+
+/** exec() output kept per stream: drivers parse it whole (virsh listings), so far more than a stage's tail. */
+const EXEC_KEEP_BYTES = 8 * 1024 * 1024
 
 const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`
 
@@ -75,6 +78,17 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
               await reconnect(deadline)
             }
           }
+        },
+        async exec(argv: readonly string[], options: ExecOptions = {}): Promise<ExecReply> {
+          if (argv.length === 0) throw new Error('exec needs a command (argv is empty)')
+          if (argv.some((a) => a.includes('\0'))) throw new Error('exec arguments cannot contain a NUL byte')
+          if (conn.closed) await reconnect(Date.now() + connectOpts.readyTimeoutMs)
+          const timeoutMs = options.timeoutMs ?? 60_000
+          // The host's own `timeout` kills the command's whole process group when the time is up;
+          // the worker's timer (same length) answers the caller without waiting for the host.
+          const command = ['timeout', '-k', '1', `${(timeoutMs / 1000).toFixed(3)}s`, ...argv].map(quote).join(' ')
+          const r = await conn.exec(command, { stdin: options.stdin, timeoutMs, keepBytes: EXEC_KEEP_BYTES })
+          return { exitCode: r.code, signal: r.signal, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') }
         },
         async cleanup(days: number): Promise<void> {
           if (!conn.closed) await cleanupOldRuns(conn, host, days)
