@@ -1,5 +1,5 @@
 import { createLogUpdate } from 'log-update'
-import { TERMINAL_STATUSES } from '../shared/store/run-record.js'
+import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { RunView } from '../shared/run-view.js'
 import type { ApiClient } from './api-client.js'
 import { followRunEvents } from './follow-run-events.js'

@@ -1,5 +1,5 @@
 import type { ClusterProgress, RunView } from './run-view.js'
-import type { RunSummary } from './store/get-run-summary.js'
+import type { RunSummary } from '../store/run/get-run-summary.js'
 import type { Inventory, StageName } from './types.js'
 
 /**

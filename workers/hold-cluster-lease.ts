@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-import type { RedisKeys } from '../shared/redis-keys.js'
-import { acquireClusterLease } from './store/acquire-cluster-lease.js'
-import type { LeaseRef } from './store/lease-ref.js'
-import { releaseClusterLease, type ReleaseOutcome } from './store/release-cluster-lease.js'
-import { renewClusterLease } from './store/renew-cluster-lease.js'
+import type { RedisKeys } from '../store/keys.js'
+import { acquireClusterLease } from '../store/cluster/acquire-cluster-lease.js'
+import type { LeaseRef } from '../store/cluster/lease-ref.js'
+import { releaseClusterLease, type ReleaseOutcome } from '../store/cluster/release-cluster-lease.js'
+import { renewClusterLease } from '../store/cluster/renew-cluster-lease.js'
 
 export interface HeldLease extends LeaseRef {
   /** True once a renewal found the lease gone or taken: stop driving the cluster. */

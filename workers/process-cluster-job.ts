@@ -1,13 +1,13 @@
 import { DelayedError, type Job } from 'bullmq'
-import { getRunHeader } from '../shared/store/get-run-header.js'
-import { TERMINAL_STATUSES } from '../shared/store/run-record.js'
+import { getRunHeader } from '../store/run/get-run-header.js'
+import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import { holdClusterLease } from './hold-cluster-lease.js'
 import type { HostSession } from './host-executor.js'
 import { CLUSTER_JOB, clusterJobId, type ClusterJobData } from './job-data.js'
 import { runHostCycle } from './run-host-cycle.js'
-import { getHostRunState } from './store/get-host-run-state.js'
-import { getHostRunStates } from './store/get-host-run-states.js'
-import { getRunStop } from './store/get-run-stop.js'
+import { getHostRunState } from '../store/host/get-host-run-state.js'
+import { getHostRunStates } from '../store/host/get-host-run-states.js'
+import { getRunStop } from '../store/run/get-run-stop.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
 const NOT_STARTED = new Set(['pending', 'PreFlight', 'ready'])

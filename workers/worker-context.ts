@@ -2,7 +2,7 @@ import type { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../shared/config.js'
-import type { RedisKeys } from '../shared/redis-keys.js'
+import type { RedisKeys } from '../store/keys.js'
 import type { Inventory } from '../shared/types.js'
 import type { HostExecutor } from './host-executor.js'
 

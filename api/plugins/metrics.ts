@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { STAGE_BUCKETS } from '../../shared/metrics/stage-buckets.js'
 import type { Config } from '../../shared/config.js'
-import { createRedisKeys } from '../../shared/redis-keys.js'
+import { createRedisKeys } from '../../store/keys.js'
 
 const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
 const IN_MAINTENANCE = new Set(['PrepareForMaintenance', 'Maintenance', 'ErrorInMaintenance'])

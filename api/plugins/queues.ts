@@ -4,8 +4,8 @@ import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../../shared/config.js'
 import { QUEUE_NAMES } from '../../shared/queue-names.js'
-import { createRedisConnection } from '../../shared/redis-connection.js'
-import { createRedisKeys } from '../../shared/redis-keys.js'
+import { createRedisConnection } from '../../store/connection.js'
+import { createRedisKeys } from '../../store/keys.js'
 
 declare module 'fastify' {
   interface FastifyInstance {

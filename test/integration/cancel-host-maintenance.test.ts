@@ -7,7 +7,7 @@ import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js
 import { loadConfig } from '../../shared/config.js'
 import { buildInventory } from '../../shared/load-inventory.js'
 import { createLogger } from '../../shared/logger.js'
-import { createRedisKeys } from '../../shared/redis-keys.js'
+import { createRedisKeys } from '../../store/keys.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
 
 const ADMIN: ApiUser = { name: 'ops', apiKey: 'admin-key-0123456789', secretKey: 'admin-secret-0123456789-abcdef', role: 'admin' }

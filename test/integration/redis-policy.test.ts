@@ -5,7 +5,7 @@ import { createRunService } from '../../producer/create-run-service.js'
 import { loadConfig } from '../../shared/config.js'
 import { RedisPolicyError } from '../../shared/errors/redis-policy-error.js'
 import { buildInventory } from '../../shared/load-inventory.js'
-import { createRedisKeys } from '../../shared/redis-keys.js'
+import { createRedisKeys } from '../../store/keys.js'
 import { createWorker } from '../../workers/create-worker.js'
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.js'
 

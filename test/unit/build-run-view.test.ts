@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { buildRunView } from '../../shared/build-run-view.js'
 import { buildInventory } from '../../shared/load-inventory.js'
-import { initialProgressFields, parseRunProgress } from '../../shared/run-progress.js'
-import type { RunSummary } from '../../shared/store/get-run-summary.js'
+import { initialProgressFields, parseRunProgress } from '../../store/run/run-progress.js'
+import type { RunSummary } from '../../store/run/get-run-summary.js'
 import type { RollingMaintenanceResult } from '../../shared/types.js'
 
 const host = (id: string): Record<string, unknown> => ({ id, name: `kvm-${id}`, address: `${id}.example` })

@@ -1,0 +1,32 @@
+import type { Redis } from 'ioredis'
+import { luaScript } from '../lua-script.js'
+import type { RedisKeys } from '../keys.js'
+
+// The value is "<token>|<owner>". A fresh token comes from a counter that never goes back, so a
+// write fenced with an old token is refused even if its owner wakes up after a long pause.
+const acquireLua = luaScript(`
+local current = redis.call('GET', KEYS[1])
+if current then
+  local token, owner = string.match(current, '^(%d+)|(.*)$')
+  if owner == ARGV[1] then
+    redis.call('PEXPIRE', KEYS[1], ARGV[2])
+    return token
+  end
+  return false
+end
+local token = redis.call('INCR', KEYS[2])
+redis.call('SET', KEYS[1], token .. '|' .. ARGV[1], 'PX', ARGV[2])
+return tostring(token)
+`)
+
+/** Takes the cluster's lease if free (or already ours); returns its fencing token, or undefined when held by someone else. */
+export async function acquireClusterLease(
+  redis: Redis,
+  keys: RedisKeys,
+  clusterId: string,
+  owner: string,
+  ttlMs: number,
+): Promise<string | undefined> {
+  const token = (await acquireLua(redis, [keys.clusterLease(clusterId), keys.clusterFence(clusterId)], [owner, ttlMs])) as string | null
+  return token ?? undefined
+}

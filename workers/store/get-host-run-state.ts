@@ -1,8 +1,0 @@
-import type { Redis } from 'ioredis'
-import { parseHostRunState, type HostRunState } from '../../shared/host-run-state.js'
-import type { RedisKeys } from '../../shared/redis-keys.js'
-
-export async function getHostRunState(redis: Redis, keys: RedisKeys, runId: string, hostId: string): Promise<HostRunState | undefined> {
-  const json = await redis.hget(keys.runHosts(runId), hostId)
-  return json ? parseHostRunState(json) : undefined
-}

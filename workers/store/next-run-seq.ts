@@ -1,7 +1,0 @@
-import type { Redis } from 'ioredis'
-import type { RedisKeys } from '../../shared/redis-keys.js'
-
-/** A run-wide counter ordering `hostsupdated` and `hostsskipped` by when things happened. */
-export async function nextRunSeq(redis: Redis, keys: RedisKeys, runId: string): Promise<number> {
-  return redis.hincrby(keys.run(runId), 'seq', 1)
-}

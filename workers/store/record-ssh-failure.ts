@@ -1,9 +1,0 @@
-import type { Redis } from 'ioredis'
-import type { RedisKeys } from '../../shared/redis-keys.js'
-
-/** Counts an SSH connection failure by its error code (SSH_UNREACHABLE, SSH_AUTH_FAILED, HOST_KEY_MISMATCH...). */
-export async function recordSshFailure(redis: Redis, keys: RedisKeys, err: unknown): Promise<void> {
-  const code = (err as { code?: unknown }).code
-  if (typeof code !== 'string' || !/^(SSH_|HOST_KEY_)/.test(code)) return
-  await redis.hincrby(keys.metricsSshFailures(), code, 1).catch(() => undefined)
-}
