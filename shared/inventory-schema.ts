@@ -1,4 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { MaintenanceSlotSchema } from './maintenance-schema.js'
 
 const Id = Type.String({ minLength: 1, maxLength: 255, pattern: '^[^\\s,]+$', description: 'any string id without spaces or commas' })
 
@@ -15,6 +16,7 @@ const hostFields = {
   executor: Type.Union([Type.Literal('detached'), Type.Literal('direct')], { description: 'stage runner: detached (default) or direct' }),
   hypervisor: Type.String({ minLength: 1 }),
   enabled: Type.Boolean(),
+  maintenance: MaintenanceSlotSchema,
 }
 
 export const HostDefaultsSchema = Type.Partial(Type.Object(hostFields, { additionalProperties: false }))
@@ -30,7 +32,7 @@ export const HostSchema = Type.Object(
 )
 
 export const ClusterSchema = Type.Object(
-  { id: Id, name: Type.String({ minLength: 1 }), hosts: Type.Array(HostSchema) },
+  { id: Id, name: Type.String({ minLength: 1 }), maintenance: Type.Optional(MaintenanceSlotSchema), hosts: Type.Array(HostSchema) },
   { additionalProperties: false },
 )
 

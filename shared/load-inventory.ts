@@ -5,6 +5,7 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { parseDocument } from 'yaml'
 import { InventoryError } from './errors/inventory-error.js'
 import { InventoryFileSchema, type InventoryDefaults, type InventoryFile } from './inventory-schema.js'
+import { NONE_MAINTENANCE, resolveMaintenanceBlock, type MaintenanceConfig, type ReadSecretFile } from './maintenance-config.js'
 import type { HostConfig, Inventory } from './types.js'
 
 const checker = TypeCompiler.Compile(InventoryFileSchema)
@@ -33,8 +34,15 @@ function readablePath(pointer: string): string {
   return parts.map((p, i) => (/^\d+$/.test(p) ? `[${p}]` : i === 0 ? p : `.${p}`)).join('')
 }
 
+export interface BuildInventoryOptions {
+  /** Reads a cloudstack `secretKeyFile`; tests pass their own. */
+  readSecretFile?: ReadSecretFile
+}
+
+const readSecretFromDisk: ReadSecretFile = (file) => readFileSync(file, 'utf8')
+
 /** Validates an already-parsed document; exported so tests and the demo can build inventories in memory. */
-export function buildInventory(doc: unknown, source: string): Inventory {
+export function buildInventory(doc: unknown, source: string, options: BuildInventoryOptions = {}): Inventory {
   if (!checker.Check(doc)) {
     const problems = [...checker.Errors(doc)]
       // the innermost error per path is the useful one; TypeBox also reports every enclosing union/object
@@ -53,6 +61,16 @@ export function buildInventory(doc: unknown, source: string): Inventory {
     if (first) problems.push(`${where}.id: id ${JSON.stringify(id)} is already used at ${first}; ids must be unique across the inventory`)
     else seen.set(id, where)
   }
+  const readSecretFile = options.readSecretFile ?? readSecretFromDisk
+  // each block is checked once where it is written, so a bad defaults block is one problem, not one per host
+  const maintenanceAt = (block: unknown, where: string): MaintenanceConfig | undefined => {
+    if (block === undefined) return undefined
+    const result = resolveMaintenanceBlock(block, where, readSecretFile)
+    if (result.ok) return result.config
+    problems.push(...result.problems)
+    return NONE_MAINTENANCE
+  }
+  const defaultMaintenance = maintenanceAt(defaults.maintenance, 'defaults.maintenance') ?? NONE_MAINTENANCE
 
   file.zones.forEach((zone, zi) => {
     const zWhere = `zones[${zi}]`
@@ -65,6 +83,7 @@ export function buildInventory(doc: unknown, source: string): Inventory {
       pod.clusters.forEach((cluster, ci) => {
         const cWhere = `${pWhere}.clusters[${ci}]`
         claim(cluster.id, cWhere)
+        const clusterMaintenance = maintenanceAt(cluster.maintenance, `${cWhere}.maintenance`) ?? defaultMaintenance
         inventory.clusters.set(cluster.id, {
           id: cluster.id,
           name: cluster.name,
@@ -74,6 +93,7 @@ export function buildInventory(doc: unknown, source: string): Inventory {
         })
         cluster.hosts.forEach((host, hi) => {
           claim(host.id, `${cWhere}.hosts[${hi}]`)
+          const maintenance = maintenanceAt(host.maintenance, `${cWhere}.hosts[${hi}].maintenance`) ?? clusterMaintenance
           const merged = { ...BUILTIN_DEFAULTS, ...defaults, ...host }
           const resolved: HostConfig = {
             id: host.id,
@@ -90,6 +110,7 @@ export function buildInventory(doc: unknown, source: string): Inventory {
             executor: merged.executor,
             hypervisor: merged.hypervisor,
             enabled: merged.enabled,
+            maintenance,
             zoneId: zone.id,
             podId: pod.id,
             clusterId: cluster.id,

@@ -1,5 +1,7 @@
 /** Domain types shared by the producer, the workers and the API. No runtime code here. */
 
+import type { MaintenanceConfig } from './maintenance-config.js'
+
 export const STAGES = ['PreFlight', 'PreMaintenance', 'Maintenance', 'PostMaintenance'] as const
 export type StageName = (typeof STAGES)[number]
 
@@ -29,6 +31,11 @@ export interface HostConfig {
   executor: 'detached' | 'direct'
   hypervisor: string
   enabled: boolean
+  /**
+   * How the host enters and leaves maintenance (spec 8), defaults applied. The most specific
+   * `maintenance:` block wins as a whole: host, else its cluster's, else `defaults`, else `{driver: 'none'}`.
+   */
+  maintenance: MaintenanceConfig
   zoneId: string
   podId: string
   clusterId: string

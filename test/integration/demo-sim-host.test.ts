@@ -73,6 +73,7 @@ function hostConfig(h: SimHost, over: Partial<HostConfig> = {}): HostConfig {
     executor: 'detached',
     hypervisor: 'KVM',
     enabled: true,
+    maintenance: { driver: 'none' },
     zoneId: 'z',
     podId: 'p',
     clusterId: 'c',

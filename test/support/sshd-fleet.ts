@@ -225,6 +225,7 @@ export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): 
         hypervisor: 'KVM',
         executor: 'detached',
         enabled: true,
+        maintenance: { driver: 'none' },
         zoneId: 'zone',
         podId: 'pod',
         clusterId: 'cluster',

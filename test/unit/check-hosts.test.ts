@@ -16,6 +16,7 @@ function host(id: string, over: Partial<HostConfig> = {}): HostConfig {
     hypervisor: 'KVM',
     executor: 'detached',
     enabled: true,
+    maintenance: { driver: 'none' },
     zoneId: 'z1',
     podId: 'p1',
     clusterId: 'c1',

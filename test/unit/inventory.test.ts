@@ -135,6 +135,7 @@ describe('spec 1 inventory: the documented example loads', () => {
       executor: 'detached',
       hypervisor: 'KVM',
       enabled: true,
+      maintenance: { driver: 'none' },
       zoneId: '6f3c9827-6e99-4c63-b7d5-e8f427f6dcff',
       podId: '0b1e0000-0000-4000-8000-000000000001',
       clusterId: '3c1a0000-0000-4000-8000-000000000001',
