@@ -35,6 +35,8 @@ export type ExitOutcome = { kind: 'exited' } | { kind: 'failed'; reason: string 
 
 export interface DriverContext {
   runId: string
+  /** The run's payload (spec 2 `ROLLMAINT_PAYLOAD`), handed to the command driver's commands. */
+  payload?: string | undefined
   /** The host entering or leaving maintenance mode. */
   host: HostConfig
   /** Every inventory host of its cluster, in inventory order (the host itself included). */
