@@ -13,6 +13,7 @@ import { CLUSTER_JOB, PREFLIGHT_JOB, type ClusterJobData, type PreflightJobData,
 import { makeClusterProcessor } from './process-cluster-job.js'
 import { makePreflightProcessor } from './process-preflight-job.js'
 import { makeRunProcessor } from './process-run-job.js'
+import { confirmVanishedStages } from './confirm-vanished-stages.js'
 import { createPooledExecutor } from './pooled-executor.js'
 import { createSshExecutor } from './ssh/create-ssh-executor.js'
 import type { WorkerContext } from './worker-context.js'
@@ -44,7 +45,8 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   })
   const keys = createRedisKeys(config.keyPrefix)
   const draining = new AbortController()
-  const pool = createPooledExecutor(executor ?? createSshExecutor({ logger: log, reattachGraceMs: config.reattachGraceMs }), { idleMs: 60_000 })
+  const hostExecutor = executor ?? createSshExecutor({ logger: log, reattachGraceMs: config.reattachGraceMs })
+  const pool = createPooledExecutor(confirmVanishedStages(hostExecutor, { logger: log }), { idleMs: 60_000 })
   const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix: keys.bullPrefix, defaultJobOptions: defaultJobOptions(config.runRetentionDays) })
   const ctx: WorkerContext = {
     config,

@@ -12,13 +12,17 @@ afterAll(async () => {
   await e2e?.close()
 })
 
-async function rebootWhen(mark: number, host: string, stage: string): Promise<void> {
+async function waitForStart(mark: number, host: string, stage: string): Promise<void> {
   const deadline = Date.now() + 30_000
   while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.host === host && e.stage === stage && e.event === 'start')) {
     if (Date.now() > deadline) throw new Error(`${host} never started ${stage}`)
     await sleep(10)
   }
   await sleep(200)
+}
+
+async function rebootWhen(mark: number, host: string, stage: string): Promise<void> {
+  await waitForStart(mark, host, stage)
   await e2e.fleet.host(host).reboot(1500)
 }
 
@@ -51,6 +55,23 @@ describe('reboots (boot id changes)', () => {
     expect(r.success).toBe(false)
     expect(r.details).toMatch(/PreMaintenance failed on host r1 .*rebooted during PreMaintenance/)
     expect(e2e.fleet.readHostLog().slice(mark).some((e) => e.host === 'r1' && e.stage === 'Maintenance')).toBe(false)
+    expect((await e2e.runService.getHost(hostId('r1')))?.resourceState).toBe('Enabled')
+  })
+
+  it('a shutdown that kills the script while sshd still answers under the old boot id is still a reboot (issue 15)', async () => {
+    // What a real host shows: systemd kills the stage processes first, sshd answers a little longer,
+    // then the host goes down and comes back with a new boot id. A worker attached in between sees a
+    // script that vanished under the old boot id; it must report the reboot, not a vanished script.
+    setHooks(e2e.fleet, ['r1', 'r2'], { PreFlight: {}, PreMaintenance: { sleepSec: 30 }, Maintenance: {}, PostMaintenance: {} })
+    const mark = e2e.fleet.readHostLog().length
+    const run = await e2e.start({ hostids: [hostId('r1')] })
+    await waitForStart(mark, 'r1', 'PreMaintenance')
+    await e2e.fleet.host('r1').shutdownAndReboot({ sshdLingerMs: 3000, downMs: 1500 })
+    const done = await e2e.waitForRun(run.id, 60_000)
+    const r = done.result!.rollingmaintenance
+    expect(r.success).toBe(false)
+    expect(r.details).toMatch(/PreMaintenance failed on host r1 .*rebooted during PreMaintenance/)
+    expect(r.details).not.toMatch(/disappeared/)
     expect((await e2e.runService.getHost(hostId('r1')))?.resourceState).toBe('Enabled')
   })
 })

@@ -7,6 +7,7 @@ import path from 'node:path'
 import type { HostConfig, StageName } from '../../shared/types.js'
 import type { HostLogEntry } from './host-log-checks.js'
 import { freePort } from '../../shared/free-port.js'
+import { childrenOf, descendantsOf, freeze, groupMembers, killPids, runningStagePids } from './host-processes.js'
 
 const SSHD = '/usr/sbin/sshd'
 
@@ -24,11 +25,19 @@ export interface SshdHost {
   start(): Promise<void>
   /**
    * Simulated reboot: sshd and every process of the host (its SSH sessions, stage supervisors and
-   * scripts) die, the boot id changes, and after `downMs` sshd answers again.
+   * scripts) die at the same instant, the boot id changes, and after `downMs` sshd answers again.
+   * Nothing can observe the dead processes under the old boot id (issue 15).
    */
   reboot(downMs?: number): Promise<void>
+  /**
+   * A reboot as a real shutdown performs it: the stage processes are killed first while sshd keeps
+   * answering for `sshdLingerMs` (still under the old boot id), then the host goes down as in reboot().
+   */
+  shutdownAndReboot(opts: { sshdLingerMs: number; downMs: number }): Promise<void>
   /** The host drops off the network: sshd and its open sessions die; processes of the host go on. */
   disconnect(): Promise<void>
+  /** sshd (the listener only) is killed at once; sessions it already started are not touched. */
+  kill(): Promise<void>
 }
 
 export interface SshdFleet {
@@ -149,41 +158,61 @@ export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): 
         }
       },
       async disconnect() {
-        if (child?.pid) {
-          for (const p of spawnSync('pgrep', ['-P', String(child.pid)]).stdout.toString().split(/\s+/).filter(Boolean)) {
-            if (/^\d+$/.test(p) && Number(p) > 1) process.kill(Number(p), 'SIGKILL')
-          }
+        // A network drop: no new connection gets in, every open session dies; what the sessions
+        // started on the host (supervisors, scripts, even the attach shells) goes on.
+        const listener = child
+        if (listener?.pid) {
+          freeze([listener.pid])
+          const sessions = childrenOf(listener.pid)
+          killPids(sessions)
         }
-        await host.stop()
+        await host.kill()
       },
       async reboot(downMs = 1000) {
-        // Only pids we recorded ourselves, validated, and signalled from Node: procps' kill(1) reads
-        // `kill -KILL -123` as kill(-1, SIGKILL), which ends every process of the machine.
-        const killAll = (pids: string[], group: boolean): void => {
-          for (const p of pids) {
-            if (!/^\d+$/.test(p) || Number(p) <= 1) continue
-            try {
-              process.kill(group ? -Number(p) : Number(p), 'SIGKILL')
-            } catch {
-              // already gone
-            }
-          }
+        // A power cut, observable only as a real host would show it: first sshd stops answering
+        // (the listener is frozen, so nothing new is accepted, and every process it started is
+        // frozen), then every process of the host is frozen, and only then does anything die. No
+        // session can watch a supervisor die under the old boot id, and no supervisor gets to
+        // record an exit status. The new boot id is written before sshd answers again.
+        const listener = child
+        const stageProcs = (): number[] => (['supervisor', 'watchdog', 'pgid'] as const).flatMap((f) => runningStagePids(stateDir, dir, f))
+        const frozen = new Set<number>()
+        const freezeAll = (pids: number[]): void => {
+          const fresh = pids.filter((p) => !frozen.has(p))
+          freeze(fresh)
+          for (const p of fresh) frozen.add(p)
         }
-        // Only stages still running (no exit file): pids of finished ones may belong to anyone by now.
-        const read = (file: string): string[] =>
-          spawnSync('sh', ['-c', `for d in ${stateDir}/runs/*/*/*; do [ -e "$d/exit" ] || cat "$d/${file}" 2>/dev/null; done`])
-            .stdout.toString()
-            .split(/\s+/)
-            .filter(Boolean)
-        if (child?.pid) killAll(spawnSync('pgrep', ['-P', String(child.pid)]).stdout.toString().split(/\s+/).filter(Boolean), false)
-        await host.stop()
-        // Supervisors first, as a power cut would: none of them gets to record an exit status.
-        killAll(read('supervisor'), true)
-        killAll(read('watchdog'), true)
-        killAll(read('pgid'), true)
+        if (listener?.pid) freezeAll([listener.pid])
+        // Until a pass finds nothing new: a process forked just before its parent froze shows up
+        // on the next pass. Stage processes are frozen as whole process groups.
+        for (let pass = 0; pass < 20; pass++) {
+          const before = frozen.size
+          if (listener?.pid) freezeAll(descendantsOf(listener.pid))
+          const groups = stageProcs()
+          freezeAll([...groups, ...groups.flatMap((g) => groupMembers(g)), ...groups.flatMap((g) => descendantsOf(g))])
+          if (frozen.size === before && pass > 0) break
+        }
+        killPids([...frozen])
+        await host.kill()
         writeFileSync(bootIdPath, `${randomUUID()}\n`)
         await new Promise((r) => setTimeout(r, downMs))
         await host.start()
+      },
+      async shutdownAndReboot({ sshdLingerMs, downMs }) {
+        const supervisors = runningStagePids(stateDir, dir, 'supervisor')
+        const rest = [...runningStagePids(stateDir, dir, 'watchdog'), ...runningStagePids(stateDir, dir, 'pgid')]
+        killPids([...supervisors, ...supervisors.flatMap((g) => groupMembers(g))])
+        killPids([...rest, ...rest.flatMap((g) => groupMembers(g))])
+        await new Promise((r) => setTimeout(r, sshdLingerMs))
+        await host.reboot(downMs)
+      },
+      async kill() {
+        const c = child
+        child = undefined
+        if (!c || c.exitCode !== null || c.signalCode !== null) return
+        const exited = new Promise((r) => c.once('exit', r))
+        c.kill('SIGKILL')
+        await exited
       },
       async stop() {
         const c = child
