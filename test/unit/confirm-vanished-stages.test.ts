@@ -15,6 +15,7 @@ function scripted(results: StageResult[]): { executor: HostExecutor; calls: () =
     hasStageScript: () => Promise.resolve(true),
     runStage: () => Promise.resolve(results[Math.min(calls++, results.length - 1)]!),
     cleanup: () => Promise.resolve(),
+    exec: () => Promise.resolve({ exitCode: 0, stdout: '', stderr: '' }),
     close: () => undefined,
   }
   return { executor: { open: () => Promise.resolve(session) }, calls: () => calls }
