@@ -19,6 +19,8 @@ export interface RedisKeys {
   clusterFence(clusterId: string): string
   /** Host id currently in maintenance in the cluster, if any. */
   clusterInMaintenance(clusterId: string): string
+  /** Last VM/memory snapshot of a libvirt cluster (what the dry run plans with, no SSH). */
+  clusterCapacity(clusterId: string): string
   host(hostId: string): string
   hostIndex(): string
   /** Stage duration histogram, aggregated by every worker (buckets, sum, count per stage and outcome). */
@@ -40,6 +42,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     clusterLease: (id) => `${tag}:cluster:${id}:lease`,
     clusterFence: (id) => `${tag}:cluster:${id}:fence`,
     clusterInMaintenance: (id) => `${tag}:cluster:${id}:maintenance`,
+    clusterCapacity: (id) => `${tag}:cluster:${id}:capacity`,
     host: (id) => `${tag}:host:${id}`,
     hostIndex: () => `${tag}:hosts`,
     metricsStageDurations: () => `${tag}:metrics:stage-durations`,

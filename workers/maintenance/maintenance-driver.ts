@@ -52,6 +52,13 @@ export interface DriverContext {
   openSession(host: HostConfig): Promise<HostSession>
   /** vm.migrating / vm.migrated / vm.migration-failed; the caller records vm.migrated durably. */
   emit(event: VmEvent): Promise<void>
+  /**
+   * After a takeover: VMs an earlier attempt announced (`vm.migrating`) without recording them
+   * migrated. The driver finds out where they ended up instead of assuming anything.
+   */
+  announced?: ReadonlyArray<{ vm: string; to: string }> | undefined
+  /** For `exit`: what `enter` moved away (libvirt `returnVms: true` moves them back). */
+  migrated?: readonly Migration[] | undefined
   logger: Logger
   /** Aborted when the cluster lease is lost: stop starting migrations, return promptly. */
   signal: AbortSignal

@@ -1,0 +1,34 @@
+import type { HostConfig } from '../../../shared/types.js'
+
+/** A host's `maintenance: {driver: libvirt, ...}` block (spec 8) with every default applied. */
+export interface LibvirtSettings {
+  libvirtUri: string
+  /** Destination URI as the SOURCE host reaches the target; `{target.address}`, `{target.name}`, `{target.id}` are substituted. */
+  migrationUri: string
+  maxParallelMigrations: number
+  /** Seconds per VM; on expiry the migration job is aborted (`virsh domjobabort`). */
+  migrationTimeout: number
+  reserveMemoryPercent: number
+  returnVms: boolean
+}
+
+/** How the driver learns a host's settings; undefined = the host is not libvirt-managed. */
+export type LibvirtSettingsOf = (host: HostConfig) => LibvirtSettings | undefined
+
+export function migrationUriFor(settings: LibvirtSettings, target: HostConfig): string {
+  return settings.migrationUri
+    .replaceAll('{target.address}', target.address.includes(':') ? `[${target.address}]` : target.address)
+    .replaceAll('{target.name}', target.name)
+    .replaceAll('{target.id}', target.id)
+}
+
+/** Where a host keeps its per-VM migration locks: with the stage runner's state. */
+export const lockDirOf = (host: HostConfig): string => `${host.stateDir.replace(/\/+$/, '')}/libvirt`
+
+/** One lock file per VM; hex keeps any domain name a safe file name. */
+export const lockFileName = (vm: string): string => `migrate-${Buffer.from(vm, 'utf8').toString('hex')}.lock`
+
+export function vmOfLockFile(file: string): string | undefined {
+  const m = /^migrate-([0-9a-f]+)\.lock$/.exec(file)
+  return m ? Buffer.from(m[1]!, 'hex').toString('utf8') : undefined
+}
