@@ -52,7 +52,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(runEvents)
   await fastify.register(listHosts)
   await fastify.register(cancelHostMaintenance)
-  await fastify.register(cloudStackApi)
+  await fastify.register(cloudStackApi, { requireExpires: opts.config.cloudStackRequireExpires })
   await fastify.register(queues, { config: opts.config })
   await fastify.register(bullBoard)
   await fastify.register(metrics, { config: opts.config })

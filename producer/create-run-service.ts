@@ -13,6 +13,7 @@ import { RunNotFoundError } from '../shared/errors/run-not-found-error.js'
 import { ScopeError } from '../shared/errors/scope-error.js'
 import { RUNS_QUEUE } from '../shared/queue-names.js'
 import { assertNoEviction, createRedisConnection } from '../store/connection.js'
+import { claimSignedRequest } from '../store/api/claim-signed-request.js'
 import { createRedisKeys } from '../store/keys.js'
 import type { RunService } from '../shared/run-service.js'
 import type { HostView, RunView } from '../shared/run-view.js'
@@ -175,6 +176,7 @@ export async function createRunService({ config, inventory, logger }: RunService
       return openRunEventStream(redis, keys, id, afterId)
     },
     getRun: view,
+    claimSignedRequest: (hex, expiresAtMs) => claimSignedRequest(redis, keys, hex, expiresAtMs),
     listRuns,
     listHosts: () => hostViews([...inventory.hosts.keys()]),
     getHost: async (id) => (inventory.hosts.has(id) ? (await hostViews([id]))[0] : undefined),

@@ -27,6 +27,8 @@ export interface Config {
   runRetentionDays: number
   /** After a stage's own timeout, how long a worker keeps trying to reach the host to learn how it ended. */
   reattachGraceMs: number
+  /** `/client/api` commands that change state must be signed with signatureversion=3 and a near expires (single-use). */
+  cloudStackRequireExpires: boolean
 }
 
 type Env = Record<string, string | undefined>
@@ -49,6 +51,7 @@ export const CONFIG_ENV_VARS = [
   'ROLLMAINT_STALLED_INTERVAL_MS',
   'ROLLMAINT_RUN_RETENTION_DAYS',
   'ROLLMAINT_REATTACH_GRACE_MS',
+  'ROLLMAINT_CLOUDSTACK_REQUIRE_EXPIRES',
 ] as const
 
 function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -58,6 +61,14 @@ function intVar(env: Env, name: string, fallback: number, min: number, max: numb
   const value = Number(raw.trim())
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
   return value
+}
+
+function boolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name]?.trim().toLowerCase()
+  if (raw === undefined || raw === '') return fallback
+  if (['1', 'true', 'yes', 'on'].includes(raw)) return true
+  if (['0', 'false', 'no', 'off'].includes(raw)) return false
+  throw new ConfigError(name, `expected true or false, got ${JSON.stringify(env[name])}`)
 }
 
 function stringVar(env: Env, name: string, fallback: string): string {
@@ -101,5 +112,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     stalledIntervalMs: intVar(env, 'ROLLMAINT_STALLED_INTERVAL_MS', 30_000, 500, 600_000),
     runRetentionDays: intVar(env, 'ROLLMAINT_RUN_RETENTION_DAYS', 7, 7, 3650),
     reattachGraceMs: intVar(env, 'ROLLMAINT_REATTACH_GRACE_MS', 60_000, 0, 3_600_000),
+    cloudStackRequireExpires: boolVar(env, 'ROLLMAINT_CLOUDSTACK_REQUIRE_EXPIRES', true),
   }
 }

@@ -28,6 +28,11 @@ export interface RunService {
   cancelHostMaintenance(hostId: string, who: string): Promise<HostView>
   /** Live events of a run (resumable after a stream id); undefined for an unknown run. */
   openEventStream(id: string, afterId?: string): Promise<RunEventStream | undefined>
+  /**
+   * Records a signed `/client/api` request (its signature, hex) until `expiresAtMs`; false when it
+   * was seen before: a mutating request runs once (issue 11, item 1).
+   */
+  claimSignedRequest(signatureHex: string, expiresAtMs: number): Promise<boolean>
   /** Closes the Redis connections and queues it opened. */
   close(): Promise<void>
 }

@@ -27,6 +27,8 @@ export interface RedisKeys {
   metricsStageDurations(): string
   /** SSH connection failures by error code. */
   metricsSshFailures(): string
+  /** A mutating `/client/api` request already run (its signature), kept until it expires. */
+  signedRequest(signatureHex: string): string
 }
 
 export function createRedisKeys(prefix: string): RedisKeys {
@@ -47,5 +49,6 @@ export function createRedisKeys(prefix: string): RedisKeys {
     hostIndex: () => `${tag}:hosts`,
     metricsStageDurations: () => `${tag}:metrics:stage-durations`,
     metricsSshFailures: () => `${tag}:metrics:ssh-failures`,
+    signedRequest: (hex) => `${tag}:cs-request:${hex}`,
   }
 }

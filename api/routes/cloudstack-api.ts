@@ -5,6 +5,8 @@ import { listApis } from '../cloudstack/commands/list-apis.js'
 import { listAsyncJobs } from '../cloudstack/commands/list-async-jobs.js'
 import { queryAsyncJobResult } from '../cloudstack/commands/query-async-job-result.js'
 import { startRollingMaintenance } from '../cloudstack/commands/start-rolling-maintenance.js'
+import { checkMutationSigning } from '../cloudstack/mutation-signing.js'
+import { parameterNameProblem } from '../cloudstack/parameter-names.js'
 import { verifyCloudStackSignature } from '../cloudstack/verify-signature.js'
 
 const COMMANDS = new Map<string, CloudStackCommand>(
@@ -21,7 +23,7 @@ function collect(into: Map<string, string>, encoded: string | undefined): void {
  * `/client/api`, CloudStack's own endpoint shape, so CloudStack clients and scripts work unchanged:
  * parameters from the query string and/or a form body, signed requests, `response=json`.
  */
-const cloudStackApi: FastifyPluginAsync = async (fastify) => {
+const cloudStackApi: FastifyPluginAsync<{ requireExpires: boolean }> = async (fastify, opts) => {
   fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
     done(null, body)
   })
@@ -34,18 +36,30 @@ const cloudStackApi: FastifyPluginAsync = async (fastify) => {
     const fail = (kind: CsErrorKind, text: string): FastifyReply =>
       reply.code(CS_ERRORS[kind].errorcode).send(cloudStackErrorBody(commandName, kind, text))
 
+    const refuse = (reason: string, text = 'unable to verify user credentials and/or request signature'): FastifyReply => {
+      request.log.warn({ reason, command: commandName }, 'CloudStack API request refused')
+      return fail('UNAUTHORIZED', text)
+    }
+    const badName = parameterNameProblem(params.keys())
+    if (badName) return refuse(badName, badName)
+
     const format = param(params, 'response')
     if (format !== undefined && format.toLowerCase() !== 'json') return fail('PARAM_ERROR', 'only response=json is supported')
     const apiKey = param(params, 'apikey')
     const user = apiKey ? fastify.apiKeys.findByApiKey(apiKey) : undefined
     const verdict = user ? verifyCloudStackSignature(params, user.secretKey, new Date()) : { ok: false as const, reason: 'unknown or missing apiKey' }
-    if (!user || !verdict.ok) {
-      request.log.warn({ reason: verdict.ok ? undefined : verdict.reason, command: commandName }, 'CloudStack API request refused')
-      return fail('UNAUTHORIZED', 'unable to verify user credentials and/or request signature')
-    }
+    if (!user || !verdict.ok) return refuse(verdict.ok ? 'unknown apiKey' : verdict.reason)
     const command = commandName ? COMMANDS.get(commandName.toLowerCase()) : undefined
     if (!command || (command.role === 'admin' && user.role !== 'admin')) {
       return fail('UNSUPPORTED_ACTION_ERROR', 'The given command does not exist or it is not available for user')
+    }
+    if (command.role === 'admin') {
+      const signing = checkMutationSigning(params, new Date(), opts.requireExpires)
+      if (!signing.ok) return refuse(signing.reason, signing.reason)
+      const signature = Buffer.from(param(params, 'signature') ?? '', 'base64').toString('hex')
+      if (signing.expiresAt !== undefined && !(await fastify.runService.claimSignedRequest(signature, signing.expiresAt))) {
+        return refuse('replayed request', 'this signed request was already used; sign a new one for every call')
+      }
     }
     try {
       const body = await command.handle({ params, user, runService: fastify.runService })

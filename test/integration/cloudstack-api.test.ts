@@ -11,11 +11,15 @@ import { setHooks } from '../support/hooks.js'
 function encodeLikeJava(value: string): string {
   return encodeURIComponent(value).replace(/[!'()~]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`).replace(/%2A/g, '*')
 }
-function signedQuery(params: Record<string, string>, user: { apiKey: string; secretKey: string }): string {
-  const all = { ...params, apiKey: user.apiKey, response: 'json' }
+function sign(all: Record<string, string>, secretKey: string): string {
   const pairs = Object.entries(all).map(([k, v]) => `${k.toLowerCase()}=${encodeLikeJava(v).toLowerCase()}`).sort()
-  const signature = createHmac('sha1', user.secretKey).update(pairs.join('&')).digest('base64')
-  return new URLSearchParams({ ...all, signature }).toString()
+  return createHmac('sha1', secretKey).update(pairs.join('&')).digest('base64')
+}
+/** As CloudMonkey and the SDKs sign by default: signatureversion=3 with an expires 5 minutes ahead. */
+const inFiveMinutes = (): string => new Date(Date.now() + 5 * 60_000).toISOString().replace(/\.\d+Z$/, '+0000')
+function signedQuery(params: Record<string, string>, user: { apiKey: string; secretKey: string }, opts: { v3?: boolean } = {}): string {
+  const all = { ...(opts.v3 === false ? {} : { signatureversion: '3', expires: inFiveMinutes() }), ...params, apiKey: user.apiKey, response: 'json' }
+  return new URLSearchParams({ ...all, signature: sign(all, user.secretKey) }).toString()
 }
 
 const ADMIN: ApiUser = { name: 'cs-admin', apiKey: 'cs-admin-key-0123456789', secretKey: 'cs-admin-secret-0123456789', role: 'admin' }
@@ -95,5 +99,52 @@ describe('spec 5: CloudStack-compatible endpoint', () => {
     const noJob = await get(signedQuery({ command: 'queryAsyncJobResult', jobid: 'nope' }, READER))
     expect(noJob.statusCode).toBe(431)
     expect((await e2e.runService.listRuns({ limit: 500 })).length).toBe(before)
+  })
+})
+
+describe('issue 11 item 1: parameter names, case changes and replays', () => {
+  it('a request whose expires was folded into a neighbouring parameter name is 401 (it used to run forever)', async () => {
+    const all = { command: 'listApis', apiKey: READER.apiKey, name: 'startRollingMaintenance', response: 'json', signatureversion: '3', expires: '2020-01-01T00:00:00+0000' }
+    const expired = new URLSearchParams({ ...all, signature: sign(all, READER.secretKey) }).toString()
+    expect((await get(expired)).statusCode).toBe(401)
+    const folded = new URLSearchParams({
+      command: 'listApis',
+      apiKey: READER.apiKey,
+      'expires=2020-01-01t00%3a00%3a00%2b0000&name': 'startRollingMaintenance',
+      'response=json&signatureversion': '3',
+      signature: sign(all, READER.secretKey),
+    }).toString()
+    const res = await get(folded)
+    expect(res.statusCode).toBe(401)
+    expect(JSON.stringify(res.json())).toContain('may contain only letters, digits')
+  })
+
+  it('a mutating command must be signed with signatureversion=3 and expires; a signed one runs once, a replay with its case changed is refused', async () => {
+    const unsignedV3 = await post(signedQuery({ command: 'startRollingMaintenance', clusterids: clusterId('csc') }, ADMIN, { v3: false }))
+    expect(unsignedV3.statusCode).toBe(401)
+    expect(JSON.stringify(unsignedV3.json())).toContain('signatureversion=3')
+    const before = (await e2e.runService.listRuns({ limit: 500 })).length
+
+    const query = signedQuery({ command: 'startRollingMaintenance', clusterids: clusterId('csc'), payload: 'kernel=6.1', timeout: '600' }, ADMIN)
+    const first = await post(query)
+    expect(first.statusCode).toBe(200)
+    const jobid = (first.json() as { startrollingmaintenanceresponse: { jobid: string } }).startrollingmaintenanceresponse.jobid
+    // The same request again, and with its payload's case changed (the signature still verifies: CloudStack lower-cases before the HMAC).
+    const caseChanged = query.replace('payload=kernel%3D6.1', 'payload=KERNEL%3D6.1')
+    expect(caseChanged).not.toBe(query)
+    for (const replay of [query, caseChanged]) {
+      const res = await post(replay)
+      expect(res.statusCode).toBe(401)
+      expect(JSON.stringify(res.json())).toContain('already used')
+    }
+    expect((await e2e.runService.listRuns({ limit: 500 })).length).toBe(before + 1)
+    await e2e.waitForRun(jobid, 60_000)
+  })
+
+  it('an expires more than 15 minutes ahead is refused for mutating commands', async () => {
+    const far = new Date(Date.now() + 16 * 60_000).toISOString().replace(/\.\d+Z$/, '+0000')
+    const res = await post(signedQuery({ command: 'startRollingMaintenance', clusterids: clusterId('csc'), signatureversion: '3', expires: far }, ADMIN))
+    expect(res.statusCode).toBe(401)
+    expect(JSON.stringify(res.json())).toContain('15 minutes')
   })
 })
