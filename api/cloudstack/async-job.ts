@@ -1,3 +1,4 @@
+import { toCloudStackDate } from '../../shared/cloudstack/cloudstack-date.js'
 import type { RunView } from '../../shared/run-view.js'
 
 export const START_ROLLING_MAINTENANCE_CMD = 'org.apache.cloudstack.api.command.admin.resource.StartRollingMaintenanceCmd'
@@ -24,7 +25,3 @@ export function asyncJobView(run: RunView, user: { name: string }): Record<strin
   }
 }
 
-/** CloudStack prints dates as `2020-03-11T17:21:07+0000`. */
-export function toCloudStackDate(iso: string): string {
-  return new Date(iso).toISOString().replace(/\.\d{3}Z$/, '+0000')
-}

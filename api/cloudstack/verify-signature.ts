@@ -1,18 +1,16 @@
-import { createHmac, timingSafeEqual } from 'node:crypto'
-import { javaUrlEncode } from './java-url-encode.js'
+import { timingSafeEqual } from 'node:crypto'
+import { cloudStackSignature } from '../../shared/cloudstack/cloudstack-signature.js'
 
 export type SignatureVerdict = { ok: true } | { ok: false; reason: string }
 
 /**
- * CloudStack's ApiServer.verifyRequest, step for step: every parameter but `signature`, sorted by
- * name (Java String order: case-sensitive, by UTF-16 unit), `name=` + Java-URL-encoded value, joined
- * with `&`, the whole string lower-cased, HMAC-SHA1 with the secret key, base64. With
- * `signatureversion=3` the request must carry `expires` and is refused after it. Pure.
+ * CloudStack's ApiServer.verifyRequest, step for step: the signature over every other parameter
+ * (shared/cloudstack/cloudstack-signature.ts) must match. With `signatureversion=3` the request must
+ * carry `expires` and is refused after it. Pure.
  */
 export function verifyCloudStackSignature(params: Map<string, string>, secretKey: string, now: Date): SignatureVerdict {
   const signature = [...params].find(([k]) => k.toLowerCase() === 'signature')?.[1]
   if (!signature) return { ok: false, reason: 'missing signature' }
-  const names = [...params.keys()].filter((k) => k.toLowerCase() !== 'signature').sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
   const value = (name: string): string | undefined => [...params].find(([k]) => k.toLowerCase() === name)?.[1]
   if (value('signatureversion') === '3') {
     const expires = value('expires')
@@ -21,8 +19,7 @@ export function verifyCloudStackSignature(params: Map<string, string>, secretKey
     if (at === undefined) return { ok: false, reason: `cannot read expires ${JSON.stringify(expires)} (yyyy-MM-ddTHH:mm:ss+0000)` }
     if (now.getTime() > at) return { ok: false, reason: 'the request has expired' }
   }
-  const unsigned = names.map((n) => `${n}=${javaUrlEncode(params.get(n)!)}`).join('&').toLowerCase()
-  const computed = createHmac('sha1', secretKey).update(unsigned, 'utf8').digest()
+  const computed = cloudStackSignature(params, secretKey)
   const given = Buffer.from(signature, 'base64')
   if (given.length !== computed.length || !timingSafeEqual(given, computed)) return { ok: false, reason: 'signature mismatch' }
   return { ok: true }
