@@ -17,11 +17,7 @@ export async function startApi(deps: { config: Config; inventory: Inventory; log
   const fastify: FastifyInstance = Fastify({ ...serverOptions, loggerInstance: logger as FastifyBaseLogger })
   await fastify.register(app, { config, inventory, apiKeys: createApiKeyStore(keys.users) })
   await fastify.listen({ host: config.host, port: config.port })
-  if (keys.generated) {
-    const address = fastify.server.address()
-    const port = typeof address === 'object' && address ? address.port : config.port
-    process.stdout.write(generatedKeyNotice(keys, `http://127.0.0.1:${port}`))
-  }
+  if (keys.generated) logger.warn({ file: keys.file }, generatedKeyNotice(keys))
   return fastify
 }
 

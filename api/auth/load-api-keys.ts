@@ -47,7 +47,7 @@ export function parseApiKeys(text: string, file: string): ApiUser[] {
 export interface LoadedApiKeys {
   users: ApiUser[]
   file: string
-  /** Set when this start generated the file: the caller prints it once. */
+  /** Set when this start generated the file: the caller says where it is (never the secret). */
   generated?: ApiUser | undefined
 }
 
@@ -79,14 +79,10 @@ export function loadApiKeys(configured: string | undefined, dataDir: string): Lo
 }
 
 /** The one-time notice for a generated key (stdout, never the log). */
-export function generatedKeyNotice(loaded: LoadedApiKeys, baseUrl: string): string {
-  const u = loaded.generated!
-  return [
-    `rollmaint: no API keys configured; generated an admin key pair in ${loaded.file} (mode 0600).`,
-    `  apiKey:    ${u.apiKey}`,
-    `  secretKey: ${u.secretKey}`,
-    `  try: curl -u '${u.apiKey}:${u.secretKey}' ${baseUrl}/api/v1/rolling-maintenance`,
-    'This is printed once; set ROLLMAINT_API_KEYS to use a file of your own.',
-    '',
-  ].join('\n')
+/**
+ * What start-up says about a generated key: where it is, never the secret itself (stdout is kept
+ * by log collectors and `docker compose logs`; issue 11, item 3).
+ */
+export function generatedKeyNotice(loaded: LoadedApiKeys): string {
+  return `no API keys configured: generated an admin key pair in ${loaded.file} (mode 0600; read it there, it is not printed); set ROLLMAINT_API_KEYS to use a file of your own`
 }

@@ -1,9 +1,10 @@
 import { createHmac } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
-import Fastify, { type FastifyInstance } from 'fastify'
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import { createLogger } from '../../shared/logger.js'
 import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 
@@ -146,5 +147,28 @@ describe('issue 11 item 1: parameter names, case changes and replays', () => {
     const res = await post(signedQuery({ command: 'startRollingMaintenance', clusterids: clusterId('csc'), signatureversion: '3', expires: far }, ADMIN))
     expect(res.statusCode).toBe(401)
     expect(JSON.stringify(res.json())).toContain('15 minutes')
+  })
+})
+
+describe('issue 11 item 3: request logs', () => {
+  it('log the path and a redacted query: never apikey or signature', async () => {
+    const lines: string[] = []
+    const logged = Fastify({ ...serverOptions, loggerInstance: createLogger('info', { write: (l: string) => void lines.push(l) }) as FastifyBaseLogger })
+    await logged.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([ADMIN, READER]) })
+    try {
+      const query = signedQuery({ command: 'listApis', name: 'startRollingMaintenance' }, READER)
+      const signature = new URLSearchParams(query).get('signature')!
+      expect((await logged.inject({ method: 'GET', url: `/client/api?${query}` })).statusCode).toBe(200)
+      const bad = signedQuery({ command: 'listApis' }, { apiKey: ADMIN.apiKey, secretKey: 'wrong-secret-0123456789' })
+      expect((await logged.inject({ method: 'GET', url: `/client/api?${bad}` })).statusCode).toBe(401)
+      const requestLines = lines.filter((l) => l.includes('/client/api'))
+      expect(requestLines.length).toBeGreaterThanOrEqual(2)
+      expect(requestLines.some((l) => l.includes('apiKey=[redacted]') && l.includes('signature=[redacted]') && l.includes('command=listApis'))).toBe(true)
+      for (const secret of [READER.apiKey, ADMIN.apiKey, signature, encodeURIComponent(signature), READER.secretKey]) {
+        expect(lines.filter((l) => l.includes(secret))).toEqual([])
+      }
+    } finally {
+      await logged.close()
+    }
   })
 })
