@@ -1,4 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify'
+import { RedisUnavailableError } from '../shared/errors/redis-unavailable-error.js'
+import { isRedisUnavailable } from '../shared/is-redis-unavailable.js'
 
 /** Our domain errors carry a stable code; this maps them to HTTP. */
 const STATUS_BY_CODE: Record<string, number> = {
@@ -19,7 +21,8 @@ const FASTIFY_MESSAGES: Record<string, string> = {
 
 /**
  * One error handler for the whole API: client mistakes answer 4xx with a message naming the
- * problem; anything else is a 500 whose details stay in the log.
+ * problem; Redis without a reachable master is a 503 the client may retry; anything else is a
+ * 500 whose details stay in the log.
  */
 export function installErrorHandler(fastify: FastifyInstance): void {
   fastify.setErrorHandler((error: FastifyError & { conflicts?: unknown }, request, reply) => {
@@ -34,6 +37,12 @@ export function installErrorHandler(fastify: FastifyInstance): void {
     if (status >= 400 && status < 500) {
       const message = FASTIFY_MESSAGES[error.code] ?? (error instanceof SyntaxError ? `malformed JSON body: ${error.message}` : error.message)
       return reply.code(status).send({ error: error.code ?? 'BAD_REQUEST', message })
+    }
+    if (isRedisUnavailable(error)) {
+      // Redis down or failing over: the client can retry; it is not a bug (never a 500).
+      const unavailable = new RedisUnavailableError(error)
+      request.log.warn({ err: error.message }, 'request refused: Redis unavailable')
+      return reply.code(503).header('retry-after', '5').send({ error: unavailable.code, message: unavailable.message })
     }
     request.log.error({ err: error }, 'request failed')
     return reply.code(500).send({ error: 'INTERNAL', message: 'internal error; see the server log' })

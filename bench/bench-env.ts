@@ -3,12 +3,12 @@ import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import Fastify, { type FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
 import { stringify } from 'yaml'
 import app, { serverOptions } from '../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../api/auth/api-key-store.js'
 import { createRunService } from '../producer/create-run-service.js'
 import { loadConfig, type Config } from '../shared/config.js'
+import { createRedisConnection } from '../store/connection.js'
 import { buildInventory } from '../shared/load-inventory.js'
 import { createLogger } from '../shared/logger.js'
 import type { RunService } from '../shared/run-service.js'
@@ -61,7 +61,7 @@ export async function startBenchApi(redisUrl: string, doc: unknown, extraEnv: Re
     async close() {
       await fastify.close()
       await runService.close()
-      const r = new Redis(redisUrl)
+      const r = createRedisConnection(config.redis, 'tool')
       for (let cursor = '0', first = true; first || cursor !== '0'; first = false) {
         const [next, keys] = await r.scan(cursor, 'MATCH', `{${config.keyPrefix}}*`, 'COUNT', 5000)
         cursor = next

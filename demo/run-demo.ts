@@ -5,13 +5,13 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
-import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { stringify } from 'yaml'
 import { startApi } from '../api/server.js'
 import { createApiClient } from '../cli/api-client.js'
 import { followRunEvents } from '../cli/follow-run-events.js'
 import { loadConfig } from '../shared/config.js'
+import { createRedisConnection } from '../store/connection.js'
 import { loadInventory } from '../shared/load-inventory.js'
 import type { RunView } from '../shared/run-view.js'
 import { createWorker } from '../workers/create-worker.js'
@@ -158,7 +158,7 @@ async function main(): Promise<number> {
     })
     cleanups.push(async () => {
       if (redis.private) return // the whole server goes away
-      const r = new Redis(redis.url, { maxRetriesPerRequest: 1 })
+      const r = createRedisConnection({ mode: 'single', url: redis.url }, 'tool')
       r.on('error', () => undefined)
       try {
         let cursor = '0'

@@ -2,12 +2,12 @@ import { spawn, spawnSync } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Redis } from 'ioredis'
 import { freePort } from '../shared/free-port.js'
+import { createRedisConnection } from '../store/connection.js'
 
 
 async function answers(url: string): Promise<boolean> {
-  const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 })
+  const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 })
   r.on('error', () => undefined)
   try {
     await r.connect()

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto'
 import { Queue } from 'bullmq'
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../shared/config.js'
 import { buildRunView } from '../shared/build-run-view.js'
@@ -39,11 +40,13 @@ const MAX_PAYLOAD_BYTES = 64 * 1024
 const NEVER_ENQUEUED_AFTER_MS = 60_000
 
 export async function createRunService({ config, inventory, logger }: RunServiceDeps): Promise<RunService> {
-  const redis = createRedisConnection(config.redisUrl, 'api', logger)
-  await assertNoEviction(redis).catch((err: unknown) => {
-    redis.disconnect()
+  const client = createRedisConnection(config.redis, 'api', logger)
+  await assertNoEviction(client).catch((err: unknown) => {
+    client.disconnect()
     throw err
   })
+  // The store functions still name ioredis' Redis type; a Cluster answers the same commands.
+  const redis = client as Redis
   const keys = createRedisKeys(config.keyPrefix)
   const runsQueue = new Queue(RUNS_QUEUE, {
     connection: redis,

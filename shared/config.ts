@@ -1,11 +1,20 @@
 import path from 'node:path'
 import { ConfigError } from './errors/config-error.js'
+import { parseRedisTarget, type RedisTarget } from './redis-target.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
 export interface Config {
-  redisUrl: string
+  /** One Redis, a Sentinel group or a Redis Cluster (spec 12). */
+  redis: RedisTarget
+  /**
+   * Replicas that must acknowledge a lease or slot write (WAIT) before the worker acts on it;
+   * 'auto': 1 when the master has replicas (always with Sentinel or Cluster), else 0.
+   */
+  redisMinReplicas: number | 'auto'
+  /** How long a guarded write waits for those acknowledgements before it counts as not held. */
+  redisAckTimeoutMs: number
   /** Prefix of every Redis key; wrapped in a hash tag so Redis Cluster keeps one run's keys in one slot. */
   keyPrefix: string
   host: string
@@ -36,6 +45,13 @@ type Env = Record<string, string | undefined>
 /** Every variable loadConfig reads; deployment files are checked against this list by a test. */
 export const CONFIG_ENV_VARS = [
   'REDIS_URL',
+  'REDIS_SENTINELS',
+  'REDIS_SENTINEL_NAME',
+  'REDIS_SENTINEL_PASSWORD',
+  'REDIS_CLUSTER_NODES',
+  'REDIS_PASSWORD',
+  'ROLLMAINT_REDIS_MIN_REPLICAS',
+  'ROLLMAINT_REDIS_ACK_TIMEOUT_MS',
   'ROLLMAINT_KEY_PREFIX',
   'HOST',
   'PORT',
@@ -81,10 +97,12 @@ function stringVar(env: Env, name: string, fallback: string): string {
  * tests and each process (api, worker, all-in-one) obtain their config the same way.
  */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
-  const redisUrl = stringVar(env, 'REDIS_URL', 'redis://127.0.0.1:6379')
-  if (!/^rediss?:\/\//.test(redisUrl)) {
-    throw new ConfigError('REDIS_URL', 'must start with redis:// or rediss://')
+  const redis = parseRedisTarget(env)
+  const minReplicasRaw = stringVar(env, 'ROLLMAINT_REDIS_MIN_REPLICAS', 'auto')
+  if (minReplicasRaw !== 'auto' && !/^\d+$/.test(minReplicasRaw)) {
+    throw new ConfigError('ROLLMAINT_REDIS_MIN_REPLICAS', `expected auto or a whole number of replicas (0 disables the wait), got ${JSON.stringify(minReplicasRaw)}`)
   }
+  const redisMinReplicas = minReplicasRaw === 'auto' ? 'auto' : intVar(env, 'ROLLMAINT_REDIS_MIN_REPLICAS', 0, 0, 16)
   const keyPrefix = stringVar(env, 'ROLLMAINT_KEY_PREFIX', 'rollmaint')
   if (!/^[A-Za-z0-9_.:-]+$/.test(keyPrefix)) {
     throw new ConfigError('ROLLMAINT_KEY_PREFIX', 'may contain only letters, digits and _ . : -')
@@ -96,7 +114,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const apiKeys = env.ROLLMAINT_API_KEYS?.trim()
   const leaseTtlMs = intVar(env, 'ROLLMAINT_LEASE_TTL_MS', 15_000, 1_000, 600_000)
   return {
-    redisUrl,
+    redis,
+    redisMinReplicas,
+    redisAckTimeoutMs: intVar(env, 'ROLLMAINT_REDIS_ACK_TIMEOUT_MS', 1000, 10, 60_000),
     keyPrefix,
     host: stringVar(env, 'HOST', '0.0.0.0'),
     port: intVar(env, 'PORT', 8080, 0, 65_535),

@@ -1,16 +1,21 @@
 import { createHash } from 'node:crypto'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from './connection.js'
 
-export type LuaScript = (redis: Redis, keys: string[], args: Array<string | number>) => Promise<unknown>
+export interface LuaScript {
+  (redis: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown>
+  /** The script text and its SHA1, for callers that send it inside a pipeline (store/replica-ack.ts). */
+  readonly lua: string
+  readonly sha: string
+}
 
 /**
  * A Lua script called by SHA (one round trip, script text sent only after a NOSCRIPT, e.g. after
- * a Redis restart). Every multi-step Redis operation of rollmaint is one of these, so its
- * ownership check and its write happen atomically.
+ * a Redis restart or a failover to a replica that never saw it). Every multi-step Redis operation
+ * of rollmaint is one of these, so its ownership check and its write happen atomically.
  */
 export function luaScript(lua: string): LuaScript {
   const sha = createHash('sha1').update(lua).digest('hex')
-  return async (redis, keys, args) => {
+  const call = async (redis: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown> => {
     try {
       return await redis.evalsha(sha, keys.length, ...keys, ...args)
     } catch (err) {
@@ -18,4 +23,5 @@ export function luaScript(lua: string): LuaScript {
       throw err
     }
   }
+  return Object.assign(call, { lua, sha })
 }

@@ -1,12 +1,14 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { Queue, Worker } from 'bullmq'
+import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { defaultJobOptions } from '../shared/bull-options.js'
 import type { Config } from '../shared/config.js'
 import { HOSTS_QUEUE, RUNS_QUEUE } from '../shared/queue-names.js'
 import { assertNoEviction, createRedisConnection } from '../store/connection.js'
 import { createRedisKeys } from '../store/keys.js'
+import { resolveMinReplicas, setReplicaAckPolicy } from '../store/replica-ack.js'
 import type { Inventory } from '../shared/types.js'
 import type { HostExecutor } from './host-executor.js'
 import { CLUSTER_JOB, PREFLIGHT_JOB, type ClusterJobData, type PreflightJobData, type RunJobData } from './job-data.js'
@@ -38,11 +40,18 @@ export interface RollmaintWorker {
 export async function createWorker({ config, inventory, logger, executor }: WorkerDeps): Promise<RollmaintWorker> {
   const workerId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const log = logger.child({ workerId })
-  const redis = createRedisConnection(config.redisUrl, 'worker', log)
-  await assertNoEviction(redis).catch((err: unknown) => {
-    redis.disconnect()
+  const client = createRedisConnection(config.redis, 'worker', log)
+  try {
+    await assertNoEviction(client)
+    const minReplicas = await resolveMinReplicas(client, config.redis, config.redisMinReplicas)
+    setReplicaAckPolicy(client, { minReplicas, timeoutMs: config.redisAckTimeoutMs })
+    log.info({ minReplicas, mode: config.redis.mode }, 'lease and slot writes wait for this many replicas')
+  } catch (err) {
+    client.disconnect()
     throw err
-  })
+  }
+  // The store functions still name ioredis' Redis type; a Cluster answers the same commands.
+  const redis = client as Redis
   const keys = createRedisKeys(config.keyPrefix)
   const draining = new AbortController()
   const hostExecutor = executor ?? createSshExecutor({ logger: log, reattachGraceMs: config.reattachGraceMs })

@@ -4,6 +4,7 @@ export const CS_ERRORS = {
   PARAM_ERROR: { errorcode: 431, cserrorcode: 4350 },
   UNSUPPORTED_ACTION_ERROR: { errorcode: 432, cserrorcode: 9999 },
   INTERNAL_ERROR: { errorcode: 530, cserrorcode: 9999 },
+  RESOURCE_UNAVAILABLE_ERROR: { errorcode: 534, cserrorcode: 9999 },
 } as const
 
 export type CsErrorKind = keyof typeof CS_ERRORS

@@ -8,6 +8,8 @@ import { startRollingMaintenance } from '../cloudstack/commands/start-rolling-ma
 import { checkMutationSigning } from '../cloudstack/mutation-signing.js'
 import { parameterNameProblem } from '../cloudstack/parameter-names.js'
 import { verifyCloudStackSignature } from '../cloudstack/verify-signature.js'
+import { RedisUnavailableError } from '../../shared/errors/redis-unavailable-error.js'
+import { isRedisUnavailable } from '../../shared/is-redis-unavailable.js'
 
 const COMMANDS = new Map<string, CloudStackCommand>(
   [startRollingMaintenance, queryAsyncJobResult, listAsyncJobs, listApis].map((c) => [c.name.toLowerCase(), c]),
@@ -66,6 +68,10 @@ const cloudStackApi: FastifyPluginAsync<{ requireExpires: boolean }> = async (fa
       return reply.code(200).send({ [`${command.name.toLowerCase()}response`]: body })
     } catch (err) {
       if (err instanceof CloudStackApiError) return fail(err.kind, err.message)
+      if (isRedisUnavailable(err)) {
+        request.log.warn({ err: (err as Error).message, command: command.name }, 'CloudStack API request refused: Redis unavailable')
+        return fail('RESOURCE_UNAVAILABLE_ERROR', new RedisUnavailableError(err).message)
+      }
       request.log.error({ err, command: command.name }, 'CloudStack API command failed')
       return fail('INTERNAL_ERROR', 'internal error; see the server log')
     }

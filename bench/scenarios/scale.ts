@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import type { ChildProcess } from 'node:child_process'
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Redis } from 'ioredis'
+import { createRedisConnection } from '../../store/connection.js'
 import { getRun, median, percentile, startBenchApi, startRun, startWorkerProcess, AUTH } from '../bench-env.js'
 
 export interface ScaleResult {
@@ -62,7 +62,7 @@ export async function scaleScenario(redisUrl: string, workers: number, clusters 
     ROLLMAINT_MAX_PARALLEL_CLUSTERS: '1000',
     ROLLMAINT_WORKER_CONCURRENCY: '100',
   })
-  const admin = new Redis(redisUrl)
+  const admin = createRedisConnection(api.config.redis, 'tool')
   const procs: ChildProcess[] = []
   try {
     const clientsBefore = (await admin.client('LIST') as string).trim().split('\n').length

@@ -1,4 +1,5 @@
 import type { Redis } from 'ioredis'
+import { duplicateRedisConnection } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 import type { RunEvent, RunEventStream } from '../../shared/run-event.js'
 import { TERMINAL_STATUSES } from '../run/run-record.js'
@@ -20,7 +21,7 @@ type XReadReply = Array<[string, Array<[string, string[]]>]> | null
  * on its own) or a stream whose last append was lost must not hold a connection forever.
  */
 export function openRunEventStream(base: Redis, keys: RedisKeys, runId: string, afterId?: string): RunEventStream {
-  const redis = base.duplicate({ maxRetriesPerRequest: null, connectionName: 'rollmaint-events' })
+  const redis = duplicateRedisConnection(base, { maxRetriesPerRequest: null, connectionName: 'rollmaint-events' })
   redis.on('error', () => undefined)
   let closed = false
   const runEnded = async (): Promise<boolean> => TERMINAL_STATUSES.has((await base.hget(keys.run(runId), 'status')) as RunStatus)

@@ -1,6 +1,6 @@
 import { Writable } from 'node:stream'
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
-import { Redis } from 'ioredis'
+import type { RedisClient } from '../../store/connection.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
@@ -8,7 +8,7 @@ import { loadConfig } from '../../shared/config.js'
 import { buildInventory } from '../../shared/load-inventory.js'
 import { createLogger } from '../../shared/logger.js'
 import { createRedisKeys } from '../../store/keys.js'
-import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
+import { deletePrefix, testRedis, testRedisUrl, uniquePrefix } from '../support/redis.js'
 
 const ADMIN: ApiUser = { name: 'ops', apiKey: 'admin-key-0123456789', secretKey: 'admin-secret-0123456789-abcdef', role: 'admin' }
 const READER: ApiUser = { name: 'viewer', apiKey: 'reader-key-0123456789', secretKey: 'reader-secret-0123456789-abcdef', role: 'readonly' }
@@ -43,10 +43,10 @@ const prefix = uniquePrefix('cancel-mnt')
 const keys = createRedisKeys(prefix)
 const logLines: string[] = []
 let fastify: FastifyInstance
-let redis: Redis
+let redis: RedisClient
 
 beforeAll(async () => {
-  redis = new Redis(testRedisUrl())
+  redis = testRedis()
   const config = loadConfig({ REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: prefix })
   const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb() } })
   fastify = Fastify({ ...serverOptions, loggerInstance: createLogger('info', sink) as FastifyBaseLogger })

@@ -1,9 +1,9 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
-import { Redis } from 'ioredis'
+import { createRedisConnection } from '../../store/connection.js'
 import { describe, expect, it } from 'vitest'
 import { SEED_ZONES } from '../../demo/seed-fleet.js'
-import { testRedisUrl } from '../support/redis.js'
+import { testRedis, testRedisUrl } from '../support/redis.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 
@@ -103,7 +103,7 @@ describe('npm run demo', () => {
     // its key prefix is gone from the shared Redis
     const prefix = /key prefix \{(demo-[0-9a-f]+)\}/.exec(stdout)?.[1]
     expect(prefix).toBeDefined()
-    const redis = new Redis(testRedisUrl())
+    const redis = testRedis()
     try {
       const [, keys] = await redis.scan('0', 'MATCH', `{${prefix}}*`, 'COUNT', 10_000)
       expect(keys).toEqual([])
@@ -136,7 +136,7 @@ describe('npm run demo', () => {
     expect(resultOf(out).rollingmaintenance.success).toBe(true)
     const url = /private redis-server at (redis:\/\/\S+),/.exec(stdout)?.[1]
     expect(url).toBeDefined()
-    const probe = new Redis(url!, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+    const probe = createRedisConnection({ mode: 'single', url: url! }, 'tool', undefined, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
     probe.on('error', () => undefined)
     await expect(probe.connect()).rejects.toThrow()
     probe.disconnect()

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import { createRedisConnection } from '../../store/connection.js'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRunService } from '../../producer/create-run-service.js'
@@ -23,7 +23,7 @@ afterAll(async () => {
 
 describe('Redis guidance', () => {
   it('worker and API refuse a Redis that may evict keys, saying how to fix it', async () => {
-    const admin = new Redis(redis.url)
+    const admin = createRedisConnection({ mode: 'single', url: redis.url }, 'tool')
     await admin.config('SET', 'maxmemory-policy', 'allkeys-lru')
     const config = loadConfig({ REDIS_URL: redis.url })
     const logger = pino({ level: 'silent' })

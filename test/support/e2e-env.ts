@@ -1,9 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
-import { Redis } from 'ioredis'
 import { createRunService } from '../../producer/create-run-service.js'
 import { loadConfig, type Config } from '../../shared/config.js'
 import { buildInventory } from '../../shared/load-inventory.js'
+import { createRedisConnection, type RedisClient } from '../../store/connection.js'
 import { createRedisKeys, type RedisKeys } from '../../store/keys.js'
 import type { RunService } from '../../shared/run-service.js'
 import type { RunView } from '../../shared/run-view.js'
@@ -33,6 +33,8 @@ export interface E2EOptions {
   env?: Record<string, string>
   /** A Redis of the test's own (e.g. one it restarts); defaults to the suite's. */
   redisUrl?: string
+  /** Variables selecting a Redis of the test's own by Sentinel or Cluster (REDIS_SENTINELS, ...). */
+  redisEnv?: Record<string, string>
 }
 
 export interface E2E {
@@ -43,7 +45,7 @@ export interface E2E {
   config: Config
   env: Record<string, string>
   keys: RedisKeys
-  redis: Redis
+  redis: RedisClient
   runService: RunService
   workers: RollmaintWorker[]
   /** Ids follow names: `host-<name>`, `cluster-<name>`, `zone-<name>`, `pod-<name>`. */
@@ -105,7 +107,7 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
   const inventory = buildInventory(inventoryDoc, `e2e:${opts.label}`)
   const prefix = uniquePrefix(opts.label)
   const env: Record<string, string> = {
-    REDIS_URL: opts.redisUrl ?? testRedisUrl(),
+    ...(opts.redisEnv ?? { REDIS_URL: opts.redisUrl ?? testRedisUrl() }),
     ROLLMAINT_KEY_PREFIX: prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ROLLMAINT_LEASE_TTL_MS: '3000',
@@ -118,7 +120,7 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
   const runService = await createRunService({ config, inventory, logger })
   const workers: RollmaintWorker[] = []
   for (let i = 0; i < (opts.workers ?? 1); i++) workers.push(await createWorker({ config, inventory, logger }))
-  const redis = new Redis(config.redisUrl)
+  const redis = createRedisConnection(config.redis, 'api')
   redis.on('error', () => undefined) // tests that restart Redis expect refused connections for a while
   const keys = createRedisKeys(prefix)
 
@@ -146,7 +148,11 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
     async waitForRun(id, timeoutMs = 60_000) {
       const deadline = Date.now() + timeoutMs
       for (;;) {
-        const view = await runService.getRun(id)
+        // Through a Redis failover reads fail for a while: keep asking until the deadline.
+        const view = await runService.getRun(id).catch((err: unknown) => {
+          if (Date.now() > deadline) throw err
+          return undefined
+        })
         if (view && view.result && ['succeeded', 'failed', 'cancelled'].includes(view.status)) return view
         if (Date.now() > deadline) throw new Error(`run ${id} did not finish within ${timeoutMs} ms: ${JSON.stringify(view)}`)
         await sleep(50)
@@ -157,7 +163,7 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
       await runService.close()
       redis.disconnect()
       await fleet.stop()
-      if (!opts.redisUrl) await deletePrefix(prefix)
+      if (!opts.redisUrl && !opts.redisEnv) await deletePrefix(prefix)
     },
   }
 }

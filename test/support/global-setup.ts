@@ -3,12 +3,12 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
-import { Redis } from 'ioredis'
 import { freePort } from '../../shared/free-port.js'
+import { createRedisConnection } from '../../store/connection.js'
 
 
 async function ping(url: string): Promise<boolean> {
-  const redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 })
+  const redis = createRedisConnection({ mode: 'single', url }, 'tool', undefined, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 })
   redis.on('error', () => undefined) // the caller retries; a refused connection while starting up is expected
   try {
     await redis.connect()

@@ -2,8 +2,8 @@ import { spawn, type ChildProcess } from 'node:child_process'
 import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Redis } from 'ioredis'
 import { freePort } from '../../shared/free-port.js'
+import { createRedisConnection } from '../../store/connection.js'
 
 export interface OwnRedis {
   url: string
@@ -23,7 +23,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' })
     const deadline = Date.now() + 10_000
     for (;;) {
-      const r = new Redis(url, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+      const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
       r.on('error', () => undefined)
       const ok = await r.connect().then(() => r.ping()).then(() => true, () => false)
       r.disconnect()
@@ -36,7 +36,7 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     const c = child
     if (!c || c.exitCode !== null) return
     const exited = new Promise((r) => c.once('exit', r))
-    const r = new Redis(url, { retryStrategy: () => null, maxRetriesPerRequest: 0 })
+    const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, { retryStrategy: () => null, maxRetriesPerRequest: 0 })
     r.on('error', () => undefined)
     await r.call('SHUTDOWN').catch(() => undefined)
     r.disconnect()

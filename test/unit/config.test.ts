@@ -25,7 +25,7 @@ describe('spec 6 / 1 / 2 / 3.5 defaults (no variable set)', () => {
   })
 
   it('uses redis://127.0.0.1:6379 (spec 6)', () => {
-    expect(config.redisUrl).toBe('redis://127.0.0.1:6379')
+    expect(config.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' })
   })
 
   it('reads ./inventory.yaml resolved against cwd (spec 1)', () => {
@@ -53,7 +53,7 @@ describe('spec 6 / 1 / 2 / 3.5 defaults (no variable set)', () => {
   it('treats empty and blank variables as unset', () => {
     const blank = loadConfig({ PORT: '', REDIS_URL: '   ', ROLLMAINT_STAGE_TIMEOUT: ' ', ROLLMAINT_API_KEYS: '  ' }, CWD)
     expect(blank.port).toBe(8080)
-    expect(blank.redisUrl).toBe('redis://127.0.0.1:6379')
+    expect(blank.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' })
     expect(blank.stageTimeoutSec).toBe(1800)
     expect(blank.apiKeysPath).toBeUndefined()
   })
@@ -61,8 +61,8 @@ describe('spec 6 / 1 / 2 / 3.5 defaults (no variable set)', () => {
 
 describe('spec 6 / 7 each environment variable is parsed', () => {
   it('REDIS_URL, redis:// and rediss://', () => {
-    expect(loadConfig({ REDIS_URL: 'redis://redis:6380/2' }, CWD).redisUrl).toBe('redis://redis:6380/2')
-    expect(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.example:6379' }, CWD).redisUrl).toBe('rediss://user:pw@cache.example:6379')
+    expect(loadConfig({ REDIS_URL: 'redis://redis:6380/2' }, CWD).redis).toEqual({ mode: 'single', url: 'redis://redis:6380/2' })
+    expect(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.example:6379' }, CWD).redis).toEqual({ mode: 'single', url: 'rediss://user:pw@cache.example:6379' })
   })
 
   it('PORT', () => {

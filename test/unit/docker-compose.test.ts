@@ -32,7 +32,7 @@ describe('docker-compose.yml', () => {
       // ${VAR:-default} → default, as compose would substitute with nothing set
       const resolved = Object.fromEntries(Object.entries(env).map(([k, v]) => [k, String(v).replace(/\$\{[A-Z_]+:-([^}]*)\}/g, '$1')]))
       const config = loadConfig(resolved, '/app')
-      expect(config.redisUrl).toBe('redis://redis:6379')
+      expect(config.redis).toEqual({ mode: 'single', url: 'redis://redis:6379' })
       expect(config.inventoryPath).toBe('/etc/rollmaint/inventory.yaml')
     }
   })
