@@ -5,7 +5,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from '../../shared/free-port.js'
-import { createRedisConnection, type RedisClient } from '../../shared/redis-connection.js'
+import { createRedisConnection, type RedisClient } from '../../store/connection.js'
 
 /**
  * Real Debian redis-server / redis-sentinel processes on loopback for failover tests: a Sentinel
