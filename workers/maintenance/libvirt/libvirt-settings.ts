@@ -1,19 +1,18 @@
+import type { MaintenanceConfig } from '../../../shared/maintenance-config.js'
 import type { HostConfig } from '../../../shared/types.js'
 
-/** A host's `maintenance: {driver: libvirt, ...}` block (spec 8) with every default applied. */
-export interface LibvirtSettings {
-  libvirtUri: string
-  /** Destination URI as the SOURCE host reaches the target; `{target.address}`, `{target.name}`, `{target.id}` are substituted. */
-  migrationUri: string
-  maxParallelMigrations: number
-  /** Seconds per VM; on expiry the migration job is aborted (`virsh domjobabort`). */
-  migrationTimeout: number
-  reserveMemoryPercent: number
-  returnVms: boolean
-}
+/**
+ * A host's `maintenance: {driver: libvirt, ...}` block (spec 8) with every default applied.
+ * `migrationUri` is the destination as the SOURCE host reaches the target; `migrationTimeout` is in
+ * seconds per VM, after which the job is aborted (`virsh domjobabort`).
+ */
+export type LibvirtSettings = Omit<Extract<MaintenanceConfig, { driver: 'libvirt' }>, 'driver'>
 
 /** How the driver learns a host's settings; undefined = the host is not libvirt-managed. */
 export type LibvirtSettingsOf = (host: HostConfig) => LibvirtSettings | undefined
+
+/** From the inventory (the default; tests may pass their own). */
+export const inventoryLibvirtSettings: LibvirtSettingsOf = (host) => (host.maintenance.driver === 'libvirt' ? host.maintenance : undefined)
 
 export function migrationUriFor(settings: LibvirtSettings, target: HostConfig): string {
   return settings.migrationUri
