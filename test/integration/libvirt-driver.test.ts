@@ -165,12 +165,16 @@ describe('libvirt driver on the KVM lab', () => {
     await lab.vm('h1', 'victim', 64)
     await lab.setmem('h3', 2048, 100) // h3 full: the only target is h2
     const { ctx, events } = await context(hosts[0]!)
+    let h2Down = false
     try {
       // h2's libvirtd stops once the plan exists and the migration is announced: "mid-run".
       const entering = createLibvirtDriver(inventoryLibvirtSettings).enter({
         ...ctx,
         emit: async (e) => {
-          if (e.type === 'vm.migrating') await lab.libvirtdStop('h2')
+          if (e.type === 'vm.migrating' && !h2Down) {
+            h2Down = true
+            await lab.libvirtdStop('h2')
+          }
           await ctx.emit(e)
         },
       })
@@ -181,10 +185,12 @@ describe('libvirt driver on the KVM lab', () => {
       const types = events.map((e) => e.type)
       expect(types.filter((t) => t === 'vm.migrating').length).toBe(types.filter((t) => t === 'vm.migration-failed').length)
       expect(types).not.toContain('vm.migrated')
+      await lab.libvirtdStart('h2')
+      h2Down = false
       expect((await where()).get('victim')).toEqual(['h1'])
       for (const [vm, on] of await where()) expect(on, vm).toHaveLength(1)
     } finally {
-      await lab.libvirtdStart('h2')
+      if (h2Down) await lab.libvirtdStart('h2')
       await lab.setmem('h3', 65536, 60000)
       ctx.session.close()
     }

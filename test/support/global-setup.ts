@@ -5,6 +5,7 @@ import path from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { freePort } from '../../shared/free-port.js'
 import { createRedisConnection } from '../../store/connection.js'
+import { sweepOrphanLabs } from './kvm-lab.js'
 
 
 async function ping(url: string): Promise<boolean> {
@@ -28,6 +29,8 @@ let dir: string | undefined
  * in production). Neither possible: the whole suite fails with the reason, nothing is skipped.
  */
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // KVM labs left by a test process that was killed (their owner pid is gone): libvirtd, sshd, QEMU.
+  sweepOrphanLabs()
   let url = process.env.REDIS_URL
   if (url) {
     if (!(await ping(url))) throw new Error(`REDIS_URL=${url} is set but Redis does not answer PING there`)
