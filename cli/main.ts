@@ -3,6 +3,7 @@ import { createApiClient, type ApiClient } from './api-client.js'
 import { cancelMaintenanceCommand } from './commands/cancel-maintenance.js'
 import { cancelCommand } from './commands/cancel.js'
 import { hostsCommand } from './commands/hosts.js'
+import { inventoryCommand } from './commands/inventory-import.js'
 import { listCommand } from './commands/list.js'
 import { startCommand } from './commands/start.js'
 import { statusCommand } from './commands/status.js'
@@ -17,7 +18,7 @@ export function buildCli(): Command {
     .description('Rolling maintenance of KVM hosts: start, follow, list and cancel runs; list hosts, cancel a host\'s maintenance')
     .option('--url <url>', 'rollmaint API (or ROLLMAINT_URL; default http://127.0.0.1:8080)')
     // No commander defaults for credentials: help output would print them.
-    .option('--api-key <key>', 'API key (or ROLLMAINT_API_KEY)')
+    .option('--api-key <key>', 'API key (or ROLLMAINT_API_KEY); for `inventory import`, the CloudStack API key (or CLOUDSTACK_API_KEY)')
     .option('--secret-key <secret>', 'secret key (or ROLLMAINT_SECRET_KEY)')
     .showHelpAfterError()
     .exitOverride()
@@ -26,6 +27,7 @@ export function buildCli(): Command {
   for (const command of [startCommand, statusCommand, listCommand, cancelCommand, watchCommand, hostsCommand, cancelMaintenanceCommand]) {
     program.addCommand(command(connect).exitOverride())
   }
+  program.addCommand(inventoryCommand(() => program.opts<ConnectionFlags>().apiKey).exitOverride())
   return program
 }
 
