@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto'
 import { Queue } from 'bullmq'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
@@ -15,6 +14,7 @@ import { ScopeError } from '../shared/errors/scope-error.js'
 import { RUNS_QUEUE } from '../shared/queue-names.js'
 import { assertNoEviction, createRedisConnection } from '../store/connection.js'
 import { claimSignedRequest } from '../store/api/claim-signed-request.js'
+import { isRunId, newRunId } from '../shared/run-id.js'
 import { createRedisKeys } from '../store/keys.js'
 import type { RunService } from '../shared/run-service.js'
 import type { HostView, RunView } from '../shared/run-view.js'
@@ -56,6 +56,7 @@ export async function createRunService({ config, inventory, logger }: RunService
   const log = logger.child({ component: 'run-service' })
 
   async function view(runId: string): Promise<RunView | undefined> {
+    if (!isRunId(runId)) return undefined
     const summary = await getRunSummary(redis, keys, runId)
     return summary && buildRunView(summary, inventory)
   }
@@ -93,7 +94,7 @@ export async function createRunService({ config, inventory, logger }: RunService
       throw new ScopeError('timeout must be a whole number of seconds between 1 and 604800')
     }
     const record: RunRecord = {
-      id: randomUUID(),
+      id: newRunId(),
       status: 'queued',
       request,
       createdAt: new Date().toISOString(),
@@ -148,6 +149,7 @@ export async function createRunService({ config, inventory, logger }: RunService
   }
 
   async function cancelRun(id: string): Promise<RunView> {
+    if (!isRunId(id)) throw new RunNotFoundError(id)
     const reply = await requestCancel(redis, keys, id)
     const current = await view(id)
     if (reply === 'NOT_FOUND' || !current) throw new RunNotFoundError(id)
@@ -175,6 +177,7 @@ export async function createRunService({ config, inventory, logger }: RunService
     cancelRun,
     cancelHostMaintenance,
     async openEventStream(id, afterId) {
+      if (!isRunId(id)) return undefined
       if (!(await redis.exists(keys.run(id)))) return undefined
       return openRunEventStream(redis, keys, id, afterId)
     },

@@ -87,6 +87,27 @@ describe('spec 5 REST', () => {
     expect(res.json()).toMatchObject({ error: 'RUN_NOT_FOUND' })
   })
 
+  it('issue 11 item 8: a malformed run id is 404 in every route, never a neighbouring key or a 500', async () => {
+    const auth = { authorization: basic(ADMIN) }
+    const listed = await fastify.inject({ method: 'GET', url: '/api/v1/rolling-maintenance', headers: auth })
+    const id = (listed.json() as { runs: Array<{ id: string }> }).runs[0]!.id
+    const ids = [`${id}:events`, `${id}:hosts`, `${id}:progress`, `${id}:`, `${id.toUpperCase()}`, `${id}x`, '{x}', 'a'.repeat(90)]
+    for (const bad of ids) {
+      const enc = encodeURIComponent(bad)
+      for (const [method, url] of [
+        ['GET', `/api/v1/rolling-maintenance/${enc}`],
+        ['POST', `/api/v1/rolling-maintenance/${enc}/cancel`],
+        ['GET', `/api/v1/rolling-maintenance/${enc}/events`],
+      ] as const) {
+        const res = await fastify.inject({ method, url, headers: auth })
+        expect(res.statusCode, `${method} ${url}`).toBe(404)
+        expect(res.json(), `${method} ${url}`).toMatchObject({ error: 'RUN_NOT_FOUND' })
+      }
+    }
+    // the run itself is untouched
+    expect((await fastify.inject({ method: 'GET', url: `/api/v1/rolling-maintenance/${id}`, headers: auth })).statusCode).toBe(200)
+  })
+
   it('hosts are listed with their resource state', async () => {
     const res = await fastify.inject({ method: 'GET', url: '/api/v1/hosts/h1', headers: { authorization: basic(READER) } })
     expect(res.json()).toMatchObject({ id: 'h1', name: 'kvm1', clusterId: 'c1', resourceState: 'Enabled' })
