@@ -1,4 +1,6 @@
+import type { MaintenanceConfig } from '../../shared/maintenance-config.js'
 import type { HostConfig } from '../../shared/types.js'
+import { createCloudStackDriver } from './cloudstack-driver.js'
 import { createCommandDriver, type CommandDriverOptions } from './command-driver.js'
 import { createLibvirtDriver } from './libvirt/libvirt-driver.js'
 import { inventoryLibvirtSettings } from './libvirt/libvirt-settings.js'
@@ -11,6 +13,9 @@ export interface DriverDeps {
 
 const libvirtDriver = createLibvirtDriver(inventoryLibvirtSettings)
 
+// hosts sharing a `maintenance:` block share its resolved object, and so one CloudStack client
+const cloudStackDrivers = new WeakMap<MaintenanceConfig, MaintenanceDriver>()
+
 /** The driver a host's `maintenance:` block names (spec 8); validated with the inventory at start-up. */
 export function driverFor(host: HostConfig, deps: DriverDeps = {}): MaintenanceDriver {
   const m = host.maintenance
@@ -21,12 +26,13 @@ export function driverFor(host: HostConfig, deps: DriverDeps = {}): MaintenanceD
       return libvirtDriver
     case 'command':
       return createCommandDriver(m, deps.command)
-    case 'cloudstack':
-      // cs: replace with the cloudstack driver when it lands (owner of that driver).
-      return {
-        kind: 'cloudstack',
-        enter: () => Promise.resolve({ kind: 'failed', reason: 'the cloudstack maintenance driver is not part of this build yet', migrated: [] }),
-        exit: () => Promise.resolve({ kind: 'failed', reason: 'the cloudstack maintenance driver is not part of this build yet' }),
+    case 'cloudstack': {
+      let driver = cloudStackDrivers.get(m)
+      if (!driver) {
+        driver = createCloudStackDriver(m)
+        cloudStackDrivers.set(m, driver)
       }
+      return driver
+    }
   }
 }
