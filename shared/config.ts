@@ -1,6 +1,8 @@
 import path from 'node:path'
 import { ConfigError } from './errors/config-error.js'
 import { parseRedisTarget, type RedisTarget } from './redis-target.js'
+import { parseWebhooks, type WebhookConfig } from './webhooks/parse-webhooks.js'
+import { WEBHOOK_EVENT_TYPES } from './webhooks/webhook-events.js'
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
 export type LogLevel = (typeof LOG_LEVELS)[number]
@@ -38,6 +40,8 @@ export interface Config {
   reattachGraceMs: number
   /** `/client/api` commands that change state must be signed with signatureversion=3 and a near expires (single-use). */
   cloudStackRequireExpires: boolean
+  /** Spec 9 webhooks (ROLLMAINT_WEBHOOKS); empty when none are configured. */
+  webhooks: WebhookConfig[]
 }
 
 type Env = Record<string, string | undefined>
@@ -68,6 +72,7 @@ export const CONFIG_ENV_VARS = [
   'ROLLMAINT_RUN_RETENTION_DAYS',
   'ROLLMAINT_REATTACH_GRACE_MS',
   'ROLLMAINT_CLOUDSTACK_REQUIRE_EXPIRES',
+  'ROLLMAINT_WEBHOOKS',
 ] as const
 
 function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -133,5 +138,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     runRetentionDays: intVar(env, 'ROLLMAINT_RUN_RETENTION_DAYS', 7, 7, 3650),
     reattachGraceMs: intVar(env, 'ROLLMAINT_REATTACH_GRACE_MS', 60_000, 0, 3_600_000),
     cloudStackRequireExpires: boolVar(env, 'ROLLMAINT_CLOUDSTACK_REQUIRE_EXPIRES', true),
+    webhooks: parseWebhooks(env.ROLLMAINT_WEBHOOKS, cwd, WEBHOOK_EVENT_TYPES),
   }
 }

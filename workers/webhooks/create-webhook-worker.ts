@@ -1,0 +1,37 @@
+import { UnrecoverableError, Worker, type ConnectionOptions } from 'bullmq'
+import type { Logger } from 'pino'
+import { WEBHOOKS_QUEUE } from '../../shared/queue-names.js'
+import type { WebhookConfig } from '../../shared/webhooks/parse-webhooks.js'
+import type { WebhookJobData } from '../../shared/webhooks/webhook-publisher.js'
+import { deliverWebhook } from './deliver-webhook.js'
+
+/**
+ * The webhook consumer of a worker process: its own BullMQ worker with its own concurrency, so a
+ * slow or dead endpoint ties up only delivery slots, never a host job. Undefined without webhooks.
+ */
+export function createWebhookWorker(opts: {
+  connection: ConnectionOptions
+  prefix: string
+  webhooks: readonly WebhookConfig[]
+  logger: Logger
+  concurrency?: number
+}): Worker<WebhookJobData> | undefined {
+  const { webhooks, logger } = opts
+  if (webhooks.length === 0) return undefined
+  const worker = new Worker<WebhookJobData>(
+    WEBHOOKS_QUEUE,
+    async (job) => {
+      const hook = webhooks[job.data.hook]
+      if (!hook || hook.url !== job.data.url) {
+        throw new UnrecoverableError(`webhook ${job.data.hook} (${job.data.url}) is no longer configured on this worker`)
+      }
+      return deliverWebhook(hook.url, hook.secret, job.data.body, { type: job.data.type, deliveryId: job.id! })
+    },
+    { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency ?? 8 },
+  )
+  worker.on('failed', (job, err) =>
+    logger.warn({ jobId: job?.id, url: job?.data.url, type: job?.data.type, attemptsMade: job?.attemptsMade, err: err.message }, 'webhook delivery failed'),
+  )
+  worker.on('error', (err) => logger.error({ err }, 'webhook worker error'))
+  return worker
+}
