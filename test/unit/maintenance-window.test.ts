@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon'
+import type { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
 import { formatWindowTime, windowProblems, windowState, type MaintenanceWindow } from '../../shared/controls/maintenance-window.js'
 
