@@ -5,6 +5,10 @@ import { isRedisUnavailable } from '../shared/is-redis-unavailable.js'
 /** Our domain errors carry a stable code; this maps them to HTTP. */
 const STATUS_BY_CODE: Record<string, number> = {
   SCOPE_INVALID: 400,
+  CONTROLS_INVALID: 400,
+  RUN_NOT_PAUSED: 409,
+  RUN_ACTIVE: 409,
+  NOTHING_TO_RETRY: 409,
   RUN_CONFLICT: 409,
   RUN_FINISHED: 409,
   RUN_NOT_FOUND: 404,

@@ -1,3 +1,4 @@
+import type { DryRunPlan } from '../shared/dry-run-plan.js'
 import type { HostView, RunView } from '../shared/run-view.js'
 
 export interface ClientOptions {
@@ -65,6 +66,10 @@ export function createApiClient(opts: ClientOptions) {
     getRun: (id: string) => call<RunView>('GET', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}`),
     listRuns: (limit: number) => call<{ runs: RunView[] }>('GET', `/api/v1/rolling-maintenance?limit=${limit}`),
     cancelRun: (id: string) => call<RunView>('POST', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/cancel`),
+    planRun: (body: Record<string, unknown>) => call<{ plan: DryRunPlan }>('POST', '/api/v1/rolling-maintenance', { ...body, dryRun: true }),
+    pauseRun: (id: string) => call<RunView>('POST', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/pause`),
+    resumeRun: (id: string) => call<RunView>('POST', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/resume`),
+    retryRun: (id: string) => call<RunView>('POST', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/retry`),
     listHosts: () => call<{ hosts: HostView[] }>('GET', '/api/v1/hosts'),
     cancelHostMaintenance: (id: string) => call<HostView>('POST', `/api/v1/hosts/${encodeURIComponent(id)}/cancel-maintenance`),
   }

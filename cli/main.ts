@@ -5,6 +5,7 @@ import { cancelCommand } from './commands/cancel.js'
 import { hostsCommand } from './commands/hosts.js'
 import { inventoryCommand } from './commands/inventory-import.js'
 import { listCommand } from './commands/list.js'
+import { pauseCommand, resumeCommand, retryCommand } from './commands/run-controls.js'
 import { startCommand } from './commands/start.js'
 import { statusCommand } from './commands/status.js'
 import { watchCommand } from './commands/watch.js'
@@ -15,7 +16,7 @@ const EXIT_ERROR = 2
 
 export function buildCli(): Command {
   const program = new Command('rollmaint')
-    .description('Rolling maintenance of KVM hosts: start, follow, list and cancel runs; list hosts, cancel a host\'s maintenance')
+    .description('Rolling maintenance of KVM hosts: start (or dry-run), follow, list, pause, resume, retry and cancel runs; list hosts, cancel a host\'s maintenance')
     .option('--url <url>', 'rollmaint API (or ROLLMAINT_URL; default http://127.0.0.1:8080)')
     // No commander defaults for credentials: help output would print them.
     .option('--api-key <key>', 'API key (or ROLLMAINT_API_KEY); for `inventory import`, the CloudStack API key (or CLOUDSTACK_API_KEY)')
@@ -24,7 +25,7 @@ export function buildCli(): Command {
     .exitOverride()
   // Resolved when a command runs, so `--help` works without credentials.
   const connect = (): ApiClient => createApiClient(resolveConnection(program.opts<ConnectionFlags>(), process.env))
-  for (const command of [startCommand, statusCommand, listCommand, cancelCommand, watchCommand, hostsCommand, cancelMaintenanceCommand]) {
+  for (const command of [startCommand, statusCommand, listCommand, cancelCommand, pauseCommand, resumeCommand, retryCommand, watchCommand, hostsCommand, cancelMaintenanceCommand]) {
     program.addCommand(command(connect).exitOverride())
   }
   program.addCommand(inventoryCommand(() => program.opts<ConnectionFlags>().apiKey).exitOverride())

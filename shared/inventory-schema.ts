@@ -32,7 +32,17 @@ export const HostSchema = Type.Object(
 )
 
 export const ClusterSchema = Type.Object(
-  { id: Id, name: Type.String({ minLength: 1 }), maintenance: Type.Optional(MaintenanceSlotSchema), hosts: Type.Array(HostSchema) },
+  {
+    id: Id,
+    name: Type.String({ minLength: 1 }),
+    maintenance: Type.Optional(MaintenanceSlotSchema),
+    /** Spec 9: run on the worker before each host of the cluster; exit 0 = go. */
+    gate: Type.Optional(
+      Type.Array(Type.String({ minLength: 1 }), { minItems: 1, description: 'argv run on the worker before each host; exit 0 = go, else retried every 10 s' }),
+    ),
+    gateTimeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800, description: 'seconds a gate may keep failing before the stage Gate fails (default 1800)' })),
+    hosts: Type.Array(HostSchema),
+  },
   { additionalProperties: false },
 )
 

@@ -90,6 +90,8 @@ export function buildInventory(doc: unknown, source: string, options: BuildInven
           zoneId: zone.id,
           podId: pod.id,
           hostIds: cluster.hosts.map((h) => h.id),
+          gate: cluster.gate,
+          gateTimeout: cluster.gateTimeout,
         })
         cluster.hosts.forEach((host, hi) => {
           claim(host.id, `${cWhere}.hosts[${hi}]`)

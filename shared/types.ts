@@ -1,4 +1,5 @@
 /** Domain types shared by the producer, the workers and the API. No runtime code here. */
+import type { MaintenanceWindow } from './controls/maintenance-window.js'
 
 import type { MaintenanceConfig } from './maintenance-config.js'
 
@@ -48,6 +49,10 @@ export interface ClusterConfig {
   podId: string
   /** Host ids in inventory order, which is the processing order. */
   hostIds: string[]
+  /** Spec 9 gate: argv run on the worker before each host; exit 0 = go. */
+  gate?: string[] | undefined
+  /** Seconds a gate may keep failing before it is a failure of the stage `Gate` (default 1800). */
+  gateTimeout?: number | undefined
 }
 
 export interface PodConfig {
@@ -82,6 +87,14 @@ export interface RunRequest {
   payload?: string | undefined
   /** Stage timeout in seconds. */
   timeout?: number | undefined
+  /** Spec 9: host failures handled as with forced before the next one stops the run (default 0). */
+  maxFailures?: number | undefined
+  /** Spec 9: the run pauses itself once this many hosts are updated. */
+  canary?: number | undefined
+  /** Spec 9: a cluster waits this long after a host's PostMaintenance before its next host. */
+  soakSeconds?: number | undefined
+  /** Spec 9: new hosts start only inside this window. */
+  window?: MaintenanceWindow | undefined
 }
 
 export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'

@@ -1,4 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox'
+import { MAX_FAILURES_LIMIT, MAX_SOAK_SECONDS } from '../../shared/controls/controls-problems.js'
+import { WEEKDAYS } from '../../shared/controls/maintenance-window.js'
 
 const IdList = Type.Union(
   [
@@ -7,6 +9,31 @@ const IdList = Type.Union(
   ],
   { description: 'ids as a list or a comma-separated string' },
 )
+
+const Weekday = Type.Union(WEEKDAYS.map((d) => Type.Literal(d)))
+const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, 24-hour, in the window\'s time zone' })
+
+export const WindowSchema = Type.Object(
+  {
+    days: Type.Optional(
+      Type.Array(Weekday, { minItems: 1, maxItems: 7, uniqueItems: true, description: 'days on which the window opens (default: every day)' }),
+    ),
+    start: HHMM,
+    end: Type.String({ ...HHMM, description: 'HH:MM; earlier than start = the window ends the next day (e.g. 22:00-05:00)' }),
+    timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
+  },
+  { additionalProperties: false, description: 'a new host starts only inside this window; outside it the run waits' },
+)
+
+/** Spec 9 controls: fields of a start request, echoed in the run's `request`. */
+const controlFields = {
+  maxFailures: Type.Optional(
+    Type.Integer({ minimum: 0, maximum: MAX_FAILURES_LIMIT, description: 'host failures handled as with forced before the next one stops the run (default 0; forced = unlimited)' }),
+  ),
+  canary: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_FAILURES_LIMIT, description: 'pause the run once this many hosts are updated (at most the hosts in the run)' })),
+  soakSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SOAK_SECONDS, description: "seconds a cluster waits after a host's PostMaintenance before its next host" })),
+  window: Type.Optional(WindowSchema),
+}
 
 export const CreateRunBody = Type.Object(
   {
@@ -17,6 +44,10 @@ export const CreateRunBody = Type.Object(
     forced: Type.Optional(Type.Boolean({ description: 'skip failing hosts instead of failing the run' })),
     payload: Type.Optional(Type.String({ maxLength: 65_536, description: 'passed verbatim to every stage script as $1' })),
     timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800, description: 'stage timeout in seconds' })),
+    ...controlFields,
+    dryRun: Type.Optional(
+      Type.Boolean({ description: 'answer 200 {plan}: per cluster, each host with action and reason; no run is created, nothing runs, no cluster is reserved' }),
+    ),
   },
   { additionalProperties: false },
 )
@@ -50,6 +81,7 @@ const RunRequest = Type.Object({
   forced: Type.Boolean(),
   payload: Type.Optional(Type.String()),
   timeout: Type.Optional(Type.Integer()),
+  ...controlFields,
 })
 
 const Optional = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Optional(t)
