@@ -4,11 +4,30 @@ import type { CapacityVerdict, ClusterPlan, DryRunPlan, EvacuationPreview, HostP
 import type { HostResourceState, Inventory, RunRequest } from '../shared/types.js'
 import { checkHosts } from './check-hosts.js'
 import type { ResolvedScope } from './resolve-scope.js'
+import { planClusterEvacuation, type ClusterHostLoad } from '../workers/maintenance/plan-evacuation.js'
 
-/** What the libvirt driver could plan from a VM placement it already knows (never read over SSH here). */
-export interface ClusterEvacuation {
-  capacity: CapacityVerdict
-  hosts: ReadonlyMap<string, EvacuationPreview>
+/** The evacuation of the hosts the run would maintain, simulated in order on a known placement. */
+function evacuationOf(clusterName: string, placement: KnownPlacement, evacuate: string[]): { capacity: CapacityVerdict; hosts: Map<string, EvacuationPreview> } {
+  const plan = planClusterEvacuation({ clusterName, hosts: placement.hosts, evacuate })
+  const age = `VM placement as read at ${placement.readAt}`
+  const hosts = new Map<string, EvacuationPreview>(
+    plan.hosts.map((h) => [
+      h.hostId,
+      {
+        verdict: h.plan.verdict,
+        reason: h.plan.verdict === 'fits' ? `every VM fits (${age})` : `${h.plan.reason} (${age})`,
+        migrations: h.plan.migrations.map((m) => ({ vm: m.vm, to: m.to, toName: m.toName, memoryMiB: m.memoryMiB })),
+      },
+    ]),
+  )
+  return { capacity: { verdict: plan.verdict, reason: plan.verdict === 'fits' ? `every host of the run can be evacuated (${age})` : `${plan.reason} (${age})` }, hosts }
+}
+
+/** VM placement the libvirt driver last read from a cluster's hosts (never read over SSH here). */
+export interface KnownPlacement {
+  /** ISO time of the reading, shown so the operator knows how fresh the plan is. */
+  readAt: string
+  hosts: readonly ClusterHostLoad[]
 }
 
 export interface DryRunInput {
@@ -21,8 +40,8 @@ export interface DryRunInput {
   activeRuns: ReadonlyMap<string, string>
   /** Driver of each host (absent = none). */
   drivers?: ReadonlyMap<string, MaintenanceDriverKind> | undefined
-  /** Per cluster, when known without SSH (e.g. a placement the driver recorded). */
-  evacuations?: ReadonlyMap<string, ClusterEvacuation> | undefined
+  /** Per cluster, the placement the libvirt driver recorded at its last reading, if any. */
+  placements?: ReadonlyMap<string, KnownPlacement> | undefined
   defaultTimeoutSec: number
   maxParallelClusters: number
   now: Date
@@ -72,7 +91,7 @@ export function buildDryRunPlan(input: DryRunInput): DryRunPlan {
   const budgetOk = request.forced || checkFailures.size <= (request.maxFailures ?? 0)
   if (checkFailures.size > 0 && !budgetOk) {
     problems.push(
-      `${checkFailures.size} host${checkFailures.size === 1 ? '' : 's'} fail the host checks and neither forced nor maxFailures allows skipping ` +
+      `${checkFailures.size} host${checkFailures.size === 1 ? ' fails' : 's fail'} the host checks and neither forced nor maxFailures allows skipping ` +
         `${checkFailures.size === 1 ? 'it' : 'them'}: the run would end at once with success false and nothing done`,
     )
   }
@@ -82,9 +101,11 @@ export function buildDryRunPlan(input: DryRunInput): DryRunPlan {
   const clusters: ClusterPlan[] = scope.clusterIds.map((clusterId, order) => {
     const cluster = inventory.clusters.get(clusterId)!
     const activeRunId = input.activeRuns.get(clusterId)
-    const evacuation = input.evacuations?.get(clusterId)
     const clusterHosts = hosts.filter((h) => h.clusterId === clusterId)
     const driverOf = (id: string): MaintenanceDriverKind => input.drivers?.get(id) ?? 'none'
+    const placement = input.placements?.get(clusterId)
+    const evacuate = clusterHosts.filter((h) => driverOf(h.id) === 'libvirt' && !checkFailures.has(h.id)).map((h) => h.id)
+    const evacuation = placement && evacuate.length > 0 ? evacuationOf(cluster.name, placement, evacuate) : undefined
     const planned: HostPlan[] = clusterHosts.map((h) => {
       const driver = driverOf(h.id)
       const failure = checkFailures.get(h.id)

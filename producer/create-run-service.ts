@@ -10,7 +10,6 @@ import { HostNotInMaintenanceError } from '../shared/errors/host-not-in-maintena
 import { RunConflictError } from '../shared/errors/run-conflict-error.js'
 import { RunFinishedError } from '../shared/errors/run-finished-error.js'
 import { RunNotFoundError } from '../shared/errors/run-not-found-error.js'
-import { ScopeError } from '../shared/errors/scope-error.js'
 import { RUNS_QUEUE } from '../shared/queue-names.js'
 import { assertNoEviction, createRedisConnection } from '../store/connection.js'
 import { claimSignedRequest } from '../store/api/claim-signed-request.js'
@@ -24,7 +23,8 @@ import { releaseClusterReservations } from '../store/cluster/release-cluster-res
 import { TERMINAL_STATUSES, type RunRecord } from '../store/run/run-record.js'
 import type { Inventory, RunRequest } from '../shared/types.js'
 import { openRunEventStream } from '../store/events/open-run-event-stream.js'
-import { resolveScope } from './resolve-scope.js'
+import { planRun } from './plan-run.js'
+import { validateRunRequest } from './validate-run-request.js'
 import { clearHostMaintenance } from '../store/host/clear-host-maintenance.js'
 import { createRunRecord, type ReservationConflict } from '../store/run/create-run-record.js'
 import { deleteRunRecord } from '../store/run/delete-run-record.js'
@@ -36,7 +36,6 @@ export interface RunServiceDeps {
   logger: Logger
 }
 
-const MAX_PAYLOAD_BYTES = 64 * 1024
 const NEVER_ENQUEUED_AFTER_MS = 60_000
 
 export async function createRunService({ config, inventory, logger }: RunServiceDeps): Promise<RunService> {
@@ -85,14 +84,7 @@ export async function createRunService({ config, inventory, logger }: RunService
   }
 
   async function createRun(request: RunRequest): Promise<RunView> {
-    const scope = resolveScope(inventory, request)
-    if (request.payload !== undefined) {
-      if (request.payload.includes('\0')) throw new ScopeError('payload must not contain a NUL byte')
-      if (Buffer.byteLength(request.payload) > MAX_PAYLOAD_BYTES) throw new ScopeError('payload is larger than 64 KiB')
-    }
-    if (request.timeout !== undefined && (!Number.isInteger(request.timeout) || request.timeout < 1 || request.timeout > 604_800)) {
-      throw new ScopeError('timeout must be a whole number of seconds between 1 and 604800')
-    }
+    const scope = validateRunRequest(inventory, request)
     const record: RunRecord = {
       id: newRunId(),
       status: 'queued',
@@ -174,6 +166,7 @@ export async function createRunService({ config, inventory, logger }: RunService
 
   return {
     createRun,
+    planRun: (request) => planRun({ redis, keys, inventory, config }, request),
     cancelRun,
     cancelHostMaintenance,
     async openEventStream(id, afterId) {

@@ -1,3 +1,4 @@
+import type { DryRunPlan } from './dry-run-plan.js'
 import type { HostView, RunView } from './run-view.js'
 import type { RunEventStream } from './run-event.js'
 import type { RunRequest } from './types.js'
@@ -9,6 +10,8 @@ import type { RunRequest } from './types.js'
 export interface RunService {
   /** Validates scope, reserves the clusters and enqueues the run. Throws ScopeError or RunConflictError. */
   createRun(request: RunRequest): Promise<RunView>
+  /** Spec 9 dry run: the plan a start would follow; creates, reserves and runs nothing. Same 400s as createRun. */
+  planRun(request: RunRequest): Promise<DryRunPlan>
   getRun(id: string): Promise<RunView | undefined>
   /** Newest first. */
   listRuns(opts: { limit: number }): Promise<RunView[]>

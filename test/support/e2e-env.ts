@@ -17,6 +17,9 @@ export interface ClusterSpec {
   hosts: string[]
   zone?: string
   pod?: string
+  /** Spec 9 gate of the cluster (argv run on the worker before each host). */
+  gate?: string[]
+  gateTimeout?: number
 }
 
 export interface HostOverrides {
@@ -86,6 +89,8 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
         clusters: clusters.map((c) => ({
           id: clusterId(c.name),
           name: c.name,
+          ...(c.gate ? { gate: c.gate } : {}),
+          ...(c.gateTimeout ? { gateTimeout: c.gateTimeout } : {}),
           hosts: c.hosts.map((name) => {
             const h = fleet.hostConfig(name)
             return {

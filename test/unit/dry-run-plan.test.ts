@@ -94,18 +94,18 @@ describe('buildDryRunPlan', () => {
     expect(unknown.clusters[0]!.capacity).toMatchObject({ verdict: 'unknown', reason: expect.stringMatching(/no SSH/) })
     expect(unknown.clusters[0]!.hosts[0]!.evacuation).toMatchObject({ verdict: 'unknown', migrations: [] })
 
-    const evacuations = new Map([
-      [
-        'c3',
-        {
-          capacity: { verdict: 'does-not-fit' as const, reason: 'vm7 needs 8192 MiB; the most free on another host is 4096 MiB' },
-          hosts: new Map([['d1', { verdict: 'fits' as const, reason: 'ok', migrations: [{ vm: 'vm1', to: 'd2', toName: 'd2', memoryMiB: 2048 }] }]]),
-        },
-      ],
-    ])
-    const known = buildDryRunPlan(input({ clusterids: ['c3'] }, { drivers, evacuations }))
-    expect(known.clusters[0]!.hosts[0]!.evacuation!.migrations).toEqual([{ vm: 'vm1', to: 'd2', toName: 'd2', memoryMiB: 2048 }])
-    expect(known.problems).toEqual(['cluster cl3: vm7 needs 8192 MiB; the most free on another host is 4096 MiB (PreFlight would fail)'])
+    // The placement the libvirt driver last recorded: d1 runs vm1 (2 GiB), d2 has 4 GiB free (10 % reserve of 8 GiB kept).
+    const load = (hostId: string, freeMiB: number, vms: Array<{ name: string; memoryMiB: number }>) => ({
+      hostId, hostName: hostId, totalMiB: 8192, freeMiB, reserveMemoryPercent: 10, vms, eligible: true,
+    })
+    const placements = new Map([['c3', { readAt: '2026-11-25T11:00:00Z', hosts: [load('d1', 6144, [{ name: 'vm1', memoryMiB: 2048 }]), load('d2', 4096, [{ name: 'vm7', memoryMiB: 6000 }])] }]])
+    const known = buildDryRunPlan(input({ clusterids: ['c3'] }, { drivers, placements }))
+    expect(known.clusters[0]!.hosts[0]!.evacuation).toMatchObject({ verdict: 'fits', migrations: [{ vm: 'vm1', to: 'd2', toName: 'd2', memoryMiB: 2048 }] })
+    // d2 must then go: its vm7 (6000 MiB) and the vm1 it received do not both fit on d1 with its reserve.
+    expect(known.clusters[0]!.hosts[1]!.evacuation).toMatchObject({ verdict: 'does-not-fit', reason: expect.stringMatching(/vm1/) })
+    expect(known.clusters[0]!.capacity).toMatchObject({ verdict: 'does-not-fit', reason: expect.stringMatching(/^cluster cl3 cannot evacuate host d2: .*read at 2026-11-25T11:00:00Z/) })
+    expect(known.problems).toHaveLength(1)
+    expect(known.problems[0]).toMatch(/^cluster cl3: cluster cl3 cannot evacuate host d2.*\(PreFlight would fail\)$/)
     // hosts of the none driver carry no evacuation
     expect(buildDryRunPlan(input({ clusterids: ['c3'] })).clusters[0]!.hosts[0]!.evacuation).toBeUndefined()
   })

@@ -448,3 +448,29 @@ describe('spec 1 a malformed inventory is refused, naming the file, the path and
     expect(err.code).toBe('INVENTORY_INVALID')
   })
 })
+
+describe('spec 9 cluster gate', () => {
+  const clusterOf = (doc: ReturnType<typeof smallDoc>): Record<string, unknown> =>
+    (doc.zones[0] as { pods: Array<{ clusters: Array<Record<string, unknown>> }> }).pods[0]!.clusters[0]!
+
+  it('a cluster may carry gate (argv) and gateTimeout; both reach the cluster config', () => {
+    const doc = smallDoc()
+    Object.assign(clusterOf(doc), { gate: ['/usr/local/bin/ceph-health', '--cluster', '{cluster.id}'], gateTimeout: 600 })
+    const c = buildInventory(doc, SOURCE).clusters.get('c1')!
+    expect(c.gate).toEqual(['/usr/local/bin/ceph-health', '--cluster', '{cluster.id}'])
+    expect(c.gateTimeout).toBe(600)
+    expect(buildInventory(smallDoc(), SOURCE).clusters.get('c1')!.gate).toBeUndefined()
+  })
+
+  it('an empty gate, a gate given as one string, or a gateTimeout of 0 are refused', () => {
+    for (const [field, value, re] of [
+      ['gate', [], /clusters\[0\]\.gate: Expected array length to be greater or equal to 1/],
+      ['gate', 'ceph health', /clusters\[0\]\.gate: Expected array/],
+      ['gateTimeout', 0, /clusters\[0\]\.gateTimeout: Expected integer to be greater or equal to 1/],
+    ] as const) {
+      const doc = smallDoc()
+      clusterOf(doc)[field] = value
+      expect(inventoryError(() => buildInventory(doc, SOURCE)).problems[0]).toMatch(re)
+    }
+  })
+})

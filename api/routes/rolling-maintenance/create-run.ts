@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ScopeError } from '../../../shared/errors/scope-error.js'
+import { DryRunReply } from '../../schemas/dry-run-schema.js'
 import { CreateRunBody, ErrorReply, normaliseIds, RunViewSchema } from '../../schemas/run-schemas.js'
 
 const createRun: FastifyPluginAsyncTypebox = async (fastify) => {
@@ -9,9 +10,9 @@ const createRun: FastifyPluginAsyncTypebox = async (fastify) => {
       config: { access: 'admin' },
       schema: {
         tags: ['rolling-maintenance'],
-        summary: 'Start a rolling maintenance run (spec 3); answers at once, the run proceeds in the workers',
+        summary: 'Start a rolling maintenance run (spec 3); answers at once, the run proceeds in the workers. With dryRun: 200 {plan}, nothing is started',
         body: CreateRunBody,
-        response: { 202: RunViewSchema, 400: ErrorReply, 409: ErrorReply },
+        response: { 200: DryRunReply, 202: RunViewSchema, 400: ErrorReply, 409: ErrorReply },
       },
     },
     async (request, reply) => {
@@ -23,7 +24,18 @@ const createRun: FastifyPluginAsyncTypebox = async (fastify) => {
         hostids: normaliseIds(b.hostids),
       }
       if (b.payload?.includes('\0')) throw new ScopeError('payload must not contain a NUL byte')
-      const run = await fastify.runService.createRun({ ...scope, forced: b.forced ?? false, payload: b.payload, timeout: b.timeout })
+      const runRequest = {
+        ...scope,
+        forced: b.forced ?? false,
+        payload: b.payload,
+        timeout: b.timeout,
+        maxFailures: b.maxFailures,
+        canary: b.canary,
+        soakSeconds: b.soakSeconds,
+        window: b.window,
+      }
+      if (b.dryRun) return reply.code(200).send({ plan: await fastify.runService.planRun(runRequest) })
+      const run = await fastify.runService.createRun(runRequest)
       request.log.info({ runId: run.id, user: request.apiUser?.name }, 'run created')
       return reply.code(202).header('location', `/api/v1/rolling-maintenance/${run.id}`).send(run)
     },
