@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process'
 import { startSshdFleet } from '../../test/support/sshd-fleet.js'
 import { connectHost } from '../../workers/ssh/connect-host.js'
 import { runStage } from '../../workers/ssh/run-stage.js'
+import { openRunnerShell } from '../../workers/ssh/runner-shell.js'
 import { median } from '../bench-env.js'
 
 export interface ProfileResult {
@@ -31,6 +32,7 @@ export async function profileScenario(): Promise<ProfileResult> {
       connects.push(performance.now() - t)
     }
     const conn = await connectHost(host)
+    const shell = await openRunnerShell(conn, host)
     const execs: number[] = []
     const stages: number[] = []
     const direct: number[] = []
@@ -39,10 +41,10 @@ export async function profileScenario(): Promise<ProfileResult> {
       await conn.exec('true')
       execs.push(performance.now() - t)
       t = performance.now()
-      await runStage(conn, { runId: `profile-${i}`, host, stage: 'Maintenance', timeoutSec: 30 })
+      await runStage(shell, { runId: `profile-${i}`, host, stage: 'Maintenance', timeoutSec: 30 })
       stages.push(performance.now() - t)
       t = performance.now()
-      await runStage(conn, { runId: `profile-d-${i}`, host: { ...host, executor: 'direct' }, stage: 'Maintenance', timeoutSec: 30 })
+      await runStage(shell, { runId: `profile-d-${i}`, host: { ...host, executor: 'direct' }, stage: 'Maintenance', timeoutSec: 30 })
       direct.push(performance.now() - t)
     }
     conn.close()

@@ -10,6 +10,7 @@ import { HostKeyMismatchError } from '../../shared/errors/host-key-mismatch-erro
 import type { HostConfig } from '../../shared/types.js'
 import { connectHost } from '../../workers/ssh/connect-host.js'
 import { runStage } from '../../workers/ssh/run-stage.js'
+import { openRunnerShell } from '../../workers/ssh/runner-shell.js'
 
 const { Client, utils } = ssh2
 
@@ -176,12 +177,13 @@ describe("simulated host: the project's SSH executor against it", () => {
     writeFileSync(path.join(b.hooksDir, 'PreFlight.sh'), '#!/bin/sh\necho "checked $ROLLMAINT_HOST_NAME in $ROLLMAINT_STAGE with [$1]"\nexit 70\n')
     chmodSync(path.join(b.hooksDir, 'PreFlight.sh'), 0o755)
     const conn = await connectHost(hostConfig(b))
+    const shell = await openRunnerShell(conn, hostConfig(b))
     try {
-      const r = await runStage(conn, { runId: 'sim-run-1', host: hostConfig(b), stage: 'PreFlight', payload: 'a b', timeoutSec: 30 })
+      const r = await runStage(shell, { runId: 'sim-run-1', host: hostConfig(b), stage: 'PreFlight', payload: 'a b', timeoutSec: 30 })
       expect(r).toMatchObject({ kind: 'exited', exitCode: 70, output: 'checked sim-b in PreFlight with [a b]\n', bootIdChanged: false })
-      expect(await runStage(conn, { runId: 'sim-run-1', host: hostConfig(b), stage: 'Maintenance', timeoutSec: 30 })).toEqual({ kind: 'missing' })
+      expect(await runStage(shell, { runId: 'sim-run-1', host: hostConfig(b), stage: 'Maintenance', timeoutSec: 30 })).toEqual({ kind: 'missing' })
       // the direct executor too
-      const direct = await runStage(conn, { runId: 'sim-run-2', host: hostConfig(b, { executor: 'direct' }), stage: 'PreFlight', timeoutSec: 30 })
+      const direct = await runStage(shell, { runId: 'sim-run-2', host: hostConfig(b, { executor: 'direct' }), stage: 'PreFlight', timeoutSec: 30 })
       expect(direct).toMatchObject({ kind: 'exited', exitCode: 70, output: 'checked sim-b in PreFlight with []\n' })
     } finally {
       conn.close()

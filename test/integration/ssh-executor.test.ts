@@ -9,16 +9,19 @@ import { SshAuthError } from '../../shared/errors/ssh-auth-error.js'
 import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.js'
 import { connectHost, type HostConnection } from '../../workers/ssh/connect-host.js'
 import { cleanupOldRuns, runStage } from '../../workers/ssh/run-stage.js'
+import { openRunnerShell, type RunnerShell } from '../../workers/ssh/runner-shell.js'
 import { startSshdFleet, type SshdFleet } from '../support/sshd-fleet.js'
 
 let fleet: SshdFleet
 let conn: HostConnection
+let shell: RunnerShell
 let run = 0
 const nextRun = () => `run-${++run}`
 
 beforeAll(async () => {
   fleet = await startSshdFleet({ hosts: [{ name: 's1' }, { name: 's2' }] })
   conn = await connectHost(fleet.hostConfig('s1'))
+  shell = await openRunnerShell(conn, fleet.hostConfig('s1'))
 })
 afterAll(async () => {
   conn?.close()
@@ -27,7 +30,7 @@ afterAll(async () => {
 
 const host = () => fleet.hostConfig('s1')
 const stage = (s: Parameters<typeof runStage>[1]['stage'], extra: Partial<Parameters<typeof runStage>[1]> = {}) =>
-  runStage(conn, { runId: nextRun(), host: host(), stage: s, timeoutSec: 30, ...extra })
+  runStage(shell, { runId: nextRun(), host: host(), stage: s, timeoutSec: 30, ...extra })
 function hook(stageName: 'PreFlight' | 'Maintenance', body: string, ext: '' | '.sh' | '.py' = '', executable = true): void {
   fleet.writeHook('s1', stageName, `#!/bin/sh\n${body}\n`, { ext, executable })
 }
@@ -68,7 +71,7 @@ describe('spec 2 arguments and environment', () => {
 
   it('sets ROLLMAINT_STAGE, _RUN_ID, _HOST_ID, _HOST_NAME, _PAYLOAD', async () => {
     hook('PreFlight', 'echo "$ROLLMAINT_STAGE/$ROLLMAINT_RUN_ID/$ROLLMAINT_HOST_ID/$ROLLMAINT_HOST_NAME/$ROLLMAINT_PAYLOAD"')
-    const r = await runStage(conn, { runId: 'env-run', host: host(), stage: 'PreFlight', timeoutSec: 30, payload: 'p q' })
+    const r = await runStage(shell, { runId: 'env-run', host: host(), stage: 'PreFlight', timeoutSec: 30, payload: 'p q' })
     expect(r).toMatchObject({ output: 'PreFlight/env-run/host-s1/s1/p q\n' })
   })
 })
@@ -111,18 +114,18 @@ describe('detached runner: each stage at most once per host and run', () => {
     const mark = fleet.readHostLog().length
     const runId = nextRun()
     const first = await connectHost(host())
-    const pending = runStage(first, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })
+    const pending = runStage(await openRunnerShell(first, host()), { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })
     await new Promise((r) => setTimeout(r, 700))
     first.close()
     await expect(pending).rejects.toMatchObject({ code: 'SSH_CONNECTION_LOST' })
     const again = await connectHost(host())
-    const r = await runStage(again, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })
+    const r = await runStage(await openRunnerShell(again, host()), { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })
     again.close()
     expect(r).toMatchObject({ kind: 'exited', exitCode: 5, output: 'slow\n' })
     const starts = fleet.readHostLog().slice(mark).filter((e) => e.event === 'start')
     expect(starts).toHaveLength(1)
     // and once finished, asking again returns the recorded result without running it
-    expect(await runStage(conn, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({ exitCode: 5 })
+    expect(await runStage(shell, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({ exitCode: 5 })
     expect(fleet.readHostLog().slice(mark).filter((e) => e.event === 'start')).toHaveLength(1)
   })
 
@@ -132,7 +135,9 @@ describe('detached runner: each stage at most once per host and run', () => {
     writeFileSync(path.join(old, 'x'), '')
     const past = new Date(Date.now() - 10 * 24 * 3600 * 1000)
     utimesSync(old, past, past)
-    await cleanupOldRuns(conn, host(), 7)
+    await cleanupOldRuns(shell, 7)
+    // the host removes them in the background
+    for (let i = 0; i < 100 && existsSync(old); i++) await new Promise((r) => setTimeout(r, 50))
     expect(existsSync(old)).toBe(false)
     expect(existsSync(path.join(host().stateDir, 'runs', 'env-run'))).toBe(true)
   })
@@ -173,20 +178,22 @@ describe('spec 7 SSH: host keys and credentials', () => {
   })
 })
 
-describe('executor: direct (the plain exec channel)', () => {
+describe('executor: direct (the script in the foreground, output streamed)', () => {
   it('runs the script in the channel with the same lookup, $1, exit codes, output and timeout kill', async () => {
     const direct = { ...host(), executor: 'direct' as const }
     hook('Maintenance', 'printf "%s|%s|" "$#" "$ROLLMAINT_STAGE"; printf "%s" "$1"; echo err >&2; exit 4')
-    const r = await runStage(conn, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 30, payload: "a 'b' $(c)" })
+    const r = await runStage(shell, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 30, payload: "a 'b' $(c)" })
     expect(r).toMatchObject({ kind: 'exited', exitCode: 4, output: "1|Maintenance|a 'b' $(c)err\n", bootIdChanged: false })
     clearHooks()
-    expect(await runStage(conn, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 30 })).toEqual({ kind: 'missing' })
+    expect(await runStage(shell, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 30 })).toEqual({ kind: 'missing' })
     const pids = path.join(fleet.host('s1').dir, 'direct-pids')
     hook('Maintenance', `sleep 300 & echo $! > ${pids}; wait`)
-    const t = await runStage(conn, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 1 })
+    const t = await runStage(shell, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 1 })
     expect(t.kind).toBe('timeout')
     expect(() => process.kill(Number(readFileSync(pids, 'utf8')), 0)).toThrow()
-    // nothing is kept on the host in direct mode
-    expect(existsSync(path.join(host().stateDir, 'runs', `run-${run}`))).toBe(false)
+    // direct mode keeps only its claim on the host (so it is never started twice), no output or pids
+    const dir = path.join(host().stateDir, 'runs', `run-${run}`, host().id, 'Maintenance')
+    expect(existsSync(path.join(dir, 'claim'))).toBe(true)
+    expect(['output', 'pgid', 'exit'].filter((f) => existsSync(path.join(dir, f)))).toEqual([])
   })
 })

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { Client } from 'ssh2'
+import { Client, type ClientChannel } from 'ssh2'
 import type { Logger } from 'pino'
 import { HostKeyMismatchError } from '../../shared/errors/host-key-mismatch-error.js'
 import { HostKeyUnknownError } from '../../shared/errors/host-key-unknown-error.js'
@@ -29,6 +29,10 @@ export interface ExecCallOptions {
 
 export interface HostConnection {
   exec(command: string, opts?: ExecCallOptions): Promise<ExecResult>
+  /** An exec channel handed over as it is, for a long-lived conversation (the persistent runner). */
+  channel(command: string): Promise<ClientChannel>
+  /** Called once when the connection is gone (at once if it already is). */
+  onClose(listener: () => void): void
   close(): void
   readonly closed: boolean
 }
@@ -60,6 +64,7 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
     let ready = false
     let closed = false
     const pending = new Set<(err: Error) => void>()
+    const closeListeners: Array<() => void> = []
 
     let privateKey: Buffer | undefined
     if (host.privateKeyPath) {
@@ -83,6 +88,19 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
         close() {
           closed = true
           client.end()
+        },
+        onClose(listener) {
+          if (closed) listener()
+          else closeListeners.push(listener)
+        },
+        channel(command) {
+          return new Promise<ClientChannel>((res, rej) => {
+            if (closed) return rej(new SshConnectionLostError(host.id, `connection to ${where} is closed`))
+            client.exec(command, (err, channel) => {
+              if (err) return rej(new SshConnectionLostError(host.id, `cannot open a channel to ${where}: ${err.message}`))
+              res(channel)
+            })
+          })
         },
         exec(command, execOpts = {}) {
           return new Promise<ExecResult>((res, rej) => {
@@ -150,6 +168,7 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
     })
     client.on('close', () => {
       closed = true
+      for (const listener of closeListeners.splice(0)) listener()
       if (!ready) reject(new SshUnreachableError(host.id, `connection to ${where} closed during the handshake`))
       for (const fail of pending) fail(new SshConnectionLostError(host.id, `connection to ${where} was lost while a command was running`))
       pending.clear()

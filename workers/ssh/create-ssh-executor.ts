@@ -5,7 +5,8 @@ import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.j
 import type { HostConfig, StageName } from '../../shared/types.js'
 import type { ExecOptions, ExecReply, HostExecutor, HostSession, StageRequest } from '../host-executor.js'
 import { connectHost, type HostConnection } from './connect-host.js'
-import { cleanupOldRuns, runStage } from './run-stage.js'
+import { cleanupOldRuns, hasStageScript, runStage } from './run-stage.js'
+import { openRunnerShell, shellQuote, type RunnerShell } from './runner-shell.js'
 import type { StageResult } from './stage-result.js'
 
 export interface SshExecutorOptions {
@@ -19,12 +20,11 @@ export interface SshExecutorOptions {
 /** exec() output kept per stream: drivers parse it whole (virsh listings), so far more than a stage's tail. */
 const EXEC_KEEP_BYTES = 8 * 1024 * 1024
 
-const quote = (s: string): string => `'${s.replaceAll("'", `'\\''`)}'`
-
 /**
- * Production executor: one SSH connection per host cycle, reused for its stages. A dropped
- * connection is re-established and the stage re-attached (the detached runner on the host keeps
- * it running); authentication and host-key failures are never retried.
+ * Production executor: one SSH connection and one persistent runner shell per host session (a host
+ * cycle), every stage a request on that shell. A dropped connection is re-established and a detached
+ * stage re-attached (the runner on the host keeps it running); a direct stage is never started
+ * again. Authentication and host-key failures are never retried.
  */
 export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
   const connectOpts = {
@@ -37,6 +37,7 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
   return {
     async open(host: HostConfig): Promise<HostSession> {
       let conn: HostConnection = await connectHost(host, connectOpts)
+      let shell: Promise<RunnerShell> | undefined
       const log = opts.logger.child({ hostId: host.id, host: host.name })
 
       async function reconnect(deadline: number): Promise<void> {
@@ -44,6 +45,7 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
         for (;;) {
           try {
             conn = await connectHost(host, connectOpts)
+            shell = undefined
             return
           } catch (err) {
             const retryable = err instanceof SshUnreachableError || err instanceof SshConnectionLostError
@@ -56,22 +58,29 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
           }
         }
       }
+      /** The runner shell on the current connection, (re)started when needed. */
+      async function runner(deadline: number): Promise<RunnerShell> {
+        if (conn.closed) await reconnect(deadline)
+        const current = shell ? await shell.catch(() => undefined) : undefined
+        if (current && !current.closed) return current
+        const opened = openRunnerShell(conn, host)
+        shell = opened
+        return opened
+      }
 
       return {
         async hasStageScript(stage: StageName): Promise<boolean> {
           // A connection opened ahead of time may have been dropped while it waited.
-          if (conn.closed) await reconnect(Date.now() + connectOpts.readyTimeoutMs)
-          const names = ['', '.sh', '.py'].map((ext) => quote(`${host.hooksDir}/${stage}${ext}`)).join(' ')
-          const { code } = await conn.exec(`for f in ${names}; do [ -f "$f" ] && [ -x "$f" ] && exit 0; done; exit 1`)
-          return code === 0
+          return hasStageScript(await runner(Date.now() + connectOpts.readyTimeoutMs), stage)
         },
         async runStage(request: StageRequest): Promise<StageResult> {
           const deadline = Date.now() + request.timeoutSec * 1000 + reattachGraceMs
+          const req = { ...request, host }
           for (;;) {
             try {
-              if (conn.closed) await reconnect(deadline)
-              return await runStage(conn, { ...request, host })
+              return await runStage(await runner(deadline), req)
             } catch (err) {
+              // A direct stage is never retried: runStage turns its lost connection into StageOutcomeUnknownError.
               if (!(err instanceof SshConnectionLostError) || Date.now() > deadline) throw err
               log.warn({ stage: request.stage }, 'connection lost while a stage was running; re-attaching')
               conn.close()
@@ -86,14 +95,15 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
           const timeoutMs = options.timeoutMs ?? 60_000
           // The host's own `timeout` kills the command's whole process group when the time is up;
           // the worker's timer (same length) answers the caller without waiting for the host.
-          const command = ['timeout', '-k', '1', `${(timeoutMs / 1000).toFixed(3)}s`, ...argv].map(quote).join(' ')
+          const command = ['timeout', '-k', '1', `${(timeoutMs / 1000).toFixed(3)}s`, ...argv].map(shellQuote).join(' ')
           const r = await conn.exec(command, { stdin: options.stdin, timeoutMs, keepBytes: EXEC_KEEP_BYTES })
           return { exitCode: r.code, signal: r.signal, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') }
         },
         async cleanup(days: number): Promise<void> {
-          if (!conn.closed) await cleanupOldRuns(conn, host, days)
+          if (!conn.closed) await cleanupOldRuns(await runner(Date.now() + connectOpts.readyTimeoutMs), days)
         },
         close() {
+          void shell?.then((s) => s.close(), () => undefined)
           conn.close()
         },
       }

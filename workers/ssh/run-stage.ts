@@ -1,7 +1,8 @@
 import { SshConnectionLostError } from '../../shared/errors/ssh-connection-lost-error.js'
+import { StageOutcomeUnknownError } from '../../shared/errors/stage-outcome-unknown-error.js'
 import type { HostConfig, StageName } from '../../shared/types.js'
-import type { HostConnection } from './connect-host.js'
-import { CLEANUP_PROGRAM, DIRECT_PROGRAM, RUNNER_PROGRAM, runnerCommand } from './remote-runner.js'
+import type { RunnerShell } from './runner-shell.js'
+import { stageResultOf } from './runner-reply.js'
 import type { StageResult } from './stage-result.js'
 
 export interface RunStageRequest {
@@ -10,54 +11,51 @@ export interface RunStageRequest {
   stage: StageName
   payload?: string | undefined
   timeoutSec: number
-  onOutput?: ((chunk: Buffer) => void) | undefined
 }
 
-const STATUS_RE = /ROLLMAINT-STATUS (\w+) (\S+) (\S+) (\S+)\s*$/
-
-function now(): { startedAt: string; finishedAt: string; durationMs: number } {
-  const t = new Date().toISOString()
-  return { startedAt: t, finishedAt: t, durationMs: 0 }
-}
-
-/** Parses the runner's reply (see remote-runner.ts for the protocol). Exported for unit tests. */
-export function parseRunnerReply(stdout: Buffer, stderr: Buffer, timing: { startedAt: string; finishedAt: string; durationMs: number } = now()): StageResult | undefined {
-  const m = STATUS_RE.exec(stderr.toString('utf8'))
-  if (!m) return undefined
-  const [, kind, code, bootAtStart, bootNow] = m as unknown as [string, string, string, string, string]
-  const output = stdout.subarray(Math.max(0, stdout.length - 65536)).toString('utf8')
-  const bootIdChanged = bootAtStart !== '-' && bootAtStart !== bootNow
-  if (kind === 'missing') return { kind: 'missing' }
-  if (kind === 'vanished') return { kind: 'vanished', output, bootIdChanged }
-  if (kind === 'timeout') return { kind: 'timeout', output, ...timing, bootIdChanged }
-  return { kind: 'exited', exitCode: Number(code), output, ...timing, bootIdChanged }
+function runnerFailure(host: HostConfig, code: string, detail: string): Error {
+  return new Error(
+    `the stage runner on host ${host.name} failed (${code}): ${detail || 'no message'}; it needs sh, timeout, flock and tail, and a writable stateDir ${host.stateDir}`,
+  )
 }
 
 /**
- * Starts a stage on the host, or re-attaches to it if this run already started it there, and waits
- * for its end. Calling it again after a dropped connection never runs the script twice.
+ * Starts a stage on the host through its persistent runner, or re-attaches to it if this run already
+ * started it there (detached), and waits for its end. Calling it again after a dropped connection
+ * never runs the script twice: detached re-attaches, direct answers StageOutcomeUnknownError.
  */
-export async function runStage(conn: HostConnection, req: RunStageRequest): Promise<StageResult> {
+export async function runStage(shell: RunnerShell, req: RunStageRequest): Promise<StageResult> {
   const { host } = req
   const direct = host.executor === 'direct'
-  const args = direct
-    ? [host.hooksDir, req.stage, String(req.timeoutSec), req.runId, host.id, host.name]
-    : [host.stateDir, req.runId, host.id, req.stage, host.hooksDir, String(req.timeoutSec), host.bootIdPath, host.name]
+  const args = [req.runId, req.stage, String(req.timeoutSec), direct ? 'direct' : 'detached']
   if (req.payload !== undefined) args.push(req.payload)
   const started = Date.now()
-  const reply = await conn.exec(runnerCommand(direct ? DIRECT_PROGRAM : RUNNER_PROGRAM, args), { onStdout: req.onOutput })
+  let reply
+  try {
+    reply = await shell.request('stage', args)
+  } catch (err) {
+    if (direct && err instanceof SshConnectionLostError) {
+      throw new StageOutcomeUnknownError(host.id, `the connection to host ${host.name} was lost while its ${req.stage} stage ran with executor direct: its outcome is unknown and it is not started again (${err.message})`)
+    }
+    throw err
+  }
   const finished = Date.now()
   const timing = { startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), durationMs: finished - started }
-  const result = parseRunnerReply(reply.stdout, reply.stderr, timing)
+  const result = stageResultOf(reply, timing)
   if (result) return result
-  if (reply.code === null) {
-    throw new SshConnectionLostError(host.id, `connection to host ${host.name} ended before the ${req.stage} stage reported`)
+  if (reply.kind === 'unknown') {
+    throw new StageOutcomeUnknownError(host.id, `the ${req.stage} stage of this run was already started on host ${host.name} with executor direct and its end was not seen: its outcome is unknown and it is not started again`)
   }
-  const detail = reply.stderr.toString('utf8').trim().slice(-500)
-  throw new Error(`the stage runner on host ${host.name} failed (exit ${reply.code}): ${detail || 'no message'}; it needs sh, setsid and flock, and a writable stateDir ${host.stateDir}`)
+  throw runnerFailure(host, `${reply.kind} ${reply.code}`, reply.output.toString('utf8').trim().slice(-300))
 }
 
-/** Removes run directories older than `olderThanDays` from the host's stateDir. */
-export async function cleanupOldRuns(conn: HostConnection, host: HostConfig, olderThanDays = 7): Promise<void> {
-  await conn.exec(runnerCommand(CLEANUP_PROGRAM, [host.stateDir, String(olderThanDays)]))
+/** Whether an executable `<Stage>`, `<Stage>.sh` or `<Stage>.py` exists in the hooks directory. */
+export async function hasStageScript(shell: RunnerShell, stage: StageName): Promise<boolean> {
+  const reply = await shell.request('has', [stage])
+  return reply.kind === 'found'
+}
+
+/** Removes run directories older than `olderThanDays` from the host's stateDir, in the background on the host. */
+export async function cleanupOldRuns(shell: RunnerShell, olderThanDays = 7): Promise<void> {
+  await shell.request('clean', [String(olderThanDays)])
 }

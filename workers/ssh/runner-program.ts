@@ -1,0 +1,144 @@
+/**
+ * The persistent stage runner: one POSIX `sh` per host cycle, started once over one exec channel
+ * (`exec sh -s`) and fed this program, then one request line per stage on the same stdin. Nothing
+ * to install on the hosts beyond sh, coreutils (`timeout`, `tail`) and util-linux's `flock`.
+ *
+ * Why this shape: on a busy host every process creation costs milliseconds, and the old design
+ * paid a new SSH channel, a login shell and about ten processes per stage. Here a stage costs the
+ * script itself plus `timeout` (its process group, the timeout and the kill of the whole group)
+ * plus one short `flock` (detached mode), and `tail` only when the script printed something.
+ * Everything else (claim, boot id, timing, status, replies) is shell builtins.
+ *
+ * Per stage a directory `<stateDir>/runs/<runId>/<hostId>/<Stage>/` holds: `lock` (held by the
+ * shell that runs the stage, for its whole life), `claim` (its existence is the right to start the
+ * stage: checked and created under the lock, so a stage runs at most once per host and run),
+ * `boot_id`, `output`, `pgid` (the `timeout` process, leader of the script's group), `supervisor`
+ * (this shell), `timedout`, and `exit` (written last). A worker re-attaching after a crash or a lost
+ * connection sends the same request on a new shell: it blocks on the lock (no polling) until the
+ * first shell has recorded the exit status, then reports it. A shell that dies with its stage (a
+ * reboot) leaves no `exit`: the stage is reported `vanished` with both boot ids.
+ *
+ * The shell survives a dropped connection (sshd sends no hangup to a session without a pty): it
+ * keeps waiting for its stage, records the exit status, and only then dies writing its reply.
+ *
+ * `direct` mode runs the script in the foreground of the same shell, its output streamed through
+ * the channel, with only a `claim` kept on the host: a second request for a claimed stage (after a
+ * lost connection or a worker crash) answers `unknown` instead of starting it again (spec 11).
+ *
+ * Replies on stdout: the stage's output bytes (last 64 KiB), then
+ * `\nROLLMAINT-END <nonce> <kind> <exitCode|-> <bootIdAtStart|-> <bootIdNow>\n` where the nonce
+ * is the request's own random one (a script cannot forge the end of its output) and kind is one
+ * of found | missing | exited | timeout | vanished | unknown | done | error.
+ */
+/** `${` cannot be written inside a template literal: shell parameter expansions use this. */
+const BRACE = '${'
+
+export const RUNNER_PROGRAM = String.raw`
+rm_end() { printf '\nROLLMAINT-END %s %s %s %s %s\n' "$1" "$2" "$3" "$4" "$rm_boot_now"; }
+rm_boot() {
+  rm_boot_now=
+  if [ -r "$rm_boot_path" ]; then read -r rm_boot_now < "$rm_boot_path" || :; fi
+  [ -n "$rm_boot_now" ] || rm_boot_now=unknown
+}
+# Centiseconds since boot, builtins only (-1 when /proc/uptime is not there).
+rm_clock() {
+  rm_t=-1 rm_up=
+  if [ -r /proc/uptime ]; then read -r rm_up rm_idle < /proc/uptime || :; fi
+  case $rm_up in [0-9]*.[0-9][0-9]) rm_t=$(( ${BRACE}rm_up%.*} * 100 + 1${BRACE}rm_up#*.} - 100 )) ;; esac
+}
+rm_find() {
+  rm_script=
+  for rm_f in "$rm_hooks/$1" "$rm_hooks/$1.sh" "$rm_hooks/$1.py"; do
+    if [ -f "$rm_f" ] && [ -x "$rm_f" ]; then rm_script=$rm_f; return 0; fi
+  done
+  return 1
+}
+rm_has() { if rm_find "$2"; then rm_end "$1" found - -; else rm_end "$1" missing - -; fi; }
+rm_clean() {
+  if [ -d "$rm_state/runs" ]; then
+    ( exec find "$rm_state/runs" -mindepth 1 -maxdepth 1 -type d -mtime +"$2" -exec rm -rf {} + ) < /dev/null > /dev/null 2>&1 &
+  fi
+  rm_end "$1" done - -
+}
+rm_env() {
+  cd "$rm_hooks" || exit 92
+  export ROLLMAINT_STAGE="$rm_st" ROLLMAINT_RUN_ID="$rm_run" ROLLMAINT_HOST_ID="$rm_host" ROLLMAINT_HOST_NAME="$rm_name" ROLLMAINT_PAYLOAD="$rm_pl"
+}
+# The script in a process group of its own, led by timeout(1): on expiry the whole group gets TERM,
+# and KILL 5 s later only if the script is still there. $1: its output file, or - for this stdout.
+rm_launch() {
+  if [ "$1" = - ]; then exec 7>&1; else exec 7> "$1"; fi
+  rm_clock; rm_t0=$rm_t
+  if [ "$rm_hp" = 1 ]; then
+    ( rm_env; exec timeout -k 5 "$rm_to" "$rm_script" "$rm_pl" ) < /dev/null >&7 2>&1 7>&- 9>&- &
+  else
+    ( rm_env; exec timeout -k 5 "$rm_to" "$rm_script" ) < /dev/null >&7 2>&1 7>&- 9>&- &
+  fi
+  rm_pid=$!
+  exec 7>&-
+  [ "$1" = - ] || printf '%s\n' "$rm_pid" > "$rm_d/pgid"
+  while :; do
+    wait "$rm_pid"; rm_rc=$?
+    if [ "$rm_rc" -gt 128 ] && kill -s 0 "$rm_pid" 2>/dev/null; then continue; fi
+    break
+  done
+  # 124/137 are timeout(1)'s own answers, but also exit codes a script may use: the clock decides.
+  rm_timed=0
+  case $rm_rc in 124|137) ;; *) return 0 ;; esac
+  rm_clock
+  if [ "$rm_t0" -ge 0 ] && [ "$rm_t" -ge 0 ] && [ $(( rm_t - rm_t0 + 5 )) -lt $(( rm_to * 100 )) ]; then return 0; fi
+  rm_timed=1
+  # The group had its TERM; the script is gone (at once, or by timeout's KILL after the 5 s grace):
+  # whatever of its group is left gets KILL now instead of a wait.
+  kill -s KILL -- -"$rm_pid" 2>/dev/null
+  return 0
+}
+rm_report() {
+  rm_bs=-
+  if [ -r "$rm_d/boot_id" ]; then read -r rm_bs < "$rm_d/boot_id" || :; fi
+  if [ -s "$rm_d/exit" ]; then
+    read -r rm_rc < "$rm_d/exit" || :
+    rm_k=exited
+    [ -e "$rm_d/timedout" ] && rm_k=timeout
+  else
+    rm_k=vanished rm_rc=-
+  fi
+  [ -s "$rm_d/output" ] && tail -c 65536 "$rm_d/output" < /dev/null
+  rm_end "$rm_n" "$rm_k" "$rm_rc" "$rm_bs"
+}
+rm_direct() {
+  if [ -e "$rm_d/claim" ]; then rm_end "$rm_n" unknown - -; return; fi
+  if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; return; fi
+  set -C
+  if ! { printf '%s\n' "$$" > "$rm_d/claim"; } 2>/dev/null; then set +C; rm_end "$rm_n" unknown - -; return; fi
+  set +C
+  rm_launch -
+  if [ "$rm_timed" = 1 ]; then rm_k=timeout; else rm_k=exited; fi
+  rm_end "$rm_n" "$rm_k" "$rm_rc" -
+}
+# rm_stage nonce run stage timeoutSec detached|direct [payload]
+rm_stage() {
+  rm_n=$1 rm_run=$2 rm_st=$3 rm_to=$4 rm_mode=$5 rm_hp=0 rm_pl=
+  if [ $# -ge 6 ]; then rm_hp=1 rm_pl=$6; fi
+  rm_boot
+  rm_b=$rm_state/runs/$rm_run/$rm_host
+  rm_d=$rm_b/$rm_st
+  if [ ! -d "$rm_d" ]; then
+    mkdir -p "$rm_b/PreFlight" "$rm_b/PreMaintenance" "$rm_b/Maintenance" "$rm_b/PostMaintenance" "$rm_d" < /dev/null || { rm_end "$rm_n" error 90 -; return; }
+  fi
+  if [ "$rm_mode" = direct ]; then rm_direct; return; fi
+  if ! { exec 9>> "$rm_d/lock"; } 2>/dev/null; then rm_end "$rm_n" error 90 -; return; fi
+  if ! flock -x 9 < /dev/null; then exec 9>&-; rm_end "$rm_n" error 91 -; return; fi
+  if [ ! -e "$rm_d/claim" ]; then
+    if ! rm_find "$rm_st"; then exec 9>&-; rm_end "$rm_n" missing - -; return; fi
+    printf '%s\n' "$rm_boot_now" > "$rm_d/boot_id"
+    printf '%s\n' "$$" > "$rm_d/claim"
+    printf '%s\n' "$$" > "$rm_d/supervisor"
+    rm_launch "$rm_d/output"
+    [ "$rm_timed" = 1 ] && : > "$rm_d/timedout"
+    printf '%s\n' "$rm_rc" > "$rm_d/exit"
+  fi
+  exec 9>&-
+  rm_report
+}
+`
