@@ -75,6 +75,8 @@ export async function openRunnerShell(conn: HostConnection, host: HostConfig): P
   const init = [
     `rm_state=${shellQuote(host.stateDir)} rm_host=${shellQuote(host.id)} rm_hooks=${shellQuote(host.hooksDir)}`,
     `rm_boot_path=${shellQuote(host.bootIdPath)} rm_name=${shellQuote(host.name)}`,
+    // Not the login directory: the shell should hold nothing busy there (an unmount, a home on NFS).
+    '[ -d "$rm_state" ] || mkdir -p "$rm_state" 2>/dev/null; cd "$rm_state" 2>/dev/null || cd /',
   ].join('\n')
   channel.write(`${RUNNER_PROGRAM}\n${init}\n`)
 
