@@ -19,6 +19,7 @@ export function resolveConnection(flags: ConnectionFlags, env: Record<string, st
   if (!apiKey || !secretKey) {
     throw new CliHttpError(0, 'no credentials: set --api-key and --secret-key (or ROLLMAINT_API_KEY and ROLLMAINT_SECRET_KEY)')
   }
-  if (!/^https?:\/\/[^/]/.test(url)) throw new CliHttpError(0, `--url must be an http(s) URL, got ${JSON.stringify(url)}`)
+  // The URL is echoed without any `user:password@` part: a usage error must not print a secret.
+  if (!/^https?:\/\/[^/]/.test(url)) throw new CliHttpError(0, `--url must be an http(s) URL, got ${JSON.stringify(url.replace(/\/\/[^/@]*@/, '//[redacted]@'))}`)
   return { url, apiKey, secretKey }
 }

@@ -1,4 +1,6 @@
 import { existsSync } from 'node:fs'
+import { Queue } from 'bullmq'
+import { Redis } from 'ioredis'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { chromium } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -7,6 +9,8 @@ import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js
 import { createRunService } from '../../producer/create-run-service.js'
 import { loadConfig } from '../../shared/config.js'
 import { buildInventory } from '../../shared/load-inventory.js'
+import { RUNS_QUEUE } from '../../shared/queue-names.js'
+import { createRedisKeys } from '../../store/keys.js'
 import { createLogger } from '../../shared/logger.js'
 import type { RunService } from '../../shared/run-service.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
@@ -23,6 +27,7 @@ const prefix = uniquePrefix('board')
 let fastify: FastifyInstance
 let runService: RunService
 let base: string
+let redis: Redis
 
 beforeAll(async () => {
   const config = loadConfig({ REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: prefix })
@@ -32,10 +37,12 @@ beforeAll(async () => {
   await fastify.register(app, { config, inventory, runService, apiKeys: createApiKeyStore([ADMIN, READER]) })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   base = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`
+  redis = new Redis(testRedisUrl(), { maxRetriesPerRequest: null })
 })
 afterAll(async () => {
   await fastify?.close()
   await runService?.close()
+  redis?.disconnect()
   await deletePrefix(prefix)
 })
 
@@ -49,6 +56,44 @@ describe('Bull Board at /admin/queues', () => {
     const page = await fastify.inject({ method: 'GET', url: '/admin/queues', headers: basic(ADMIN) })
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toMatch(/text\/html/)
+  })
+
+  it('read-only for admins too: pausing, cleaning, retrying, adding, emptying or removing jobs is refused and changes nothing', async () => {
+    const runs = new Queue(RUNS_QUEUE, { connection: redis, prefix: createRedisKeys(prefix).bullPrefix })
+    const jobsBefore = await runs.getJobCounts()
+    const [job] = await runs.getJobs(['waiting', 'delayed', 'prioritized', 'waiting-children'])
+    expect(job?.id).toBeDefined()
+    const attempts: Array<[string, string, unknown?]> = [
+      ['PUT', '/api/queues/pause'],
+      ['PUT', `/api/queues/${RUNS_QUEUE}/pause`],
+      ['PUT', `/api/queues/${RUNS_QUEUE}/clean/waiting`],
+      ['PUT', `/api/queues/${RUNS_QUEUE}/clean/completed`],
+      ['PUT', `/api/queues/${RUNS_QUEUE}/retry/failed`],
+      ['PUT', `/api/queues/${RUNS_QUEUE}/promote`],
+      ['PUT', `/api/queues/${RUNS_QUEUE}/empty`],
+      ['PUT', `/api/queues/${RUNS_QUEUE}/obliterate`],
+      ['POST', `/api/queues/${RUNS_QUEUE}/add`, { name: 'run', data: { runId: 'x' } }],
+      ['PUT', `/api/queues/${RUNS_QUEUE}/${job!.id}/retry`],
+      ['PUT', `/api/queues/${RUNS_QUEUE}/${job!.id}/clean`],
+      ['PUT', `/api/queues/${RUNS_QUEUE}/${job!.id}/promote`],
+      ['PATCH', `/api/queues/${RUNS_QUEUE}/${job!.id}/update-data`, { data: { runId: 'x' } }],
+    ]
+    try {
+      for (const [method, route, body] of attempts) {
+        const res = await fastify.inject({
+          method: method as 'PUT',
+          url: `/admin/queues${route}`,
+          headers: { ...basic(ADMIN), ...(body ? { 'content-type': 'application/json' } : {}) },
+          ...(body ? { payload: JSON.stringify(body) } : {}),
+        })
+        expect(res.statusCode, `${method} ${route}`).toBe(405)
+      }
+      expect(await runs.isPaused()).toBe(false)
+      expect(await runs.getJobCounts()).toEqual(jobsBefore)
+      expect((await runs.getJob(job!.id!))?.data).toEqual(job!.data)
+    } finally {
+      await runs.close()
+    }
   })
 
   it('a real headless browser with admin credentials sees both queues; without them it gets 401', async () => {

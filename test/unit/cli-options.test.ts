@@ -16,10 +16,17 @@ describe('resolveConnection', () => {
   it('missing credentials or a URL that is not http(s) are usage errors that never echo the secret', () => {
     expect(() => resolveConnection({ apiKey: 'k' }, {})).toThrow(/--secret-key.*ROLLMAINT_SECRET_KEY/)
     expect(() => resolveConnection({ url: 'ftp://x', apiKey: 'k', secretKey: 'hush-123' }, {})).toThrow(/http\(s\) URL/)
-    try {
-      resolveConnection({ url: 'nope', apiKey: 'k', secretKey: 'hush-123' }, {})
-    } catch (err) {
-      expect((err as Error).message).not.toContain('hush-123')
+    // Fails when nothing throws (the old form asserted inside a catch and passed silently).
+    for (const url of ['nope', 'ftp://hush-123@x', 'http//x']) {
+      let thrown: unknown
+      try {
+        resolveConnection({ url, apiKey: 'k', secretKey: 'hush-123' }, {})
+      } catch (err) {
+        thrown = err
+      }
+      expect(thrown, url).toBeInstanceOf(Error)
+      expect((thrown as Error).message).toMatch(/http\(s\) URL/)
+      expect((thrown as Error).message).not.toContain('hush-123')
     }
   })
 })
