@@ -20,11 +20,14 @@ export interface ClusterSpec {
   /** Spec 9 gate of the cluster (argv run on the worker before each host). */
   gate?: string[]
   gateTimeout?: number
+  /** The cluster's `maintenance:` block (spec 8), as written in the inventory file. */
+  maintenance?: Record<string, unknown>
 }
 
 export interface HostOverrides {
   hypervisor?: string
   enabled?: boolean
+  maintenance?: Record<string, unknown>
 }
 
 export interface E2EOptions {
@@ -91,6 +94,7 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
           name: c.name,
           ...(c.gate ? { gate: c.gate } : {}),
           ...(c.gateTimeout ? { gateTimeout: c.gateTimeout } : {}),
+          ...(c.maintenance ? { maintenance: c.maintenance } : {}),
           hosts: c.hosts.map((name) => {
             const h = fleet.hostConfig(name)
             return {
