@@ -14,6 +14,7 @@ import { markRunStarted } from '../store/run/mark-run-started.js'
 import { nextRunSeq } from '../store/run/next-run-seq.js'
 import { setClusterPlan } from '../store/run/set-cluster-plan.js'
 import { stopRun } from '../store/run/stop-run.js'
+import { preflightCapacity } from './preflight-capacity.js'
 import type { WorkerContext } from './worker-context.js'
 
 /**
@@ -58,7 +59,10 @@ export function makeRunProcessor(ctx: WorkerContext) {
     )
   }
 
-  async function startClusters(job: Job<RunJobData>, snapshot: RunSnapshot): Promise<void> {
+  async function startClusters(job: Job<RunJobData>, first: RunSnapshot): Promise<void> {
+    if (first.run.stopReason || first.run.cancelRequested) return
+    const snapshot = (await preflightCapacity(ctx, first)) ? await getRunSnapshot(redis, keys, first.run.id) : first
+    if (!snapshot) return
     const { run, hosts } = snapshot
     if (run.stopReason || run.cancelRequested) return
     const ready = new Set(hosts.filter((h) => h.phase !== 'done' && h.phase !== 'pending').map((h) => h.clusterId))

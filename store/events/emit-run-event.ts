@@ -8,6 +8,9 @@ export type RunEventType =
   | 'host.updated'
   | 'host.skipped'
   | 'host.failed'
+  | 'vm.migrating'
+  | 'vm.migrated'
+  | 'vm.migration-failed'
   | 'run.finished'
 
 /**

@@ -12,6 +12,8 @@
 #   kvm-lab.sh ssh hI CMD...    run CMD on host hI over its sshd
 #   kvm-lab.sh vm hI NAME [MiB] define+start a tiny diskless VM on hI (persistent)
 #   kvm-lab.sh setmem hI TOTAL_MiB FREE_MiB   fake hI's /proc/meminfo (virsh nodememstats)
+#   kvm-lab.sh realmem hI       undo setmem: the host sees the machine's real memory again
+#   kvm-lab.sh reset            destroy and undefine every VM of every host, real memory everywhere
 #   kvm-lab.sh libvirtd-stop hI   kill hI's libvirtd (its VMs keep running, as on a real host)
 #   kvm-lab.sh libvirtd-start hI  start it again (it re-attaches to the running VMs)
 #
@@ -301,6 +303,24 @@ setmem() {
        nsenter -t "$nspid" -m mount --bind "$H/meminfo" /proc/meminfo; fi
 }
 
+realmem() {
+  local h=$1 H=$LAB_DIR/$1
+  [ -e "$H/meminfo" ] || return 0
+  nsenter -t "$(cat "$H/ns.pid")" -m umount /proc/meminfo && rm -f "$H/meminfo"
+}
+
+reset() {
+  local h nspid d
+  for h in $(hosts); do
+    nspid=$(cat "$LAB_DIR/$h/ns.pid")
+    for d in $(nsenter -t "$nspid" -m -u virsh -q -c qemu:///system list --all --name); do
+      nsenter -t "$nspid" -m -u virsh -q -c qemu:///system destroy "$d" >/dev/null 2>&1
+      nsenter -t "$nspid" -m -u virsh -q -c qemu:///system undefine "$d" >/dev/null 2>&1
+    done
+    realmem "$h"
+  done
+}
+
 # libvirtd of one host: stop (QEMU processes survive, like a crashed or stopped daemon on a real
 # host) and start (it reconnects to the running VMs from its state in /run/libvirt).
 # PID 1 of host h's PID namespace (the unshare process itself stays in ours, so its pid must not
@@ -339,6 +359,8 @@ case "$cmd" in
   ssh) h=$1; shift; sshh "$h" "$@" ;;
   vm) vm "$@" ;;
   setmem) setmem "$@" ;;
+  realmem) realmem "$@" ;;
+  reset) reset ;;
   libvirtd-stop) libvirtd_stop "$@" ;;
   libvirtd-start) libvirtd_start "$@" ;;
   *) sed -n '2,40p' "$SELF"; exit 2 ;;

@@ -32,6 +32,10 @@ export interface KvmLab {
   vm(host: string, name: string, mib: number): Promise<void>
   /** Fakes the host's memory as `virsh nodememstats` reports it. */
   setmem(host: string, totalMiB: number, freeMiB: number): Promise<void>
+  /** Undoes setmem. */
+  realmem(host: string): Promise<void>
+  /** Every VM of every host destroyed and undefined, real memory everywhere: a clean lab for the next test. */
+  reset(): Promise<void>
   libvirtdStop(host: string): Promise<void>
   libvirtdStart(host: string): Promise<void>
   /** Active domains of one host, read through its libvirtd without SSH (cheap enough to sample often). */
@@ -148,6 +152,12 @@ export async function startKvmLab(opts: { hosts: number }): Promise<KvmLab> {
     },
     async setmem(h, total, free) {
       await lab(['setmem', h, String(total), String(free)])
+    },
+    async realmem(h) {
+      await lab(['realmem', h])
+    },
+    async reset() {
+      await lab(['reset'])
     },
     async libvirtdStop(h) {
       await lab(['libvirtd-stop', h])

@@ -124,9 +124,9 @@ export async function evacuateHost(ctx: DriverContext, settingsOf: LibvirtSettin
       const load = loads.find((l) => l.host.id === m.to)!
       const ev = { hostId: host.id, hostName: host.name, vm: m.vm, to: m.to, toName: m.toName }
       await ctx.emit({ type: 'vm.migrating', ...ev, memoryMiB: m.memoryMiB })
-      let reason: string
+      let r: Awaited<ReturnType<typeof migrateVm>>
       try {
-        const r = await migrateVm({
+        r = await migrateVm({
           vm: m.vm,
           source: host,
           sourceSession: ctx.session,
@@ -135,23 +135,23 @@ export async function evacuateHost(ctx: DriverContext, settingsOf: LibvirtSettin
           settings: settings!,
           targetSettings: load.settings!,
         })
-        if (r.kind === 'migrated') {
-          migrated.push({ vm: m.vm, to: m.to, durationMs: r.durationMs })
-          recorded.add(m.vm)
-          unaccounted.delete(m.vm)
-          await ctx.emit({ type: 'vm.migrated', ...ev, durationMs: r.durationMs, downtimeMs: r.downtimeMs })
-          log.info({ vm: m.vm, to: m.toName, durationMs: r.durationMs, downtimeMs: r.downtimeMs }, 'VM migrated')
-          return
-        }
-        // Someone else's migration of this VM: the next round waits for it and finds where it went.
-        if (r.kind === 'busy' || r.kind === 'gone') {
-          unaccounted.set(m.vm, unaccounted.get(m.vm) ?? '')
-          return
-        }
-        reason = r.reason
       } catch (err) {
-        reason = `VM ${m.vm} could not be migrated from ${host.name} to ${m.toName}: ${message(err)}`
+        r = { kind: 'failed', reason: `VM ${m.vm} could not be migrated from ${host.name} to ${m.toName}: ${message(err)}` }
       }
+      if (r.kind === 'migrated') {
+        migrated.push({ vm: m.vm, to: m.to, durationMs: r.durationMs })
+        recorded.add(m.vm)
+        unaccounted.delete(m.vm)
+        await ctx.emit({ type: 'vm.migrated', ...ev, durationMs: r.durationMs, downtimeMs: r.downtimeMs })
+        log.info({ vm: m.vm, to: m.toName, durationMs: r.durationMs, downtimeMs: r.downtimeMs }, 'VM migrated')
+        return
+      }
+      // Someone else's migration of this VM: the next round waits for it and finds where it went.
+      if (r.kind === 'busy' || r.kind === 'gone') {
+        unaccounted.set(m.vm, unaccounted.get(m.vm) ?? '')
+        return
+      }
+      const reason = r.reason
       failure ??= reason
       log.warn({ vm: m.vm, to: m.toName, reason }, 'migration failed')
       await ctx.emit({ type: 'vm.migration-failed', ...ev, reason })
