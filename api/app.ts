@@ -7,11 +7,14 @@ import type { ApiKeyStore } from './auth/api-key-store.js'
 import { installErrorHandler } from './error-handler.js'
 import auth from './plugins/auth.js'
 import bullBoard from './plugins/bull-board.js'
+import consolePlugin from './plugins/console.js'
 import docs from './plugins/docs.js'
 import metrics from './plugins/metrics.js'
 import queues from './plugins/queues.js'
 import runService from './plugins/run-service.js'
 import cloudStackApi from './routes/cloudstack-api.js'
+import getFleet from './routes/console/get-fleet.js'
+import whoami from './routes/console/whoami.js'
 import healthz from './routes/healthz.js'
 import cancelHostMaintenance from './routes/hosts/cancel-host-maintenance.js'
 import listHosts from './routes/hosts/list-hosts.js'
@@ -20,6 +23,7 @@ import createRun from './routes/rolling-maintenance/create-run.js'
 import getRun from './routes/rolling-maintenance/get-run.js'
 import runEvents from './routes/rolling-maintenance/run-events.js'
 import listRuns from './routes/rolling-maintenance/list-runs.js'
+import runTimeline from './routes/rolling-maintenance/run-timeline.js'
 
 export interface AppOptions {
   config: Config
@@ -27,6 +31,8 @@ export interface AppOptions {
   apiKeys: ApiKeyStore
   /** Tests and the all-in-one process may hand one in; otherwise the app creates and closes its own. */
   runService?: RunService | undefined
+  /** Directory of the built web console; found next to the code when not given. */
+  consoleDir?: string | undefined
 }
 
 /** Options for the Fastify instance that serves `app` (server.ts and tests use the same). */
@@ -56,4 +62,8 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(queues, { config: opts.config })
   await fastify.register(bullBoard)
   await fastify.register(metrics, { config: opts.config })
+  await fastify.register(whoami)
+  await fastify.register(getFleet, { inventory: opts.inventory })
+  await fastify.register(runTimeline, { config: opts.config, inventory: opts.inventory })
+  await fastify.register(consolePlugin, { dir: opts.consoleDir })
 }

@@ -14,6 +14,7 @@ import { loadConfig } from '../shared/config.js'
 import { createRedisConnection } from '../store/connection.js'
 import { loadInventory } from '../shared/load-inventory.js'
 import type { RunView } from '../shared/run-view.js'
+import { ensureConsoleBuilt } from '../ui/ensure-built.js'
 import { createWorker } from '../workers/create-worker.js'
 import { buildSeedInventory } from './build-seed-inventory.js'
 import { installDemoHooks, SEED_ZONES } from './seed-fleet.js'
@@ -178,6 +179,8 @@ async function main(): Promise<number> {
     const inventory = loadInventory(inventoryPath)
     const worker = await createWorker({ config, inventory, logger })
     cleanups.push(() => worker.forceClose())
+    // The console is served from dist/console; a fresh checkout has not built it yet.
+    await ensureConsoleBuilt()
     const server = await startApi({ config, inventory, logger })
     cleanups.push(() => server.close())
 
@@ -210,6 +213,7 @@ async function main(): Promise<number> {
         [
           '',
           'Everything is still running (Ctrl-C stops it and cleans up):',
+          `  Console     ${base}/ui/runs/${id}   (this run; sign in with the apiKey and secretKey below)`,
           `  API         ${base}/api/v1/rolling-maintenance`,
           `  Bull Board  ${base}/admin/queues`,
           `  API docs    ${base}/docs`,

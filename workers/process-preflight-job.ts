@@ -12,6 +12,7 @@ import { saveHostRunState } from '../store/host/save-host-run-state.js'
 import { stopRun } from '../store/run/stop-run.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 import { getRunHeader } from '../store/run/get-run-header.js'
+import { stageOutputTail } from '../shared/run-timeline.js'
 
 /**
  * PreFlight on one host (spec 3.4). All of a run's PreFlight jobs are queued at once and run in
@@ -51,7 +52,7 @@ export function makePreflightProcessor(ctx: WorkerContext) {
           await recordStageDuration(redis, keys, 'PreFlight', result.kind === 'timeout' ? 'timeout' : verdict.kind, (Date.now() - startedAt) / 1000)
           const exitCode = result.kind === 'exited' ? result.exitCode : null
           await emitRunEvent(redis, keys, runId, 'stage.finished', {
-            hostId, hostName: host.name, clusterId: host.clusterId, stage: 'PreFlight', result: result.kind, exitCode, durationMs: Date.now() - startedAt,
+            hostId, hostName: host.name, clusterId: host.clusterId, stage: 'PreFlight', result: result.kind, exitCode, durationMs: Date.now() - startedAt, output: stageOutputTail(result),
           })
         } finally {
           session.close()

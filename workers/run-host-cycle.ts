@@ -4,6 +4,7 @@ import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import type { HostRunState } from '../shared/host-run-state.js'
 import type { RedisKeys } from '../store/keys.js'
 import { formatDate } from '../shared/format-date.js'
+import { stageOutputTail } from '../shared/run-timeline.js'
 import type { HostConfig, StageName } from '../shared/types.js'
 import type { HeldLease } from './hold-cluster-lease.js'
 import type { HostExecutor, HostSession } from './host-executor.js'
@@ -89,7 +90,7 @@ export async function runHostCycle(
       log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')
       const verdict = judgeStage(stage, result)
       await recordStageDuration(redis, keys, stage, result.kind === 'timeout' ? 'timeout' : verdict.kind, durationMs / 1000)
-      await emitRunEvent(redis, keys, run.id, 'stage.finished', { hostId: host.id, hostName: host.name, clusterId: host.clusterId, stage, result: result.kind, exitCode, durationMs })
+      await emitRunEvent(redis, keys, run.id, 'stage.finished', { hostId: host.id, hostName: host.name, clusterId: host.clusterId, stage, result: result.kind, exitCode, durationMs, output: stageOutputTail(result) })
       return { verdict }
     } catch (err) {
       if (err instanceof LeaseLostError) throw err

@@ -28,8 +28,11 @@ export function parseBasic(header: string | undefined): { apiKey: string; secret
 
 const ROLE_RANK: Record<ApiRole, number> = { readonly: 1, admin: 2 }
 
-async function deny(reply: FastifyReply, status: 401 | 403, message: string): Promise<void> {
-  if (status === 401) reply.header('www-authenticate', 'Basic realm="rollmaint", charset="UTF-8"')
+/** Sent by the web console: it shows its own sign-in form, so no browser login prompt must pop up. */
+export const CONSOLE_CLIENT_HEADER = 'x-rollmaint-client'
+
+async function deny(request: FastifyRequest, reply: FastifyReply, status: 401 | 403, message: string): Promise<void> {
+  if (status === 401 && request.headers[CONSOLE_CLIENT_HEADER] === undefined) reply.header('www-authenticate', 'Basic realm="rollmaint", charset="UTF-8"')
   await reply.code(status).send({ error: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message })
 }
 
@@ -46,11 +49,11 @@ export default fp(
       const access = request.routeOptions.config?.access ?? 'readonly'
       if (access === 'public' || request.routeOptions.url === undefined) return
       const creds = parseBasic(request.headers.authorization)
-      if (!creds) return deny(reply, 401, 'missing or malformed credentials: send Authorization: Basic base64(apiKey:secretKey)')
+      if (!creds) return deny(request, reply, 401, 'missing or malformed credentials: send Authorization: Basic base64(apiKey:secretKey)')
       const user = opts.store.authenticate(creds.apiKey, creds.secretKey)
-      if (!user) return deny(reply, 401, 'unknown API key or wrong secret key')
+      if (!user) return deny(request, reply, 401, 'unknown API key or wrong secret key')
       if (ROLE_RANK[user.role] < ROLE_RANK[access]) {
-        return deny(reply, 403, `this key has role ${user.role}; this operation needs ${access}`)
+        return deny(request, reply, 403, `this key has role ${user.role}; this operation needs ${access}`)
       }
       request.apiUser = user
     })

@@ -1,0 +1,139 @@
+import { useState } from 'preact/hooks'
+import type { PageProps } from '../app.js'
+import { ApiError } from '../api-client.js'
+import { RunStatusBadge } from '../components/badge.js'
+import { ClusterLanes } from '../components/cluster-lanes.js'
+import { EventList } from '../components/event-list.js'
+import { Icon } from '../components/icon.js'
+import { Link } from '../components/link.js'
+import { ProgressBar } from '../components/progress-bar.js'
+import { ResultView } from '../components/result-view.js'
+import { describeRequest, fleetNames } from '../lib/names.js'
+import { runActions, type RunAction } from '../lib/run-actions.js'
+import { hrefFor, navigate } from '../router.js'
+import { usePoll } from '../use-poll.js'
+import { useRunLive } from '../use-run-live.js'
+import { formatTime } from './runs-page.js'
+
+const ACTION_LABEL: Record<RunAction, string> = { pause: 'Pause', resume: 'Resume', cancel: 'Cancel run', retry: 'Retry failed hosts' }
+const ACTION_ICON = { pause: 'pause', resume: 'play', cancel: 'stop', retry: 'retry' } as const
+const STREAM_LABEL = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', ended: 'ended', failed: 'lost' } as const
+
+/** One run as it happens: lanes per cluster, events, result, and the actions the key may take. */
+export function RunPage({ id, api, session, caps, onAuthLost }: PageProps & { id: string }) {
+  const live = useRunLive(api, session, id, onAuthLost)
+  const fleet = usePoll(() => api.fleet(), 0, onAuthLost)
+  const [busy, setBusy] = useState<RunAction | undefined>(undefined)
+  const [confirmCancel, setConfirmCancel] = useState(false)
+  const [actionError, setActionError] = useState('')
+  const { run, timeline } = live
+
+  if (!run || !timeline) {
+    return (
+      <section>
+        <h1>Run {id.slice(0, 8)}</h1>
+        {live.error ? (
+          <p class="alert alert-error" role="alert">
+            {live.error}
+          </p>
+        ) : (
+          <p class="muted">Loading the run…</p>
+        )}
+      </section>
+    )
+  }
+
+  const act = async (action: RunAction) => {
+    if (action === 'cancel' && !confirmCancel) return setConfirmCancel(true)
+    setConfirmCancel(false)
+    setActionError('')
+    setBusy(action)
+    try {
+      const reply = await api.action(run.id, action)
+      if (action === 'retry') navigate(hrefFor.run(reply.id))
+      else live.setRun(reply)
+    } catch (err) {
+      if (err instanceof ApiError && err.status === 401) onAuthLost('The API no longer accepts this key pair; sign in again.')
+      else setActionError(err instanceof Error ? err.message : String(err))
+    } finally {
+      setBusy(undefined)
+    }
+  }
+
+  const actions = runActions(session.role, run, caps)
+  const names = fleetNames(fleet.data)
+  const p = run.progress
+  const by = typeof run.startedBy === 'string' ? run.startedBy : typeof run.createdBy === 'string' ? run.createdBy : undefined
+  const retryOf = typeof run.retryOf === 'string' ? run.retryOf : undefined
+  const progressNote = typeof p.note === 'string' ? p.note : typeof p.waiting === 'string' ? p.waiting : undefined
+
+  return (
+    <section class="run-page">
+      <div class="page-head">
+        <h1>
+          Run <code>{run.id.slice(0, 8)}</code> <RunStatusBadge status={run.status} />
+        </h1>
+        <p class="muted">
+          {describeRequest(run.request, names)}
+          {run.request.forced ? ' · forced' : ''}
+          {run.request.timeout ? ` · stage timeout ${run.request.timeout} s` : ''}
+          {run.request.payload ? ` · payload ${JSON.stringify(run.request.payload)}` : ''}
+          {by ? ` · started by ${by}` : ''}
+        </p>
+        <p class="muted">
+          created {formatTime(run.createdAt)}
+          {run.startedAt ? ` · started ${formatTime(run.startedAt)}` : ''}
+          {run.finishedAt ? ` · finished ${formatTime(run.finishedAt)}` : ''}
+          {retryOf && (
+            <>
+              {' · retry of '}
+              <Link href={hrefFor.run(retryOf)}>{retryOf.slice(0, 8)}</Link>
+            </>
+          )}
+        </p>
+      </div>
+      <div class="run-bar">
+        <ProgressBar done={p.hostsDone} total={p.hostsTotal} label="Hosts done" />
+        <span>
+          <Icon name="check" /> {p.hostsUpdated} updated · <Icon name="skip" /> {p.hostsSkipped} skipped
+        </span>
+        <span class={`stream stream-${live.stream.state}`} role="status">
+          events: {STREAM_LABEL[live.stream.state]}
+          {live.stream.detail ? ` (${live.stream.detail})` : ''}
+        </span>
+        {actions.length > 0 && (
+          <div class="actions" role="group" aria-label="Run actions">
+            {actions.map((a) => (
+              <button type="button" key={a} class={`btn ${a === 'cancel' ? 'btn-danger' : a === 'retry' ? 'btn-primary' : ''}`} disabled={busy !== undefined} onClick={() => act(a)}>
+                <Icon name={ACTION_ICON[a]} /> {a === 'cancel' && confirmCancel ? 'Yes, cancel the run' : ACTION_LABEL[a]}
+              </button>
+            ))}
+            {confirmCancel && (
+              <button type="button" class="btn btn-quiet" onClick={() => setConfirmCancel(false)}>
+                Keep running
+              </button>
+            )}
+          </div>
+        )}
+      </div>
+      {progressNote && <p class="alert alert-info">{progressNote}</p>}
+      {(actionError || live.error) && (
+        <p class="alert alert-error" role="alert">
+          {actionError || live.error}
+        </p>
+      )}
+      <h2>Hosts</h2>
+      <ClusterLanes clusters={p.clusters} hosts={timeline.hosts} now={live.now} />
+      <div class="run-bottom">
+        <section aria-labelledby="result-title" class="card">
+          <h2 id="result-title">Result</h2>
+          {run.result ? <ResultView result={run.result} /> : <p class="muted">The result appears when the run ends.</p>}
+        </section>
+        <section aria-labelledby="events-title" class="card">
+          <h2 id="events-title">Events</h2>
+          <EventList events={timeline.events} />
+        </section>
+      </div>
+    </section>
+  )
+}
