@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildFleetView, runCoversHost } from '../../shared/fleet-view.js'
+import { buildFleetView, runCoversHost } from '../../shared/build-fleet-view.js'
 import { buildInventory } from '../../shared/load-inventory.js'
 import type { HostView, RunView } from '../../shared/run-view.js'
 
@@ -54,9 +54,9 @@ describe('fleet view', () => {
     const [c1, c2] = zone!.pods[0]!.clusters
     expect(c1).toMatchObject({ id: 'c1', name: 'cl1', runId: 'r1' })
     expect(c1!.hosts).toEqual([
-      { id: 'h1', name: 'kvm1', address: '10.0.0.1', hypervisor: 'KVM', enabled: true, resourceState: 'Maintenance', driver: undefined, vmCount: 3, runId: 'r1', stage: 'Maintenance' },
+      { id: 'h1', name: 'kvm1', address: '10.0.0.1', hypervisor: 'KVM', enabled: true, resourceState: 'Maintenance', driver: 'none', vmCount: 3, runId: 'r1', stage: 'Maintenance' },
       // Not in the run's scope (hostids), and disabled in the inventory with no state recorded.
-      { id: 'h2', name: 'kvm2', address: '10.0.0.2', hypervisor: 'KVM', enabled: false, resourceState: 'Disabled', driver: undefined, vmCount: undefined, runId: undefined, stage: undefined },
+      { id: 'h2', name: 'kvm2', address: '10.0.0.2', hypervisor: 'KVM', enabled: false, resourceState: 'Disabled', driver: 'none', vmCount: undefined, runId: undefined, stage: undefined },
     ])
     // A finished run holds nothing.
     expect(c2).toMatchObject({ id: 'c2', runId: undefined, hosts: [{ id: 'h3', resourceState: 'Enabled', runId: undefined }] })

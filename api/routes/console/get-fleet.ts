@@ -1,5 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { buildFleetView } from '../../../shared/fleet-view.js'
+import { buildFleetView } from '../../../shared/build-fleet-view.js'
 import type { Inventory } from '../../../shared/types.js'
 import { FleetViewSchema } from '../../schemas/console-schemas.js'
 
