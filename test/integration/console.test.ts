@@ -108,6 +108,17 @@ describe('web console in headless Chromium', () => {
     expect((await fastify.inject({ url: '/ui/../package.json' })).statusCode).not.toBe(200)
     // The API itself still wants a key.
     expect((await fastify.inject({ url: '/api/v1/fleet' })).statusCode).toBe(401)
+    // …and, without the console's header, challenges a browser for Basic credentials; with it, it does not.
+    expect((await fastify.inject({ url: '/api/v1/whoami' })).headers['www-authenticate']).toMatch(/^Basic/)
+    expect((await fastify.inject({ url: '/api/v1/whoami', headers: { 'x-rollmaint-client': 'console' } })).headers['www-authenticate']).toBeUndefined()
+    const auth = { authorization: `Basic ${Buffer.from(`${READER.apiKey}:${READER.secretKey}`).toString('base64')}` }
+    expect((await fastify.inject({ url: '/api/v1/whoami', headers: auth })).json()).toEqual({ name: 'dashboard', role: 'readonly' })
+    // A malformed run id reaches no Redis key: 404, as for an unknown run.
+    for (const id of ['not-a-run', '00000000-0000-4000-8000-000000000000:events', '00000000-0000-4000-8000-000000000000']) {
+      const res = await fastify.inject({ url: `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/timeline`, headers: auth })
+      expect(res.statusCode).toBe(404)
+      expect(res.json()).toMatchObject({ error: 'RUN_NOT_FOUND' })
+    }
   })
 
   it('a wrong key gets a clear message and stays on the sign-in form', async () => {

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import type { Config } from '../../../shared/config.js'
 import { RunNotFoundError } from '../../../shared/errors/run-not-found-error.js'
+import { isRunId } from '../../../shared/run-id.js'
 import { createRedisKeys } from '../../../store/keys.js'
 import { buildRunTimeline } from '../../../shared/run-timeline.js'
 import { readRunTimelineData } from '../../../store/run/read-run-timeline-data.js'
@@ -29,7 +30,8 @@ const runTimeline: FastifyPluginAsyncTypebox<{ config: Config; inventory: Invent
       },
     },
     async (request) => {
-      const data = await readRunTimelineData(fastify.redis, keys, request.params.id)
+      // No key is built from a caller's id that is not a run id (`<id>:events` would name the event stream).
+      const data = isRunId(request.params.id) ? await readRunTimelineData(fastify.redis, keys, request.params.id) : undefined
       if (!data) throw new RunNotFoundError(request.params.id)
       const records = [...data.hosts].sort((a, b) => (order.get(a.hostId) ?? Infinity) - (order.get(b.hostId) ?? Infinity))
       return buildRunTimeline(records, data.events)
