@@ -22,7 +22,7 @@ import { getHostResourceStates } from '../store/host/get-host-resource-states.js
 import { releaseClusterReservations } from '../store/cluster/release-cluster-reservations.js'
 import { TERMINAL_STATUSES, type RunRecord } from '../store/run/run-record.js'
 import type { Inventory, RunRequest } from '../shared/types.js'
-import { openRunEventStream } from '../store/events/open-run-event-stream.js'
+import { createRunEventHub } from '../store/events/run-event-hub.js'
 import { planRun } from './plan-run.js'
 import { validateRunRequest } from './validate-run-request.js'
 import { clearHostMaintenance } from '../store/host/clear-host-maintenance.js'
@@ -53,6 +53,8 @@ export async function createRunService({ config, inventory, logger }: RunService
     defaultJobOptions: defaultJobOptions(config.runRetentionDays),
   })
   const log = logger.child({ component: 'run-service' })
+  // One blocking Redis connection for every event stream this process serves (issue 11, item 4).
+  const events = createRunEventHub(redis, keys, { connectionName: `rollmaint-events-${config.keyPrefix}`, logger: log })
 
   async function view(runId: string): Promise<RunView | undefined> {
     if (!isRunId(runId)) return undefined
@@ -172,7 +174,7 @@ export async function createRunService({ config, inventory, logger }: RunService
     async openEventStream(id, afterId) {
       if (!isRunId(id)) return undefined
       if (!(await redis.exists(keys.run(id)))) return undefined
-      return openRunEventStream(redis, keys, id, afterId)
+      return events.open(id, afterId)
     },
     getRun: view,
     claimSignedRequest: (hex, expiresAtMs) => claimSignedRequest(redis, keys, hex, expiresAtMs),
@@ -180,6 +182,7 @@ export async function createRunService({ config, inventory, logger }: RunService
     listHosts: () => hostViews([...inventory.hosts.keys()]),
     getHost: async (id) => (inventory.hosts.has(id) ? (await hostViews([id]))[0] : undefined),
     async close() {
+      events.close()
       await runsQueue.close()
       redis.disconnect()
     },

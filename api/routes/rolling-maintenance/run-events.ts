@@ -2,13 +2,15 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 import { RunNotFoundError } from '../../../shared/errors/run-not-found-error.js'
 import { IdParams } from '../../schemas/run-schemas.js'
+import { createStreamSlots, type StreamLimits } from '../../event-stream-slots.js'
 
 /**
  * Live progress as Server-Sent Events: run.started, stage.started/finished (exit code, duration),
  * host.updated/skipped/failed, run.finished (with the result). Each event's id is its stream id,
  * so a client that reconnects with Last-Event-ID (or ?lastEventId=) gets exactly what it missed.
  */
-const runEvents: FastifyPluginAsyncTypebox = async (fastify) => {
+const runEvents: FastifyPluginAsyncTypebox<{ limits?: StreamLimits }> = async (fastify, opts) => {
+  const slots = createStreamSlots(opts.limits)
   // Open streams would keep the server from closing: end them first (clients reconnect elsewhere
   // with Last-Event-ID and miss nothing).
   const open = new Set<{ close(): void }>()
@@ -28,8 +30,17 @@ const runEvents: FastifyPluginAsyncTypebox = async (fastify) => {
     },
     async (request, reply) => {
       const afterId = reply.sse.lastEventId ?? request.query.lastEventId
-      const stream = await fastify.runService.openEventStream(request.params.id, afterId ?? undefined)
-      if (!stream) throw new RunNotFoundError(request.params.id)
+      // Spec 11: 20 per key, 500 in all; counted until the response ends, whatever ends it.
+      const release = slots.acquire(request.apiUser?.apiKey ?? '')
+      reply.raw.once('close', release)
+      const stream = await fastify.runService.openEventStream(request.params.id, afterId ?? undefined).catch((err: unknown) => {
+        release()
+        throw err
+      })
+      if (!stream) {
+        release()
+        throw new RunNotFoundError(request.params.id)
+      }
       // An event stream owns its connection: once it ends, close the socket too, so a closing
       // server does not wait for the client's keep-alive timeout.
       reply.header('connection', 'close')
