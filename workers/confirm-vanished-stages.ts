@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import type { HostConfig } from '../shared/types.js'
-import type { HostExecutor, HostSession, StageRequest } from './host-executor.js'
+import type { HostExecutor, HostSession, OpenOptions, StageRequest } from './host-executor.js'
 import type { StageResult } from './ssh/stage-result.js'
 
 export interface ConfirmVanishedOptions {
@@ -29,8 +29,8 @@ export function confirmVanishedStages(inner: HostExecutor, opts: ConfirmVanished
   const confirmMs = opts.confirmMs ?? VANISH_CONFIRM_MS
   const pollMs = opts.pollMs ?? 1_000
   return {
-    async open(host: HostConfig): Promise<HostSession> {
-      const session = await inner.open(host)
+    async open(host: HostConfig, options?: OpenOptions): Promise<HostSession> {
+      const session = await inner.open(host, options)
       if (host.executor === 'direct') return session
       const runStage = async (request: StageRequest): Promise<StageResult> => {
         let result = await session.runStage(request)

@@ -41,7 +41,16 @@ export interface HostSession {
   close(): void
 }
 
+export interface OpenOptions {
+  /**
+   * The session is opened to run or re-attach to a stage with this timeout (a worker taking over a
+   * host mid-cycle): an unreachable host (rebooting) is retried for the stage timeout plus the
+   * executor's re-attach grace, as a stage's own reconnects are. Without it one attempt is made.
+   */
+  reattachTimeoutSec?: number | undefined
+}
+
 /** How workers reach hosts. SSH in production; the benchmark may plug in a simulated one. */
 export interface HostExecutor {
-  open(host: HostConfig): Promise<HostSession>
+  open(host: HostConfig, options?: OpenOptions): Promise<HostSession>
 }

@@ -1,5 +1,5 @@
 import type { HostConfig } from '../shared/types.js'
-import type { HostExecutor, HostSession } from './host-executor.js'
+import type { HostExecutor, HostSession, OpenOptions } from './host-executor.js'
 
 /**
  * Keeps a host's session for a while after it is closed, so the connection PreFlight opened is the
@@ -32,14 +32,14 @@ export function createPooledExecutor(inner: HostExecutor, opts: { idleMs: number
   }
 
   return {
-    async open(host: HostConfig): Promise<HostSession> {
+    async open(host: HostConfig, options?: OpenOptions): Promise<HostSession> {
       const kept = idle.get(host.id)
       if (kept) {
         idle.delete(host.id)
         clearTimeout(kept.timer)
         return lend(host.id, kept.session)
       }
-      return lend(host.id, await inner.open(host))
+      return lend(host.id, await inner.open(host, options))
     },
     closeAll() {
       for (const { session, timer } of idle.values()) {

@@ -82,7 +82,8 @@ export async function runHostCycle(
   const attempt = async (stage: StageName): Promise<Attempt> => {
     const startedAt = Date.now()
     try {
-      session ??= await executor.open(host)
+      // A worker taking over mid-cycle may find the host rebooting: keep trying as a re-attach would.
+      session ??= await executor.open(host, { reattachTimeoutSec: run.timeoutSec })
       await emitRunEvent(redis, keys, run.id, 'stage.started', { hostId: host.id, hostName: host.name, clusterId: host.clusterId, stage })
       const result = await session.runStage({ runId: run.id, stage, payload: run.payload, timeoutSec: run.timeoutSec })
       const exitCode = result.kind === 'exited' ? result.exitCode : null

@@ -1,3 +1,4 @@
+import { appendFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOSTS_QUEUE } from '../../shared/queue-names.js'
@@ -132,6 +133,31 @@ describe('crash matrix: SIGKILL of the worker holding the host', () => {
       await check(p.fault, run.id, mark, faultAt)
     }, 120_000)
   }
+})
+
+describe('crash matrix: take-over while the host reboots (issue 11 item 6)', () => {
+  it('Maintenance reboots the host, the worker is killed while it is down: the new worker waits for SSH and completes', async () => {
+    setHooks(e2e.fleet, ALL, base)
+    setHooks(e2e.fleet, ['m1a'], { ...base, Maintenance: { sleepSec: 30, stdout: 'rebooting' } })
+    // One worker runs everything up to the reboot; the one that takes over has never reached m1a
+    // (no pooled connection that would hide a single failed connection attempt).
+    for (const p of alive().slice(1)) p.child.kill('SIGKILL')
+    await ensureWorkers(1)
+    const mark = e2e.fleet.readHostLog().length
+    const run = await e2e.start({ clusterids: CLUSTERS.map((c) => clusterId(c.name)) })
+    await waitFor(mark, 'm1a', 'Maintenance', 'start')
+    const [victim] = alive()
+    expect(await holderPid('m1a', run.id)).toBe(victim!.pid)
+    await ensureWorkers(2)
+    // Down for longer than the lease takes to pass to the other worker: it finds the host unreachable.
+    const reboot = e2e.fleet.host('m1a').reboot(7000)
+    // The reboot killed the script (SIGKILL: it cannot log that itself); the invariant check needs to know.
+    appendFileSync(e2e.fleet.hostLogPath, `${Date.now()} m1a Maintenance killed\n`)
+    victim!.child.kill('SIGKILL')
+    const faultAt = Date.now()
+    await check('worker killed while the host reboots', run.id, mark, faultAt)
+    await reboot
+  }, 120_000)
 })
 
 describe('crash matrix: the API and Redis', () => {

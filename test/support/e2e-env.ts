@@ -28,6 +28,7 @@ export interface HostOverrides {
   hypervisor?: string
   enabled?: boolean
   maintenance?: Record<string, unknown>
+  executor?: 'detached' | 'direct'
 }
 
 export interface E2EOptions {

@@ -3,7 +3,7 @@ import type { Logger } from 'pino'
 import { SshConnectionLostError } from '../../shared/errors/ssh-connection-lost-error.js'
 import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.js'
 import type { HostConfig, StageName } from '../../shared/types.js'
-import type { ExecOptions, ExecReply, HostExecutor, HostSession, StageRequest } from '../host-executor.js'
+import type { ExecOptions, ExecReply, HostExecutor, HostSession, OpenOptions, StageRequest } from '../host-executor.js'
 import { connectHost, type HostConnection } from './connect-host.js'
 import { cleanupOldRuns, hasStageScript, runStage } from './run-stage.js'
 import { openRunnerShell, shellQuote, type RunnerShell } from './runner-shell.js'
@@ -35,10 +35,10 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
   const reattachGraceMs = opts.reattachGraceMs ?? 60_000
 
   return {
-    async open(host: HostConfig): Promise<HostSession> {
-      let conn: HostConnection = await connectHost(host, connectOpts)
-      let shell: Promise<RunnerShell> | undefined
+    async open(host: HostConfig, openOpts: OpenOptions = {}): Promise<HostSession> {
       const log = opts.logger.child({ hostId: host.id, host: host.name })
+      let conn!: HostConnection
+      let shell: Promise<RunnerShell> | undefined
 
       async function reconnect(deadline: number): Promise<void> {
         let delay = 250
@@ -54,10 +54,13 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
             const wait = Math.min(delay, Math.max(0, deadline - Date.now()))
             log.warn({ err, retryInMs: wait }, 'host unreachable; retrying to re-attach to the running stage')
             await sleep(wait)
-            delay = Math.min(delay * 2, 5_000)
+            delay = Math.min(delay * 2, 1_000)
           }
         }
       }
+      if (openOpts.reattachTimeoutSec === undefined) conn = await connectHost(host, connectOpts)
+      else await reconnect(Date.now() + openOpts.reattachTimeoutSec * 1000 + reattachGraceMs)
+
       /** The runner shell on the current connection, (re)started when needed. */
       async function runner(deadline: number): Promise<RunnerShell> {
         if (conn.closed) await reconnect(deadline)
