@@ -163,6 +163,7 @@ describe('web console in headless Chromium', () => {
     await dialog.waitFor()
     await dialog.getByLabel('Stage timeout (seconds)').fill('600')
     await dialog.getByLabel('Payload (passed to every stage script as $1)').fill('kernel=6.1')
+    if (caps.maxFailures) await dialog.getByLabel('Max failures before stopping').fill('1')
     // No start button before a preview of exactly this form.
     expect(await dialog.getByRole('button', { name: 'Start maintenance' }).count()).toBe(0)
     await dialog.getByRole('button', { name: 'Preview plan' }).click()
@@ -178,7 +179,7 @@ describe('web console in headless Chromium', () => {
     await page.waitForURL(/\/ui\/runs\/[^/]+$/)
     runId = decodeURIComponent(page.url().split('/').at(-1)!)
     const run = await e2e.runService.getRun(runId)
-    expect(run?.request).toMatchObject({ zoneids: ['zone-zone1'], clusterids: ['cluster-c-b'], forced: true, payload: 'kernel=6.1', timeout: 600 })
+    expect(run?.request).toMatchObject({ zoneids: ['zone-zone1'], clusterids: ['cluster-c-b'], forced: true, payload: 'kernel=6.1', timeout: 600, ...(caps.maxFailures ? { maxFailures: 1 } : {}) })
 
     // Live: hosts move through their stages as the SSE stream reports them (the lanes are fed by events only).
     await page.locator('[data-host="kvm-a1"] .current-stage[data-stage="Maintenance"]').waitFor({ timeout: 30_000 })

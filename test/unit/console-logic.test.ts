@@ -4,7 +4,7 @@ import { capabilitiesFromOpenApi, NO_CAPABILITIES, type Capabilities } from '../
 import { describeEvent } from '../../ui/src/lib/event-text.js'
 import { countByState, filterFleet } from '../../ui/src/lib/fleet-filter.js'
 import { describeRequest, fleetNames } from '../../ui/src/lib/names.js'
-import { localPlan, planRows } from '../../ui/src/lib/plan.js'
+import { localPlan, planView } from '../../ui/src/lib/plan.js'
 import { runActions } from '../../ui/src/lib/run-actions.js'
 import { describeScope, EMPTY_SCOPE, hostsInScope, toggleScope } from '../../ui/src/lib/scope.js'
 import { buildStartBody, emptyStartForm } from '../../ui/src/lib/start-form.js'
@@ -75,21 +75,51 @@ describe('console logic', () => {
     expect(Object.fromEntries(countByState(fleet))).toEqual({ Enabled: 2, Maintenance: 1, Disabled: 1 })
   })
 
-  it('plans: the server\'s dry run read defensively, and a local preview of the host checks', () => {
-    const reply = { plan: { clusters: [{ clusterName: 'cl1', capacity: { ok: false, reason: 'needs 8 GiB, 4 GiB free' }, hosts: [{ hostName: 'kvm-1', action: 'maintain', reason: '', evacuation: [{ vm: 'vm1', to: 'h2', toName: 'kvm-2' }] }, { hostId: 'h9', action: 'skip', reason: 'disabled' }] }] } }
-    expect(planRows(reply)).toEqual([
-      {
-        clusterName: 'cl1',
-        note: 'does not fit: needs 8 GiB, 4 GiB free',
-        hosts: [
-          { hostName: 'kvm-1', action: 'maintain', reason: '', evacuation: 'vm1 → kvm-2' },
-          { hostName: 'h9', action: 'skip', reason: 'disabled', evacuation: '' },
+  it('plans: the server\'s dry run (shared/dry-run-plan.ts) read defensively, and a local preview of the host checks', () => {
+    const reply = {
+      plan: {
+        hostsTotal: 2,
+        hostsToMaintain: 1,
+        hostsToSkip: 1,
+        wouldStart: false,
+        problems: ['cluster cl1 is held by run 12345678'],
+        controls: { forced: false, maxFailures: 0, soakSeconds: 0, timeout: 1800, window: { start: '22:00', end: '05:00', timezone: 'UTC', openNow: false, opensAt: '2026-11-25T22:00:00+00:00' } },
+        clusters: [
+          {
+            clusterId: 'c1',
+            clusterName: 'cl1',
+            order: 0,
+            activeRunId: '12345678-aaaa',
+            gate: ['check-ceph', '--healthy'],
+            maintenanceDriver: 'libvirt',
+            capacity: { verdict: 'does-not-fit', reason: 'needs 8 GiB, 4 GiB free' },
+            hosts: [
+              { hostId: 'h1', hostName: 'kvm-1', action: 'maintain', reason: '', maintenanceDriver: 'libvirt', evacuation: { verdict: 'fits', reason: '', migrations: [{ vm: 'vm1', to: 'h2', toName: 'kvm-2' }] } },
+              { hostId: 'h9', action: 'skip', reason: 'disabled', maintenanceDriver: 'libvirt', evacuation: { verdict: 'does-not-fit', reason: 'vm7 needs 16 GiB', migrations: [] } },
+            ],
+          },
         ],
       },
-    ])
-    expect(planRows({})).toEqual([])
+    }
+    expect(planView(reply)).toEqual({
+      wouldStart: false,
+      problems: ['cluster cl1 is held by run 12345678'],
+      summary: '2 hosts: 1 to maintain, 1 to skip · window closed, opens 2026-11-25T22:00:00+00:00',
+      clusters: [
+        {
+          clusterName: 'cl1',
+          note: 'capacity does not fit: needs 8 GiB, 4 GiB free · held by run 12345678 · gate: check-ceph --healthy · driver libvirt',
+          hosts: [
+            { hostName: 'kvm-1', action: 'maintain', reason: '', evacuation: 'vm1 → kvm-2' },
+            { hostName: 'h9', action: 'skip', reason: 'disabled', evacuation: 'vm7 needs 16 GiB' },
+          ],
+        },
+      ],
+    })
+    expect(planView({})).toEqual({ wouldStart: undefined, problems: [], summary: '', clusters: [] })
     const local = localPlan(fleet, { ...EMPTY_SCOPE, zoneids: ['z1', 'z2'] })
-    expect(local.map((c) => [c.clusterName, c.note, c.hosts.map((h) => `${h.hostName}:${h.action}:${h.reason}`)])).toEqual([
+    expect(local.summary).toBe('4 hosts: 1 to maintain, 3 to skip')
+    expect(local.clusters.map((c) => [c.clusterName, c.note, c.hosts.map((h) => `${h.hostName}:${h.action}:${h.reason}`)])).toEqual([
       ['cl1', '', ['kvm-1:maintain:', 'kvm-2:skip:already in Maintenance']],
       ['cl2', 'held by run run-1234: starting will be refused', ['kvm-3:skip:host is disabled', 'kvm-4:skip:hypervisor XenServer, not KVM']],
     ])
@@ -100,7 +130,8 @@ describe('console logic', () => {
     expect(describeEvent({ type: 'stage.finished', data: { hostName: 'kvm1', stage: 'PreFlight', result: 'exited', exitCode: 70, durationMs: 10 } })).toBe('kvm1: PreFlight says nothing to do (exit 70, 10 ms)')
     expect(describeEvent({ type: 'host.failed', data: { hostName: 'kvm1', stage: 'Maintenance', message: 'exit 1' } })).toBe('kvm1 failed in Maintenance: exit 1')
     expect(describeEvent({ type: 'run.paused', data: { reason: 'canary' } })).toBe('Run paused (canary)')
-    expect(describeEvent({ type: 'gate.waiting', data: { clusterId: 'c1', attempt: 2 } })).toBe('gate.waiting: attempt=2')
+    expect(describeEvent({ type: 'gate.waiting', data: { clusterId: 'c1', hostName: 'kvm1', attempts: 2, exitCode: 1 } })).toBe('kvm1: gate not passed yet (try 2, exit 1)')
+    expect(describeEvent({ type: 'something.new', data: { clusterId: 'c1', attempt: 2 } })).toBe('something.new: attempt=2')
   })
 
   it('time line geometry and durations', () => {

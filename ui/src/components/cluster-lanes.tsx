@@ -20,6 +20,25 @@ const spanText = (s: StageSpan, now: number): string => {
 }
 
 /** Where the cluster is now: from the live time line first (events), else from the run's progress counters. */
+/** What a cluster waits for (spec 9: pause, window, soak, gate), in words. */
+export function clusterWaiting(c: ClusterProgressView): string {
+  const w = c.waiting as Record<string, unknown> | undefined
+  if (!w || typeof w.kind !== 'string') return ''
+  const time = (v: unknown) => (typeof v === 'string' ? new Date(v).toLocaleTimeString() : '?')
+  switch (w.kind) {
+    case 'paused':
+      return ' · paused'
+    case 'window':
+      return ` · waiting for the window (opens ${typeof w.opensAt === 'string' ? new Date(w.opensAt).toLocaleString() : '?'})`
+    case 'soak':
+      return ` · soaking until ${time(w.until)}`
+    case 'gate':
+      return ` · gate not passed yet (${String(w.attempts ?? '?')} tries, last exit ${String(w.lastExitCode ?? '?')})`
+    default:
+      return ` · waiting (${w.kind})`
+  }
+}
+
 function clusterNow(c: ClusterProgressView, hosts: HostLane[]): string {
   for (const h of hosts) {
     if (h.clusterId !== c.clusterId) continue
@@ -52,7 +71,7 @@ export function ClusterLanes({ clusters, hosts, now }: { clusters: ClusterProgre
           <header class="lane-head">
             <h3 id={`lane-${c.clusterId}`}>Cluster {c.clusterName}</h3>
             <span class="muted">
-              {c.hostsDone}/{c.hostsTotal} done{clusterNow(c, hosts)}
+              {c.hostsDone}/{c.hostsTotal} done{clusterNow(c, hosts)}{clusterWaiting(c)}
             </span>
           </header>
           <ol class="lane-hosts">

@@ -1,12 +1,22 @@
-import type { PlanClusterRow } from '../lib/plan.js'
+import type { PlanView } from '../lib/plan.js'
 import { Icon } from './icon.js'
 
 /** A dry-run plan: per cluster, hosts in the order they will be done, with what happens to each. */
-export function PlanTable({ rows }: { rows: PlanClusterRow[] }) {
-  if (rows.length === 0) return <p class="muted">The plan is empty.</p>
+export function PlanTable({ plan }: { plan: PlanView }) {
   return (
     <div class="plan">
-      {rows.map((c) => (
+      {plan.summary && <p>{plan.summary}</p>}
+      {plan.problems.length > 0 && (
+        <ul class={`alert ${plan.wouldStart === false ? 'alert-error' : 'alert-info'} problems`}>
+          {plan.problems.map((p) => (
+            <li key={p}>
+              <Icon name="warn" /> {p}
+            </li>
+          ))}
+        </ul>
+      )}
+      {plan.clusters.length === 0 && <p class="muted">No host to plan.</p>}
+      {plan.clusters.map((c) => (
         <div class="plan-cluster" key={c.clusterName}>
           <h4>
             Cluster {c.clusterName}

@@ -31,6 +31,12 @@ export function describeEvent(e: Pick<TimelineEvent, 'type' | 'data'>): string {
       return `Run paused${d.reason ? ` (${s(d.reason)})` : ''}${d.by ? ` by ${s(d.by)}` : ''}`
     case 'run.resumed':
       return `Run resumed${d.by ? ` by ${s(d.by)}` : ''}`
+    case 'run.waiting-window':
+      return `Waiting for the maintenance window (opens ${s(d.opensAt)})`
+    case 'gate.waiting':
+      return `${host}: gate not passed yet (try ${s(d.attempts)}, exit ${s(d.exitCode)})`
+    case 'gate.passed':
+      return `${host}: gate passed${typeof d.waitedMs === 'number' ? ` after ${formatDuration(d.waitedMs)}` : ''}`
     case 'run.finished':
       return `Run finished: ${s(d.status)}`
     case 'vm.migrating':

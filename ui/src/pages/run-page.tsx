@@ -19,6 +19,21 @@ const ACTION_LABEL: Record<RunAction, string> = { pause: 'Pause', resume: 'Resum
 const ACTION_ICON = { pause: 'pause', resume: 'play', cancel: 'stop', retry: 'retry' } as const
 const STREAM_LABEL = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', ended: 'ended', failed: 'lost' } as const
 
+interface AuditEntry {
+  action: string
+  by?: string | undefined
+  at: string
+  reason?: string | undefined
+  runId?: string | undefined
+}
+
+/** The run record's audit list (spec 9: who started, paused, resumed, cancelled or retried it), read defensively. */
+function auditEntries(v: unknown): AuditEntry[] {
+  if (!Array.isArray(v)) return []
+  const str = (x: unknown) => (typeof x === 'string' ? x : undefined)
+  return v.map((e: Record<string, unknown>) => ({ action: str(e.action) ?? '?', by: str(e.by), at: str(e.at) ?? '', reason: str(e.reason), runId: str(e.runId) }))
+}
+
 /** One run as it happens: lanes per cluster, events, result, and the actions the key may take. */
 export function RunPage({ id, api, session, caps, onAuthLost }: PageProps & { id: string }) {
   const live = useRunLive(api, session, id, onAuthLost)
@@ -63,9 +78,10 @@ export function RunPage({ id, api, session, caps, onAuthLost }: PageProps & { id
   const actions = runActions(session.role, run, caps)
   const names = fleetNames(fleet.data)
   const p = run.progress
-  const by = typeof run.startedBy === 'string' ? run.startedBy : typeof run.createdBy === 'string' ? run.createdBy : undefined
+  const audit = auditEntries(run.audit)
+  const by = audit.find((a) => a.action === 'started')?.by
   const retryOf = typeof run.retryOf === 'string' ? run.retryOf : undefined
-  const progressNote = typeof p.note === 'string' ? p.note : typeof p.waiting === 'string' ? p.waiting : undefined
+  const progressNote = typeof p.message === 'string' ? p.message : undefined
 
   return (
     <section class="run-page">
@@ -116,7 +132,11 @@ export function RunPage({ id, api, session, caps, onAuthLost }: PageProps & { id
           </div>
         )}
       </div>
-      {progressNote && <p class="alert alert-info">{progressNote}</p>}
+      {progressNote && (
+        <p class="alert alert-info" role="status">
+          <Icon name={run.status === 'paused' ? 'pause' : 'clock'} /> {progressNote}
+        </p>
+      )}
       {(actionError || live.error) && (
         <p class="alert alert-error" role="alert">
           {actionError || live.error}
@@ -132,6 +152,26 @@ export function RunPage({ id, api, session, caps, onAuthLost }: PageProps & { id
         <section aria-labelledby="events-title" class="card">
           <h2 id="events-title">Events</h2>
           <EventList events={timeline.events} />
+          {audit.length > 0 && (
+            <>
+              <h3>Who did what</h3>
+              <ul class="audit">
+                {audit.map((a, i) => (
+                  <li key={i}>
+                    <time dateTime={a.at}>{formatTime(a.at)}</time> {a.action}
+                    {a.by ? ` by ${a.by}` : ' by rollmaint'}
+                    {a.reason ? ` (${a.reason})` : ''}
+                    {a.runId && (
+                      <>
+                        {' → '}
+                        <Link href={hrefFor.run(a.runId)}>{a.runId.slice(0, 8)}</Link>
+                      </>
+                    )}
+                  </li>
+                ))}
+              </ul>
+            </>
+          )}
         </section>
       </div>
     </section>

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'preact/hooks'
 import type { PageProps } from '../app.js'
 import { ApiError } from '../api-client.js'
 import type { FleetView } from '../lib/api-types.js'
-import { localPlan, planRows, type PlanClusterRow } from '../lib/plan.js'
+import { localPlan, planView, type PlanView } from '../lib/plan.js'
 import { describeScope, hostsInScope, type ScopeSelection } from '../lib/scope.js'
 import { buildStartBody, emptyStartForm, WEEK_DAYS, type StartForm } from '../lib/start-form.js'
 import { hrefFor, navigate } from '../router.js'
@@ -15,7 +15,7 @@ interface Props extends PageProps {
   onClose(): void
 }
 
-type Preview = { body: string; rows: PlanClusterRow[]; local: boolean }
+type Preview = { body: string; plan: PlanView; local: boolean }
 
 /**
  * CloudStack's "Start Rolling Maintenance" fields plus spec 9's controls. The start button appears
@@ -23,6 +23,7 @@ type Preview = { body: string; rows: PlanClusterRow[]; local: boolean }
  */
 export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Props) {
   const ref = useRef<HTMLDialogElement>(null)
+  const previewRef = useRef<HTMLElement>(null)
   const [form, setForm] = useState<StartForm>(() => emptyStartForm(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'))
   const [preview, setPreview] = useState<Preview | undefined>(undefined)
   const [error, setError] = useState('')
@@ -32,6 +33,9 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
     const d = ref.current
     if (d && !d.open) d.showModal()
   }, [])
+
+  // A new plan is what the operator asked to see: bring it into view.
+  useEffect(() => previewRef.current?.scrollIntoView({ block: 'start' }), [preview])
 
   const built = buildStartBody(scope, form, caps)
   const bodyKey = 'body' in built ? JSON.stringify(built.body) : ''
@@ -48,8 +52,8 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
     if ('error' in built) return setError(built.error)
     setBusy(true)
     try {
-      if (caps.dryRun) setPreview({ body: bodyKey, rows: planRows(await api.dryRun(built.body)), local: false })
-      else setPreview({ body: bodyKey, rows: localPlan(fleet, scope), local: true })
+      if (caps.dryRun) setPreview({ body: bodyKey, plan: planView(await api.dryRun(built.body)), local: false })
+      else setPreview({ body: bodyKey, plan: localPlan(fleet, scope), local: true })
     } catch (err) {
       fail(err)
     } finally {
@@ -172,17 +176,18 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
           </p>
         )}
         {preview && (
-          <section class="preview" aria-labelledby="preview-title">
+          <section class="preview" aria-labelledby="preview-title" ref={previewRef}>
             <h3 id="preview-title">Plan{previewCurrent ? '' : ' (out of date: preview again)'}</h3>
             {preview.local && <p class="muted">This server has no dry run: the plan shows the host checks only; PreFlight runs when the run starts.</p>}
-            <PlanTable rows={preview.rows} />
+            <PlanTable plan={preview.plan} />
+            {previewCurrent && preview.plan.wouldStart === false && <p class="muted">The server would not start this run: see above.</p>}
           </section>
         )}
         <footer class="dialog-foot">
           <button type="button" class="btn" disabled={busy || hosts.length === 0} onClick={runPreview}>
             {previewCurrent ? 'Preview again' : 'Preview plan'}
           </button>
-          {previewCurrent && (
+          {previewCurrent && preview.plan.wouldStart !== false && (
             <button type="button" class="btn btn-primary" disabled={busy} onClick={start}>
               Start maintenance
             </button>
