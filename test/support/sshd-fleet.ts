@@ -16,6 +16,8 @@ export interface SshdHost {
   address: string
   port: number
   hostKey: string
+  /** Every host key sshd offers, by type (`ed25519` always; `ecdsa`, `rsa` when asked for). */
+  hostKeys: Partial<Record<HostKeyType, string>>
   hooksDir: string
   stateDir: string
   bootIdPath: string
@@ -84,7 +86,9 @@ async function waitForBanner(port: number, timeoutMs: number): Promise<boolean> 
  * Real OpenSSH sshd processes on 127.0.0.1, one per simulated host, each with its own host key,
  * hooks directory, runner state directory and boot id file. Missing sshd fails loudly.
  */
-export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): Promise<SshdFleet> {
+export type HostKeyType = 'ed25519' | 'ecdsa' | 'rsa'
+
+export async function startSshdFleet(opts: { hosts: Array<{ name: string; extraHostKeys?: HostKeyType[] }> }): Promise<SshdFleet> {
   if (!existsSync(SSHD)) {
     throw new Error(`tests need ${SSHD} (OpenSSH server) for real SSH hosts: install it with \`apt-get install -y openssh-server\``)
   }
@@ -99,7 +103,7 @@ export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): 
   writeFileSync(hostLogPath, '')
 
   const hosts: SshdHost[] = []
-  for (const { name } of opts.hosts) {
+  for (const { name, extraHostKeys = [] } of opts.hosts) {
     const dir = path.join(root, name)
     const hooksDir = path.join(dir, 'hooks')
     const stateDir = path.join(dir, 'state')
@@ -107,9 +111,15 @@ export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): 
     mkdirSync(hooksDir, { recursive: true })
     mkdirSync(stateDir, { recursive: true })
     writeFileSync(bootIdPath, `${randomUUID()}\n`)
-    const keyPath = path.join(dir, 'ssh_host_ed25519_key')
-    spawnSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-f', keyPath])
-    const hostKey = readFileSync(`${keyPath}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
+    const hostKeys: Partial<Record<HostKeyType, string>> = {}
+    const keyPaths: string[] = []
+    for (const type of ['ed25519', ...extraHostKeys] as HostKeyType[]) {
+      const keyPath = path.join(dir, `ssh_host_${type}_key`)
+      spawnSync('ssh-keygen', ['-q', '-t', type, ...(type === 'rsa' ? ['-b', '2048'] : []), '-N', '', '-f', keyPath])
+      hostKeys[type] = readFileSync(`${keyPath}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ')
+      keyPaths.push(keyPath)
+    }
+    const hostKey = hostKeys.ed25519!
     const port = await freePort()
     const configPath = path.join(dir, 'sshd_config')
     writeFileSync(
@@ -117,7 +127,7 @@ export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): 
       [
         `Port ${port}`,
         'ListenAddress 127.0.0.1',
-        `HostKey ${keyPath}`,
+        ...keyPaths.map((k) => `HostKey ${k}`),
         `PidFile ${path.join(dir, 'sshd.pid')}`,
         `AuthorizedKeysFile ${authorizedKeys}`,
         'StrictModes no',
@@ -140,6 +150,7 @@ export async function startSshdFleet(opts: { hosts: Array<{ name: string }> }): 
       address: '127.0.0.1',
       port,
       hostKey,
+      hostKeys,
       hooksDir,
       stateDir,
       bootIdPath,

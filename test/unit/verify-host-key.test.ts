@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
-import { fingerprint, verifyHostKey } from '../../workers/ssh/verify-host-key.js'
+import { fingerprint, matchesHostField, serverHostKeyAlgorithms, verifyHostKey } from '../../workers/ssh/verify-host-key.js'
 
 const keyA = Buffer.from('key-a-blob')
 const keyB = Buffer.from('key-b-blob')
@@ -32,5 +32,33 @@ describe('spec 7 host key check', () => {
     expect(verifyHostKey({ ...target, knownHosts: `[10.0.0.5]:2222 ${line(keyA)}\n` }, keyB)).toMatchObject({ ok: false, kind: 'mismatch' })
     expect(verifyHostKey({ ...target, knownHosts: `@revoked [10.0.0.5]:2222 ${line(keyA)}\n[10.0.0.5]:2222 ${line(keyA)}\n` }, keyA)).toMatchObject({ ok: false, kind: 'revoked' })
     expect(verifyHostKey({ ...target, knownHosts: undefined }, keyA)).toMatchObject({ ok: false, kind: 'unknown' })
+  })
+})
+
+describe('issue 11 item 11: patterns, markers, negotiated key types', () => {
+  it('host patterns: * and ? wildcards, negation wins, case-insensitive, brackets literal', () => {
+    expect(matchesHostField('*', '[10.0.0.5]:2222')).toBe(true)
+    expect(matchesHostField('[10.0.0.?]:*', '[10.0.0.5]:2222')).toBe(true)
+    expect(matchesHostField('[10.0.0.?]:*', '[10.0.0.55]:2222')).toBe(false)
+    expect(matchesHostField('*.example.org', 'KVM1.example.org')).toBe(true)
+    expect(matchesHostField('*,!kvm1.example.org', 'kvm1.example.org')).toBe(false)
+    expect(matchesHostField('!kvm1', 'kvm2')).toBe(false)
+    expect(matchesHostField('10.0.0.5', '10.0.0.50')).toBe(false)
+    expect(matchesHostField('10.0.0.5', '10a0b0c5')).toBe(false)
+  })
+
+  it('@revoked refuses the key under any host pattern; @cert-authority alone is refused with a reason; unknown markers are not entries', () => {
+    expect(verifyHostKey({ ...target, knownHosts: `@revoked other.host ${line(keyA)}\n* ${line(keyA)}\n` }, keyA)).toMatchObject({ ok: false, kind: 'revoked' })
+    expect(verifyHostKey({ ...target, knownHosts: `@revoked * ${line(keyB)}\n* ${line(keyA)}\n` }, keyA)).toEqual({ ok: true })
+    expect(verifyHostKey({ ...target, knownHosts: `@cert-authority * ${line(keyA)}\n` }, keyA)).toMatchObject({ ok: false, kind: 'unknown', message: expect.stringContaining('@cert-authority') })
+    expect(verifyHostKey({ ...target, knownHosts: `@bogus * ${line(keyA)}\n` }, keyA)).toMatchObject({ ok: false, kind: 'unknown' })
+  })
+
+  it('negotiates only the key types it can verify', () => {
+    expect(serverHostKeyAlgorithms({ ...target, hostKey: 'ecdsa-sha2-nistp256 AAAA' })).toEqual(['ecdsa-sha2-nistp256'])
+    expect(serverHostKeyAlgorithms({ ...target, hostKey: 'ssh-rsa AAAA c' })).toEqual(['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'])
+    expect(serverHostKeyAlgorithms({ ...target, knownHosts: `[10.0.0.5]:2222 ecdsa-sha2-nistp384 AAAA\n* ssh-ed25519 AAAA\nother ssh-rsa AAAA\n@revoked * ssh-rsa AAAA\n` })).toEqual(['ecdsa-sha2-nistp384', 'ssh-ed25519'])
+    expect(serverHostKeyAlgorithms({ ...target, knownHosts: 'other ssh-rsa AAAA\n' })).toBeUndefined()
+    expect(serverHostKeyAlgorithms({ ...target, hostKey: 'ssh-dss AAAA' })).toBeUndefined()
   })
 })

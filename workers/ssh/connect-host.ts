@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs'
-import { Client, type ClientChannel } from 'ssh2'
+import { Client, type ClientChannel, type ServerHostKeyAlgorithm } from 'ssh2'
 import type { Logger } from 'pino'
 import { HostKeyMismatchError } from '../../shared/errors/host-key-mismatch-error.js'
 import { HostKeyUnknownError } from '../../shared/errors/host-key-unknown-error.js'
@@ -8,7 +8,7 @@ import { SshConnectionLostError } from '../../shared/errors/ssh-connection-lost-
 import { ExecTimeoutError } from '../../shared/errors/exec-timeout-error.js'
 import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.js'
 import type { HostConfig } from '../../shared/types.js'
-import { readKnownHosts, verifyHostKey, type HostKeyVerdict } from './verify-host-key.js'
+import { readKnownHosts, serverHostKeyAlgorithms, verifyHostKey, type HostKeyVerdict } from './verify-host-key.js'
 
 export interface ExecResult {
   code: number | null
@@ -173,7 +173,10 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
       for (const fail of pending) fail(new SshConnectionLostError(host.id, `connection to ${where} was lost while a command was running`))
       pending.clear()
     })
+    // Only the key types we can check: a host offering ed25519 too must still show the pinned ECDSA/RSA key.
+    const serverHostKey = serverHostKeyAlgorithms({ address: host.address, port: host.port, hostKey: host.hostKey, knownHosts })
     client.connect({
+      ...(serverHostKey ? { algorithms: { serverHostKey: serverHostKey as ServerHostKeyAlgorithm[] } } : {}),
       host: host.address,
       port: host.port,
       username: host.user,
