@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { createParser } from 'eventsource-parser'
+import { toRunEvent, type RunEvent } from '../shared/run-event.js'
 import { CliHttpError, httpError, networkFailure, type ApiClient } from './api-client.js'
 
 export interface FollowHandlers {
-  /** One event of the run, in stream order, each once. `id` is the stream id. */
-  onEvent(type: string, data: Record<string, unknown>, id: string | undefined): void
+  /** One event of the run, in stream order, each once (`id` is the stream id). Types this CLI does not know are passed over. */
+  onEvent(event: RunEvent): void
   /** Asked when a stream ends without `run.finished`: is the run over anyway? */
   runEnded(): Promise<boolean>
 }
@@ -56,13 +57,14 @@ export async function followRunEvents(client: ApiClient, runId: string, handlers
         failures = 0
         const type = e.event ?? 'message'
         if (type === 'run.finished') finished = true
-        let data: Record<string, unknown>
+        let data: unknown
         try {
-          data = JSON.parse(e.data) as Record<string, unknown>
+          data = JSON.parse(e.data)
         } catch {
-          data = { raw: e.data }
+          return
         }
-        handlers.onEvent(type, data, e.id)
+        const event = toRunEvent(e.id ?? '', type, data)
+        if (event) handlers.onEvent(event)
       },
     })
     const decoder = new TextDecoder()

@@ -1,3 +1,5 @@
+import { assertNever } from '../shared/assert-never.js'
+import type { RunEventBody } from '../shared/run-event.js'
 import type { RunView } from '../shared/run-view.js'
 
 /** What the live view shows: the run as last fetched, when each host's current stage began, and "now". */
@@ -43,26 +45,44 @@ export function renderProgress(state: ProgressState): string {
   return lines.join('\n')
 }
 
-/** One plain line per event, for logs and pipes (no terminal control codes). */
-export function renderEventLine(type: string, data: Record<string, unknown>, elapsedMs: number): string {
-  const t = `[${(elapsedMs / 1000).toFixed(1).padStart(6)} s]`
-  const host = typeof data.hostName === 'string' ? data.hostName : ''
-  switch (type) {
+/** What one event says, without time or host column: shared by the CLI's plain lines and the demo. */
+export function describeRunEvent(event: RunEventBody): string {
+  switch (event.type) {
     case 'run.started':
-      return `${t} run started: ${String(data.hosts)} hosts in ${String(data.clusters)} clusters`
+      return `run started: ${event.data.hosts} hosts in ${event.data.clusters} clusters`
     case 'stage.started':
-      return `${t} ${host} ${String(data.stage)} started`
-    case 'stage.finished':
-      return `${t} ${host} ${String(data.stage)} finished: ${String(data.result)}${data.exitCode !== null && data.exitCode !== undefined ? ` ${String(data.exitCode)}` : ''} in ${String(data.durationMs)} ms`
+      return `${event.data.stage} started`
+    case 'stage.finished': {
+      const d = event.data
+      return `${d.stage} finished: ${d.result}${d.exitCode !== null && d.exitCode !== undefined ? ` ${d.exitCode}` : ''} in ${d.durationMs} ms`
+    }
     case 'host.updated':
-      return `${t} ${host} updated`
+      return 'updated'
     case 'host.skipped':
-      return `${t} ${host} skipped: ${String(data.reason)}`
+      return `skipped: ${event.data.reason}`
     case 'host.failed':
-      return `${t} ${host} FAILED in ${String(data.stage)}: ${String(data.message)}`
+      return `FAILED in ${event.data.stage}: ${event.data.message}`
+    case 'vm.migrating':
+      return `migrating VM ${event.data.vm} to ${event.data.toName}`
+    case 'vm.migrated':
+      return `migrated VM ${event.data.vm} to ${event.data.toName} in ${event.data.durationMs} ms`
+    case 'vm.migration-failed':
+      return `migration of VM ${event.data.vm} to ${event.data.toName} FAILED: ${event.data.reason}`
     case 'run.finished':
-      return `${t} run ${String(data.status)}`
+      return `run ${event.data.status}`
     default:
-      return `${t} ${type}`
+      return assertNever(event, 'run event')
   }
+}
+
+/** The host an event is about, if any. */
+export function eventHostName(event: RunEventBody): string | undefined {
+  return 'hostName' in event.data ? event.data.hostName : undefined
+}
+
+/** One plain line per event, for logs and pipes (no terminal control codes). */
+export function renderEventLine(event: RunEventBody, elapsedMs: number): string {
+  const t = `[${(elapsedMs / 1000).toFixed(1).padStart(6)} s]`
+  const host = eventHostName(event)
+  return host === undefined ? `${t} ${describeRunEvent(event)}` : `${t} ${host} ${describeRunEvent(event)}`
 }

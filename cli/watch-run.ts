@@ -25,7 +25,7 @@ export async function watchRun(client: ApiClient, runId: string, out: NodeJS.Wri
   const watchStarted = Date.now()
   if (out.isTTY !== true) {
     await followRunEvents(client, runId, {
-      onEvent: (type, data) => out.write(`${renderEventLine(type, data, Date.now() - watchStarted)}\n`),
+      onEvent: (event) => out.write(`${renderEventLine(event, Date.now() - watchStarted)}\n`),
       runEnded,
     })
     return
@@ -73,8 +73,8 @@ export async function watchRun(client: ApiClient, runId: string, out: NodeJS.Wri
   try {
     await redraw()
     await followRunEvents(client, runId, {
-      onEvent(type, data, id) {
-        if (type === 'stage.started' && typeof data.hostId === 'string') stageStartedAt[data.hostId] = eventTime(id)
+      onEvent(event) {
+        if (event.type === 'stage.started') stageStartedAt[event.data.hostId] = eventTime(event.id)
         stale = true
         soon ??= setTimeout(() => {
           soon = undefined

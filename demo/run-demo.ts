@@ -10,8 +10,10 @@ import { stringify } from 'yaml'
 import { startApi } from '../api/server.js'
 import { createApiClient } from '../cli/api-client.js'
 import { followRunEvents } from '../cli/follow-run-events.js'
+import { describeRunEvent, eventHostName } from '../cli/render-progress.js'
+import type { RunEvent } from '../shared/run-event.js'
 import { loadConfig } from '../shared/config.js'
-import { createRedisConnection } from '../store/connection.js'
+import { deleteKeyPrefix } from '../store/delete-key-prefix.js'
 import { loadInventory } from '../shared/load-inventory.js'
 import type { RunView } from '../shared/run-view.js'
 import { ensureConsoleBuilt } from '../ui/ensure-built.js'
@@ -36,36 +38,20 @@ class ProgressPrinter {
     console.log(`[${((Date.now() - this.started) / 1000).toFixed(1).padStart(5)} s] ${text}`)
   }
 
-  event(type: string, d: Record<string, unknown>): void {
-    const where = WHERE.get(String(d.hostId))
-    const host = `${(where?.cluster ?? '?').padEnd(14)} ${String(d.hostName ?? where?.name ?? d.hostId).padEnd(28)}`
+  /** The CLI's own wording of each event, with the demo's cluster column and per-cluster count. */
+  event(event: RunEvent): void {
+    const hostId = 'hostId' in event.data ? event.data.hostId : undefined
+    if (hostId === undefined) return this.line(describeRunEvent(event))
+    const where = WHERE.get(hostId)
+    const host = `${(where?.cluster ?? '?').padEnd(14)} ${(eventHostName(event) ?? where?.name ?? hostId).padEnd(28)}`
     const count = (): string => {
       const n = (this.done.get(where?.cluster ?? '?') ?? 0) + 1
       this.done.set(where?.cluster ?? '?', n)
-      return `${n}/${where?.clusterSize ?? '?'}`
+      return ` (${n}/${where?.clusterSize ?? '?'} of its cluster)`
     }
-    const lastLine = (v: unknown): string => String(v ?? '').trim().split('\n').at(-1) ?? ''
-    switch (type) {
-      case 'run.started':
-        return this.line(`run started: ${String(d.hosts)} hosts in ${String(d.clusters)} clusters; PreFlight on every host first`)
-      case 'stage.started':
-        return this.line(`${host} ${String(d.stage).padEnd(15)} started`)
-      case 'stage.finished': {
-        const how = d.result === 'exited' ? `exit ${String(d.exitCode)}` : String(d.result)
-        const took = typeof d.durationMs === 'number' ? ` in ${(d.durationMs / 1000).toFixed(2)} s` : ''
-        return this.line(`${host} ${String(d.stage).padEnd(15)} ${how}${took}`)
-      }
-      case 'host.updated':
-        return this.line(`${host} updated (${count()} of its cluster): ${lastLine(d.output)}`)
-      case 'host.skipped':
-        return this.line(`${host} skipped (${count()} of its cluster): ${String(d.reason)}`)
-      case 'host.failed':
-        return this.line(`${host} FAILED in ${String(d.stage)}: ${String(d.message)}`)
-      case 'run.finished':
-        return this.line(`run finished: ${String(d.status)}`)
-      default:
-        return this.line(`${type} ${JSON.stringify(d)}`)
-    }
+    const last = event.type === 'host.updated' ? `: ${event.data.output.trim().split('\n').at(-1) ?? ''}` : ''
+    const done = event.type === 'host.updated' || event.type === 'host.skipped' ? count() : ''
+    this.line(`${host} ${describeRunEvent(event)}${done}${last}`)
   }
 }
 
@@ -159,18 +145,7 @@ async function main(): Promise<number> {
     })
     cleanups.push(async () => {
       if (redis.private) return // the whole server goes away
-      const r = createRedisConnection({ mode: 'single', url: redis.url }, 'tool')
-      r.on('error', () => undefined)
-      try {
-        let cursor = '0'
-        do {
-          const [next, keys] = await r.scan(cursor, 'MATCH', `{${prefix}}*`, 'COUNT', 1000)
-          cursor = next
-          if (keys.length > 0) await r.del(...keys)
-        } while (cursor !== '0')
-      } finally {
-        r.disconnect()
-      }
+      await deleteKeyPrefix(redis.url, prefix)
     })
     // Logs go to a file so that the progress lines stay readable.
     const logFile = path.join(work, 'rollmaint.log')
@@ -198,7 +173,7 @@ async function main(): Promise<number> {
 
     const printer = new ProgressPrinter()
     // The CLI's follower: resumes with Last-Event-ID when the stream drops.
-    await followRunEvents(client, id, { onEvent: (type, data) => printer.event(type, data), runEnded: async () => (await client.getRun(id)).result !== undefined })
+    await followRunEvents(client, id, { onEvent: (event) => printer.event(event), runEnded: async () => (await client.getRun(id)).result !== undefined })
     let view = await client.getRun(id)
     // The event stream can end a moment before the run record has its result (longer on a busy machine).
     for (let i = 0; !view.result && i < 300; i++) view = await sleep(100).then(() => client.getRun(id))

@@ -25,6 +25,7 @@ import type { Inventory, RunRequest } from '../shared/types.js'
 import { createRunEventHub } from '../store/events/run-event-hub.js'
 import { planRun } from './plan-run.js'
 import { validateRunRequest } from './validate-run-request.js'
+import { listRunIds, pruneRunIndex, runExists } from '../store/run/list-run-ids.js'
 import { clearHostMaintenance } from '../store/host/clear-host-maintenance.js'
 import { createRunRecord, type ReservationConflict } from '../store/run/create-run-record.js'
 import { deleteRunRecord } from '../store/run/delete-run-record.js'
@@ -112,13 +113,13 @@ export async function createRunService({ config, inventory, logger }: RunService
       await deleteRunRecord(redis, keys, record.id, record.clusterIds).catch(() => undefined)
       throw err
     }
-    await redis.zremrangebyscore(keys.runIndex(), 0, Date.now() - config.runRetentionDays * 24 * 3600 * 1000)
+    await pruneRunIndex(redis, keys, config.runRetentionDays)
     log.info({ runId: record.id, hosts: record.hostIds.length, clusters: record.clusterIds.length }, 'run queued')
     return (await view(record.id))!
   }
 
   async function listRuns({ limit }: { limit: number }): Promise<RunView[]> {
-    const ids = await redis.zrevrange(keys.runIndex(), 0, limit - 1)
+    const ids = await listRunIds(redis, keys, limit)
     const views = await Promise.all(ids.map((id) => view(id)))
     return views.filter((v): v is RunView => v !== undefined)
   }
@@ -144,10 +145,10 @@ export async function createRunService({ config, inventory, logger }: RunService
 
   async function cancelRun(id: string): Promise<RunView> {
     if (!isRunId(id)) throw new RunNotFoundError(id)
-    const reply = await requestCancel(redis, keys, id)
+    const outcome = await requestCancel(redis, keys, id)
     const current = await view(id)
-    if (reply === 'NOT_FOUND' || !current) throw new RunNotFoundError(id)
-    if (reply === 'FINISHED') throw new RunFinishedError(id, current.status)
+    if (outcome.kind === 'not-found' || !current) throw new RunNotFoundError(id)
+    if (outcome.kind === 'finished') throw new RunFinishedError(id, current.status)
     log.info({ runId: id }, 'run cancel requested')
     return current
   }
@@ -155,13 +156,13 @@ export async function createRunService({ config, inventory, logger }: RunService
   async function cancelHostMaintenance(id: string, who: string): Promise<HostView> {
     const host = inventory.hosts.get(id)
     if (!host) throw new HostNotFoundError(id)
-    let reply = await clearHostMaintenance(redis, keys, host, who)
+    let outcome = await clearHostMaintenance(redis, keys, host, who)
     // A reservation left by a run that is over (or never reached the queue) is healed, as createRun does.
-    if (reply.startsWith('BUSY:run ') && (await healStaleReservations([{ clusterId: host.clusterId, runId: reply.slice('BUSY:run '.length) }]))) {
-      reply = await clearHostMaintenance(redis, keys, host, who)
+    if (outcome.kind === 'busy' && outcome.by === 'run' && (await healStaleReservations([{ clusterId: host.clusterId, runId: outcome.holder }]))) {
+      outcome = await clearHostMaintenance(redis, keys, host, who)
     }
-    if (reply.startsWith('NOT_IN_MAINTENANCE:')) throw new HostNotInMaintenanceError(id, reply.slice('NOT_IN_MAINTENANCE:'.length))
-    if (reply.startsWith('BUSY:')) throw new ClusterBusyError(id, host.clusterId, reply.slice('BUSY:'.length))
+    if (outcome.kind === 'not-in-maintenance') throw new HostNotInMaintenanceError(id, outcome.state)
+    if (outcome.kind === 'busy') throw new ClusterBusyError(id, host.clusterId, `${outcome.by} ${outcome.holder}`)
     log.warn({ hostId: id, hostName: host.name, clusterId: host.clusterId, user: who }, 'host maintenance cancelled by an operator')
     return (await hostViews([id]))[0]!
   }
@@ -173,7 +174,7 @@ export async function createRunService({ config, inventory, logger }: RunService
     cancelHostMaintenance,
     async openEventStream(id, afterId) {
       if (!isRunId(id)) return undefined
-      if (!(await redis.exists(keys.run(id)))) return undefined
+      if (!(await runExists(redis, keys, id))) return undefined
       return events.open(id, afterId)
     },
     getRun: view,

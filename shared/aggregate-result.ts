@@ -1,4 +1,4 @@
-import type { HostRunState } from './host-run-state.js'
+import { updatedOf, type HostDone, type HostRunState } from './host-run-state.js'
 import type { RollingMaintenanceResult } from './types.js'
 
 /**
@@ -7,26 +7,25 @@ import type { RollingMaintenanceResult } from './types.js'
  */
 export function aggregateResult(hosts: HostRunState[], runFailure?: string): RollingMaintenanceResult {
   const updated = hosts
-    .filter((h) => h.updated)
-    .sort((a, b) => a.updated!.seq - b.updated!.seq)
-    .map((h) => ({
-      hostid: h.hostId,
-      hostname: h.hostName,
-      startdate: h.updated!.startdate,
-      enddate: h.updated!.enddate,
-      output: h.updated!.output,
-    }))
-  const skipped = hosts
-    .filter((h) => h.skipped)
-    .sort((a, b) => a.skipped!.seq - b.skipped!.seq)
-    .map((h) => ({ hostid: h.hostId, hostname: h.hostName, reason: h.skipped!.reason }))
-  const failures = hosts.filter((h) => h.failure || h.stuckInMaintenance)
+    .flatMap((h) => {
+      const u = updatedOf(h)
+      return u ? [{ h, u }] : []
+    })
+    .sort((a, b) => a.u.seq - b.u.seq)
+    .map(({ h, u }) => ({ hostid: h.hostId, hostname: h.hostName, startdate: u.startdate, enddate: u.enddate, output: u.output }))
+  const done = hosts.filter((h): h is HostDone => h.phase === 'done')
+  const skipped = done
+    .flatMap((h) => (h.skipped ? [{ h, s: h.skipped }] : []))
+    .sort((a, b) => a.s.seq - b.s.seq)
+    .map(({ h, s }) => ({ hostid: h.hostId, hostname: h.hostName, reason: s.reason }))
   const problems = [
     ...(runFailure ? [runFailure] : []),
-    ...failures.map((h) =>
+    ...done.flatMap((h) =>
       h.stuckInMaintenance
-        ? `host ${h.hostName} (${h.hostId}) could not exit maintenance mode: ${h.stuckInMaintenance}`
-        : `${h.failure!.stage} failed on host ${h.hostName} (${h.hostId}): ${h.failure!.message}`,
+        ? [`host ${h.hostName} (${h.hostId}) could not exit maintenance mode: ${h.stuckInMaintenance}`]
+        : h.failure
+          ? [`${h.failure.stage} failed on host ${h.hostName} (${h.hostId}): ${h.failure.message}`]
+          : [],
     ),
   ]
   return {

@@ -1,4 +1,4 @@
-/** Domain types shared by the producer, the workers and the API. No runtime code here. */
+/** Domain types shared by the producer, the workers and the API, and the value lists they are made of. */
 import type { MaintenanceWindow } from './controls/maintenance-window.js'
 
 import type { MaintenanceConfig } from './maintenance-config.js'
@@ -97,7 +97,11 @@ export interface RunRequest {
   window?: MaintenanceWindow | undefined
 }
 
-export type RunStatus = 'queued' | 'running' | 'succeeded' | 'failed' | 'cancelled'
+export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+export type RunStatus = (typeof RUN_STATUSES)[number]
+/** A run in one of these has its result and never changes again. */
+export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[]
+export type TerminalRunStatus = (typeof TERMINAL_RUN_STATUSES)[number]
 
 export interface HostUpdated {
   hostid: string
@@ -124,4 +128,7 @@ export interface RollingMaintenanceResult {
 }
 
 /** CloudStack's host resource states, as far as rolling maintenance moves them. */
-export type HostResourceState = 'Enabled' | 'Disabled' | 'PrepareForMaintenance' | 'Maintenance' | 'ErrorInMaintenance'
+export const HOST_RESOURCE_STATES = ['Enabled', 'Disabled', 'PrepareForMaintenance', 'Maintenance', 'ErrorInMaintenance'] as const
+export type HostResourceState = (typeof HOST_RESOURCE_STATES)[number]
+/** States in which a host counts as in (or entering) maintenance mode. */
+export const IN_MAINTENANCE_STATES = ['PrepareForMaintenance', 'Maintenance', 'ErrorInMaintenance'] as const satisfies readonly HostResourceState[]

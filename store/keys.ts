@@ -22,7 +22,6 @@ export interface RedisKeys {
   /** Last VM/memory snapshot of a libvirt cluster (what the dry run plans with, no SSH). */
   clusterCapacity(clusterId: string): string
   host(hostId: string): string
-  hostIndex(): string
   /** Stage duration histogram, aggregated by every worker (buckets, sum, count per stage and outcome). */
   metricsStageDurations(): string
   /** SSH connection failures by error code. */
@@ -46,7 +45,6 @@ export function createRedisKeys(prefix: string): RedisKeys {
     clusterInMaintenance: (id) => `${tag}:cluster:${id}:maintenance`,
     clusterCapacity: (id) => `${tag}:cluster:${id}:capacity`,
     host: (id) => `${tag}:host:${id}`,
-    hostIndex: () => `${tag}:hosts`,
     metricsStageDurations: () => `${tag}:metrics:stage-durations`,
     metricsSshFailures: () => `${tag}:metrics:ssh-failures`,
     signedRequest: (hex) => `${tag}:cs-request:${hex}`,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto'
 import type { RedisClient } from './connection.js'
+import { LUA_CONSTANTS } from './lua-constants.js'
 
 export interface LuaScript {
   (redis: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown>
@@ -11,9 +12,11 @@ export interface LuaScript {
 /**
  * A Lua script called by SHA (one round trip, script text sent only after a NOSCRIPT, e.g. after
  * a Redis restart or a failover to a replica that never saw it). Every multi-step Redis operation
- * of rollmaint is one of these, so its ownership check and its write happen atomically.
+ * of rollmaint is one of these, so its ownership check and its write happen atomically. The shared
+ * constants (`lua-constants.ts`) come first.
  */
-export function luaScript(lua: string): LuaScript {
+export function luaScript(body: string): LuaScript {
+  const lua = `${LUA_CONSTANTS}\n${body}`
   const sha = createHash('sha1').update(lua).digest('hex')
   const call = async (redis: RedisClient, keys: string[], args: Array<string | number>): Promise<unknown> => {
     try {

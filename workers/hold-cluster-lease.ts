@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import type { RedisKeys } from '../store/keys.js'
 import { acquireClusterLease } from '../store/cluster/acquire-cluster-lease.js'
 import type { LeaseRef } from '../store/cluster/lease-ref.js'
@@ -10,6 +11,8 @@ import { renewClusterLease } from '../store/cluster/renew-cluster-lease.js'
 export interface HeldLease extends LeaseRef {
   /** True once a renewal found the lease gone or taken: stop driving the cluster. */
   readonly lost: boolean
+  /** Aborted when the lease is lost: long operations (a driver's evacuation) stop promptly. */
+  readonly signal: AbortSignal
   release(): Promise<ReleaseOutcome>
 }
 
@@ -48,12 +51,14 @@ export async function holdClusterLease(
 
   let lost = false
   let released = false
+  const lostController = new AbortController()
   const ref = { clusterId, token, owner }
   const timer = setInterval(() => {
     renewClusterLease(redis, keys, clusterId, ref, ttlMs)
       .then((ok) => {
         if (!ok && !released && !lost) {
           lost = true
+          lostController.abort(new LeaseLostError(clusterId))
           logger.error({ clusterId, token }, 'cluster lease lost; stopping work on this cluster')
         }
       })
@@ -66,6 +71,7 @@ export async function holdClusterLease(
     get lost() {
       return lost
     },
+    signal: lostController.signal,
     async release() {
       released = true
       clearInterval(timer)

@@ -1,18 +1,14 @@
 import type { Job } from 'bullmq'
-import type { HostRunState } from '../shared/host-run-state.js'
-import type { PreflightJobData } from './job-data.js'
-import { connectionFailure, failureReason, judgeStage, SKIP_REASONS } from './stage-decisions.js'
-import { emitRunEvent } from '../store/events/emit-run-event.js'
-import { getHostRunState } from '../store/host/get-host-run-state.js'
-import { getRunStop } from '../store/run/get-run-stop.js'
-import { nextRunSeq } from '../store/run/next-run-seq.js'
-import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
-import { recordStageDuration } from '../store/metrics/record-stage-duration.js'
+import { identityOf, type HostRunState } from '../shared/host-run-state.js'
 import { saveHostRunState } from '../store/host/save-host-run-state.js'
-import { stopRun } from '../store/run/stop-run.js'
-import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
+import { getHostRunState } from '../store/host/get-host-run-state.js'
 import { getRunHeader } from '../store/run/get-run-header.js'
-import { stageOutputTail } from '../shared/run-timeline.js'
+import { getRunStop } from '../store/run/get-run-stop.js'
+import { attemptStage } from './attempt-stage.js'
+import { failHost, skipHost } from './host-outcome.js'
+import type { PreflightJobData } from './job-data.js'
+import { SKIP_REASONS, type StageVerdict } from './stage-decisions.js'
+import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
 /**
  * PreFlight on one host (spec 3.4). All of a run's PreFlight jobs are queued at once and run in
@@ -31,53 +27,30 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     // Cancelled: no PreFlight starts any more; the host stays pending and is not reported. One already
     // started (phase PreFlight, found after a crash) is still followed to its end.
     if (state.phase === 'pending' && (await getRunStop(redis, keys, runId)).cancelled) return 'cancelled'
-    const running: HostRunState = { ...state, phase: 'PreFlight' }
+    const running: HostRunState = { ...identityOf(state), phase: 'PreFlight' }
     await saveHostRunState(redis, keys, runId, running)
 
     const { request } = header
-    let next: HostRunState
-    let verdict: ReturnType<typeof judgeStage> | { kind: 'failed'; message: string }
+    let verdict: StageVerdict
     if (!host) {
       verdict = { kind: 'failed', message: `host ${hostId} is not in this worker's inventory ${ctx.inventory.source}` }
     } else {
-      const startedAt = Date.now()
-      await emitRunEvent(redis, keys, runId, 'stage.started', { hostId, hostName: host.name, clusterId: host.clusterId, stage: 'PreFlight' })
-      try {
-        const session = await ctx.executor.open(host)
-        // Housekeeping of the host's runner state, once per host and run, off the critical path.
-        session.cleanup(ctx.config.runRetentionDays).catch((err: unknown) => log.warn({ err }, 'cleanup of old run state failed'))
-        try {
-          const result = await session.runStage({ runId, stage: 'PreFlight', payload: request.payload, timeoutSec: stageTimeoutSec(ctx, request.timeout) })
-          verdict = judgeStage('PreFlight', result)
-          await recordStageDuration(redis, keys, 'PreFlight', result.kind === 'timeout' ? 'timeout' : verdict.kind, (Date.now() - startedAt) / 1000)
-          const exitCode = result.kind === 'exited' ? result.exitCode : null
-          await emitRunEvent(redis, keys, runId, 'stage.finished', {
-            hostId, hostName: host.name, clusterId: host.clusterId, stage: 'PreFlight', result: result.kind, exitCode, durationMs: Date.now() - startedAt, output: stageOutputTail(result),
-          })
-        } finally {
-          session.close()
-        }
-      } catch (err) {
-        await recordSshFailure(redis, keys, err)
-        await recordStageDuration(redis, keys, 'PreFlight', 'unreachable', (Date.now() - startedAt) / 1000)
-        verdict = { kind: 'failed', message: `host unreachable: ${connectionFailure(err)}` }
-      }
+      const run = { id: runId, payload: request.payload, timeoutSec: stageTimeoutSec(ctx, request.timeout) }
+      // Housekeeping of the host's runner state, once per host and run, off the critical path.
+      const cleanup = (s: { cleanup(days: number): Promise<void> }): void =>
+        void s.cleanup(ctx.config.runRetentionDays).catch((err: unknown) => log.warn({ err }, 'cleanup of old run state failed'))
+      const r = await attemptStage({ redis, keys, executor: ctx.executor }, run, host, 'PreFlight', undefined, log, { onOpened: cleanup })
+      r.session?.close()
+      verdict = r.attempt.kind === 'judged' ? r.attempt.verdict : { kind: 'failed', message: `host unreachable: ${r.attempt.message}` }
     }
 
-    if (verdict.kind === 'ok' || verdict.kind === 'no-script') {
-      next = { ...running, phase: 'ready' }
-    } else if (verdict.kind === 'avoid') {
-      next = { ...running, phase: 'done', skipped: { reason: SKIP_REASONS.preflightAvoid, seq: await nextRunSeq(redis, keys, runId) } }
-    } else if (request.forced) {
-      next = { ...running, phase: 'done', skipped: { reason: failureReason('PreFlight', verdict.message), seq: await nextRunSeq(redis, keys, runId) } }
-    } else {
-      // No host gets any further stage: the orchestrator sees the stop once every PreFlight is in.
-      await stopRun(redis, keys, runId, `PreFlight failed on host ${state.hostName}`)
-      next = { ...running, phase: 'done', failure: { stage: 'PreFlight', message: verdict.message } }
-    }
+    const deps = { redis, keys, logger: log }
+    let next: HostRunState
+    if (verdict.kind === 'ok' || verdict.kind === 'no-script') next = { ...identityOf(running), phase: 'ready' }
+    else if (verdict.kind === 'avoid') next = await skipHost(deps, runId, running, SKIP_REASONS.preflightAvoid)
+    // Without `forced` no host gets any further stage: the orchestrator sees the stop once every PreFlight is in.
+    else next = await failHost(deps, { id: runId, forced: request.forced }, running, 'PreFlight', verdict.message)
     await saveHostRunState(redis, keys, runId, next)
-    if (next.skipped) await emitRunEvent(redis, keys, runId, 'host.skipped', { hostId, hostName: state.hostName, reason: next.skipped.reason })
-    if (next.failure) await emitRunEvent(redis, keys, runId, 'host.failed', { hostId, hostName: state.hostName, stage: 'PreFlight', message: next.failure.message })
     log.info({ verdict: verdict.kind }, 'PreFlight judged')
     return next.phase
   }

@@ -43,7 +43,7 @@ export function makeRunProcessor(ctx: WorkerContext) {
       else states.push({ ...base, phase: 'done', failure: { stage: 'Host check', message: failure.reason } })
     }
     await initHostRunStates(redis, keys, run.id, states)
-    if (states.some((s) => s.failure)) {
+    if (states.some((s) => s.phase === 'done' && s.failure)) {
       // Spec 3.2: without `forced`, nothing at all is done.
       await stopRun(redis, keys, run.id, 'host checks failed')
       return

@@ -1,30 +1,39 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import { assertNever } from '../shared/assert-never.js'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
-import type { HostRunState } from '../shared/host-run-state.js'
-import type { RedisKeys } from '../store/keys.js'
 import { formatDate } from '../shared/format-date.js'
-import { stageOutputTail } from '../shared/run-timeline.js'
+import { identityOf, type HostRunState, type MaintenanceResult } from '../shared/host-run-state.js'
+import type { RunEventData } from '../shared/run-event.js'
 import type { HostConfig, StageName } from '../shared/types.js'
-import type { HeldLease } from './hold-cluster-lease.js'
-import type { HostExecutor, HostSession } from './host-executor.js'
-import { connectionFailure, failureReason, judgeStage, SKIP_REASONS, type StageVerdict } from './stage-decisions.js'
+import type { FencedWrite } from '../store/cluster/lease-ref.js'
 import { claimMaintenanceSlot } from '../store/cluster/claim-maintenance-slot.js'
-import { emitRunEvent } from '../store/events/emit-run-event.js'
 import { exitMaintenance } from '../store/cluster/exit-maintenance.js'
-import type { FencedReply } from '../store/cluster/lease-ref.js'
-import { nextRunSeq } from '../store/run/next-run-seq.js'
-import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
-import { recordStageDuration } from '../store/metrics/record-stage-duration.js'
+import { emitRunEvent } from '../store/events/emit-run-event.js'
+import { getHostResourceStates } from '../store/host/get-host-resource-states.js'
 import { saveHostRunState } from '../store/host/save-host-run-state.js'
 import { setHostResourceState } from '../store/host/set-host-resource-state.js'
+import type { RedisKeys } from '../store/keys.js'
+import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
+import { nextRunSeq } from '../store/run/next-run-seq.js'
 import { stopRun } from '../store/run/stop-run.js'
+import { attemptStage, type StageAttempt } from './attempt-stage.js'
+import type { HeldLease } from './hold-cluster-lease.js'
+import type { HostExecutor, HostSession } from './host-executor.js'
+import { failHost, skipHost, stuckRecord } from './host-outcome.js'
+import type { DriverContext, MaintenanceDriver } from './maintenance/maintenance-driver.js'
+import { noneDriver } from './maintenance/none-driver.js'
+import { connectionFailure, SKIP_REASONS } from './stage-decisions.js'
 
 export interface CycleDeps {
   redis: Redis
   keys: RedisKeys
   executor: HostExecutor
   logger: Logger
+  /** How each host enters and leaves maintenance mode; `none` (state only) when not given. */
+  driverFor?: ((host: HostConfig) => MaintenanceDriver) | undefined
+  /** Every inventory host of the cluster, in order (what a driver may evacuate to). */
+  clusterHosts?: readonly HostConfig[] | undefined
 }
 
 export interface CycleRun {
@@ -36,14 +45,18 @@ export interface CycleRun {
 
 export type CycleOutcome = 'done' | 'stuck'
 
-type Attempt = { verdict: StageVerdict; unconfirmed?: undefined } | { verdict?: undefined; unconfirmed: string }
+/** A session stand-in for drivers that never touch the host (`none`): nothing is opened for them. */
+function noSession(host: HostConfig): HostSession {
+  const refuse = (): Promise<never> => Promise.reject(new Error(`no session to ${host.name} was opened for this driver`))
+  return { hasStageScript: refuse, runStage: refuse, exec: refuse, cleanup: refuse, close: () => undefined }
+}
 
 /**
- * One host's cycle inside its cluster (spec 3.5): PreMaintenance, maintenance mode, Maintenance,
- * exit, PostMaintenance. Every step is persisted before the next starts and every step can be
- * repeated, so a worker taking over after a crash resumes at the recorded phase; stages already
- * started are re-attached by the executor, never started twice. Returns 'stuck' when the host
- * cannot be taken out of maintenance mode, which stops its cluster.
+ * One host's cycle inside its cluster (spec 3.5): PreMaintenance, enter maintenance mode (the
+ * driver), Maintenance, exit (the driver), PostMaintenance. Every step is persisted before the
+ * next starts and every step can be repeated, so a worker taking over after a crash resumes at the
+ * recorded phase; stages already started are re-attached by the executor, never started twice.
+ * Returns 'stuck' when the host cannot be taken out of maintenance mode, which stops its cluster.
  */
 export async function runHostCycle(
   deps: CycleDeps,
@@ -56,61 +69,52 @@ export async function runHostCycle(
 ): Promise<CycleOutcome> {
   const { redis, keys, executor } = deps
   const log = deps.logger.child({ runId: run.id, hostId: host.id, host: host.name, clusterId: host.clusterId })
+  const outcomeDeps = { redis, keys, logger: log }
+  const driver = deps.driverFor?.(host) ?? noneDriver
   let state = initial
   let session: HostSession | undefined = preopened ? await preopened : undefined
 
-  const fenced = (reply: FencedReply): FencedReply => {
-    if (reply === 'LEASE_LOST' || lease.lost) throw new LeaseLostError(host.clusterId)
+  const fenced = (reply: FencedWrite): FencedWrite => {
+    if (reply.kind === 'lease-lost' || lease.lost) throw new LeaseLostError(host.clusterId)
     return reply
   }
   const save = async (next: HostRunState): Promise<void> => {
     fenced(await saveHostRunState(redis, keys, run.id, next, lease))
     state = next
   }
-  const skippedState = async (reason: string): Promise<HostRunState> => {
-    await emitRunEvent(redis, keys, run.id, 'host.skipped', { hostId: host.id, hostName: host.name, reason })
-    return { ...state, phase: 'done', skipped: { reason, seq: await nextRunSeq(redis, keys, run.id) } }
-  }
-  /** Spec 3.6: forced → skipped with a reason; otherwise the whole run stops starting hosts. */
-  const failedState = async (stage: StageName, message: string): Promise<HostRunState> => {
-    log.warn({ stage, message }, 'stage failed')
-    if (run.forced) return skippedState(failureReason(stage, message))
-    await stopRun(redis, keys, run.id, `${stage} failed on host ${host.name}`)
-    await emitRunEvent(redis, keys, run.id, 'host.failed', { hostId: host.id, hostName: host.name, stage, message })
-    return { ...state, phase: 'done', failure: { stage, message } }
-  }
-  const attempt = async (stage: StageName): Promise<Attempt> => {
-    const startedAt = Date.now()
-    try {
-      // A worker taking over mid-cycle may find the host rebooting: keep trying as a re-attach would.
-      session ??= await executor.open(host, { reattachTimeoutSec: run.timeoutSec })
-      await emitRunEvent(redis, keys, run.id, 'stage.started', { hostId: host.id, hostName: host.name, clusterId: host.clusterId, stage })
-      const result = await session.runStage({ runId: run.id, stage, payload: run.payload, timeoutSec: run.timeoutSec })
-      const exitCode = result.kind === 'exited' ? result.exitCode : null
-      const durationMs = Date.now() - startedAt
-      log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')
-      const verdict = judgeStage(stage, result)
-      await recordStageDuration(redis, keys, stage, result.kind === 'timeout' ? 'timeout' : verdict.kind, durationMs / 1000)
-      await emitRunEvent(redis, keys, run.id, 'stage.finished', { hostId: host.id, hostName: host.name, clusterId: host.clusterId, stage, result: result.kind, exitCode, durationMs, output: stageOutputTail(result) })
-      return { verdict }
-    } catch (err) {
-      if (err instanceof LeaseLostError) throw err
-      await recordSshFailure(redis, keys, err)
-      await recordStageDuration(redis, keys, stage, 'unreachable', (Date.now() - startedAt) / 1000)
-      session?.close()
-      session = undefined
-      log.error({ stage, err }, 'stage could not be run or followed to its end')
-      return { unconfirmed: connectionFailure(err) }
-    }
+  const attempt = async (stage: StageName): Promise<StageAttempt> => {
+    // A worker taking over mid-cycle may find the host rebooting: keep trying as a re-attach would.
+    const r = await attemptStage({ redis, keys, executor }, run, host, stage, session, log, { openOptions: { reattachTimeoutSec: run.timeoutSec } })
+    session = r.session
+    return r.attempt
   }
   /** The host may still be running a stage we cannot see: it must not leave the slot (spec 3.5.5). */
-  const stuck = async (stage: StageName, message: string): Promise<CycleOutcome> => {
+  const stuck = async (stage: string, message: string): Promise<CycleOutcome> => {
     const why = `${stage} could not be confirmed finished (${message}); the host stays in maintenance mode until an operator checks it`
-    fenced(await setHostResourceState(redis, keys, lease, run.id, 'ErrorInMaintenance', { ...state, phase: 'done', stuckInMaintenance: why }))
+    fenced(await setHostResourceState(redis, keys, lease, run.id, 'ErrorInMaintenance', stuckRecord(state, why)))
     await stopRun(redis, keys, run.id, `host ${host.name} is stuck in maintenance mode`)
     await emitRunEvent(redis, keys, run.id, 'host.failed', { hostId: host.id, hostName: host.name, stage, message: why })
     log.error({ stage, message }, 'host left in ErrorInMaintenance; its cluster stops')
     return 'stuck'
+  }
+  const driverContext = async (): Promise<DriverContext> => {
+    if (driver.kind !== 'none') session ??= await executor.open(host)
+    const clusterHosts = deps.clusterHosts ?? [host]
+    const resource = await getHostResourceStates(redis, keys, clusterHosts.map((h) => h.id))
+    return {
+      runId: run.id,
+      host,
+      clusterHosts,
+      unavailableHostIds: new Set([...resource].filter(([, r]) => r.state !== 'Enabled').map(([id]) => id)),
+      session: session ?? noSession(host),
+      openSession: (h) => executor.open(h),
+      emit: async (e) => {
+        const { type, ...data } = e
+        await emitRunEvent(redis, keys, run.id, type, data as RunEventData[typeof type])
+      },
+      logger: log,
+      signal: lease.signal,
+    }
   }
 
   try {
@@ -126,19 +130,19 @@ export async function runHostCycle(
             } catch (err) {
               await recordSshFailure(redis, keys, err)
               // Nothing has started on the host yet, so this is an ordinary failure, not a stuck host.
-              await save(await failedState('PreMaintenance', `host unreachable: ${connectionFailure(err)}`))
+              await save(await failHost(outcomeDeps, run, state, 'PreMaintenance', `host unreachable: ${connectionFailure(err)}`))
               break
             }
           }
           if (!(await session.hasStageScript('Maintenance'))) {
-            await save(await skippedState(SKIP_REASONS.noMaintenanceScript))
+            await save(await skipHost(outcomeDeps, run.id, state, SKIP_REASONS.noMaintenanceScript))
             break
           }
-          const next: HostRunState = { ...state, phase: 'PreMaintenance' }
+          const next: HostRunState = { ...identityOf(state), phase: 'PreMaintenance' }
           const reply = fenced(await claimMaintenanceSlot(redis, keys, lease, run.id, next))
-          if (reply !== 'OK') {
-            const other = reply.slice('BUSY:'.length)
-            await save(await failedState('PreMaintenance', `cannot enter maintenance mode: host ${other} of the same cluster is still in maintenance mode`))
+          if (reply.kind === 'busy') {
+            const message = `cannot enter maintenance mode: host ${reply.holder} of the same cluster is still in maintenance mode`
+            await save(await failHost(outcomeDeps, run, state, 'PreMaintenance', message))
             break
           }
           state = next
@@ -146,14 +150,40 @@ export async function runHostCycle(
         }
         case 'PreMaintenance': {
           const a = await attempt('PreMaintenance')
-          if (a.unconfirmed !== undefined) return await stuck('PreMaintenance', a.unconfirmed)
+          if (a.kind === 'unconfirmed') return await stuck('PreMaintenance', a.message)
           const v = a.verdict
           if (v.kind === 'ok' || v.kind === 'no-script') {
-            const next: HostRunState = { ...state, phase: 'Maintenance', startdate: formatDate() }
+            const next: HostRunState = { ...identityOf(state), phase: 'EnterMaintenance' }
+            fenced(await setHostResourceState(redis, keys, lease, run.id, 'PrepareForMaintenance', next))
+            state = next
+          } else {
+            const next =
+              v.kind === 'avoid'
+                ? await skipHost(outcomeDeps, run.id, state, SKIP_REASONS.premaintenanceAvoid)
+                : await failHost(outcomeDeps, run, state, 'PreMaintenance', v.message)
+            fenced(await exitMaintenance(redis, keys, lease, run.id, next))
+            state = next
+          }
+          break
+        }
+        case 'EnterMaintenance': {
+          // Idempotent: after a takeover the driver re-reads where the VMs run and goes on from there.
+          let entered: { ok: true } | { ok: false; reason: string }
+          try {
+            const outcome = await driver.enter(await driverContext())
+            entered = outcome.kind === 'entered' ? { ok: true } : { ok: false, reason: outcome.reason }
+          } catch (err) {
+            if (err instanceof LeaseLostError || lease.lost) throw new LeaseLostError(host.clusterId)
+            await recordSshFailure(redis, keys, err)
+            entered = { ok: false, reason: connectionFailure(err) }
+          }
+          if (entered.ok) {
+            const next: HostRunState = { ...identityOf(state), phase: 'Maintenance', startdate: formatDate() }
             fenced(await setHostResourceState(redis, keys, lease, run.id, 'Maintenance', next))
             state = next
           } else {
-            const next = v.kind === 'avoid' ? await skippedState(SKIP_REASONS.premaintenanceAvoid) : await failedState('PreMaintenance', v.message)
+            // Nothing ran in maintenance mode: the host leaves the slot; VMs already moved stay where they run.
+            const next = await failHost(outcomeDeps, run, state, 'EnterMaintenance', entered.reason)
             fenced(await exitMaintenance(redis, keys, lease, run.id, next))
             state = next
           }
@@ -161,44 +191,57 @@ export async function runHostCycle(
         }
         case 'Maintenance': {
           const a = await attempt('Maintenance')
-          if (a.unconfirmed !== undefined) return await stuck('Maintenance', a.unconfirmed)
+          if (a.kind === 'unconfirmed') return await stuck('Maintenance', a.message)
           const v = a.verdict
-          const maintenance =
+          const maintenance: MaintenanceResult =
             v.kind === 'ok'
               ? { ok: true, output: v.output }
               : { ok: false, output: '', reason: v.kind === 'failed' ? v.message : 'the Maintenance script disappeared before it could run' }
-          await save({ ...state, phase: 'ExitMaintenance', maintenance })
+          await save({ ...identityOf(state), phase: 'ExitMaintenance', startdate: state.startdate, maintenance })
           break
         }
         case 'ExitMaintenance': {
-          const m = state.maintenance!
+          let exited: { ok: true } | { ok: false; reason: string }
+          try {
+            const outcome = await driver.exit(await driverContext())
+            exited = outcome.kind === 'exited' ? { ok: true } : { ok: false, reason: outcome.reason }
+          } catch (err) {
+            if (err instanceof LeaseLostError || lease.lost) throw new LeaseLostError(host.clusterId)
+            exited = { ok: false, reason: connectionFailure(err) }
+          }
+          if (!exited.ok) return await stuck('ExitMaintenance', exited.reason)
+          const m = state.maintenance
           const enddate = formatDate()
           const next: HostRunState = m.ok
             ? {
-                ...state,
+                ...identityOf(state),
                 phase: 'PostMaintenance',
-                updated: { startdate: state.startdate!, enddate, output: m.output, seq: await nextRunSeq(redis, keys, run.id) },
+                updated: { startdate: state.startdate, enddate, output: m.output, seq: await nextRunSeq(redis, keys, run.id) },
               }
-            : await failedState('Maintenance', m.reason ?? 'failed')
+            : await failHost(outcomeDeps, run, state, 'Maintenance', m.reason)
           const reply = fenced(await exitMaintenance(redis, keys, lease, run.id, next))
-          if (reply !== 'OK') return await stuck('Maintenance', `maintenance slot is held by ${reply.slice(5)}`)
+          if (reply.kind === 'busy') return await stuck('Maintenance', `maintenance slot is held by ${reply.holder}`)
           state = next
-          if (m.ok) await emitRunEvent(redis, keys, run.id, 'host.updated', { hostId: host.id, hostName: host.name, ...next.updated })
+          if (next.phase === 'PostMaintenance') {
+            await emitRunEvent(redis, keys, run.id, 'host.updated', { hostId: host.id, hostName: host.name, ...next.updated })
+          }
           break
         }
         case 'PostMaintenance': {
           const a = await attempt('PostMaintenance')
-          const v = a.verdict
-          if (v && (v.kind === 'ok' || v.kind === 'no-script')) await save({ ...state, phase: 'done' })
-          else {
+          if (a.kind === 'judged' && (a.verdict.kind === 'ok' || a.verdict.kind === 'no-script')) {
+            await save({ ...identityOf(state), phase: 'done', updated: state.updated })
+          } else {
             // judgeStage never answers 'avoid' for PostMaintenance: exit 70 is an ordinary failure there.
-            const message = a.unconfirmed ?? (v?.kind === 'failed' ? v.message : 'failed')
-            await save(await failedState('PostMaintenance', message))
+            const message = a.kind === 'unconfirmed' ? a.message : a.verdict.kind === 'failed' ? a.verdict.message : 'failed'
+            await save(await failHost(outcomeDeps, run, state, 'PostMaintenance', message))
           }
           break
         }
         case 'done':
           return 'done'
+        default:
+          return assertNever(state, 'host phase')
       }
     }
   } finally {

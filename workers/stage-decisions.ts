@@ -1,3 +1,4 @@
+import type { CycleStep } from '../shared/host-run-state.js'
 import type { StageName } from '../shared/types.js'
 import type { StageResult } from './ssh/stage-result.js'
 
@@ -17,14 +18,16 @@ export const SKIP_REASONS = {
   noMaintenanceScript: 'There is no maintenance script on the host',
 } as const
 
-const FAILED_PREFIX: Record<StageName, string> = {
+const FAILED_PREFIX: Record<CycleStep, string> = {
   PreFlight: 'Pre-flight script failed: ',
   PreMaintenance: 'PreMaintenance script failed: ',
+  EnterMaintenance: 'EnterMaintenance failed: ',
   Maintenance: 'Maintenance script failed: ',
+  ExitMaintenance: 'ExitMaintenance failed: ',
   PostMaintenance: 'Post-maintenance script failed: ',
 }
 
-export function failureReason(stage: StageName, message: string): string {
+export function failureReason(stage: CycleStep, message: string): string {
   return FAILED_PREFIX[stage] + message
 }
 

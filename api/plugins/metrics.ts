@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { STAGE_BUCKETS } from '../../shared/metrics/stage-buckets.js'
 import type { Config } from '../../shared/config.js'
+import { IN_MAINTENANCE_STATES, type HostResourceState } from '../../shared/types.js'
 import { createRedisKeys } from '../../store/keys.js'
+import { readSshFailures, readStageDurations } from '../../store/metrics/read-metrics.js'
+import { countRunsByStatus } from '../../store/run/count-runs-by-status.js'
 
-const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
-const IN_MAINTENANCE = new Set(['PrepareForMaintenance', 'Maintenance', 'ErrorInMaintenance'])
+const IN_MAINTENANCE = new Set<HostResourceState>(IN_MAINTENANCE_STATES)
 
 /**
  * `/metrics` in Prometheus text format (readonly keys). Cluster-wide: API and workers are separate
@@ -23,12 +25,7 @@ export default async function metrics(fastify: FastifyInstance, opts: { config: 
     labelNames: ['status'],
     registers: [registry],
     async collect() {
-      const ids = await redis.zrevrange(keys.runIndex(), 0, 999)
-      const pipeline = redis.pipeline()
-      for (const id of ids) pipeline.hget(keys.run(id), 'status')
-      const counts = new Map<string, number>(RUN_STATUSES.map((s) => [s, 0]))
-      for (const [, status] of (await pipeline.exec()) ?? []) if (typeof status === 'string') counts.set(status, (counts.get(status) ?? 0) + 1)
-      for (const [status, n] of counts) this.set({ status }, n)
+      for (const [status, n] of await countRunsByStatus(redis, keys, 1000)) this.set({ status }, n)
     },
   })
   new Gauge({
@@ -58,12 +55,12 @@ export default async function metrics(fastify: FastifyInstance, opts: { config: 
     registers: [registry],
     async collect() {
       this.reset()
-      for (const [kind, n] of Object.entries(await redis.hgetall(keys.metricsSshFailures()))) this.inc({ kind }, Number(n))
+      for (const [kind, n] of await readSshFailures(redis, keys)) this.inc({ kind }, n)
     },
   })
 
   async function stageHistogram(): Promise<string> {
-    const raw = await redis.hgetall(keys.metricsStageDurations())
+    const raw = await readStageDurations(redis, keys)
     const series = new Map<string, Map<string, string>>()
     for (const [field, value] of Object.entries(raw)) {
       const [stage, outcome, part] = field.split('|')

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import { luaScript } from '../lua-script.js'
 import type { RedisKeys } from '../keys.js'
 
@@ -21,7 +21,7 @@ return tostring(token)
 
 /** Takes the cluster's lease if free (or already ours); returns its fencing token, or undefined when held by someone else. */
 export async function acquireClusterLease(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   clusterId: string,
   owner: string,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import { luaScript } from '../lua-script.js'
 import type { RedisKeys } from '../keys.js'
 
@@ -14,7 +14,7 @@ return 1
 export type ReleaseOutcome = 'released' | 'not-owner' | 'host-in-maintenance'
 
 export async function releaseClusterLease(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   clusterId: string,
   lease: { token: string; owner: string },

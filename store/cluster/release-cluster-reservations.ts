@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import { luaScript } from '../lua-script.js'
 import type { RedisKeys } from '../keys.js'
 
@@ -14,7 +14,7 @@ end
 return released
 `)
 
-export async function releaseClusterReservations(redis: Redis, keys: RedisKeys, runId: string, clusterIds: string[]): Promise<number> {
+export async function releaseClusterReservations(redis: RedisClient, keys: RedisKeys, runId: string, clusterIds: string[]): Promise<number> {
   if (clusterIds.length === 0) return 0
   return (await releaseLua(redis, clusterIds.map((c) => keys.clusterRun(c)), [runId])) as number
 }

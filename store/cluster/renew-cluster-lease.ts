@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import { luaScript } from '../lua-script.js'
 import type { RedisKeys } from '../keys.js'
 
@@ -12,7 +12,7 @@ return 0
 
 /** Extends the lease only if it is still exactly ours (same token, same owner). */
 export async function renewClusterLease(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   clusterId: string,
   lease: { token: string; owner: string },

@@ -26,8 +26,10 @@ export function compareStreamIds(a: string, b: string): number {
 
 function toEvent([id, fields]: Entry): RunEvent {
   const type = fields[fields.indexOf('type') + 1] ?? 'unknown'
-  const data = JSON.parse(fields[fields.indexOf('data') + 1] ?? '{}') as Record<string, unknown>
-  return { id, type, data }
+  const data = JSON.parse(fields[fields.indexOf('data') + 1] ?? '{}') as unknown
+  // Only emitRunEvent writes this stream, from the same RunEventData types; every entry is passed
+  // on (readers skip types they do not know) so the cursors always move past it.
+  return { id, type, data } as RunEvent
 }
 
 interface Subscriber {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 import type { HostResourceState } from '../../shared/types.js'
 
@@ -9,7 +9,7 @@ export interface HostResourceRecord {
 }
 
 /** Resource states of the given hosts in one pipeline; hosts never touched are absent (Enabled). */
-export async function getHostResourceStates(redis: Redis, keys: RedisKeys, hostIds: string[]): Promise<Map<string, HostResourceRecord>> {
+export async function getHostResourceStates(redis: RedisClient, keys: RedisKeys, hostIds: string[]): Promise<Map<string, HostResourceRecord>> {
   const out = new Map<string, HostResourceRecord>()
   if (hostIds.length === 0) return out
   const pipeline = redis.pipeline()

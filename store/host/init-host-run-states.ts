@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import type { HostRunState } from '../../shared/host-run-state.js'
 import { luaScript } from '../lua-script.js'
 import type { RedisKeys } from '../keys.js'
@@ -14,7 +14,7 @@ return 'OK'
 const BATCH = 500
 
 /** Writes each host's first record unless one exists: a resumed run job must not reset progress. */
-export async function initHostRunStates(redis: Redis, keys: RedisKeys, runId: string, states: HostRunState[]): Promise<void> {
+export async function initHostRunStates(redis: RedisClient, keys: RedisKeys, runId: string, states: HostRunState[]): Promise<void> {
   for (let i = 0; i < states.length; i += BATCH) {
     const args = states.slice(i, i + BATCH).flatMap((s) => [s.hostId, JSON.stringify(s)])
     await initLua(redis, [keys.runHosts(runId), keys.runProgress(runId)], args)

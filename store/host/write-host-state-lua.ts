@@ -3,10 +3,9 @@
  * progressKey, hostId, json, onlyIfAbsent)` stores the record and moves the run's progress counters
  * by the difference between the old and the new record, in the same atomic step. Counters can
  * therefore never disagree with the records, whichever worker writes and whatever crashes.
- * Field names: `shared/run-progress.ts`.
+ * Field names: `run/run-progress.ts`; phase lists: `lua-constants.ts` (prepended to every script).
  */
 export const WRITE_HOST_STATE_LUA = `
-local CYCLE_PHASES = { PreMaintenance = true, EnterMaintenance = true, Maintenance = true, ExitMaintenance = true, PostMaintenance = true }
 local function present(v) return v ~= nil and v ~= cjson.null end
 local function write_host_state(hostsKey, progressKey, hostId, json, onlyIfAbsent)
   local oldJson = redis.call('HGET', hostsKey, hostId)
@@ -23,11 +22,11 @@ local function write_host_state(hostsKey, progressKey, hostId, json, onlyIfAbsen
       redis.call('HINCRBY', progressKey, field, d)
     end
   end
-  delta('done', old.phase == 'done', new.phase == 'done')
-  delta('done:' .. c, old.phase == 'done', new.phase == 'done')
+  delta('done', old.phase == PHASE_DONE, new.phase == PHASE_DONE)
+  delta('done:' .. c, old.phase == PHASE_DONE, new.phase == PHASE_DONE)
   delta('updated', present(old.updated), present(new.updated))
   delta('skipped', present(old.skipped), present(new.skipped))
-  delta('preflight:' .. c, old.phase == 'PreFlight', new.phase == 'PreFlight')
+  delta('preflight:' .. c, old.phase == PHASE_PREFLIGHT, new.phase == PHASE_PREFLIGHT)
   local activeField = 'active:' .. c
   if CYCLE_PHASES[new.phase] then
     redis.call('HSET', progressKey, activeField, cjson.encode({ h = hostId, p = new.phase }))

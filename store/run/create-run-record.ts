@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import { luaScript } from '../lua-script.js'
 import type { RedisKeys } from '../keys.js'
 import { initialProgressFields } from './run-progress.js'
@@ -34,7 +34,7 @@ export interface ReservationConflict {
 
 /** Reserves the run's clusters and writes its record atomically; returns the conflicts instead when any cluster is taken. */
 export async function createRunRecord(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   run: RunRecord,
   /** The cluster of each of `run.hostIds`, for the progress totals. */

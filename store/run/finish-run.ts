@@ -1,13 +1,13 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import { luaScript } from '../lua-script.js'
 import type { RedisKeys } from '../keys.js'
-import type { RollingMaintenanceResult, RunStatus } from '../../shared/types.js'
+import type { RollingMaintenanceResult, TerminalRunStatus } from '../../shared/types.js'
 
 // Writes the result once, starts the retention clock on every key of the run and frees the
 // clusters for the next run, all in one step so a crash cannot leave a finished run holding them.
 const finishLua = luaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
-if status == 'succeeded' or status == 'failed' or status == 'cancelled' then return 0 end
+if TERMINAL_RUN_STATUSES[status] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finishedAt', ARGV[3], 'result', ARGV[4])
 for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
 for i = 5, #KEYS do
@@ -17,10 +17,10 @@ return 1
 `)
 
 export async function finishRun(
-  redis: Redis,
+  redis: RedisClient,
   keys: RedisKeys,
   run: { id: string; clusterIds: string[] },
-  status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>,
+  status: TerminalRunStatus,
   result: RollingMaintenanceResult,
   retentionDays: number,
 ): Promise<boolean> {

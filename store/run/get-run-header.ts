@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 import type { RunRequest, RunStatus } from '../../shared/types.js'
 
@@ -9,7 +9,7 @@ export interface RunHeader {
   clusterPlan?: string[] | undefined
 }
 
-export async function getRunHeader(redis: Redis, keys: RedisKeys, runId: string): Promise<RunHeader | undefined> {
+export async function getRunHeader(redis: RedisClient, keys: RedisKeys, runId: string): Promise<RunHeader | undefined> {
   const [status, request, clusterPlan] = await redis.hmget(keys.run(runId), 'status', 'request', 'clusterPlan')
   if (!status || !request) return undefined
   return {

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import type { HostRunState } from '../../shared/host-run-state.js'
 import { parseHostRunState } from '../../shared/host-run-state.js'
 import type { RedisKeys } from '../keys.js'
@@ -10,7 +10,7 @@ export interface RunSnapshot {
 }
 
 /** One round trip: the run hash and its hosts' records. */
-export async function getRunSnapshot(redis: Redis, keys: RedisKeys, runId: string): Promise<RunSnapshot | undefined> {
+export async function getRunSnapshot(redis: RedisClient, keys: RedisKeys, runId: string): Promise<RunSnapshot | undefined> {
   const replies = await redis.multi().hgetall(keys.run(runId)).hvals(keys.runHosts(runId)).exec()
   if (!replies) return undefined
   const [[runErr, hash], [hostsErr, values]] = replies as [[Error | null, Record<string, string>], [Error | null, string[]]]

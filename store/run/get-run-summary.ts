@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 import { parseRunProgress, type RunProgressCounters } from './run-progress.js'
 import type { RollingMaintenanceResult, RunRequest, RunStatus } from '../../shared/types.js'
@@ -12,7 +12,7 @@ export type RunSummary = Pick<RunRecord, 'id' | 'status' | 'request' | 'createdA
 const FIELDS = ['id', 'status', 'request', 'createdAt', 'startedAt', 'finishedAt', 'clusterIds', 'result'] as const
 
 /** One round trip: the run's small fields and its progress counters. */
-export async function getRunSummary(redis: Redis, keys: RedisKeys, runId: string): Promise<RunSummary | undefined> {
+export async function getRunSummary(redis: RedisClient, keys: RedisKeys, runId: string): Promise<RunSummary | undefined> {
   const replies = await redis.multi().hmget(keys.run(runId), ...FIELDS).hgetall(keys.runProgress(runId)).exec()
   if (!replies) return undefined
   const [[runErr, values], [progressErr, progress]] = replies as [[Error | null, Array<string | null>], [Error | null, Record<string, string>]]

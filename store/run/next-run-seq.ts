@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 
 /** A run-wide counter ordering `hostsupdated` and `hostsskipped` by when things happened. */
-export async function nextRunSeq(redis: Redis, keys: RedisKeys, runId: string): Promise<number> {
+export async function nextRunSeq(redis: RedisClient, keys: RedisKeys, runId: string): Promise<number> {
   return redis.hincrby(keys.run(runId), 'seq', 1)
 }

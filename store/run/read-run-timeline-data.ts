@@ -1,5 +1,5 @@
 import { parseHostRunState, type HostRunState } from '../../shared/host-run-state.js'
-import type { RunEvent } from '../../shared/run-event.js'
+import { toRunEvent, type RunEvent } from '../../shared/run-event.js'
 import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 
@@ -21,15 +21,16 @@ export async function readRunTimelineData(redis: RedisClient, keys: RedisKeys, r
   for (const [err] of replies) if (err) throw err
   const [[, exists], [, values], [, entries]] = replies as [[null, number], [null, string[]], [null, Array<[string, string[]]>]]
   if (!exists) return undefined
-  const events = entries.map(([id, fields]) => {
+  const events = entries.flatMap(([id, fields]) => {
     const type = fields[fields.indexOf('type') + 1] ?? 'unknown'
-    let data: Record<string, unknown> = {}
+    let data: unknown = {}
     try {
-      data = JSON.parse(fields[fields.indexOf('data') + 1] ?? '{}') as Record<string, unknown>
+      data = JSON.parse(fields[fields.indexOf('data') + 1] ?? '{}')
     } catch {
       // written whole by one XADD; an unreadable entry is shown without data rather than failing the page
     }
-    return { id, type, data }
+    const event = toRunEvent(id, type, data)
+    return event ? [event] : []
   })
   return { hosts: values.map(parseHostRunState), events }
 }

@@ -1,4 +1,4 @@
-import type { RollingMaintenanceResult, RunRequest, RunStatus } from '../../shared/types.js'
+import { TERMINAL_RUN_STATUSES, type RollingMaintenanceResult, type RunRequest, type RunStatus } from '../../shared/types.js'
 
 /** The run hash `run:<id>` as stored. Dates are ISO strings. */
 export interface RunRecord {
@@ -18,7 +18,7 @@ export interface RunRecord {
   result?: RollingMaintenanceResult | undefined
 }
 
-export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['succeeded', 'failed', 'cancelled'])
+export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(TERMINAL_RUN_STATUSES)
 
 export function parseRunRecord(hash: Record<string, string>): RunRecord | undefined {
   if (!hash.id) return undefined

@@ -1,7 +1,7 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 
 /** From now on no new host starts in any cluster of the run (spec 3.6). The first reason wins. */
-export async function stopRun(redis: Redis, keys: RedisKeys, runId: string, reason: string): Promise<void> {
+export async function stopRun(redis: RedisClient, keys: RedisKeys, runId: string, reason: string): Promise<void> {
   await redis.hsetnx(keys.run(runId), 'stopReason', reason)
 }

@@ -74,12 +74,12 @@ describe('npm run demo', () => {
       for (const c of z.clusters) {
         for (const h of c.hosts) {
           for (const stage of ['PreFlight', 'PreMaintenance', 'Maintenance', 'PostMaintenance']) {
-            expect(stdout).toMatch(new RegExp(`${z.name}/${c.name} +${h.name} +${stage} +exit 0 in`))
+            expect(stdout).toMatch(new RegExp(`${z.name}/${c.name} +${h.name} +${stage} finished: exited 0 in`))
           }
         }
       }
     }
-    expect(stdout).toContain('run finished: succeeded')
+    expect(stdout).toContain('run succeeded')
     expect(maintenanceOverlaps(stdout)).toEqual([])
 
     const result = resultOf(out)
@@ -125,7 +125,7 @@ describe('npm run demo', () => {
     // cluster1 stops at its failed host; kvm3 never starts
     expect(updated).not.toContain('ref-trl-711-k-M7-apanic-kvm3')
     expect(stdout).not.toMatch(/ref-trl-711-k-M7-apanic-kvm3 +PreMaintenance/)
-    expect(stdout).toContain('run finished: failed')
+    expect(stdout).toContain('run failed')
     expect(maintenanceOverlaps(stdout)).toEqual([])
   }, 90_000)
 

@@ -2,7 +2,7 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteRunRecord } from '../../store/run/delete-run-record.js'
 import { createRunRecord } from '../../store/run/create-run-record.js'
-import type { HostPhase, HostRunState } from '../../shared/host-run-state.js'
+import type { HostIdentity, HostPhase, HostRunState, HostSkippedRecord, HostUpdatedRecord } from '../../shared/host-run-state.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { getRunSummary } from '../../store/run/get-run-summary.js'
 import { acquireClusterLease } from '../../store/cluster/acquire-cluster-lease.js'
@@ -29,8 +29,12 @@ afterAll(async () => {
 
 const CYCLE = new Set(['PreMaintenance', 'EnterMaintenance', 'Maintenance', 'ExitMaintenance', 'PostMaintenance'])
 
+/** Any phase with any records: the walk below writes combinations the cycle never makes, on purpose. */
+type LooseRecord = HostIdentity & { phase: HostPhase; updated?: HostUpdatedRecord | undefined; skipped?: HostSkippedRecord | undefined }
+const asRecords = (hosts: LooseRecord[]): HostRunState[] => hosts as HostRunState[]
+
 /** What the counters must say, recounted from the host records themselves. */
-function recount(hosts: HostRunState[]): Record<string, string> {
+function recount(hosts: LooseRecord[]): Record<string, string> {
   const out: Record<string, number> = {}
   const inc = (f: string): void => void (out[f] = (out[f] ?? 0) + 1)
   for (const h of hosts) {
@@ -61,12 +65,12 @@ describe('run progress counters kept by the host-record scripts', () => {
   it('after 400 random host-record writes the counters equal a recount of the records', async () => {
     const runId = 'walk'
     const clusters = ['c1', 'c2', 'c3']
-    const hosts: HostRunState[] = clusters.flatMap((c) => [1, 2, 3, 4].map((i) => ({ hostId: `${c}-h${i}`, hostName: `${c}-h${i}`, clusterId: c, phase: 'pending' as HostPhase })))
+    const hosts: LooseRecord[] = clusters.flatMap((c) => [1, 2, 3, 4].map((i) => ({ hostId: `${c}-h${i}`, hostName: `${c}-h${i}`, clusterId: c, phase: 'pending' as HostPhase })))
     // some hosts start done (host checks with `forced`), as the run job writes them
     hosts[0] = { ...hosts[0]!, phase: 'done', skipped: { reason: 'disabled', seq: 1 } }
-    await initHostRunStates(redis, keys, runId, hosts)
+    await initHostRunStates(redis, keys, runId, asRecords(hosts))
     // a resumed run job writes its first records again: nothing may move
-    await initHostRunStates(redis, keys, runId, hosts.map((h) => ({ ...h, phase: 'done' })))
+    await initHostRunStates(redis, keys, runId, asRecords(hosts.map((h) => ({ ...h, phase: 'done' }))))
     expect((await storedCounters(runId)).counts).toEqual(recount(hosts))
 
     // a deterministic pseudo-random walk (a small LCG), so a failure can be replayed
@@ -75,11 +79,11 @@ describe('run progress counters kept by the host-record scripts', () => {
     const phases: HostPhase[] = ['pending', 'PreFlight', 'ready', 'PreMaintenance', 'EnterMaintenance', 'Maintenance', 'ExitMaintenance', 'PostMaintenance', 'done']
     for (let step = 0; step < 400; step++) {
       const i = rand(hosts.length)
-      const next: HostRunState = { ...hosts[i]!, phase: phases[rand(phases.length)]! }
+      const next: LooseRecord = { ...hosts[i]!, phase: phases[rand(phases.length)]! }
       next.updated = rand(3) === 0 ? { startdate: 's', enddate: 'e', output: 'o', seq: step } : undefined
       next.skipped = rand(4) === 0 ? { reason: 'r', seq: step } : undefined
       hosts[i] = next
-      await saveHostRunState(redis, keys, runId, next)
+      await saveHostRunState(redis, keys, runId, next as HostRunState)
       const { counts, active } = await storedCounters(runId)
       expect(counts, `after step ${step}`).toEqual(recount(hosts))
       // the active entry, when present, names a host of that cluster that is in its cycle now
@@ -97,25 +101,26 @@ describe('run progress counters kept by the host-record scripts', () => {
     const owner = 'worker-1'
     const token = await acquireClusterLease(redis, keys, 'cx', owner, 30_000)
     const lease: LeaseRef = { clusterId: 'cx', token: token!, owner }
-    const base: HostRunState = { hostId: 'hx', hostName: 'hx', clusterId: 'cx', phase: 'ready' }
-    await initHostRunStates(redis, keys, runId, [base])
+    const base = { hostId: 'hx', hostName: 'hx', clusterId: 'cx' }
+    const ok = { kind: 'ok' }
+    await initHostRunStates(redis, keys, runId, [{ ...base, phase: 'ready' }])
     const activeOf = async (): Promise<unknown> => (await storedCounters(runId)).active.cx
 
-    expect(await saveHostRunState(redis, keys, runId, { ...base, phase: 'PreMaintenance' }, lease)).toBe('OK')
+    expect(await saveHostRunState(redis, keys, runId, { ...base, phase: 'PreMaintenance' }, lease)).toEqual(ok)
     expect(await activeOf()).toEqual({ h: 'hx', p: 'PreMaintenance' })
-    expect(await claimMaintenanceSlot(redis, keys, lease, runId, { ...base, phase: 'EnterMaintenance' })).toBe('OK')
+    expect(await claimMaintenanceSlot(redis, keys, lease, runId, { ...base, phase: 'EnterMaintenance' })).toEqual(ok)
     expect(await activeOf()).toEqual({ h: 'hx', p: 'EnterMaintenance' })
-    expect(await setHostResourceState(redis, keys, lease, runId, 'Maintenance', { ...base, phase: 'Maintenance' })).toBe('OK')
+    expect(await setHostResourceState(redis, keys, lease, runId, 'Maintenance', { ...base, phase: 'Maintenance', startdate: 's' })).toEqual(ok)
     expect(await activeOf()).toEqual({ h: 'hx', p: 'Maintenance' })
     const updated = { startdate: 's', enddate: 'e', output: 'o', seq: 1 }
-    expect(await exitMaintenance(redis, keys, lease, runId, { ...base, phase: 'PostMaintenance', updated })).toBe('OK')
+    expect(await exitMaintenance(redis, keys, lease, runId, { ...base, phase: 'PostMaintenance', updated })).toEqual(ok)
     expect(await activeOf()).toEqual({ h: 'hx', p: 'PostMaintenance' })
-    expect(await saveHostRunState(redis, keys, runId, { ...base, phase: 'done', updated }, lease)).toBe('OK')
+    expect(await saveHostRunState(redis, keys, runId, { ...base, phase: 'done', updated }, lease)).toEqual(ok)
     expect(await storedCounters(runId)).toEqual({ counts: { done: '1', 'done:cx': '1', updated: '1' }, active: {} })
 
     // a writer without the lease changes neither the record nor the counters
     const stale: LeaseRef = { ...lease, token: '0' }
-    expect(await saveHostRunState(redis, keys, runId, { ...base, phase: 'Maintenance' }, stale)).toBe('LEASE_LOST')
+    expect(await saveHostRunState(redis, keys, runId, { ...base, phase: 'Maintenance', startdate: 's' }, stale)).toEqual({ kind: 'lease-lost' })
     expect(await storedCounters(runId)).toEqual({ counts: { done: '1', 'done:cx': '1', updated: '1' }, active: {} })
   })
 

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import { aggregateResult } from '../../shared/aggregate-result.js'
-import type { HostRunState } from '../../shared/host-run-state.js'
+import type { HostDone, HostUpdatedRecord } from '../../shared/host-run-state.js'
 
-function host(id: string, over: Partial<HostRunState> = {}): HostRunState {
+function host(id: string, over: Partial<HostDone> = {}): HostDone {
   return { hostId: id, hostName: `kvm-${id}`, clusterId: 'c1', phase: 'done', ...over }
 }
 
-const updated = (seq: number, output = `out-${seq}`): HostRunState['updated'] => ({
+const updated = (seq: number, output = `out-${seq}`): HostUpdatedRecord => ({
   startdate: `2020-03-12T12:4${seq}:00+00:00`,
   enddate: `2020-03-12T12:4${seq}:30+00:00`,
   output,
@@ -74,7 +74,7 @@ describe('spec 4 hostsupdated is in the order hosts finished maintenance', () =>
       host('c1-h2', { clusterId: 'c1', updated: updated(5) }),
       host('c2-h1', { clusterId: 'c2', updated: updated(1) }),
       host('c2-h2', { clusterId: 'c2', updated: updated(4) }),
-      host('c3-h1', { clusterId: 'c3', phase: 'Maintenance' }),
+      { hostId: 'c3-h1', hostName: 'kvm-c3-h1', clusterId: 'c3', phase: 'Maintenance' as const, startdate: 's' },
     ]
     const result = aggregateResult(hosts)
     expect(result.rollingmaintenance.hostsupdated.map((h) => h.hostid)).toEqual(['c2-h1', 'c1-h1', 'c2-h2', 'c1-h2'])
@@ -95,7 +95,10 @@ describe('spec 4 hostsupdated is in the order hosts finished maintenance', () =>
   })
 
   it('hosts still in progress appear in neither list', () => {
-    const result = aggregateResult([host('h1', { phase: 'PreMaintenance' }), host('h2', { phase: 'pending' })])
+    const result = aggregateResult([
+      { hostId: 'h1', hostName: 'kvm-h1', clusterId: 'c1', phase: 'PreMaintenance' },
+      { hostId: 'h2', hostName: 'kvm-h2', clusterId: 'c1', phase: 'pending' },
+    ])
     expect(result.rollingmaintenance.hostsupdated).toEqual([])
     expect(result.rollingmaintenance.hostsskipped).toEqual([])
     expect(result.rollingmaintenance.success).toBe(true)

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatDuration, renderEventLine, renderProgress } from '../../cli/render-progress.js'
+import { toRunEvent } from '../../shared/run-event.js'
 import { renderRunTable } from '../../cli/render-run-table.js'
 import type { RunView } from '../../shared/run-view.js'
 
@@ -62,18 +63,27 @@ describe('formatDuration', () => {
 })
 
 describe('renderEventLine (plain lines when stdout is not a terminal)', () => {
+  const where = { hostId: 'h1', clusterId: 'c1' }
+  const result = { rollingmaintenance: { details: 'OK', hostsskipped: [], hostsupdated: [], success: true } }
   it('stage results with exit code and duration, skips and failures, the run start and end', () => {
-    expect(renderEventLine('stage.finished', { hostName: 'kvm1', stage: 'Maintenance', result: 'exited', exitCode: 0, durationMs: 1003 }, 2500)).toBe(
-      '[   2.5 s] kvm1 Maintenance finished: exited 0 in 1003 ms',
-    )
-    expect(renderEventLine('stage.finished', { hostName: 'kvm1', stage: 'Maintenance', result: 'timeout', exitCode: null, durationMs: 5 }, 0)).toContain(
+    const finished = { ...where, hostName: 'kvm1', stage: 'Maintenance', result: 'exited', exitCode: 0, durationMs: 1003 } as const
+    expect(renderEventLine({ type: 'stage.finished', data: finished }, 2500)).toBe('[   2.5 s] kvm1 Maintenance finished: exited 0 in 1003 ms')
+    expect(renderEventLine({ type: 'stage.finished', data: { ...finished, result: 'timeout', exitCode: null, durationMs: 5 } }, 0)).toContain(
       'finished: timeout in 5 ms',
     )
-    expect(renderEventLine('host.skipped', { hostName: 'kvm2', reason: 'Pre-flight stage set to avoid maintenance' }, 0)).toContain('kvm2 skipped: Pre-flight stage')
-    expect(renderEventLine('host.failed', { hostName: 'kvm3', stage: 'PreMaintenance', message: 'exit status 3' }, 0)).toContain('kvm3 FAILED in PreMaintenance: exit status 3')
-    expect(renderEventLine('run.started', { hosts: 6, clusters: 3 }, 0)).toContain('run started: 6 hosts in 3 clusters')
-    expect(renderEventLine('run.finished', { status: 'cancelled' }, 0)).toContain('run cancelled')
-    expect(renderEventLine('something.new', {}, 0)).toContain('something.new')
+    expect(renderEventLine({ type: 'host.skipped', data: { ...where, hostName: 'kvm2', reason: 'Pre-flight stage set to avoid maintenance' } }, 0)).toContain(
+      'kvm2 skipped: Pre-flight stage',
+    )
+    expect(renderEventLine({ type: 'host.failed', data: { ...where, hostName: 'kvm3', stage: 'PreMaintenance', message: 'exit status 3' } }, 0)).toContain(
+      'kvm3 FAILED in PreMaintenance: exit status 3',
+    )
+    expect(renderEventLine({ type: 'run.started', data: { hosts: 6, clusters: 3 } }, 0)).toContain('run started: 6 hosts in 3 clusters')
+    expect(renderEventLine({ type: 'run.finished', data: { status: 'cancelled', result } }, 0)).toContain('run cancelled')
+  })
+
+  it('an event type this CLI does not know is not an event it renders', () => {
+    expect(toRunEvent('1-0', 'something.new', {})).toBeUndefined()
+    expect(toRunEvent('1-0', 'host.skipped', { hostId: 'h', hostName: 'kvm', reason: 'r' })?.type).toBe('host.skipped')
   })
 })
 

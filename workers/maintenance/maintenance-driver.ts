@@ -1,4 +1,5 @@
 import type { Logger } from 'pino'
+import type { VmEvent } from '../../shared/run-event.js'
 import type { HostConfig } from '../../shared/types.js'
 import type { HostSession } from '../host-executor.js'
 
@@ -10,21 +11,8 @@ export interface Migration {
   durationMs: number
 }
 
-/** Progress of one VM, appended to the run's event stream (spec 8.5). */
-export type VmEvent =
-  | { type: 'vm.migrating'; hostId: string; hostName: string; vm: string; to: string; toName: string; memoryMiB: number }
-  | {
-      type: 'vm.migrated'
-      hostId: string
-      hostName: string
-      vm: string
-      to: string
-      toName: string
-      durationMs: number
-      /** Guest pause at switch-over as libvirt measured it (`domjobinfo --completed`), when known. */
-      downtimeMs?: number | undefined
-    }
-  | { type: 'vm.migration-failed'; hostId: string; hostName: string; vm: string; to: string; toName: string; reason: string }
+/** Progress of one VM, appended to the run's event stream (spec 8.5); shapes in `shared/run-event.ts`. */
+export type { VmEvent }
 
 export type EnterOutcome =
   | { kind: 'entered'; migrated: Migration[] }

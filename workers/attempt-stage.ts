@@ -1,0 +1,76 @@
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
+import { stageOutputTail } from '../shared/run-timeline.js'
+import type { HostConfig, StageName } from '../shared/types.js'
+import { emitRunEvent } from '../store/events/emit-run-event.js'
+import type { RedisKeys } from '../store/keys.js'
+import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
+import { recordStageDuration } from '../store/metrics/record-stage-duration.js'
+import type { HostExecutor, HostSession, OpenOptions } from './host-executor.js'
+import { connectionFailure, judgeStage, type StageVerdict } from './stage-decisions.js'
+
+export interface AttemptDeps {
+  redis: Redis
+  keys: RedisKeys
+  executor: HostExecutor
+}
+
+export interface AttemptRun {
+  id: string
+  payload?: string | undefined
+  timeoutSec: number
+}
+
+/**
+ * `judged`: the stage ran (or was re-attached) to its end and has a verdict. `unconfirmed`: the
+ * host could not be reached or followed to the stage's end, so its outcome is unknown; what that
+ * means depends on the stage (PreFlight: a failure; inside maintenance: the host is stuck).
+ */
+export type StageAttempt = { kind: 'judged'; verdict: StageVerdict } | { kind: 'unconfirmed'; message: string }
+
+/**
+ * Runs one stage on a host, the same way for PreFlight and for the host cycle: opens a session if
+ * none is given, announces the stage, runs or re-attaches to it, judges the result, and records
+ * its duration and events. Returns the session to keep using (undefined after a connection failure:
+ * it was closed).
+ */
+export async function attemptStage(
+  deps: AttemptDeps,
+  run: AttemptRun,
+  host: HostConfig,
+  stage: StageName,
+  session: HostSession | undefined,
+  log: Logger,
+  opts: {
+    /** Called with a session this attempt had to open (PreFlight's housekeeping). */
+    onOpened?: ((session: HostSession) => void) | undefined
+    openOptions?: OpenOptions | undefined
+  } = {},
+): Promise<{ attempt: StageAttempt; session: HostSession | undefined }> {
+  const { redis, keys } = deps
+  const startedAt = Date.now()
+  const where = { hostId: host.id, hostName: host.name, clusterId: host.clusterId, stage }
+  try {
+    await emitRunEvent(redis, keys, run.id, 'stage.started', where)
+    if (!session) {
+      session = await deps.executor.open(host, opts.openOptions)
+      opts.onOpened?.(session)
+    }
+    const result = await session.runStage({ runId: run.id, stage, payload: run.payload, timeoutSec: run.timeoutSec })
+    const exitCode = result.kind === 'exited' ? result.exitCode : null
+    const durationMs = Date.now() - startedAt
+    log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')
+    const verdict = judgeStage(stage, result)
+    await recordStageDuration(redis, keys, stage, result.kind === 'timeout' ? 'timeout' : verdict.kind, durationMs / 1000)
+    await emitRunEvent(redis, keys, run.id, 'stage.finished', { ...where, result: result.kind, exitCode, durationMs, output: stageOutputTail(result) })
+    return { attempt: { kind: 'judged', verdict }, session }
+  } catch (err) {
+    if (err instanceof LeaseLostError) throw err
+    await recordSshFailure(redis, keys, err)
+    await recordStageDuration(redis, keys, stage, 'unreachable', (Date.now() - startedAt) / 1000)
+    session?.close()
+    log.error({ stage, err }, 'stage could not be run or followed to its end')
+    return { attempt: { kind: 'unconfirmed', message: connectionFailure(err) }, session: undefined }
+  }
+}

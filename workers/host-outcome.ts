@@ -1,0 +1,49 @@
+import type { Redis } from 'ioredis'
+import type { Logger } from 'pino'
+import { identityOf, updatedOf, type CycleStep, type HostDone, type HostRunState } from '../shared/host-run-state.js'
+import { emitRunEvent } from '../store/events/emit-run-event.js'
+import type { RedisKeys } from '../store/keys.js'
+import { nextRunSeq } from '../store/run/next-run-seq.js'
+import { stopRun } from '../store/run/stop-run.js'
+import { failureReason } from './stage-decisions.js'
+
+export interface OutcomeDeps {
+  redis: Redis
+  keys: RedisKeys
+  logger: Logger
+}
+
+/** The host's final record, keeping its `hostsupdated` entry when it already has one. */
+function doneFrom(state: HostRunState, extra: Omit<HostDone, 'phase' | 'hostId' | 'hostName' | 'clusterId'>): HostDone {
+  return { ...identityOf(state), phase: 'done', updated: updatedOf(state), ...extra }
+}
+
+/** The host goes to `hostsskipped` with `reason` (announced on the event stream); the caller saves the record. */
+export async function skipHost(deps: OutcomeDeps, runId: string, state: HostRunState, reason: string): Promise<HostDone> {
+  await emitRunEvent(deps.redis, deps.keys, runId, 'host.skipped', { hostId: state.hostId, hostName: state.hostName, reason })
+  return doneFrom(state, { skipped: { reason, seq: await nextRunSeq(deps.redis, deps.keys, runId) } })
+}
+
+/**
+ * Spec 3.6, the one place it is decided: with `forced` a failed step skips the host with a reason;
+ * without, no new host starts anywhere in the run and the host's failure fails the run. The caller
+ * saves the returned record.
+ */
+export async function failHost(
+  deps: OutcomeDeps,
+  run: { id: string; forced: boolean },
+  state: HostRunState,
+  step: CycleStep,
+  message: string,
+): Promise<HostDone> {
+  deps.logger.warn({ hostId: state.hostId, stage: step, message }, 'stage failed')
+  if (run.forced) return skipHost(deps, run.id, state, failureReason(step, message))
+  await stopRun(deps.redis, deps.keys, run.id, `${step} failed on host ${state.hostName}`)
+  await emitRunEvent(deps.redis, deps.keys, run.id, 'host.failed', { hostId: state.hostId, hostName: state.hostName, stage: step, message })
+  return doneFrom(state, { failure: { stage: step, message } })
+}
+
+/** The host's record once it is stuck in maintenance mode (spec 3.5.5). */
+export function stuckRecord(state: HostRunState, why: string): HostDone {
+  return doneFrom(state, { stuckInMaintenance: why })
+}
