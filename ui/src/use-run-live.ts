@@ -51,6 +51,8 @@ export function useRunLive(api: ApiClient, creds: { apiKey: string; secretKey: s
         if (abort.signal.aborted) return
         setRun(r)
         setTimeline(tl)
+        // A run that ended before the page opened has nothing more to stream.
+        if (!isActive(r.status) && tl.events.some((e) => e.type === 'run.finished')) return setStream({ state: 'ended' })
         await followRunEvents(
           creds,
           id,

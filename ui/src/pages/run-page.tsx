@@ -17,7 +17,7 @@ import { formatTime } from './runs-page.js'
 
 const ACTION_LABEL: Record<RunAction, string> = { pause: 'Pause', resume: 'Resume', cancel: 'Cancel run', retry: 'Retry failed hosts' }
 const ACTION_ICON = { pause: 'pause', resume: 'play', cancel: 'stop', retry: 'retry' } as const
-const STREAM_LABEL = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', ended: 'ended', failed: 'lost' } as const
+const STREAM_LABEL = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', ended: 'complete', failed: 'lost' } as const
 
 interface AuditEntry {
   action: string
