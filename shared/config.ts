@@ -20,6 +20,10 @@ export interface Config {
   /** Prefix of every Redis key; wrapped in a hash tag so Redis Cluster keeps one run's keys in one slot. */
   keyPrefix: string
   host: string
+  /** Why `host` is what it is: start-up says so when the loopback default applies (issue 11, item 15). */
+  hostFrom: 'HOST' | 'default (TLS)' | 'default (no TLS: loopback only)'
+  /** Serve HTTPS with these PEM files (TLS_CERT / TLS_KEY); undefined: plain HTTP. */
+  tls: { certPath: string; keyPath: string } | undefined
   port: number
   inventoryPath: string
   /** API keys file; undefined means "generate one under dataDir on first start". */
@@ -59,6 +63,8 @@ export const CONFIG_ENV_VARS = [
   'ROLLMAINT_KEY_PREFIX',
   'HOST',
   'PORT',
+  'TLS_CERT',
+  'TLS_KEY',
   'ROLLMAINT_INVENTORY',
   'ROLLMAINT_API_KEYS',
   'ROLLMAINT_DATA_DIR',
@@ -82,6 +88,16 @@ function intVar(env: Env, name: string, fallback: number, min: number, max: numb
   const value = Number(raw.trim())
   if (value < min || value > max) throw new ConfigError(name, `must be between ${min} and ${max}, got ${value}`)
   return value
+}
+
+/** TLS_CERT and TLS_KEY: both (PEM file paths, resolved against cwd) or neither. */
+function tlsFiles(env: Env, cwd: string): Config['tls'] {
+  const cert = env.TLS_CERT?.trim()
+  const key = env.TLS_KEY?.trim()
+  if (!cert && !key) return undefined
+  if (!cert) throw new ConfigError('TLS_CERT', 'TLS_KEY is set but TLS_CERT is not: set both (PEM files) to serve HTTPS, or neither')
+  if (!key) throw new ConfigError('TLS_KEY', 'TLS_CERT is set but TLS_KEY is not: set both (PEM files) to serve HTTPS, or neither')
+  return { certPath: path.resolve(cwd, cert), keyPath: path.resolve(cwd, key) }
 }
 
 function boolVar(env: Env, name: string, fallback: boolean): boolean {
@@ -117,13 +133,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     throw new ConfigError('LOG_LEVEL', `must be one of ${LOG_LEVELS.join(', ')}`)
   }
   const apiKeys = env.ROLLMAINT_API_KEYS?.trim()
+  const tls = tlsFiles(env, cwd)
+  const explicitHost = env.HOST?.trim()
   const leaseTtlMs = intVar(env, 'ROLLMAINT_LEASE_TTL_MS', 15_000, 1_000, 600_000)
   return {
     redis,
     redisMinReplicas,
     redisAckTimeoutMs: intVar(env, 'ROLLMAINT_REDIS_ACK_TIMEOUT_MS', 1000, 10, 60_000),
     keyPrefix,
-    host: stringVar(env, 'HOST', '0.0.0.0'),
+    // Basic credentials must not cross a network in clear: without TLS only this machine (or a TLS
+    // proxy on it) can reach the API unless HOST says otherwise.
+    host: explicitHost || (tls ? '0.0.0.0' : '127.0.0.1'),
+    hostFrom: explicitHost ? 'HOST' : tls ? 'default (TLS)' : 'default (no TLS: loopback only)',
+    tls,
     port: intVar(env, 'PORT', 8080, 0, 65_535),
     inventoryPath: path.resolve(cwd, stringVar(env, 'ROLLMAINT_INVENTORY', './inventory.yaml')),
     apiKeysPath: apiKeys ? path.resolve(cwd, apiKeys) : undefined,

@@ -19,9 +19,22 @@ function configError(env: Record<string, string>): ConfigError {
 describe('spec 6 / 1 / 2 / 3.5 defaults (no variable set)', () => {
   const config = loadConfig({}, CWD)
 
-  it('listens on port 8080 on every interface (spec 5: default port 8080)', () => {
+  it('listens on port 8080 (spec 5), on 127.0.0.1 only without TLS and HOST (issue 11 item 15)', () => {
     expect(config.port).toBe(8080)
-    expect(config.host).toBe('0.0.0.0')
+    expect(config.host).toBe('127.0.0.1')
+    expect(config.hostFrom).toBe('default (no TLS: loopback only)')
+    expect(config.tls).toBeUndefined()
+  })
+
+  it('TLS_CERT + TLS_KEY serve HTTPS on every interface by default; HOST always wins; one without the other is refused', () => {
+    const tls = loadConfig({ TLS_CERT: 'certs/api.crt', TLS_KEY: '/etc/k.pem' }, CWD)
+    expect(tls.tls).toEqual({ certPath: path.resolve(CWD, 'certs/api.crt'), keyPath: '/etc/k.pem' })
+    expect(tls.host).toBe('0.0.0.0')
+    expect(tls.hostFrom).toBe('default (TLS)')
+    expect(loadConfig({ HOST: '10.1.2.3' }, CWD)).toMatchObject({ host: '10.1.2.3', hostFrom: 'HOST', tls: undefined })
+    expect(loadConfig({ HOST: '127.0.0.1', TLS_CERT: 'c', TLS_KEY: 'k' }, CWD)).toMatchObject({ host: '127.0.0.1', hostFrom: 'HOST' })
+    expect(() => loadConfig({ TLS_CERT: 'c' }, CWD)).toThrow(/TLS_KEY: TLS_CERT is set but TLS_KEY is not/)
+    expect(() => loadConfig({ TLS_KEY: 'k' }, CWD)).toThrow(/TLS_CERT: TLS_KEY is set but TLS_CERT is not/)
   })
 
   it('uses redis://127.0.0.1:6379 (spec 6)', () => {
