@@ -4,6 +4,7 @@
  * stream, and the browser keeps it current by folding the same events from the SSE stream through
  * the same `applyRunEvent`, so both sides can never disagree on what an event means.
  */
+import { closeModeSpan, noteVmEvent, openModeSpan } from './run-timeline-mode-spans.js'
 
 /** How one stage ended, as a colour and an icon in the console. */
 export type StageOutcome = 'running' | 'ok' | 'avoid' | 'failed' | 'timeout' | 'missing'
@@ -119,6 +120,8 @@ function foldEvent(lanes: MutableLanes, event: { id: string; type: string; data:
       const open = lane.stages.find((s) => s.stage === stage && s.outcome === 'running')
       if (!open) lane.stages.push({ stage, startedAt: at, outcome: 'running' })
       if (lane.status === 'pending') lane.status = 'active'
+      if (stage === 'Maintenance') closeModeSpan(lane, 'EnterMaintenance', at, true)
+      if (stage === 'PostMaintenance') closeModeSpan(lane, 'ExitMaintenance', at, true)
       break
     }
     case 'stage.finished': {
@@ -140,27 +143,55 @@ function foldEvent(lanes: MutableLanes, event: { id: string; type: string; data:
       else lane.stages.push(finished)
       // PreFlight runs everywhere first; after it a host waits for its turn in the cluster.
       if (stage === 'PreFlight' && lane.status === 'active') lane.status = 'pending'
+      // Maintenance mode is entered after a good PreMaintenance and always left after Maintenance (spec 3.5).
+      if (stage === 'PreMaintenance' && (finished.outcome === 'ok' || finished.outcome === 'missing')) openModeSpan(lane, 'EnterMaintenance', at)
+      if (stage === 'Maintenance') openModeSpan(lane, 'ExitMaintenance', at)
       break
     }
     case 'host.updated': {
       const lane = laneFor(lanes, data)
-      if (lane) Object.assign(lane, { status: 'updated', updated: true })
+      if (!lane) break
+      Object.assign(lane, { status: 'updated', updated: true })
+      closeModeSpan(lane, 'ExitMaintenance', at, true)
       break
     }
     case 'host.skipped': {
       const lane = laneFor(lanes, data)
-      if (lane) Object.assign(lane, { status: 'skipped', reason: str(data.reason) })
+      if (!lane) break
+      const reason = str(data.reason)
+      Object.assign(lane, { status: 'skipped', reason })
+      closeModeSpan(lane, 'EnterMaintenance', at, false, reason)
+      closeModeSpan(lane, 'ExitMaintenance', at, true)
       break
     }
     case 'host.failed': {
       const lane = laneFor(lanes, data)
+      if (!lane) break
       const stage = str(data.stage)
       const message = str(data.message) ?? ''
-      if (lane) Object.assign(lane, { status: 'failed', reason: stage ? `${stage} failed: ${message}` : message })
+      Object.assign(lane, { status: 'failed', reason: stage ? `${stage} failed: ${message}` : message })
+      closeModeSpan(lane, 'EnterMaintenance', at, false, message)
+      // A failed Maintenance stage still leaves maintenance mode; only an exit that failed is a failed exit.
+      closeModeSpan(lane, 'ExitMaintenance', at, stage !== 'ExitMaintenance', stage === 'ExitMaintenance' ? message : undefined)
+      break
+    }
+    case 'vm.migrating':
+    case 'vm.migrated':
+    case 'vm.migration-failed': {
+      const lane = laneFor(lanes, data)
+      const to = str(data.toName) ?? str(data.to) ?? '?'
+      const took = num(data.durationMs)
+      const line =
+        event.type === 'vm.migrating'
+          ? `${str(data.vm)} → ${to}: migrating`
+          : event.type === 'vm.migrated'
+            ? `${str(data.vm)} → ${to}: migrated${took !== undefined ? ` in ${(took / 1000).toFixed(1)} s` : ''}`
+            : `${str(data.vm)} → ${to}: FAILED ${str(data.reason) ?? ''}`
+      if (lane) noteVmEvent(lane, line)
       break
     }
     default:
-      // run.*, vm.* and event types added later only go to the event list.
+      // run.* and event types added later only go to the event list.
       break
   }
 }

@@ -5,7 +5,7 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const built = path.join(root, 'dist/console/index.html')
 /** What the console bundle is made of: its sources, the shared modules it imports, the locked packages. */
-const inputs = ['ui/src', 'ui/index.html', 'ui/vite.config.ts', 'shared/run-timeline.ts', 'shared/fleet-view.ts', 'package-lock.json'].map((p) => path.join(root, p))
+const inputs = ['ui/src', 'ui/index.html', 'ui/vite.config.ts', 'shared/run-timeline.ts', 'shared/run-timeline-mode-spans.ts', 'shared/fleet-view.ts', 'package-lock.json'].map((p) => path.join(root, p))
 
 function newestMtime(p: string): number {
   const st = statSync(p)

@@ -66,7 +66,8 @@ beforeAll(async () => {
   e2e = await startE2E({
     label: 'console',
     clusters: [
-      { name: 'c-a', hosts: ['kvm-a1', 'kvm-a2'], zone: 'zone1', pod: 'pod1' },
+      // The fleet names a host's driver; once workers use it, its 1 s enter and 0.7 s exit show on the time line.
+      { name: 'c-a', hosts: ['kvm-a1', 'kvm-a2'], zone: 'zone1', pod: 'pod1', maintenance: { driver: 'command', enter: ['sleep', '1'], exit: ['sleep', '0.7'] } },
       { name: 'c-b', hosts: ['kvm-b1', 'kvm-b2'], zone: 'zone2', pod: 'pod2' },
     ],
   })
@@ -142,6 +143,7 @@ describe('web console in headless Chromium', () => {
     await page.getByRole('heading', { name: 'Fleet' }).waitFor()
     await page.getByRole('heading', { name: 'Zone zone1' }).waitFor()
     for (const h of HOSTS) await expect(page.locator(`tr[data-host="${h}"]`).textContent()).resolves.toMatch(/Enabled/)
+    await expect(page.locator('tr[data-host="kvm-a1"]').textContent()).resolves.toMatch(/command/)
     // The key pair is kept for this browser session only.
     expect(await page.evaluate('Object.keys(sessionStorage)')).toEqual(['rollmaint.session'])
     expect(await page.evaluate('localStorage.length')).toBe(0)
