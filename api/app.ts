@@ -24,6 +24,9 @@ import getRun from './routes/rolling-maintenance/get-run.js'
 import runEvents from './routes/rolling-maintenance/run-events.js'
 import listRuns from './routes/rolling-maintenance/list-runs.js'
 import runTimeline from './routes/rolling-maintenance/run-timeline.js'
+import pauseRun from './routes/rolling-maintenance/pause-run.js'
+import resumeRun from './routes/rolling-maintenance/resume-run.js'
+import retryRun from './routes/rolling-maintenance/retry-run.js'
 
 export interface AppOptions {
   config: Config
@@ -54,6 +57,9 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(getRun)
   await fastify.register(listRuns)
   await fastify.register(cancelRun)
+  await fastify.register(pauseRun)
+  await fastify.register(resumeRun)
+  await fastify.register(retryRun)
   await fastify.register(sse, { heartbeatInterval: 15_000 })
   await fastify.register(runEvents)
   await fastify.register(listHosts)

@@ -68,6 +68,18 @@ export function describeRunEvent(event: RunEventBody): string {
       return `migrated VM ${event.data.vm} to ${event.data.toName} in ${event.data.durationMs} ms`
     case 'vm.migration-failed':
       return `migration of VM ${event.data.vm} to ${event.data.toName} FAILED: ${event.data.reason}`
+    case 'run.paused':
+      return event.data.reason === 'canary'
+        ? `run paused after the canary (${event.data.updated ?? '?'} hosts updated); resume it to go on`
+        : `run paused by ${event.data.by ?? 'an operator'}; hosts in their cycle finish it`
+    case 'run.resumed':
+      return `run resumed by ${event.data.by}`
+    case 'run.waiting-window':
+      return `cluster ${event.data.clusterId} waits for the maintenance window, opens ${event.data.opensAt}`
+    case 'gate.waiting':
+      return `gate not passed (attempt ${event.data.attempts}, ${event.data.exitCode === null ? 'no exit status' : `exit ${event.data.exitCode}`}); retrying at ${event.data.retryAt}`
+    case 'gate.passed':
+      return `gate passed after ${event.data.attempts} attempt${event.data.attempts === 1 ? '' : 's'}`
     case 'run.finished':
       return `run ${event.data.status}`
     default:

@@ -10,7 +10,7 @@ import { HostNotInMaintenanceError } from '../shared/errors/host-not-in-maintena
 import { RunConflictError } from '../shared/errors/run-conflict-error.js'
 import { RunFinishedError } from '../shared/errors/run-finished-error.js'
 import { RunNotFoundError } from '../shared/errors/run-not-found-error.js'
-import { RUNS_QUEUE } from '../shared/queue-names.js'
+import { HOSTS_QUEUE, RUNS_QUEUE } from '../shared/queue-names.js'
 import { assertNoEviction, createRedisConnection } from '../store/connection.js'
 import { claimSignedRequest } from '../store/api/claim-signed-request.js'
 import { isRunId, newRunId } from '../shared/run-id.js'
@@ -20,14 +20,18 @@ import type { HostView, RunView } from '../shared/run-view.js'
 import { getRunSummary } from '../store/run/get-run-summary.js'
 import { getHostResourceStates } from '../store/host/get-host-resource-states.js'
 import { releaseClusterReservations } from '../store/cluster/release-cluster-reservations.js'
-import { TERMINAL_STATUSES, type RunRecord } from '../store/run/run-record.js'
+import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { Inventory, RunRequest } from '../shared/types.js'
 import { createRunEventHub } from '../store/events/run-event-hub.js'
 import { planRun } from './plan-run.js'
 import { validateRunRequest } from './validate-run-request.js'
 import { listRunIds, pruneRunIndex, runExists } from '../store/run/list-run-ids.js'
 import { clearHostMaintenance } from '../store/host/clear-host-maintenance.js'
-import { createRunRecord, type ReservationConflict } from '../store/run/create-run-record.js'
+import { createRunRecord, type NewRunRecord, type ReservationConflict } from '../store/run/create-run-record.js'
+import { appendRunAudit } from '../store/run/append-run-audit.js'
+import { makeRunControls } from './run-controls.js'
+import { addEventSink } from '../store/events/event-sinks.js'
+import { createWebhookPublisher } from '../shared/webhooks/webhook-publisher.js'
 import { deleteRunRecord } from '../store/run/delete-run-record.js'
 import { requestCancel } from '../store/run/request-cancel.js'
 
@@ -53,9 +57,14 @@ export async function createRunService({ config, inventory, logger }: RunService
     prefix: keys.bullPrefix,
     defaultJobOptions: defaultJobOptions(config.runRetentionDays),
   })
+  // Only to wake a run's sleeping cluster jobs (resume, cancel); the API never adds host jobs.
+  const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix: keys.bullPrefix })
   const log = logger.child({ component: 'run-service' })
   // One blocking Redis connection for every event stream this process serves (issue 11, item 4).
   const events = createRunEventHub(redis, keys, { connectionName: `rollmaint-events-${config.keyPrefix}`, logger: log })
+  // Events the API writes itself (run.paused, run.resumed) reach the webhooks too.
+  const publisher = createWebhookPublisher(redis, keys.bullPrefix, config.webhooks, log)
+  const removeSink = config.webhooks.length > 0 ? addEventSink(keys.bullPrefix, (e) => publisher.publish(e)) : () => undefined
 
   async function view(runId: string): Promise<RunView | undefined> {
     if (!isRunId(runId)) return undefined
@@ -86,15 +95,18 @@ export async function createRunService({ config, inventory, logger }: RunService
     return healed
   }
 
-  async function createRun(request: RunRequest): Promise<RunView> {
+  async function createRun(request: RunRequest, who?: string, opts: { retryOf?: string } = {}): Promise<RunView> {
     const scope = validateRunRequest(inventory, request)
-    const record: RunRecord = {
+    const createdAt = new Date().toISOString()
+    const record: NewRunRecord = {
       id: newRunId(),
       status: 'queued',
       request,
-      createdAt: new Date().toISOString(),
+      createdAt,
       hostIds: scope.hostIds,
       clusterIds: scope.clusterIds,
+      audit: [{ action: 'started', by: who, at: createdAt, runId: opts.retryOf }],
+      retryOf: opts.retryOf,
     }
     const hostClusterIds = record.hostIds.map((id) => inventory.hosts.get(id)!.clusterId)
     let conflicts = await createRunRecord(redis, keys, record, hostClusterIds)
@@ -143,14 +155,24 @@ export async function createRunService({ config, inventory, logger }: RunService
     })
   }
 
-  async function cancelRun(id: string): Promise<RunView> {
+  async function cancelRun(id: string, who?: string): Promise<RunView> {
     if (!isRunId(id)) throw new RunNotFoundError(id)
     const outcome = await requestCancel(redis, keys, id)
+    if (outcome.kind === 'requested') {
+      await appendRunAudit(redis, keys, id, { action: 'cancelled', by: who, at: new Date().toISOString() })
+      await controls.wakeAfterCancel(id)
+    }
     const current = await view(id)
     if (outcome.kind === 'not-found' || !current) throw new RunNotFoundError(id)
     if (outcome.kind === 'finished') throw new RunFinishedError(id, current.status)
-    log.info({ runId: id }, 'run cancel requested')
+    log.info({ runId: id, user: who }, 'run cancel requested')
     return current
+  }
+
+  const controls = makeRunControls({ redis, keys, inventory, hostsQueue, logger: log, view, createRun })
+  const known = (id: string): string => {
+    if (!isRunId(id)) throw new RunNotFoundError(id)
+    return id
   }
 
   async function cancelHostMaintenance(id: string, who: string): Promise<HostView> {
@@ -171,6 +193,9 @@ export async function createRunService({ config, inventory, logger }: RunService
     createRun,
     planRun: (request) => planRun({ redis, keys, inventory, config }, request),
     cancelRun,
+    pauseRun: (id, who) => controls.pause(known(id), who),
+    resumeRun: (id, who) => controls.resume(known(id), who),
+    retryRun: (id, who) => controls.retry(known(id), who),
     cancelHostMaintenance,
     async openEventStream(id, afterId) {
       if (!isRunId(id)) return undefined
@@ -184,6 +209,9 @@ export async function createRunService({ config, inventory, logger }: RunService
     getHost: async (id) => (inventory.hosts.has(id) ? (await hostViews([id]))[0] : undefined),
     async close() {
       events.close()
+      removeSink()
+      await publisher.close()
+      await hostsQueue.close()
       await runsQueue.close()
       redis.disconnect()
     },

@@ -19,6 +19,8 @@ export interface HostUpdatedRecord {
 export interface HostSkippedRecord {
   reason: string
   seq: number
+  /** Set when the host was skipped because a step failed (forced or within maxFailures): a retry takes it again. */
+  failedStep?: string | undefined
 }
 
 /** A failure that fails the run (not forced). `stage` is a step name (`PreFlight`, `EnterMaintenance`, `Host check`, ...). */
@@ -61,6 +63,8 @@ export interface HostDone extends HostIdentity {
   failure?: HostFailureRecord | undefined
   /** Host could not be taken out of maintenance mode: its cluster stopped. */
   stuckInMaintenance?: string | undefined
+  /** When its cycle ended (ISO), for the cluster's soak (spec 9 soakSeconds) after a takeover too. */
+  finishedAt?: string | undefined
 }
 
 export type HostPhase = HostRunState['phase']
@@ -82,8 +86,8 @@ export const HOST_PHASES = [
 export const CYCLE_PHASES = ['PreMaintenance', 'EnterMaintenance', 'Maintenance', 'ExitMaintenance', 'PostMaintenance'] as const satisfies readonly HostPhase[]
 export type CyclePhase = (typeof CYCLE_PHASES)[number]
 
-/** Steps that can fail a host: the four stages and the driver's two. */
-export type CycleStep = StageName | 'EnterMaintenance' | 'ExitMaintenance'
+/** Steps that can fail a host: the four stages, the driver's two and the cluster's gate (spec 9). */
+export type CycleStep = StageName | 'EnterMaintenance' | 'ExitMaintenance' | 'Gate'
 
 export function identityOf(state: HostRunState): HostIdentity {
   return { hostId: state.hostId, hostName: state.hostName, clusterId: state.clusterId }

@@ -36,7 +36,17 @@ export interface RunEventData {
   }
   'vm.migration-failed': { hostId: string; hostName: string; vm: string; to: string; toName: string; reason: string }
   'run.finished': { status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>; result: RollingMaintenanceResult }
+  /** Spec 9: no new host starts; `by` is the key name (absent when rollmaint paused it, e.g. after the canary). */
+  'run.paused': { reason: PauseReason; by?: string | undefined; updated?: number | undefined }
+  'run.resumed': { by: string }
+  /** A cluster waits for the maintenance window before its next host (`opensAt` in the window's zone). */
+  'run.waiting-window': { clusterId: string; opensAt: string }
+  /** The cluster's gate did not pass for the next host; it is tried again at `retryAt` (ISO). */
+  'gate.waiting': { clusterId: string; hostId: string; hostName: string; attempts: number; exitCode: number | null; output: string; retryAt: string }
+  'gate.passed': { clusterId: string; hostId: string; hostName: string; attempts: number; waitedMs: number }
 }
+
+export type PauseReason = 'operator' | 'canary'
 
 export type RunEventType = keyof RunEventData
 
@@ -50,6 +60,11 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'vm.migrating',
   'vm.migrated',
   'vm.migration-failed',
+  'run.paused',
+  'run.resumed',
+  'run.waiting-window',
+  'gate.waiting',
+  'gate.passed',
   'run.finished',
 ]
 

@@ -9,7 +9,7 @@ import type { RunRequest } from './types.js'
  */
 export interface RunService {
   /** Validates scope, reserves the clusters and enqueues the run. Throws ScopeError or RunConflictError. */
-  createRun(request: RunRequest): Promise<RunView>
+  createRun(request: RunRequest, who?: string): Promise<RunView>
   /** Spec 9 dry run: the plan a start would follow; creates, reserves and runs nothing. Same 400s as createRun. */
   planRun(request: RunRequest): Promise<DryRunPlan>
   getRun(id: string): Promise<RunView | undefined>
@@ -21,7 +21,17 @@ export interface RunService {
    * Cancels a run: no new host starts, hosts in hand finish their cycle, then status `cancelled`.
    * Throws RunNotFoundError, or RunFinishedError when it already ended.
    */
-  cancelRun(id: string): Promise<RunView>
+  cancelRun(id: string, who?: string): Promise<RunView>
+  /** Spec 9: no new host starts until resumed. Throws RunNotFoundError or RunFinishedError; pausing twice is harmless. */
+  pauseRun(id: string, who: string): Promise<RunView>
+  /** Throws RunNotFoundError, RunFinishedError or RunNotPausedError. */
+  resumeRun(id: string, who: string): Promise<RunView>
+  /**
+   * A new run over the hosts of a finished run that failed, were skipped for a failure or never
+   * started (`retryOf` in its record). Throws RunNotFoundError, RunActiveError, NothingToRetryError
+   * or RunConflictError.
+   */
+  retryRun(id: string, who: string): Promise<RunView>
   /**
    * An operator's way out of ErrorInMaintenance (CloudStack's cancelHostMaintenance): after checking
    * the host by hand, set it back to Enabled and free its cluster's maintenance slot. Refused while

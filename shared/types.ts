@@ -97,7 +97,8 @@ export interface RunRequest {
   window?: MaintenanceWindow | undefined
 }
 
-export const RUN_STATUSES = ['queued', 'running', 'succeeded', 'failed', 'cancelled'] as const
+/** `paused`: no new host starts until resumed (spec 9); hosts already in their cycle finish it. */
+export const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
 /** A run in one of these has its result and never changes again. */
 export const TERMINAL_RUN_STATUSES = ['succeeded', 'failed', 'cancelled'] as const satisfies readonly RunStatus[]

@@ -19,6 +19,9 @@ import { confirmVanishedStages } from './confirm-vanished-stages.js'
 import { createPooledExecutor } from './pooled-executor.js'
 import { createSshExecutor } from './ssh/create-ssh-executor.js'
 import type { WorkerContext } from './worker-context.js'
+import { addEventSink } from '../store/events/event-sinks.js'
+import { createWebhookPublisher } from '../shared/webhooks/webhook-publisher.js'
+import { createWebhookWorker } from './webhooks/create-webhook-worker.js'
 
 export interface WorkerDeps {
   config: Config
@@ -96,12 +99,20 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     w.on('failed', (job, err) => log.error({ jobId: job?.id, queue: w.name, attemptsMade: job?.attemptsMade, err }, 'job attempt failed'))
     w.on('error', (err) => log.error({ queue: w.name, err }, 'worker error'))
   }
-  await Promise.all([runsWorker.waitUntilReady(), hostsWorker.waitUntilReady()])
-  log.info({ concurrency: config.workerConcurrency }, 'worker ready')
+  // Spec 9 webhooks: events are queued as they are stored; deliveries run in their own BullMQ worker.
+  const publisher = createWebhookPublisher(redis, keys.bullPrefix, config.webhooks, log)
+  const removeSink = config.webhooks.length > 0 ? addEventSink(keys.bullPrefix, (e) => publisher.publish(e)) : () => undefined
+  const webhookWorker = createWebhookWorker({ connection: redis, prefix: keys.bullPrefix, webhooks: config.webhooks, logger: log })
+  await Promise.all([runsWorker.waitUntilReady(), hostsWorker.waitUntilReady(), webhookWorker?.waitUntilReady()])
+  log.info({ concurrency: config.workerConcurrency, webhooks: config.webhooks.length }, 'worker ready')
 
   async function shutdown(force: boolean): Promise<void> {
     draining.abort()
     await Promise.all([runsWorker.close(force), hostsWorker.close(force)])
+    removeSink()
+    // Deliveries in flight are retried by another worker if this one stops before they end.
+    await webhookWorker?.close(true)
+    await publisher.close()
     await hostsQueue.close()
     pool.closeAll()
     redis.disconnect()

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises'
 import { DelayedError, type Job } from 'bullmq'
 import { getRunHeader } from '../store/run/get-run-header.js'
 import { TERMINAL_STATUSES } from '../store/run/run-record.js'
@@ -7,10 +8,25 @@ import { CLUSTER_JOB, clusterJobId, type ClusterJobData } from './job-data.js'
 import { runHostCycle } from './run-host-cycle.js'
 import { getHostRunState } from '../store/host/get-host-run-state.js'
 import { getHostRunStates } from '../store/host/get-host-run-states.js'
-import { getRunStop } from '../store/run/get-run-stop.js'
+import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
+import type { HostRunState } from '../shared/host-run-state.js'
+import { saveHostRunState } from '../store/host/save-host-run-state.js'
+import { atHostBoundary } from './controls/cluster-boundary.js'
+import { failHost } from './host-outcome.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
 const NOT_STARTED = new Set(['pending', 'PreFlight', 'ready'])
+
+/** The latest end of a host cycle that went through maintenance (PostMaintenance ran), in epoch ms. */
+function latestFinish(states: Array<HostRunState | undefined>, since?: number): number | undefined {
+  let latest = since
+  for (const s of states) {
+    if (s?.phase !== 'done' || !s.updated || !s.finishedAt) continue
+    const t = Date.parse(s.finishedAt)
+    if (!Number.isNaN(t) && (latest === undefined || t > latest)) latest = t
+  }
+  return latest
+}
 
 /**
  * One cluster of a run: its hosts one at a time, in inventory order, under the cluster lease.
@@ -45,11 +61,15 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     const cycleRun = {
       id: runId,
       forced: run.request.forced,
+      maxFailures: run.request.maxFailures,
       payload: run.request.payload,
       timeoutSec: stageTimeoutSec(ctx, run.request.timeout),
     }
 
     const lease = await holdClusterLease(leaseDeps, clusterId, `${ctx.workerId}/${job.id}`)
+    // The soak (spec 9) counts from the end of the cluster's last host that went through maintenance.
+    let lastFinishedAt = latestFinish([...initial.values()])
+    let sleepUntil: number | undefined
     let handOver = false
     let stuck = false
     // SSH set-up of the next host overlaps the current host's cycle instead of adding to it.
@@ -70,16 +90,27 @@ export function makeClusterProcessor(ctx: WorkerContext) {
           continue
         }
         if (NOT_STARTED.has(state.phase)) {
-          const stop = await getRunStop(redis, keys, runId)
-          if (stop.stopReason || stop.cancelled) {
-            void preopened?.then((s) => s?.close())
-            log.info({ stopReason: stop.stopReason, cancelled: stop.cancelled }, 'run stopped; no further host starts in this cluster')
+          // The host boundary: the only place where cancel, stop, pause, soak, window and gate act.
+          const host = ctx.inventory.hosts.get(hostId)!
+          const b = await atHostBoundary(ctx, { runId, clusterId, host, request: run.request, lastFinishedAt })
+          if (b.kind !== 'go') void preopened?.then((s) => s?.close())
+          if (b.kind === 'stop') {
+            log.info({ why: b.why }, 'run stopped; no further host starts in this cluster')
             break
           }
-          if (ctx.draining.aborted) {
-            void preopened?.then((s) => s?.close())
+          if (b.kind === 'hand-over') {
             handOver = true
             break
+          }
+          if (b.kind === 'sleep') {
+            sleepUntil = b.until
+            break
+          }
+          if (b.kind === 'gate-failed') {
+            const failed = await failHost({ redis, keys, logger: log }, cycleRun, state, 'Gate', b.message)
+            const saved = await saveHostRunState(redis, keys, runId, failed, lease)
+            if (saved.kind === 'lease-lost' || lease.lost) throw new LeaseLostError(clusterId)
+            continue
           }
         }
         prefetch(index + 1)
@@ -95,11 +126,22 @@ export function makeClusterProcessor(ctx: WorkerContext) {
           stuck = true
           break
         }
+        lastFinishedAt = latestFinish([await getHostRunState(redis, keys, runId, hostId)], lastFinishedAt)
       }
     } finally {
       void prefetched?.session.then((s) => s?.close())
       const released = await lease.release().catch(() => 'error')
       log.debug({ released }, 'cluster lease released')
+    }
+    if (sleepUntil !== undefined) {
+      // Paused, soaking, outside the window or between gate attempts: wait as a delayed job that
+      // holds no worker slot and no lease; resume and cancel wake it early.
+      if (!token) {
+        await sleep(Math.max(0, sleepUntil - Date.now()))
+        return processClusterJob(job, token)
+      }
+      await job.moveToDelayed(sleepUntil, token)
+      throw new DelayedError()
     }
     if (handOver && token) {
       // Shutting down between two hosts: give the rest of the cluster to another worker right away.

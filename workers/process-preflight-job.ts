@@ -49,7 +49,7 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     if (verdict.kind === 'ok' || verdict.kind === 'no-script') next = { ...identityOf(running), phase: 'ready' }
     else if (verdict.kind === 'avoid') next = await skipHost(deps, runId, running, SKIP_REASONS.preflightAvoid)
     // Without `forced` no host gets any further stage: the orchestrator sees the stop once every PreFlight is in.
-    else next = await failHost(deps, { id: runId, forced: request.forced }, running, 'PreFlight', verdict.message)
+    else next = await failHost(deps, { id: runId, forced: request.forced, maxFailures: request.maxFailures }, running, 'PreFlight', verdict.message)
     await saveHostRunState(redis, keys, runId, next)
     log.info({ verdict: verdict.kind }, 'PreFlight judged')
     return next.phase

@@ -6,6 +6,8 @@ import { getHostResourceStates } from '../store/host/get-host-resource-states.js
 import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { HostConfig, RollingMaintenanceResult } from '../shared/types.js'
 import { checkHosts } from '../producer/check-hosts.js'
+import { decideFailure } from '../shared/controls/failure-budget.js'
+import { setHostCheckFailures } from '../store/run/count-host-failure.js'
 import { CLUSTER_JOB, clusterJobId, PREFLIGHT_JOB, preflightJobId, type RunJobData } from './job-data.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
 import { finishRun } from '../store/run/finish-run.js'
@@ -33,14 +35,23 @@ export function makeRunProcessor(ctx: WorkerContext) {
     const hosts = run.hostIds.map((id) => inventory.hosts.get(id)).filter((h): h is HostConfig => h !== undefined)
     const resource = await getHostResourceStates(redis, keys, run.hostIds)
     const failures = new Map(checkHosts(hosts, new Map([...resource].map(([id, r]) => [id, r.state]))).map((f) => [f.hostId, f]))
+    const missing = run.hostIds.filter((id) => !inventory.hosts.has(id)).length
+    const failed = failures.size + missing
+    // Spec 3.2 with maxFailures: failed checks within the budget are skipped as with forced, beyond
+    // it nothing is done. Set once (HSETNX), before any PreFlight can count, so a repeated step agrees.
+    const skipFailed = decideFailure({ forced: run.request.forced, maxFailures: run.request.maxFailures ?? 0 }, failed) === 'skip'
+    if (failed > 0) await setHostCheckFailures(redis, keys, run.id, failed)
     const states: HostRunState[] = []
     for (const id of run.hostIds) {
       const host = inventory.hosts.get(id)
       const base: HostRunState = { hostId: id, hostName: host?.name ?? id, clusterId: host?.clusterId ?? '', phase: 'pending' }
       const failure = host ? failures.get(id) : { reason: `host is not in this worker's inventory ${inventory.source}` }
+      const finishedAt = new Date().toISOString()
       if (!failure) states.push(base)
-      else if (run.request.forced) states.push({ ...base, phase: 'done', skipped: { reason: failure.reason, seq: await nextRunSeq(redis, keys, run.id) } })
-      else states.push({ ...base, phase: 'done', failure: { stage: 'Host check', message: failure.reason } })
+      else if (skipFailed) {
+        const seq = await nextRunSeq(redis, keys, run.id)
+        states.push({ ...base, phase: 'done', skipped: { reason: failure.reason, seq, failedStep: 'Host check' }, finishedAt })
+      } else states.push({ ...base, phase: 'done', failure: { stage: 'Host check', message: failure.reason }, finishedAt })
     }
     await initHostRunStates(redis, keys, run.id, states)
     if (states.some((s) => s.phase === 'done' && s.failure)) {

@@ -39,6 +39,8 @@ export interface CycleDeps {
 export interface CycleRun {
   id: string
   forced: boolean
+  /** Spec 9: failures skipped as with forced before the next one stops the run. */
+  maxFailures?: number | undefined
   payload?: string | undefined
   timeoutSec: number
 }
@@ -230,7 +232,7 @@ export async function runHostCycle(
         case 'PostMaintenance': {
           const a = await attempt('PostMaintenance')
           if (a.kind === 'judged' && (a.verdict.kind === 'ok' || a.verdict.kind === 'no-script')) {
-            await save({ ...identityOf(state), phase: 'done', updated: state.updated })
+            await save({ ...identityOf(state), phase: 'done', updated: state.updated, finishedAt: new Date().toISOString() })
           } else {
             // judgeStage never answers 'avoid' for PostMaintenance: exit 70 is an ordinary failure there.
             const message = a.kind === 'unconfirmed' ? a.message : a.verdict.kind === 'failed' ? a.verdict.message : 'failed'

@@ -25,6 +25,7 @@ const FAILED_PREFIX: Record<CycleStep, string> = {
   Maintenance: 'Maintenance script failed: ',
   ExitMaintenance: 'ExitMaintenance failed: ',
   PostMaintenance: 'Post-maintenance script failed: ',
+  Gate: 'Gate failed: ',
 }
 
 export function failureReason(stage: CycleStep, message: string): string {

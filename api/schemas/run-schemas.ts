@@ -1,6 +1,7 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { MAX_FAILURES_LIMIT, MAX_SOAK_SECONDS } from '../../shared/controls/controls-problems.js'
 import { WEEKDAYS } from '../../shared/controls/maintenance-window.js'
+import { AuditEntrySchema, ClusterWaitSchema, progressControlFields, RunStatusSchema } from './run-control-schemas.js'
 
 const IdList = Type.Union(
   [
@@ -88,7 +89,7 @@ const Optional = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Option
 
 export const RunViewSchema = Type.Object({
   id: Type.String(),
-  status: Type.Union(['queued', 'running', 'succeeded', 'failed', 'cancelled'].map((s) => Type.Literal(s))),
+  status: RunStatusSchema,
   request: RunRequest,
   createdAt: Type.String(),
   startedAt: Optional(Type.String()),
@@ -107,10 +108,14 @@ export const RunViewSchema = Type.Object({
         currentHostId: Optional(Type.String()),
         currentHostName: Optional(Type.String()),
         currentStage: Optional(Type.String()),
+        waiting: Type.Optional(ClusterWaitSchema),
       }),
     ),
+    ...progressControlFields,
   }),
   result: Type.Optional(RollingMaintenanceResult),
+  retryOf: Optional(Type.String({ description: 'the run this one retries' })),
+  audit: Type.Array(AuditEntrySchema, { description: 'who started, paused, resumed, cancelled or retried the run' }),
 })
 
 export const HostViewSchema = Type.Object({

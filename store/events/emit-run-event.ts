@@ -1,6 +1,7 @@
 import type { RedisClient } from '../connection.js'
 import type { RunEventData, RunEventType } from '../../shared/run-event.js'
 import type { RedisKeys } from '../keys.js'
+import { notifyEventSinks } from './event-sinks.js'
 
 /**
  * Appends to the run's event stream (what live progress reads; stream ids make it resumable).
@@ -9,7 +10,9 @@ import type { RedisKeys } from '../keys.js'
  */
 export async function emitRunEvent<K extends RunEventType>(redis: RedisClient, keys: RedisKeys, runId: string, type: K, data: RunEventData[K]): Promise<void> {
   try {
-    await redis.xadd(keys.runEvents(runId), 'MAXLEN', '~', '50000', '*', 'type', type, 'data', JSON.stringify(data))
+    const id = await redis.xadd(keys.runEvents(runId), 'MAXLEN', '~', '50000', '*', 'type', type, 'data', JSON.stringify(data))
+    // Webhooks (spec 9) see the event with its stream id, after it is stored and without being waited for.
+    if (id) notifyEventSinks(keys.bullPrefix, { runId, id, type, data })
   } catch {
     // ignored on purpose, see above
   }

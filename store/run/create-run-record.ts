@@ -4,6 +4,10 @@ import type { RedisKeys } from '../keys.js'
 import { initialProgressFields } from './run-progress.js'
 import type { RunRecord } from './run-record.js'
 
+/** What a new run record is written with; the rest of `RunRecord` is filled in as the run goes. */
+export type NewRunRecord = Pick<RunRecord, 'id' | 'status' | 'request' | 'createdAt' | 'hostIds' | 'clusterIds'> &
+  Partial<Pick<RunRecord, 'audit' | 'retryOf'>>
+
 // KEYS: run, run index, run progress, cluster reservations...; ARGV: run id, score, number of run
 // field values, run field/value pairs, progress field/value pairs.
 // All reservations are checked before any is taken, so two racing requests cannot both win a
@@ -36,7 +40,7 @@ export interface ReservationConflict {
 export async function createRunRecord(
   redis: RedisClient,
   keys: RedisKeys,
-  run: RunRecord,
+  run: NewRunRecord,
   /** The cluster of each of `run.hostIds`, for the progress totals. */
   hostClusterIds: string[],
 ): Promise<ReservationConflict[]> {
@@ -48,7 +52,9 @@ export async function createRunRecord(
     hostIds: JSON.stringify(run.hostIds),
     clusterIds: JSON.stringify(run.clusterIds),
     seq: '0',
+    audit: JSON.stringify(run.audit ?? []),
   }
+  if (run.retryOf) fields.retryOf = run.retryOf
   const runValues = Object.entries(fields).flat()
   const reply = (await createRunRecordLua(
     redis,

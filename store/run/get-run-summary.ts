@@ -2,14 +2,33 @@ import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 import { parseRunProgress, type RunProgressCounters } from './run-progress.js'
 import type { RollingMaintenanceResult, RunRequest, RunStatus } from '../../shared/types.js'
-import type { RunRecord } from './run-record.js'
+import { parseRunControls, type RunRecord } from './run-record.js'
 
 /** What the API shows of a run, without its host list or host records (both grow with the run). */
-export type RunSummary = Pick<RunRecord, 'id' | 'status' | 'request' | 'createdAt' | 'startedAt' | 'finishedAt' | 'clusterIds' | 'result'> & {
+export type RunSummary = Pick<
+  RunRecord,
+  'id' | 'status' | 'request' | 'createdAt' | 'startedAt' | 'finishedAt' | 'clusterIds' | 'result' | 'audit' | 'paused' | 'retryOf' | 'failures'
+> & {
+  /** Spec 9: the canary pause has happened. */
+  canaryDone: boolean
   progress: RunProgressCounters
 }
 
-const FIELDS = ['id', 'status', 'request', 'createdAt', 'startedAt', 'finishedAt', 'clusterIds', 'result'] as const
+const FIELDS = [
+  'id',
+  'status',
+  'request',
+  'createdAt',
+  'startedAt',
+  'finishedAt',
+  'clusterIds',
+  'result',
+  'audit',
+  'paused',
+  'retryOf',
+  'failures',
+  'canaryDone',
+] as const
 
 /** One round trip: the run's small fields and its progress counters. */
 export async function getRunSummary(redis: RedisClient, keys: RedisKeys, runId: string): Promise<RunSummary | undefined> {
@@ -18,7 +37,7 @@ export async function getRunSummary(redis: RedisClient, keys: RedisKeys, runId: 
   const [[runErr, values], [progressErr, progress]] = replies as [[Error | null, Array<string | null>], [Error | null, Record<string, string>]]
   if (runErr) throw runErr
   if (progressErr) throw progressErr
-  const [id, status, request, createdAt, startedAt, finishedAt, clusterIds, result] = values
+  const [id, status, request, createdAt, startedAt, finishedAt, clusterIds, result, audit, paused, retryOf, failures, canaryDone] = values
   if (!id || !status) return undefined
   return {
     id,
@@ -30,5 +49,7 @@ export async function getRunSummary(redis: RedisClient, keys: RedisKeys, runId: 
     clusterIds: JSON.parse(clusterIds ?? '[]') as string[],
     result: result ? (JSON.parse(result) as RollingMaintenanceResult) : undefined,
     progress: parseRunProgress(progress),
+    ...parseRunControls({ audit, paused, retryOf, failures }),
+    canaryDone: canaryDone === '1',
   }
 }

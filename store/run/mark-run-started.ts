@@ -3,16 +3,25 @@ import { luaScript } from '../lua-script.js'
 import type { RunStatus } from '../../shared/types.js'
 import type { RedisKeys } from '../keys.js'
 
+// A run paused before it started (spec 9) starts paused: it is running once resumed.
 const startLua = luaScript(`
-if redis.call('HGET', KEYS[1], 'status') ~= ARGV[2] then return 0 end
-redis.call('HSET', KEYS[1], 'status', ARGV[3], 'startedAt', ARGV[1])
-return 1
+local status = redis.call('HGET', KEYS[1], 'status')
+if status == ARGV[2] then
+  redis.call('HSET', KEYS[1], 'status', ARGV[3], 'startedAt', ARGV[1])
+  return 1
+end
+if status == ARGV[4] and redis.call('HGET', KEYS[1], 'pausedFrom') == ARGV[2] then
+  redis.call('HSET', KEYS[1], 'pausedFrom', ARGV[3], 'startedAt', ARGV[1])
+  return 1
+end
+return 0
 `)
 
 const QUEUED: RunStatus = 'queued'
 const RUNNING: RunStatus = 'running'
+const PAUSED: RunStatus = 'paused'
 
 /** queued → running, once; returns false when the run already started (a resumed run job). */
 export async function markRunStarted(redis: RedisClient, keys: RedisKeys, runId: string): Promise<boolean> {
-  return (await startLua(redis, [keys.run(runId)], [new Date().toISOString(), QUEUED, RUNNING])) === 1
+  return (await startLua(redis, [keys.run(runId)], [new Date().toISOString(), QUEUED, RUNNING, PAUSED])) === 1
 }

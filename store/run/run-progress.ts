@@ -1,4 +1,5 @@
 import type { HostPhase } from '../../shared/host-run-state.js'
+import type { ClusterWait } from '../../shared/run-view.js'
 
 /**
  * A run's progress counters (Redis hash `run:<id>:progress`), kept by the same Lua scripts that
@@ -16,6 +17,10 @@ export const PROGRESS_FIELDS = {
   clusterPreflight: (clusterId: string) => `preflight:${clusterId}`,
   /** The host in its maintenance cycle, as JSON `{"h": hostId, "p": phase}`. */
   clusterActive: (clusterId: string) => `active:${clusterId}`,
+  /** Spec 9: why the cluster does not start its next host now (ClusterWait JSON), while it waits. */
+  clusterWait: (clusterId: string) => `wait:${clusterId}`,
+  /** Spec 9: the gate of the cluster's next host while it keeps failing (GateWait JSON). */
+  clusterGate: (clusterId: string) => `gate:${clusterId}`,
 } as const
 
 export interface ClusterCounters {
@@ -23,6 +28,7 @@ export interface ClusterCounters {
   done: number
   preflight: number
   active?: { hostId: string; phase: HostPhase } | undefined
+  wait?: ClusterWait | undefined
 }
 
 export interface RunProgressCounters {
@@ -68,6 +74,13 @@ export function parseRunProgress(hash: Record<string, string>): RunProgressCount
         if (typeof a.h === 'string' && typeof a.p === 'string') cluster(id).active = { hostId: a.h, phase: a.p as HostPhase }
       } catch {
         // a torn value cannot happen (Lua writes it whole); ignoring keeps a view readable regardless
+      }
+    } else if (kind === 'wait') {
+      try {
+        const w = JSON.parse(value) as ClusterWait
+        if (typeof w === 'object' && w !== null && typeof w.kind === 'string') cluster(id).wait = w
+      } catch {
+        // written whole by one HSET; see above
       }
     }
   }

@@ -41,6 +41,9 @@ function summary(progress: Record<string, string> = {}, over: Partial<Omit<RunSu
     createdAt: '2020-03-12T12:40:00.000Z',
     startedAt: '2020-03-12T12:40:01.000Z',
     clusterIds: ['c1', 'c2'],
+    audit: [],
+    failures: 0,
+    canaryDone: false,
     ...over,
     progress: parseRunProgress({ ...initialProgressFields(['c1', 'c1', 'c1', 'c2', 'c2', 'c2']), ...progress }),
   }

@@ -22,7 +22,9 @@ const view: RunView = {
       { clusterId: 'c2', clusterName: 'c2', hostsTotal: 2, hostsDone: 2 },
       { clusterId: 'c3', clusterName: 'c3', hostsTotal: 1, hostsDone: 0 },
     ],
+    failures: { count: 0, max: 0 },
   },
+  audit: [],
 }
 
 describe('renderProgress (the live view)', () => {

@@ -39,7 +39,9 @@ const run = (id: string, status: RunView['status'], clusterIds: string[], reques
     hostsUpdated: 0,
     hostsSkipped: 0,
     clusters: clusterIds.map((c) => ({ clusterId: c, clusterName: c, hostsTotal: 1, hostsDone: 0, currentHostId: current?.host, currentStage: current?.stage })),
+    failures: { count: 0, max: 0 },
   },
+  audit: [],
 })
 
 describe('fleet view', () => {

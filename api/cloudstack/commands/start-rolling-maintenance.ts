@@ -22,7 +22,7 @@ function parseTimeout(value: string | undefined): number | undefined {
 export const startRollingMaintenance: CloudStackCommand = {
   name: 'startRollingMaintenance',
   role: 'admin',
-  async handle({ params, runService }) {
+  async handle({ params, runService, user }) {
     const payload = param(params, 'payload')
     if (payload !== undefined && (payload.includes('\0') || Buffer.byteLength(payload) > 65_536)) {
       throw new CloudStackApiError('PARAM_ERROR', 'payload must be at most 64 KiB and must not contain NUL')
@@ -36,7 +36,7 @@ export const startRollingMaintenance: CloudStackCommand = {
         forced: parseBoolean('forced', param(params, 'forced')),
         payload,
         timeout: parseTimeout(param(params, 'timeout')),
-      })
+      }, user.name)
       return { id: run.id, jobid: run.id }
     } catch (err) {
       // Both are the caller's to fix: CloudStack reports such problems as invalid parameters.

@@ -14,7 +14,7 @@ const cancelRun: FastifyPluginAsyncTypebox = async (fastify) => {
       },
     },
     async (request, reply) => {
-      const run = await fastify.runService.cancelRun(request.params.id)
+      const run = await fastify.runService.cancelRun(request.params.id, request.apiUser?.name)
       request.log.info({ runId: run.id, user: request.apiUser?.name }, 'run cancel requested')
       return reply.code(202).send(run)
     },

@@ -35,7 +35,7 @@ const createRun: FastifyPluginAsyncTypebox = async (fastify) => {
         window: b.window,
       }
       if (b.dryRun) return reply.code(200).send({ plan: await fastify.runService.planRun(runRequest) })
-      const run = await fastify.runService.createRun(runRequest)
+      const run = await fastify.runService.createRun(runRequest, request.apiUser?.name)
       request.log.info({ runId: run.id, user: request.apiUser?.name }, 'run created')
       return reply.code(202).header('location', `/api/v1/rolling-maintenance/${run.id}`).send(run)
     },

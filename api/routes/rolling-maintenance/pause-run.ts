@@ -1,0 +1,22 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ErrorReply, IdParams, RunViewSchema } from '../../schemas/run-schemas.js'
+
+const pauseRun: FastifyPluginAsyncTypebox = async (fastify) => {
+  fastify.post(
+    '/api/v1/rolling-maintenance/:id/pause',
+    {
+      config: { access: 'admin' },
+      schema: {
+        tags: ['rolling-maintenance'],
+        summary: 'Pause a run (spec 9): no new host starts; hosts in their cycle finish it; status paused. Pausing twice is harmless',
+        params: IdParams,
+        response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply },
+      },
+    },
+    async (request, reply) => {
+      const run = await fastify.runService.pauseRun(request.params.id, request.apiUser!.name)
+      return reply.code(202).send(run)
+    },
+  )
+}
+export default pauseRun
