@@ -76,6 +76,7 @@ describe('spec 5 run view: id, status, request, dates, progress, result', () => 
         { clusterId: 'c1', clusterName: 'cluster1', hostsTotal: 3, hostsDone: 0, currentHostId: undefined, currentHostName: undefined, currentStage: undefined },
         { clusterId: 'c2', clusterName: 'cluster2', hostsTotal: 3, hostsDone: 0, currentHostId: undefined, currentHostName: undefined, currentStage: undefined },
       ],
+      failures: { count: 0, max: 0 },
     })
   })
 })
@@ -142,5 +143,60 @@ describe('progress counters as stored', () => {
     const p = parseRunProgress({ hosts: '4', done: '2', 'total:a:b': '4', 'done:a:b': '2', 'active:a:b': 'not json', 'preflight:a:b': '-1', other: 'x' })
     expect(p).toMatchObject({ hosts: 4, done: 2, updated: 0, skipped: 0 })
     expect(p.clusters.get('a:b')).toEqual({ total: 4, done: 2, preflight: 0 })
+  })
+})
+
+describe('spec 9 controls in the run view', () => {
+  const NOW = new Date('2026-11-25T12:00:00Z')
+
+  it('paused by an operator: status, pause state and a message; the audit is shown as recorded', () => {
+    const audit = [
+      { action: 'started' as const, by: 'ops', at: '2026-11-25T11:00:00.000Z' },
+      { action: 'paused' as const, by: 'alice', at: '2026-11-25T11:30:00.000Z' },
+    ]
+    const view = buildRunView(summary({}, { status: 'paused', paused: { reason: 'operator', by: 'alice', at: '2026-11-25T11:30:00.000Z' }, audit }), inventory, NOW)
+    expect(view.status).toBe('paused')
+    expect(view.progress.paused).toEqual({ reason: 'operator', by: 'alice', at: '2026-11-25T11:30:00.000Z' })
+    expect(view.progress.message).toBe('paused by alice')
+    expect(view.audit).toEqual(audit)
+  })
+
+  it('paused after the canary: the message says how many hosts were updated', () => {
+    const view = buildRunView(
+      summary({ updated: '2' }, { status: 'paused', paused: { reason: 'canary', at: 'x' }, canaryDone: true, request: { zoneids: [], podids: [], clusterids: ['c1', 'c2'], hostids: [], forced: false, canary: 2 } }),
+      inventory,
+      NOW,
+    )
+    expect(view.progress.message).toBe('paused after the canary: 2 hosts updated; resume to go on')
+    expect(view.progress.canary).toEqual({ size: 2, reached: true })
+  })
+
+  it('waiting for the window: per cluster and in the message, with the opening time in the window\'s zone', () => {
+    const window = { start: '22:00', end: '05:00', timezone: 'Europe/Berlin' }
+    const wait = JSON.stringify({ kind: 'window', opensAt: '2026-11-25T22:00:00+01:00' })
+    const view = buildRunView(
+      summary({ 'wait:c1': wait, 'wait:c2': wait }, { request: { zoneids: [], podids: [], clusterids: ['c1', 'c2'], hostids: [], forced: false, window, maxFailures: 2 } }),
+      inventory,
+      NOW,
+    )
+    expect(view.progress.window).toEqual({ open: false, opensAt: '2026-11-25T22:00:00+01:00', closesAt: undefined })
+    expect(view.progress.message).toBe('waiting for window, opens 2026-11-25T22:00:00+01:00')
+    expect(view.progress.clusters[0]!.waiting).toEqual({ kind: 'window', opensAt: '2026-11-25T22:00:00+01:00' })
+    expect(view.progress.failures).toEqual({ count: 0, max: 2 })
+  })
+
+  it('a wait is not shown for a cluster whose host is in its cycle, nor once the run ended', () => {
+    const soak = JSON.stringify({ kind: 'soak', until: '2026-11-25T12:01:00.000Z' })
+    const busy = buildRunView(summary({ 'wait:c1': soak, 'active:c1': active('a2', 'Maintenance') }), inventory, NOW)
+    expect(busy.progress.clusters[0]!.waiting).toBeUndefined()
+    const idle = buildRunView(summary({ 'wait:c1': soak }), inventory, NOW)
+    expect(idle.progress.clusters[0]!.waiting).toEqual({ kind: 'soak', until: '2026-11-25T12:01:00.000Z' })
+    const gate = JSON.stringify({ kind: 'gate', since: 'a', attempts: 3, lastExitCode: 1, output: 'HEALTH_WARN', giveUpAt: 'b' })
+    expect(buildRunView(summary({ 'wait:c2': gate }), inventory, NOW).progress.message).toBe('cluster cluster2: gate waiting')
+  })
+
+  it('forced: failures are unlimited (max null)', () => {
+    const view = buildRunView(summary({}, { failures: 4, request: { zoneids: [], podids: [], clusterids: ['c1'], hostids: [], forced: true } }), inventory, NOW)
+    expect(view.progress.failures).toEqual({ count: 4, max: null })
   })
 })
