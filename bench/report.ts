@@ -10,6 +10,8 @@ export interface BenchReport {
   seed: Record<string, number>
   ansible: Record<string, number | string>
   scale: Array<Record<string, number>>
+  /** Evacuation on the KVM lab (libvirt driver); absent until that scenario ran. */
+  evacuation?: Record<string, number> | undefined
   targets: Array<{ target: string; measured: string; met: boolean }>
 }
 

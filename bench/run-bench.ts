@@ -4,6 +4,7 @@ import { ensureRedis } from '../demo/start-private-redis.js'
 import { median } from './bench-env.js'
 import { machine, writeReport, type BenchReport } from './report.js'
 import { ansibleScenario } from './scenarios/ansible.js'
+import { evacuationScenario } from './scenarios/evacuation.js'
 import { overheadScenario } from './scenarios/overhead.js'
 import { profileScenario } from './scenarios/profile.js'
 import { scaleScenario } from './scenarios/scale.js'
@@ -58,6 +59,10 @@ try {
       for (let i = 0; i < RUNS; i++) rows.push({ ...(await scaleScenario(redis.url, workers)), success: 1 })
       report.scale.push(medians(rows.map((r) => ({ ...r, success: r.success ? 1 : 0 }))))
     }
+  }
+  if (want('evacuation')) {
+    log('evacuation: KVM lab, 3 hosts x 4 VMs of 128 MiB, live migration (libvirt driver)')
+    report.evacuation = medians(await evacuationScenario(redis.url, RUNS))
   }
   const one = report.scale.find((s) => s.workers === 1)
   const t = (target: string, measured: string, met: boolean) => report.targets.push({ target, measured, met })
@@ -118,6 +123,18 @@ ${r.scale.map((s) => `| ${s.workers} | ${s.wallMs} | ${s.hostCyclesPerSec} | ${s
 Throughput ratios: ${r.scale.map((s) => `${s.workers} worker(s) ${(s.hostCyclesPerSec! / (r.scale[0]?.hostCyclesPerSec ?? 1)).toFixed(2)}x`).join(', ')}.
 
 ![throughput vs workers](throughput.svg)
+
+## 5. Evacuation on real KVM (libvirt driver, the KVM lab)
+
+3 hosts of the KVM lab (each a real libvirtd and sshd; QEMU ${r.evacuation?.virtKvm === 0 ? 'in software emulation' : 'with KVM'}), 4 VMs of 128 MiB
+on each, one rolling maintenance of the cluster: every host is evacuated by \`virsh migrate --live\`,
+at most 2 migrations at once. Evacuation wall time (first vm.migrating to last vm.migrated, summed
+over hosts) against the sum of the migrations' own durations; VM downtime is libvirt's own figure
+(\`virsh domjobinfo --completed\`, Total downtime, read on the target).
+
+${r.evacuation ? `| figure | value |
+|---|---|
+${rows(r.evacuation)}` : '(not run yet: `npm run bench -- evacuation`, needs root, qemu and libvirt)'}
 
 ## Where the time goes (profile)
 

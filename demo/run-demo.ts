@@ -19,7 +19,8 @@ import type { RunView } from '../shared/run-view.js'
 import { ensureConsoleBuilt } from '../ui/ensure-built.js'
 import { createWorker } from '../workers/create-worker.js'
 import { buildSeedInventory } from './build-seed-inventory.js'
-import { installDemoHooks, SEED_ZONES } from './seed-fleet.js'
+import { startKvmDemoFleet, type KvmDemoFleet } from './kvm-fleet.js'
+import { FAILING_MAINTENANCE, installDemoHooks, SEED_ZONES } from './seed-fleet.js'
 import { startSimFleet } from './sim-ssh-host.js'
 import { ensureRedis } from './start-private-redis.js'
 
@@ -61,19 +62,22 @@ class ProgressPrinter {
  * them, one rolling maintenance over both zones through the REST API with live progress, then
  * CloudStack's result. Exit 0 when the run succeeded. `--keep` leaves it all running until Ctrl-C.
  */
-const USAGE = `usage: npm run demo [-- [--keep] [--fail <host name>]...]
+const USAGE = `usage: npm run demo [-- [--kvm] [--keep] [--fail <host name>]...]
+  --kvm          real KVM instead of simulated hosts: the 9 hosts are libvirtd+sshd pairs of the KVM
+                 lab (root, qemu and libvirt needed), 2 VMs each, moved away by live migration before
+                 each host's Maintenance (the libvirt maintenance driver); progress lines per VM
   --keep         leave Redis, the simulated hosts, the API and the worker running after the run,
                  print the API and Bull Board URLs and credentials, and wait for Ctrl-C
   --fail <host>  that host's Maintenance script fails (e.g. ref-trl-711-k-M7-apanic-kvm2): the run
                  stops starting hosts, ends with success false, and the demo exits 1`
 
-function parseDemoArgs(argv: string[]): { keep: boolean; failing: Set<string> } {
+function parseDemoArgs(argv: string[]): { keep: boolean; kvm: boolean; failing: Set<string> } {
   const known = new Set(WHERE_BY_NAME.keys())
-  let values: { keep?: boolean; fail?: string[]; help?: boolean }
+  let values: { keep?: boolean; kvm?: boolean; fail?: string[]; help?: boolean }
   try {
     ;({ values } = parseArgs({
       args: argv,
-      options: { keep: { type: 'boolean' }, fail: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+      options: { keep: { type: 'boolean' }, kvm: { type: 'boolean' }, fail: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
       strict: true,
       allowPositionals: false,
     }))
@@ -83,10 +87,28 @@ function parseDemoArgs(argv: string[]): { keep: boolean; failing: Set<string> } 
   if (values.help) throw new UsageError('')
   const unknown = (values.fail ?? []).filter((name) => !known.has(name))
   if (unknown.length > 0) throw new UsageError(`--fail needs one of: ${[...known].join(', ')} (got ${unknown.join(', ')})`)
-  return { keep: values.keep === true, failing: new Set(values.fail ?? []) }
+  return { keep: values.keep === true, kvm: values.kvm === true, failing: new Set(values.fail ?? []) }
 }
 
 class UsageError extends Error {}
+
+function printPlacement(title: string, placement: Map<string, string>): void {
+  const byHost = new Map<string, string[]>()
+  for (const [vm, host] of [...placement].sort()) byHost.set(host, [...(byHost.get(host) ?? []), vm])
+  console.log(`${title}:`)
+  for (const [name, where] of WHERE_BY_NAME) {
+    const c = WHERE.get(where)!.cluster
+    console.log(`  ${c.padEnd(14)} ${name.padEnd(28)} ${(byHost.get(name) ?? []).join(' ') || '-'}`)
+  }
+}
+
+/** --fail with --kvm: that host's Maintenance script fails after its VMs were moved away. */
+function installKvmFailures(fleet: KvmDemoFleet, failing: ReadonlySet<string>): void {
+  for (const name of failing) {
+    const dir = fleet.lab.host(fleet.labHostOf.get(name)!).hooksDir
+    writeFileSync(path.join(dir, 'Maintenance.sh'), FAILING_MAINTENANCE)
+  }
+}
 
 async function main(): Promise<number> {
   let args: ReturnType<typeof parseDemoArgs>
@@ -98,7 +120,7 @@ async function main(): Promise<number> {
     console.error(USAGE)
     return err.message ? 2 : 0
   }
-  const { keep, failing } = args
+  const { keep, kvm, failing } = args
   const work = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-demo-'))
   const cleanups: Array<() => Promise<void> | void> = [() => rmSync(work, { recursive: true, force: true })]
   let cleaning: Promise<void> | undefined
@@ -123,12 +145,24 @@ async function main(): Promise<number> {
   try {
     const redis = await ensureRedis(process.env.REDIS_URL, { ownProcessGroup: true })
     cleanups.push(() => redis.stop())
-    const hostsSpec = SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts))
-    const fleet = await startSimFleet({ hosts: hostsSpec.map((h) => ({ name: h.name })), baseDir: path.join(work, 'hosts') })
-    cleanups.push(() => fleet.stop())
-    installDemoHooks(fleet, failing)
     const inventoryPath = path.join(work, 'inventory.yaml')
-    writeFileSync(inventoryPath, stringify(buildSeedInventory(fleet)))
+    let kvmFleet: KvmDemoFleet | undefined
+    let fleetLine: string
+    if (kvm) {
+      console.log('starting the KVM lab: 9 hosts, each a real libvirtd and sshd, 2 VMs each ...')
+      kvmFleet = await startKvmDemoFleet()
+      cleanups.push(() => kvmFleet!.stop())
+      installKvmFailures(kvmFleet, failing)
+      writeFileSync(inventoryPath, stringify(kvmFleet.inventoryDoc))
+      fleetLine = `  hosts    ${kvmFleet.lab.hosts.length} KVM hosts (${kvmFleet.lab.virtType}): libvirtd + sshd each on ${kvmFleet.lab.hosts[0]!.address.replace(/\.\d+$/, '.1-9')}; ${kvmFleet.vms.length} VMs`
+    } else {
+      const hostsSpec = SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts))
+      const fleet = await startSimFleet({ hosts: hostsSpec.map((h) => ({ name: h.name })), baseDir: path.join(work, 'hosts') })
+      cleanups.push(() => fleet.stop())
+      installDemoHooks(fleet, failing)
+      writeFileSync(inventoryPath, stringify(buildSeedInventory(fleet)))
+      fleetLine = `  hosts    ${fleet.hosts.length} ssh2 servers on 127.0.0.1 (ports ${fleet.hosts.map((h) => h.port).join(', ')}), sandboxes in ${path.join(work, 'hosts')}`
+    }
     const admin = { name: 'demo-admin', apiKey: randomBytes(18).toString('base64url'), secretKey: randomBytes(36).toString('base64url'), role: 'admin' as const }
     const keysPath = path.join(work, 'api-keys.yaml')
     writeFileSync(keysPath, stringify([admin]), { mode: 0o600 })
@@ -161,10 +195,10 @@ async function main(): Promise<number> {
 
     const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`
     const client = createApiClient({ url: base, apiKey: admin.apiKey, secretKey: admin.secretKey })
-    const ports = fleet.hosts.map((h) => h.port)
-    console.log('rollmaint demo: the seed\'s two zones (3 clusters, 9 KVM hosts), simulated hosts speaking real SSH')
+    console.log(`rollmaint demo: the seed's two zones (3 clusters, 9 KVM hosts), ${kvm ? 'real KVM hosts (the KVM lab) running VMs' : 'simulated hosts speaking real SSH'}`)
     console.log(`  Redis    ${redis.private ? `private redis-server at ${redis.url}` : `${redis.url} (REDIS_URL)`}, key prefix {${prefix}}`)
-    console.log(`  hosts    ${fleet.hosts.length} ssh2 servers on 127.0.0.1 (ports ${ports.join(', ')}), sandboxes in ${path.join(work, 'hosts')}`)
+    console.log(fleetLine)
+    if (kvmFleet) printPlacement('VMs before', await kvmFleet.placement())
     console.log(`  API      ${base} and one worker, in this process; logs in ${logFile}`)
     for (const name of failing) console.log(`  --fail   the Maintenance script of ${name} will fail`)
     const zoneids = SEED_ZONES.map((z) => z.id).join(',')
@@ -179,6 +213,7 @@ async function main(): Promise<number> {
     for (let i = 0; !view.result && i < 300; i++) view = await sleep(100).then(() => client.getRun(id))
     if (!view.result) throw new Error(`run ${id} ended without a result (status ${view.status})`)
     const result: Result = view.result
+    if (kvmFleet) printPlacement('\nVMs after (none lost: each runs on exactly one host)', await kvmFleet.placement())
     console.log(`\nGET /api/v1/rolling-maintenance/${id} -> status ${view.status}, result:`)
     console.log(JSON.stringify(result, null, 2))
     const ok = result.rollingmaintenance.success
