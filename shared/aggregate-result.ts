@@ -12,7 +12,14 @@ export function aggregateResult(hosts: HostRunState[], runFailure?: string): Rol
       return u ? [{ h, u }] : []
     })
     .sort((a, b) => a.u.seq - b.u.seq)
-    .map(({ h, u }) => ({ hostid: h.hostId, hostname: h.hostName, startdate: u.startdate, enddate: u.enddate, output: u.output }))
+    .map(({ h, u }) => ({
+      hostid: h.hostId,
+      hostname: h.hostName,
+      startdate: u.startdate,
+      enddate: u.enddate,
+      output: u.output,
+      ...(u.migrated ? { migrated: u.migrated } : {}),
+    }))
   const done = hosts.filter((h): h is HostDone => h.phase === 'done')
   const skipped = done
     .flatMap((h) => (h.skipped ? [{ h, s: h.skipped }] : []))

@@ -7,12 +7,28 @@ export interface HostIdentity {
   clusterId: string
 }
 
+/** One VM the maintenance driver moved off the host (spec 8.5); `to` is the target host id. */
+export interface MigrationRecord {
+  vm: string
+  to: string
+  durationMs: number
+}
+
+/** What a host's evacuation has done so far, saved after every VM event so a takeover knows. */
+export interface EvacuationRecord {
+  /** `vm.migrating` announced, outcome not seen yet. */
+  announced: Array<{ vm: string; to: string }>
+  migrated: MigrationRecord[]
+}
+
 /** The host finished its Maintenance stage successfully (spec 3.5.6). */
 export interface HostUpdatedRecord {
   startdate: string
   enddate: string
   output: string
   seq: number
+  /** VMs moved off the host when it entered maintenance (spec 8.5), listed in its `hostsupdated` entry. */
+  migrated?: MigrationRecord[] | undefined
 }
 
 /** The host is listed in `hostsskipped`. */
@@ -50,9 +66,9 @@ export type HostRunState =
   | (HostIdentity & { phase: 'PreFlight' })
   | (HostIdentity & { phase: 'ready' })
   | (HostIdentity & { phase: 'PreMaintenance' })
-  | (HostIdentity & { phase: 'EnterMaintenance' })
-  | (HostIdentity & { phase: 'Maintenance'; startdate: string })
-  | (HostIdentity & { phase: 'ExitMaintenance'; startdate: string; maintenance: MaintenanceResult })
+  | (HostIdentity & { phase: 'EnterMaintenance'; evacuation?: EvacuationRecord | undefined })
+  | (HostIdentity & { phase: 'Maintenance'; startdate: string; migrated?: MigrationRecord[] | undefined })
+  | (HostIdentity & { phase: 'ExitMaintenance'; startdate: string; maintenance: MaintenanceResult; migrated?: MigrationRecord[] | undefined })
   | (HostIdentity & { phase: 'PostMaintenance'; updated: HostUpdatedRecord })
   | HostDone
 

@@ -110,6 +110,8 @@ export interface HostUpdated {
   startdate: string
   enddate: string
   output: string
+  /** VMs a maintenance driver moved away before the Maintenance script (spec 8.5); absent for `none`. */
+  migrated?: Array<{ vm: string; to: string; durationMs: number }> | undefined
 }
 
 export interface HostSkipped {

@@ -2,9 +2,11 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { DelayedError, type Job } from 'bullmq'
 import { getRunHeader } from '../store/run/get-run-header.js'
 import { TERMINAL_STATUSES } from '../store/run/run-record.js'
+import type { HostConfig } from '../shared/types.js'
 import { holdClusterLease } from './hold-cluster-lease.js'
 import type { HostSession } from './host-executor.js'
 import { CLUSTER_JOB, clusterJobId, type ClusterJobData } from './job-data.js'
+import { driverFor } from './maintenance/driver-for.js'
 import { runHostCycle } from './run-host-cycle.js'
 import { getHostRunState } from '../store/host/get-host-run-state.js'
 import { getHostRunStates } from '../store/host/get-host-run-states.js'
@@ -58,6 +60,8 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     const clusterHosts = ctx.inventory.clusters.get(clusterId)?.hostIds ?? []
     const initial = await getHostRunStates(redis, keys, runId, clusterHosts)
     const hostIds = clusterHosts.filter((id) => initial.has(id))
+    // Every host of the cluster, in the run or not: where a maintenance driver may move VMs to.
+    const clusterHostConfigs = clusterHosts.map((id) => ctx.inventory.hosts.get(id)).filter((h): h is HostConfig => h !== undefined)
     const cycleRun = {
       id: runId,
       forced: run.request.forced,
@@ -115,7 +119,7 @@ export function makeClusterProcessor(ctx: WorkerContext) {
         }
         prefetch(index + 1)
         const outcome = await runHostCycle(
-          { redis, keys, executor: ctx.executor, logger: ctx.logger },
+          { redis, keys, executor: ctx.executor, logger: ctx.logger, driverFor: (h) => driverFor(h), clusterHosts: clusterHostConfigs },
           lease,
           cycleRun,
           ctx.inventory.hosts.get(hostId)!,

@@ -3,14 +3,12 @@ import type { Logger } from 'pino'
 import { assertNever } from '../shared/assert-never.js'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import { formatDate } from '../shared/format-date.js'
-import { identityOf, type HostRunState, type MaintenanceResult } from '../shared/host-run-state.js'
-import type { RunEventData } from '../shared/run-event.js'
+import { identityOf, type EvacuationRecord, type HostRunState, type MaintenanceResult } from '../shared/host-run-state.js'
 import type { HostConfig, StageName } from '../shared/types.js'
 import type { FencedWrite } from '../store/cluster/lease-ref.js'
 import { claimMaintenanceSlot } from '../store/cluster/claim-maintenance-slot.js'
 import { exitMaintenance } from '../store/cluster/exit-maintenance.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
-import { getHostResourceStates } from '../store/host/get-host-resource-states.js'
 import { saveHostRunState } from '../store/host/save-host-run-state.js'
 import { setHostResourceState } from '../store/host/set-host-resource-state.js'
 import type { RedisKeys } from '../store/keys.js'
@@ -21,6 +19,7 @@ import { attemptStage, type StageAttempt } from './attempt-stage.js'
 import type { HeldLease } from './hold-cluster-lease.js'
 import type { HostExecutor, HostSession } from './host-executor.js'
 import { failHost, skipHost, stuckRecord } from './host-outcome.js'
+import { buildDriverContext } from './maintenance/driver-context.js'
 import type { DriverContext, MaintenanceDriver } from './maintenance/maintenance-driver.js'
 import { noneDriver } from './maintenance/none-driver.js'
 import { connectionFailure, SKIP_REASONS } from './stage-decisions.js'
@@ -99,24 +98,28 @@ export async function runHostCycle(
     log.error({ stage, message }, 'host left in ErrorInMaintenance; its cluster stops')
     return 'stuck'
   }
-  const driverContext = async (): Promise<DriverContext> => {
+  /**
+   * The driver's view of the host. VM events are saved in the host's record (fenced) before they
+   * are published, so a worker taking over knows which migrations were announced and which are done.
+   */
+  const driverContext = async (record: EvacuationRecord, onRecord?: (r: EvacuationRecord) => HostRunState): Promise<{ ctx: DriverContext; record(): EvacuationRecord }> => {
     if (driver.kind !== 'none') session ??= await executor.open(host)
-    const clusterHosts = deps.clusterHosts ?? [host]
-    const resource = await getHostResourceStates(redis, keys, clusterHosts.map((h) => h.id))
-    return {
+    return buildDriverContext({
+      redis,
+      keys,
       runId: run.id,
+      payload: run.payload,
       host,
-      clusterHosts,
-      unavailableHostIds: new Set([...resource].filter(([, r]) => r.state !== 'Enabled').map(([id]) => id)),
+      clusterHosts: deps.clusterHosts ?? [host],
       session: session ?? noSession(host),
       openSession: (h) => executor.open(h),
-      emit: async (e) => {
-        const { type, ...data } = e
-        await emitRunEvent(redis, keys, run.id, type, data as RunEventData[typeof type])
-      },
       logger: log,
       signal: lease.signal,
-    }
+      record,
+      save: async (r) => {
+        if (onRecord) await save(onRecord(r))
+      },
+    })
   }
 
   try {
@@ -171,16 +174,18 @@ export async function runHostCycle(
         case 'EnterMaintenance': {
           // Idempotent: after a takeover the driver re-reads where the VMs run and goes on from there.
           let entered: { ok: true } | { ok: false; reason: string }
+          const dc = await driverContext(state.evacuation ?? { announced: [], migrated: [] }, (evacuation) => ({ ...identityOf(state), phase: 'EnterMaintenance', evacuation }))
           try {
-            const outcome = await driver.enter(await driverContext())
+            const outcome = await driver.enter(dc.ctx)
             entered = outcome.kind === 'entered' ? { ok: true } : { ok: false, reason: outcome.reason }
           } catch (err) {
             if (err instanceof LeaseLostError || lease.lost) throw new LeaseLostError(host.clusterId)
             await recordSshFailure(redis, keys, err)
             entered = { ok: false, reason: connectionFailure(err) }
           }
+          const migrated = driver.kind === 'none' ? undefined : dc.record().migrated
           if (entered.ok) {
-            const next: HostRunState = { ...identityOf(state), phase: 'Maintenance', startdate: formatDate() }
+            const next: HostRunState = { ...identityOf(state), phase: 'Maintenance', startdate: formatDate(), migrated }
             fenced(await setHostResourceState(redis, keys, lease, run.id, 'Maintenance', next))
             state = next
           } else {
@@ -199,13 +204,13 @@ export async function runHostCycle(
             v.kind === 'ok'
               ? { ok: true, output: v.output }
               : { ok: false, output: '', reason: v.kind === 'failed' ? v.message : 'the Maintenance script disappeared before it could run' }
-          await save({ ...identityOf(state), phase: 'ExitMaintenance', startdate: state.startdate, maintenance })
+          await save({ ...identityOf(state), phase: 'ExitMaintenance', startdate: state.startdate, maintenance, migrated: state.migrated })
           break
         }
         case 'ExitMaintenance': {
           let exited: { ok: true } | { ok: false; reason: string }
           try {
-            const outcome = await driver.exit(await driverContext())
+            const outcome = await driver.exit((await driverContext({ announced: [], migrated: state.migrated ?? [] })).ctx)
             exited = outcome.kind === 'exited' ? { ok: true } : { ok: false, reason: outcome.reason }
           } catch (err) {
             if (err instanceof LeaseLostError || lease.lost) throw new LeaseLostError(host.clusterId)
@@ -218,7 +223,7 @@ export async function runHostCycle(
             ? {
                 ...identityOf(state),
                 phase: 'PostMaintenance',
-                updated: { startdate: state.startdate, enddate, output: m.output, seq: await nextRunSeq(redis, keys, run.id) },
+                updated: { startdate: state.startdate, enddate, output: m.output, seq: await nextRunSeq(redis, keys, run.id), migrated: state.migrated },
               }
             : await failHost(outcomeDeps, run, state, 'Maintenance', m.reason)
           const reply = fenced(await exitMaintenance(redis, keys, lease, run.id, next))

@@ -60,7 +60,18 @@ export const ErrorReply = Type.Object(
 )
 
 const HostUpdated = Type.Object(
-  { hostid: Type.String(), hostname: Type.String(), startdate: Type.String(), enddate: Type.String(), output: Type.String() },
+  {
+    hostid: Type.String(),
+    hostname: Type.String(),
+    startdate: Type.String(),
+    enddate: Type.String(),
+    output: Type.String(),
+    migrated: Type.Optional(
+      Type.Array(Type.Object({ vm: Type.String(), to: Type.String({ description: 'target host id' }), durationMs: Type.Integer() }), {
+        description: 'VMs the maintenance driver moved off the host before its Maintenance script (spec 8.5)',
+      }),
+    ),
+  },
   { additionalProperties: true },
 )
 const HostSkipped = Type.Object({ hostid: Type.String(), hostname: Type.String(), reason: Type.String() }, { additionalProperties: true })

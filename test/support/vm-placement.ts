@@ -1,10 +1,10 @@
-import { DOMAIN_PAUSED, DOMAIN_RUNNING, PAUSED_STARTING_UP } from '../../workers/maintenance/libvirt/parse-virsh.js'
+import { DOMAIN_RUNNING } from '../../workers/maintenance/libvirt/parse-virsh.js'
 import type { KvmLab } from './kvm-lab.js'
 
 /** One look at every lab host: for each VM, the hosts where it runs and any host where it is shut off. */
 export interface PlacementSample {
   t: number
-  /** VM → hosts holding it: running, or paused for its outgoing migration (not the incoming copy). */
+  /** VM → hosts where its guest runs (libvirt state running). */
   holders: Map<string, string[]>
   /** VM → hosts where it exists but is stopped or crashed (a VM lost by someone). */
   stopped: Map<string, string[]>
@@ -32,7 +32,7 @@ export async function samplePlacement(lab: KvmLab): Promise<PlacementSample> {
   const add = (m: Map<string, string[]>, vm: string, host: string): void => void m.set(vm, [...(m.get(vm) ?? []), host])
   for (const { host, domains } of per) {
     for (const d of domains) {
-      if (d.state === DOMAIN_RUNNING || (d.state === DOMAIN_PAUSED && d.reason !== PAUSED_STARTING_UP)) add(holders, d.name, host)
+      if (d.state === DOMAIN_RUNNING) add(holders, d.name, host)
       else if (STOPPED.has(d.state)) add(stopped, d.name, host)
     }
   }
@@ -59,12 +59,13 @@ export function startSampling(lab: KvmLab, intervalMs = 100): { stop(): Promise<
 }
 
 /**
- * Every VM ran on exactly one host at every sample. Reads of the hosts are not one atomic snapshot
- * and a live migration's switch-over pauses the guest for tens of milliseconds, so a sample taken
- * during a switch-over may show the VM on none or both of its two hosts: such samples are accepted
- * only between a sample on the source and one on the target (a move), for at most `maxSwitchMs`,
- * and never with a third host. A lost VM (on no host, or shut off anywhere) or a duplicate that
- * lasts is reported, as is any VM missing from the last sample.
+ * Every VM ran on exactly one host at every sample. A live migration's switch-over pauses the guest
+ * (source paused, target not resumed yet: tens of milliseconds) and the hosts are not read in one
+ * atomic snapshot, so a sample taken during a switch-over may show the VM running on none or both
+ * of its two hosts: such samples are accepted only between a sample on the source and one on the
+ * target (a move), spanning at most `maxSwitchMs`, and never with a third host. A lost VM (running
+ * nowhere, or shut off anywhere) or a duplicate that lasts is reported, as is any VM missing from
+ * the last sample.
  */
 export function placementViolations(all: readonly PlacementSample[], vms: readonly string[], maxSwitchMs = 2000): string[] {
   const problems: string[] = []
@@ -89,9 +90,9 @@ export function placementViolations(all: readonly PlacementSample[], vms: readon
         before !== undefined &&
         after !== undefined &&
         before !== after &&
-        seq[j]!.t - seq[i - 1]!.t <= maxSwitchMs + (seq[i]!.t - seq[i - 1]!.t) &&
+        seq[j - 1]!.t - seq[i]!.t <= maxSwitchMs &&
         [...seen].every((h) => h === before || h === after)
-      if (!ok) problems.push(`${vm} on ${seq.slice(i, j).map((s) => `[${s.on.join(',')}]`).join(' ')} from ${seq[i]!.t} (before: ${before ?? '-'}, after: ${after ?? '-'})`)
+      if (!ok) problems.push(`${vm} running on ${seq.slice(i, j).map((s) => `[${s.on.join(',')}]`).join(' ')} for ${seq[j - 1]!.t - seq[i]!.t} ms from ${seq[i]!.t} (before: ${before ?? '-'}, after: ${after ?? '-'})`)
       i = j
     }
   }

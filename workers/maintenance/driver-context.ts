@@ -1,18 +1,12 @@
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import type { EvacuationRecord } from '../../shared/host-run-state.js'
 import type { HostConfig } from '../../shared/types.js'
 import { emitRunEvent } from '../../store/events/emit-run-event.js'
 import { getHostResourceStates } from '../../store/host/get-host-resource-states.js'
 import type { RedisKeys } from '../../store/keys.js'
 import type { HostSession } from '../host-executor.js'
-import type { DriverContext, Migration, VmEvent } from './maintenance-driver.js'
-
-/** What a host's evacuation has done so far, kept in its run record so a takeover knows. */
-export interface EvacuationRecord {
-  /** vm.migrating announced, outcome not seen yet. */
-  announced: Array<{ vm: string; to: string }>
-  migrated: Migration[]
-}
+import type { DriverContext, VmEvent } from './maintenance-driver.js'
 
 export const emptyEvacuation = (): EvacuationRecord => ({ announced: [], migrated: [] })
 
@@ -39,8 +33,8 @@ export interface DriverContextOptions {
   session: HostSession
   openSession(h: HostConfig): Promise<HostSession>
   logger: Logger
-  /** Polled: once true, the driver's signal is aborted. */
-  leaseLost(): boolean
+  /** Aborted when the cluster lease is lost. */
+  signal: AbortSignal
   record: EvacuationRecord
   /** Persists the record (fenced by the cluster lease); rejects when the lease is lost. */
   save(record: EvacuationRecord): Promise<void>
@@ -51,15 +45,10 @@ export interface DriverContextOptions {
  * host's run record before they are published (so a takeover never reports one migration twice),
  * one at a time in the order the driver emitted them.
  */
-export async function buildDriverContext(o: DriverContextOptions): Promise<{ ctx: DriverContext; record(): EvacuationRecord; dispose(): void }> {
+export async function buildDriverContext(o: DriverContextOptions): Promise<{ ctx: DriverContext; record(): EvacuationRecord }> {
   const others = o.clusterHosts.filter((h) => h.id !== o.host.id).map((h) => h.id)
   const resource = await getHostResourceStates(o.redis, o.keys, others)
   const unavailable = new Set([...resource].filter(([, r]) => r.state !== 'Enabled').map(([id]) => id))
-  const abort = new AbortController()
-  const timer = setInterval(() => {
-    if (o.leaseLost()) abort.abort()
-  }, 250)
-  timer.unref()
   let record = o.record
   let chain: Promise<void> = Promise.resolve()
   const emit = (e: VmEvent): Promise<void> => {
@@ -67,8 +56,7 @@ export async function buildDriverContext(o: DriverContextOptions): Promise<{ ctx
       const next = recordVmEvent(record, e)
       if (e.type !== 'vm.migration-failed') await o.save(next)
       record = next
-      const { type, ...data } = e
-      await emitRunEvent(o.redis, o.keys, o.runId, type, data)
+      await emitVmEvent(o.redis, o.keys, o.runId, e)
     })
     chain = step.catch(() => undefined)
     return step
@@ -85,7 +73,25 @@ export async function buildDriverContext(o: DriverContextOptions): Promise<{ ctx
     announced: record.announced,
     migrated: record.migrated,
     logger: o.logger,
-    signal: abort.signal,
+    signal: o.signal,
   }
-  return { ctx, record: () => record, dispose: () => clearInterval(timer) }
+  return { ctx, record: () => record }
+}
+
+/** A driver's flat event onto the run's stream (`{type, ...data}` → type + data). */
+export async function emitVmEvent(redis: Redis, keys: RedisKeys, runId: string, e: VmEvent): Promise<void> {
+  switch (e.type) {
+    case 'vm.migrating': {
+      const { type, ...data } = e
+      return emitRunEvent(redis, keys, runId, type, data)
+    }
+    case 'vm.migrated': {
+      const { type, ...data } = e
+      return emitRunEvent(redis, keys, runId, type, data)
+    }
+    case 'vm.migration-failed': {
+      const { type, ...data } = e
+      return emitRunEvent(redis, keys, runId, type, data)
+    }
+  }
 }
