@@ -1,4 +1,4 @@
-import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -149,6 +149,7 @@ export async function startKvmE2E(opts: {
         '',
       ].join('\n')
       for (const h of lab.hosts) {
+        for (const f of readdirSync(h.hooksDir)) rmSync(path.join(h.hooksDir, f), { force: true })
         const file = path.join(h.hooksDir, 'Maintenance')
         writeFileSync(file, script)
         chmodSync(file, 0o755)
