@@ -47,7 +47,7 @@ export interface KvmE2E {
   workers: RollmaintWorker[]
   clusterId: string
   hostId(name: string): string
-  /** Installs the stage scripts on every lab host: Maintenance records `virsh list` of its host. */
+  /** Installs the stage scripts on every lab host (Maintenance records `virsh list` of its host) and empties the host log. */
   installHooks(opts?: { maintenanceSleepSec?: number }): void
   readHostLog(): KvmHostLogEntry[]
   /** POST /api/v1/rolling-maintenance with the admin key. */
@@ -136,6 +136,7 @@ export async function startKvmE2E(opts: {
     clusterId,
     hostId,
     installHooks(o = {}) {
+      writeFileSync(hostLogPath, '') // a new scenario: only its own entries
       const log = JSON.stringify(hostLogPath)
       const script = [
         '#!/bin/sh',

@@ -306,7 +306,8 @@ setmem() {
 realmem() {
   local h=$1 H=$LAB_DIR/$1
   [ -e "$H/meminfo" ] || return 0
-  nsenter -t "$(cat "$H/ns.pid")" -m umount /proc/meminfo && rm -f "$H/meminfo"
+  # inside the host's PID namespace too: umount reads /proc/self, which only exists for its own processes
+  nsenter -t "$(ns_init "$h")" -m -p umount /proc/meminfo && rm -f "$H/meminfo"
 }
 
 reset() {
