@@ -69,7 +69,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(bullBoard)
   await fastify.register(metrics, { config: opts.config })
   await fastify.register(whoami)
-  await fastify.register(getFleet, { inventory: opts.inventory })
+  await fastify.register(getFleet, { config: opts.config, inventory: opts.inventory })
   await fastify.register(runTimeline, { config: opts.config, inventory: opts.inventory })
   await fastify.register(consolePlugin, { dir: opts.consoleDir })
 }

@@ -2,6 +2,13 @@ import type { FleetCluster, FleetHost, FleetPod, FleetView, FleetZone } from './
 import type { HostView, RunView } from './run-view.js'
 import type { Inventory, RunStatus } from './types.js'
 
+/** Pure: host id → VM count and reading time, from capacity snapshots (`{readAt, hosts: [{hostId, vms}]}`). */
+export function vmCounts(snapshots: ReadonlyArray<{ readAt: string; hosts: ReadonlyArray<{ hostId: string; vms: readonly unknown[] }> }>): Map<string, { count: number; readAt: string }> {
+  const out = new Map<string, { count: number; readAt: string }>()
+  for (const snap of snapshots) for (const h of snap.hosts) out.set(h.hostId, { count: h.vms.length, readAt: snap.readAt })
+  return out
+}
+
 const ACTIVE: ReadonlySet<RunStatus | 'paused'> = new Set(['queued', 'running', 'paused'])
 
 /** Whether a run's scope takes in a host: the union of every id kind (spec 3.1). */
@@ -14,7 +21,13 @@ export function runCoversHost(run: Pick<RunView, 'request'>, host: { id: string;
  * Pure: the inventory's tree with each host's resource state (as kept in Redis) and the active
  * runs placed on the clusters and hosts they cover. `runs` may hold finished runs; they are ignored.
  */
-export function buildFleetView(inventory: Inventory, hosts: HostView[], runs: RunView[]): FleetView {
+export function buildFleetView(
+  inventory: Inventory,
+  hosts: HostView[],
+  runs: RunView[],
+  /** VMs per host as a driver last read them (libvirt's capacity snapshots). */
+  vms: ReadonlyMap<string, { count: number; readAt: string }> = new Map(),
+): FleetView {
   const states = new Map(hosts.map((h) => [h.id, h]))
   const active = runs.filter((r) => ACTIVE.has(r.status))
   const zones: FleetZone[] = []
@@ -33,8 +46,8 @@ export function buildFleetView(inventory: Inventory, hosts: HostView[], runs: Ru
         for (const hostId of cluster.hostIds) {
           const host = inventory.hosts.get(hostId)
           if (!host) continue
-          // A driver that knows the host's VMs may add their count to its state.
-          const view = states.get(hostId) as (HostView & { vmCount?: unknown }) | undefined
+          const view = states.get(hostId)
+          const vm = vms.get(hostId)
           const inRun = clusterRun && runCoversHost(clusterRun, host) ? clusterRun : undefined
           fleetHosts.push({
             id: host.id,
@@ -44,7 +57,8 @@ export function buildFleetView(inventory: Inventory, hosts: HostView[], runs: Ru
             enabled: host.enabled,
             resourceState: view?.resourceState ?? (host.enabled ? 'Enabled' : 'Disabled'),
             driver: host.maintenance.driver,
-            vmCount: typeof view?.vmCount === 'number' ? view.vmCount : undefined,
+            vmCount: vm?.count,
+            vmsReadAt: vm?.readAt,
             runId: inRun?.id,
             stage: inRun && progress?.currentHostId === host.id ? progress.currentStage : undefined,
           })

@@ -29,8 +29,10 @@ export interface FleetHost {
   resourceState: string
   /** The maintenance driver (`none`, `libvirt`, ...) when the inventory names one. */
   driver?: string | undefined
-  /** Running VMs, where the host's driver reports them. */
+  /** Running VMs, where the host's driver reports them (libvirt: its last reading of the cluster). */
   vmCount?: number | undefined
+  /** When that count was read (ISO). */
+  vmsReadAt?: string | undefined
   /** The active run this host belongs to, and where that run is with it. */
   runId?: string | undefined
   stage?: string | undefined

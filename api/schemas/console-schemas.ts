@@ -17,7 +17,8 @@ const FleetHostSchema = Type.Object({
   enabled: Type.Boolean(),
   resourceState: Type.String({ description: 'Enabled, Disabled, PrepareForMaintenance, Maintenance or ErrorInMaintenance' }),
   driver: Opt(Type.String({ description: 'maintenance driver named by the inventory' })),
-  vmCount: Opt(Type.Integer({ description: 'running VMs, where the driver reports them' })),
+  vmCount: Opt(Type.Integer({ description: 'running VMs, where the driver reports them (libvirt: its last reading)' })),
+  vmsReadAt: Opt(Type.String({ description: 'when that count was read (ISO)' })),
   runId: Opt(Type.String({ description: 'the active run that covers this host' })),
   stage: Opt(Type.String({ description: 'where that run is with this host, while it is the cluster\'s current host' })),
 })

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import { capabilitiesFromOpenApi, type Capabilities } from '../../ui/src/lib/capabilities.js'
+import { saveCapacitySnapshot } from '../../store/cluster/capacity-snapshot.js'
 import { startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 
@@ -77,6 +78,15 @@ beforeAll(async () => {
     Maintenance: { sleepSec: 3, stdout: 'maintenance: installed kernel 6.1.0-28, rebooting not needed' },
     PostMaintenance: { stdout: 'post: libvirtd active, host healthy' },
   })
+  // What the libvirt driver keeps of a cluster's last reading: the fleet shows VM counts from it.
+  await saveCapacitySnapshot(e2e.redis, e2e.keys, {
+    clusterId: 'cluster-c-b',
+    readAt: new Date().toISOString(),
+    hosts: [
+      { hostId: 'host-kvm-b1', hostName: 'kvm-b1', totalMiB: 65536, freeMiB: 40000, reserveMemoryPercent: 10, eligible: true, vms: [{ name: 'web-1', memoryMiB: 4096 }, { name: 'db-1', memoryMiB: 8192 }, { name: 'ci-7', memoryMiB: 2048 }] },
+      { hostId: 'host-kvm-b2', hostName: 'kvm-b2', totalMiB: 65536, freeMiB: 52000, reserveMemoryPercent: 10, eligible: true, vms: [{ name: 'web-2', memoryMiB: 4096 }] },
+    ],
+  })
   fastify = Fastify(serverOptions)
   await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([ADMIN, READER]) })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
@@ -144,6 +154,8 @@ describe('web console in headless Chromium', () => {
     await page.getByRole('heading', { name: 'Zone zone1' }).waitFor()
     for (const h of HOSTS) await expect(page.locator(`tr[data-host="${h}"]`).textContent()).resolves.toMatch(/Enabled/)
     await expect(page.locator('tr[data-host="kvm-a1"]').textContent()).resolves.toMatch(/command/)
+    await expect(page.locator('tr[data-host="kvm-b1"] td[data-label="VMs"]').textContent()).resolves.toBe('3')
+    await expect(page.locator('tr[data-host="kvm-b2"] td[data-label="VMs"]').textContent()).resolves.toBe('1')
     // The key pair is kept for this browser session only.
     expect(await page.evaluate('Object.keys(sessionStorage)')).toEqual(['rollmaint.session'])
     expect(await page.evaluate('localStorage.length')).toBe(0)
@@ -204,6 +216,12 @@ describe('web console in headless Chromium', () => {
       expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0)
     }
     await page.locator('[data-host="kvm-a2"] .current-stage[data-stage="Maintenance"]').waitFor({ timeout: 30_000 })
+    // Meanwhile on the fleet page: the host in maintenance, and the run holding its cluster.
+    await page.getByRole('link', { name: 'Fleet' }).click()
+    await page.locator('tr[data-host="kvm-a2"] .badge', { hasText: 'Maintenance' }).waitFor({ timeout: 10_000 })
+    await expect(page.locator('tr[data-host="kvm-a2"]').textContent()).resolves.toContain(runId.slice(0, 8))
+    await shoot(page, 'fleet-during-run')
+    await page.goBack()
 
     // The final result, in CloudStack's shape.
     await page.locator('.page-head .badge', { hasText: 'succeeded' }).waitFor({ timeout: 60_000 })

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildFleetView, runCoversHost } from '../../shared/build-fleet-view.js'
+import { buildFleetView, runCoversHost, vmCounts } from '../../shared/build-fleet-view.js'
 import { buildInventory } from '../../shared/load-inventory.js'
 import type { HostView, RunView } from '../../shared/run-view.js'
 
@@ -45,20 +45,21 @@ const run = (id: string, status: RunView['status'], clusterIds: string[], reques
 })
 
 describe('fleet view', () => {
-  it('is the inventory tree with resource states, VM counts where reported, and the active run on what it covers', () => {
+  it('is the inventory tree with resource states, VM counts where a driver read them, and the active run on what it covers', () => {
     const fleet = buildFleetView(
       inventory,
-      [hostView('h1', 'Maintenance', { vmCount: 3 }), hostView('h3', 'Enabled')],
+      [hostView('h1', 'Maintenance'), hostView('h3', 'Enabled')],
       [run('old', 'succeeded', ['c2'], { clusterids: ['c2'] }), run('r1', 'running', ['c1'], { hostids: ['h1'] }, { host: 'h1', stage: 'Maintenance' })],
+      vmCounts([{ readAt: '2026-01-01T00:00:00Z', hosts: [{ hostId: 'h1', vms: [{}, {}, {}] }] }]),
     )
     const [zone] = fleet.zones
     expect(zone).toMatchObject({ id: 'z1', name: 'zone1', pods: [{ id: 'p1', name: 'pod1' }] })
     const [c1, c2] = zone!.pods[0]!.clusters
     expect(c1).toMatchObject({ id: 'c1', name: 'cl1', runId: 'r1' })
     expect(c1!.hosts).toEqual([
-      { id: 'h1', name: 'kvm1', address: '10.0.0.1', hypervisor: 'KVM', enabled: true, resourceState: 'Maintenance', driver: 'none', vmCount: 3, runId: 'r1', stage: 'Maintenance' },
+      { id: 'h1', name: 'kvm1', address: '10.0.0.1', hypervisor: 'KVM', enabled: true, resourceState: 'Maintenance', driver: 'none', vmCount: 3, vmsReadAt: '2026-01-01T00:00:00Z', runId: 'r1', stage: 'Maintenance' },
       // Not in the run's scope (hostids), and disabled in the inventory with no state recorded.
-      { id: 'h2', name: 'kvm2', address: '10.0.0.2', hypervisor: 'KVM', enabled: false, resourceState: 'Disabled', driver: 'none', vmCount: undefined, runId: undefined, stage: undefined },
+      { id: 'h2', name: 'kvm2', address: '10.0.0.2', hypervisor: 'KVM', enabled: false, resourceState: 'Disabled', driver: 'none', vmCount: undefined, vmsReadAt: undefined, runId: undefined, stage: undefined },
     ])
     // A finished run holds nothing.
     expect(c2).toMatchObject({ id: 'c2', runId: undefined, hosts: [{ id: 'h3', resourceState: 'Enabled', runId: undefined }] })

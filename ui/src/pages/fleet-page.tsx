@@ -189,7 +189,11 @@ function HostRow({ host, admin, showVms, scope, onToggle }: { host: FleetHost; a
           <span class="muted">none</span>
         )}
       </td>
-      {showVms && <td data-label="VMs">{host.vmCount ?? <span class="muted">?</span>}</td>}
+      {showVms && (
+        <td data-label="VMs" title={host.vmsReadAt ? `as read ${new Date(host.vmsReadAt).toLocaleString()}` : 'not reported by this host\'s driver'}>
+          {host.vmCount ?? <span class="muted">?</span>}
+        </td>
+      )}
     </tr>
   )
 }
