@@ -138,6 +138,21 @@ describe('detached runner: each stage at most once per host and run', () => {
     expect(fleet.readHostLog().slice(mark).filter((e) => e.event === 'start')).toHaveLength(1)
   })
 
+  it('two workers asking for the same stage at once: one start, both get its result', async () => {
+    fleet.writeHook('s1', 'Maintenance', fleet.loggingHook({ sleepSec: 1, exitCode: 3, stdout: 'once' }))
+    const mark = fleet.readHostLog().length
+    const runId = nextRun()
+    const conns = await Promise.all([connectHost(host()), connectHost(host())])
+    try {
+      const shells = await Promise.all(conns.map((c) => openRunnerShell(c, host())))
+      const results = await Promise.all(shells.map((s) => runStage(s, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })))
+      for (const r of results) expect(r).toMatchObject({ kind: 'exited', exitCode: 3, output: 'once\n' })
+      expect(fleet.readHostLog().slice(mark).filter((e) => e.event === 'start')).toHaveLength(1)
+    } finally {
+      for (const c of conns) c.close()
+    }
+  })
+
   it('old run directories are cleaned up', async () => {
     const old = path.join(host().stateDir, 'runs', 'ancient')
     mkdirSync(old, { recursive: true })

@@ -88,7 +88,17 @@ async function waitForBanner(port: number, timeoutMs: number): Promise<boolean> 
  */
 export type HostKeyType = 'ed25519' | 'ecdsa' | 'rsa'
 
-export async function startSshdFleet(opts: { hosts: Array<{ name: string; extraHostKeys?: HostKeyType[] }> }): Promise<SshdFleet> {
+export interface SshdFleetOptions {
+  hosts: Array<{ name: string; extraHostKeys?: HostKeyType[] }>
+  /**
+   * Benchmarks only: each sshd runs as pid 1 of a PID namespace of its own (`unshare --pid`), so
+   * the namespace's pid counter counts exactly the processes that host created (bench/host-counters.ts).
+   * Not for the reboot simulation, which signals the pids the runner records (namespace-local then).
+   */
+  isolatePids?: boolean
+}
+
+export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet> {
   if (!existsSync(SSHD)) {
     throw new Error(`tests need ${SSHD} (OpenSSH server) for real SSH hosts: install it with \`apt-get install -y openssh-server\``)
   }
@@ -160,7 +170,10 @@ export async function startSshdFleet(opts: { hosts: Array<{ name: string; extraH
       },
       async start() {
         for (let attempt = 0; attempt < 3; attempt++) {
-          child = spawn(SSHD, ['-D', '-e', '-f', configPath], { stdio: ['ignore', 'ignore', 'pipe'] })
+          const argv = [SSHD, '-D', '-e', '-f', configPath]
+          child = opts.isolatePids
+            ? spawn('unshare', ['--pid', '--fork', '--kill-child', ...argv], { stdio: ['ignore', 'ignore', 'pipe'] })
+            : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
           let stderr = ''
           child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
           if (await waitForBanner(port, 5000)) return

@@ -1,22 +1,21 @@
 /**
- * The persistent stage runner: one POSIX `sh` per host cycle, started once over one exec channel
+ * The persistent stage runner: one POSIX `sh` per host session, started once over one exec channel
  * (`exec sh -s`) and fed this program, then one request line per stage on the same stdin. Nothing
- * to install on the hosts beyond sh, coreutils (`timeout`, `tail`) and util-linux's `flock`.
+ * to install on the hosts beyond sh and coreutils (`timeout`, `tail`).
  *
  * Why this shape: on a busy host every process creation costs milliseconds, and the old design
  * paid a new SSH channel, a login shell and about ten processes per stage. Here a stage costs the
- * script itself plus `timeout` (its process group, the timeout and the kill of the whole group)
- * plus one short `flock` (detached mode), and `tail` only when the script printed something.
- * Everything else (claim, boot id, timing, status, replies) is shell builtins.
+ * script itself plus `timeout` (leader of the script's process group: the timeout, and the kill of
+ * the whole group), and `tail` only when the script printed something. Everything else (claim,
+ * boot id, timing, status, replies) is shell builtins; a run's directories cost one `mkdir`.
  *
- * Per stage a directory `<stateDir>/runs/<runId>/<hostId>/<Stage>/` holds: `lock` (held by the
- * shell that runs the stage, for its whole life), `claim` (its existence is the right to start the
- * stage: checked and created under the lock, so a stage runs at most once per host and run),
- * `boot_id`, `output`, `pgid` (the `timeout` process, leader of the script's group), `supervisor`
- * (this shell), `timedout`, and `exit` (written last). A worker re-attaching after a crash or a lost
- * connection sends the same request on a new shell: it blocks on the lock (no polling) until the
- * first shell has recorded the exit status, then reports it. A shell that dies with its stage (a
- * reboot) leaves no `exit`: the stage is reported `vanished` with both boot ids.
+ * Per stage a directory `<stateDir>/runs/<runId>/<hostId>/<Stage>/` holds: `claim` (created
+ * exclusively, naming the shell that starts the stage: a stage runs at most once per host and run),
+ * `boot_id`, `output`, `pgid` (the `timeout` process), `supervisor` (that shell), `timedout`, and
+ * `exit` (written last). A worker re-attaching after a crash or a lost connection sends the same
+ * request on a new shell: it finds the claim and waits for the running process to end (rm_attach),
+ * then reports what the first shell recorded. A shell that dies with its stage (a reboot) leaves no
+ * `exit`: the stage is reported `vanished` with both boot ids.
  *
  * The shell survives a dropped connection (sshd sends no hangup to a session without a pty): it
  * keeps waiting for its stage, records the exit status, and only then dies writing its reply.
@@ -70,9 +69,9 @@ rm_launch() {
   if [ "$1" = - ]; then exec 7>&1; else exec 7> "$1"; fi
   rm_clock; rm_t0=$rm_t
   if [ "$rm_hp" = 1 ]; then
-    ( rm_env; exec timeout -k 5 "$rm_to" "$rm_script" "$rm_pl" ) < /dev/null >&7 2>&1 7>&- 9>&- &
+    ( rm_env; exec timeout -k 5 "$rm_to" "$rm_script" "$rm_pl" ) < /dev/null >&7 2>&1 7>&- &
   else
-    ( rm_env; exec timeout -k 5 "$rm_to" "$rm_script" ) < /dev/null >&7 2>&1 7>&- 9>&- &
+    ( rm_env; exec timeout -k 5 "$rm_to" "$rm_script" ) < /dev/null >&7 2>&1 7>&- &
   fi
   rm_pid=$!
   exec 7>&-
@@ -106,12 +105,41 @@ rm_report() {
   [ -s "$rm_d/output" ] && tail -c 65536 "$rm_d/output" < /dev/null
   rm_end "$rm_n" "$rm_k" "$rm_rc" "$rm_bs"
 }
+# The right to start the stage: the claim file, created exclusively (O_EXCL), naming this shell.
+rm_claim() {
+  set -C
+  { printf '%s\n' "$$" > "$rm_d/claim"; } 2>/dev/null
+  rm_c=$?
+  set +C
+  return $rm_c
+}
+# Someone else's start (another worker's shell, or this host's before a reconnect): wait for its end.
+# While its timeout process lives, tail(1) watches the pid (polling in-process, no fork per poll);
+# a claimed stage with no live process gets a few seconds for its shell to record the exit (or the
+# pid), then counts as vanished. Pids are trusted only under the boot id they were recorded in.
+rm_attach() {
+  rm_i=0
+  while [ ! -s "$rm_d/exit" ]; do
+    rm_bs= rm_pg= rm_sv=
+    if [ -r "$rm_d/boot_id" ]; then read -r rm_bs < "$rm_d/boot_id" || :; fi
+    [ -n "$rm_bs" ] && [ "$rm_bs" != "$rm_boot_now" ] && break
+    if [ -r "$rm_d/pgid" ]; then read -r rm_pg < "$rm_d/pgid" || :; fi
+    if [ -n "$rm_pg" ] && kill -s 0 "$rm_pg" 2>/dev/null; then
+      tail --pid="$rm_pg" -s 0.2 -f /dev/null < /dev/null > /dev/null 2>&1 || sleep 0.2
+      continue
+    fi
+    if [ -r "$rm_d/claim" ]; then read -r rm_sv < "$rm_d/claim" || :; fi
+    if [ $rm_i -lt 50 ] && [ -n "$rm_sv" ] && [ "$rm_sv" != "$$" ] && kill -s 0 "$rm_sv" 2>/dev/null; then
+      sleep 0.1; rm_i=$(( rm_i + 1 )); continue
+    fi
+    break
+  done
+  rm_report
+}
 rm_direct() {
   if [ -e "$rm_d/claim" ]; then rm_end "$rm_n" unknown - -; return; fi
   if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; return; fi
-  set -C
-  if ! { printf '%s\n' "$$" > "$rm_d/claim"; } 2>/dev/null; then set +C; rm_end "$rm_n" unknown - -; return; fi
-  set +C
+  if ! rm_claim; then rm_end "$rm_n" unknown - -; return; fi
   rm_launch -
   if [ "$rm_timed" = 1 ]; then rm_k=timeout; else rm_k=exited; fi
   rm_end "$rm_n" "$rm_k" "$rm_rc" -
@@ -127,18 +155,14 @@ rm_stage() {
     mkdir -p "$rm_b/PreFlight" "$rm_b/PreMaintenance" "$rm_b/Maintenance" "$rm_b/PostMaintenance" "$rm_d" < /dev/null || { rm_end "$rm_n" error 90 -; return; }
   fi
   if [ "$rm_mode" = direct ]; then rm_direct; return; fi
-  if ! { exec 9>> "$rm_d/lock"; } 2>/dev/null; then rm_end "$rm_n" error 90 -; return; fi
-  if ! flock -x 9 < /dev/null; then exec 9>&-; rm_end "$rm_n" error 91 -; return; fi
-  if [ ! -e "$rm_d/claim" ]; then
-    if ! rm_find "$rm_st"; then exec 9>&-; rm_end "$rm_n" missing - -; return; fi
-    printf '%s\n' "$rm_boot_now" > "$rm_d/boot_id"
-    printf '%s\n' "$$" > "$rm_d/claim"
-    printf '%s\n' "$$" > "$rm_d/supervisor"
-    rm_launch "$rm_d/output"
-    [ "$rm_timed" = 1 ] && : > "$rm_d/timedout"
-    printf '%s\n' "$rm_rc" > "$rm_d/exit"
-  fi
-  exec 9>&-
+  if [ -e "$rm_d/claim" ]; then rm_attach; return; fi
+  if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; return; fi
+  if ! rm_claim; then rm_attach; return; fi
+  printf '%s\n' "$rm_boot_now" > "$rm_d/boot_id"
+  printf '%s\n' "$$" > "$rm_d/supervisor"
+  rm_launch "$rm_d/output"
+  [ "$rm_timed" = 1 ] && : > "$rm_d/timedout"
+  printf '%s\n' "$rm_rc" > "$rm_d/exit"
   rm_report
 }
 `

@@ -1,0 +1,2 @@
+import { profileScenario } from '../bench/scenarios/profile.js'
+console.log(await profileScenario())
