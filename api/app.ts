@@ -27,6 +27,7 @@ import runTimeline from './routes/rolling-maintenance/run-timeline.js'
 import pauseRun from './routes/rolling-maintenance/pause-run.js'
 import resumeRun from './routes/rolling-maintenance/resume-run.js'
 import retryRun from './routes/rolling-maintenance/retry-run.js'
+import { REQUEST_LIMITS } from '../shared/request-limits.js'
 
 export interface AppOptions {
   config: Config
@@ -40,7 +41,7 @@ export interface AppOptions {
 
 /** Options for the Fastify instance that serves `app` (server.ts and tests use the same). */
 export const serverOptions: FastifyServerOptions = {
-  bodyLimit: 256 * 1024,
+  bodyLimit: REQUEST_LIMITS.bodyMaxBytes,
   // Unknown fields and wrong types are client errors, never silently dropped or coerced.
   ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
   return503OnClosing: true,

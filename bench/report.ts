@@ -12,6 +12,8 @@ export interface BenchReport {
   scale: Array<Record<string, number>>
   /** Evacuation on the KVM lab (libvirt driver); absent until that scenario ran. */
   evacuation?: Record<string, number> | undefined
+  /** The scale scenario on the code before issue 12's round-trip cuts (`npm run bench -- scale-baseline`). */
+  scaleBaseline?: { commit: string; rows: Array<Record<string, number>> } | undefined
   targets: Array<{ target: string; measured: string; met: boolean }>
 }
 

@@ -51,14 +51,19 @@ try {
     const rows = await ansibleScenario(RUNS)
     report.ansible = { ...medians(rows), version: rows[0]!.version }
   }
-  if (want('scale')) {
-    report.scale = []
-    for (const workers of [1, 2, 4]) {
+  if (want('scale') || want('scale-baseline')) {
+    // `scale-baseline` records the same scenario as the reference later runs are compared with
+    // (issue 12: measured on the code before the round-trip cuts, kept beside the new figures).
+    const rowsOut: Array<Record<string, number>> = []
+    const workerCounts = (process.env.BENCH_SCALE_WORKERS ?? '1,2,4').split(',').map(Number)
+    for (const workers of workerCounts) {
       log(`scale: 1000 clusters x 10 hosts, ${workers} worker process(es), simulated executor`)
       const rows = []
       for (let i = 0; i < RUNS; i++) rows.push({ ...(await scaleScenario(redis.url, workers)), success: 1 })
-      report.scale.push(medians(rows.map((r) => ({ ...r, success: r.success ? 1 : 0 }))))
+      rowsOut.push(medians(rows.map((r) => ({ ...r, success: r.success ? 1 : 0 }))))
     }
+    if (want('scale-baseline')) report.scaleBaseline = { commit: process.env.BENCH_COMMIT ?? 'unknown', rows: rowsOut }
+    else report.scale = rowsOut
   }
   if (want('evacuation')) {
     log('evacuation: KVM lab, 3 hosts x 4 VMs of 128 MiB, live migration (libvirt driver)')

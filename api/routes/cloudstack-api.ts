@@ -10,6 +10,7 @@ import { parameterNameProblem } from '../cloudstack/parameter-names.js'
 import { verifyCloudStackSignature } from '../cloudstack/verify-signature.js'
 import { RedisUnavailableError } from '../../shared/errors/redis-unavailable-error.js'
 import { isRedisUnavailable } from '../../shared/is-redis-unavailable.js'
+import { REQUEST_LIMITS } from '../../shared/request-limits.js'
 
 const COMMANDS = new Map<string, CloudStackCommand>(
   [startRollingMaintenance, queryAsyncJobResult, listAsyncJobs, listApis].map((c) => [c.name.toLowerCase(), c]),
@@ -26,7 +27,7 @@ function collect(into: Map<string, string>, encoded: string | undefined): void {
  * parameters from the query string and/or a form body, signed requests, `response=json`.
  */
 const cloudStackApi: FastifyPluginAsync<{ requireExpires: boolean }> = async (fastify, opts) => {
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: 256 * 1024 }, (_req, body, done) => {
+  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: REQUEST_LIMITS.bodyMaxBytes }, (_req, body, done) => {
     done(null, body)
   })
 

@@ -1,12 +1,13 @@
 import { Type, type Static } from '@sinclair/typebox'
 import { MAX_FAILURES_LIMIT, MAX_SOAK_SECONDS } from '../../shared/controls/controls-problems.js'
 import { WEEKDAYS } from '../../shared/controls/maintenance-window.js'
+import { REQUEST_LIMITS } from '../../shared/request-limits.js'
 import { AuditEntrySchema, ClusterWaitSchema, progressControlFields, RunStatusSchema } from './run-control-schemas.js'
 
 const IdList = Type.Union(
   [
-    Type.Array(Type.String({ minLength: 1, maxLength: 255 }), { maxItems: 10_000 }),
-    Type.String({ maxLength: 100_000, description: 'comma-separated ids' }),
+    Type.Array(Type.String({ minLength: 1, maxLength: REQUEST_LIMITS.idMaxLength }), { maxItems: REQUEST_LIMITS.idListMaxItems }),
+    Type.String({ maxLength: REQUEST_LIMITS.idListMaxChars, description: 'comma-separated ids' }),
   ],
   { description: 'ids as a list or a comma-separated string' },
 )
@@ -43,8 +44,8 @@ export const CreateRunBody = Type.Object(
     clusterids: Type.Optional(IdList),
     hostids: Type.Optional(IdList),
     forced: Type.Optional(Type.Boolean({ description: 'skip failing hosts instead of failing the run' })),
-    payload: Type.Optional(Type.String({ maxLength: 65_536, description: 'passed verbatim to every stage script as $1' })),
-    timeout: Type.Optional(Type.Integer({ minimum: 1, maximum: 604_800, description: 'stage timeout in seconds' })),
+    payload: Type.Optional(Type.String({ maxLength: REQUEST_LIMITS.payloadMaxBytes, description: 'passed verbatim to every stage script as $1 (at most 64 KiB, no NUL)' })),
+    timeout: Type.Optional(Type.Integer({ minimum: REQUEST_LIMITS.timeoutMinSec, maximum: REQUEST_LIMITS.timeoutMaxSec, description: 'stage timeout in seconds' })),
     ...controlFields,
     dryRun: Type.Optional(
       Type.Boolean({ description: 'answer 200 {plan}: per cluster, each host with action and reason; no run is created, nothing runs, no cluster is reserved' }),
@@ -141,7 +142,7 @@ export const HostViewSchema = Type.Object({
   since: Optional(Type.String()),
 })
 
-export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: 255 }) })
+export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: REQUEST_LIMITS.idMaxLength }) })
 
 /** `"a, b,,a"` or `["a","b"]` → `["a","b"]`: trimmed, no empties, no repeats. */
 export function normaliseIds(value: string | string[] | undefined): string[] {

@@ -19,6 +19,12 @@ export interface ScaleResult {
   /** The same for all worker processes together, and for this process (the API and the polling client). */
   workersCpuCores: number
   apiCpuCores: number
+  /**
+   * CPU time per host cycle, from the processes' own counters (worker processes: /proc stat; Redis:
+   * INFO cpu), so the figure holds on a machine whose cores other work also uses.
+   */
+  workerCpuMsPerHostCycle: number
+  redisCpuMsPerHostCycle: number
   success: boolean
 }
 
@@ -89,8 +95,12 @@ export async function scaleScenario(redisUrl: string, workers: number, clusters 
     }
     const wallMs = Date.now() - started
     const cores = (cpuSec: number) => Math.round((cpuSec / (wallMs / 1000)) * 100) / 100
-    const redisCpuCores = cores((await redisCpu()) - cpuBefore)
-    const workersCpuCores = cores(procs.reduce((sum, p) => sum + processCpuSec(p.pid!), 0) - workersCpuBefore)
+    const hostCycles = clusters * hostsPerCluster
+    const perCycleMs = (cpuSec: number) => Math.round(((cpuSec * 1000) / hostCycles) * 1000) / 1000
+    const redisCpuSec = (await redisCpu()) - cpuBefore
+    const workersCpuSec = procs.reduce((sum, p) => sum + processCpuSec(p.pid!), 0) - workersCpuBefore
+    const redisCpuCores = cores(redisCpuSec)
+    const workersCpuCores = cores(workersCpuSec)
     const apiCpu = process.cpuUsage(apiCpuBefore)
     const apiCpuCores = cores((apiCpu.user + apiCpu.system) / 1e6)
     const memory = /used_memory:(\d+)/.exec(await admin.info('memory'))?.[1]
@@ -107,6 +117,8 @@ export async function scaleScenario(redisUrl: string, workers: number, clusters 
       redisCpuCores,
       workersCpuCores,
       apiCpuCores,
+      workerCpuMsPerHostCycle: perCycleMs(workersCpuSec),
+      redisCpuMsPerHostCycle: perCycleMs(redisCpuSec),
       success: view.result.rollingmaintenance.success && view.result.rollingmaintenance.hostsupdated.length === clusters * hostsPerCluster,
     }
   } finally {

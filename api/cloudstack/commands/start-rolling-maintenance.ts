@@ -1,5 +1,6 @@
 import { RunConflictError } from '../../../shared/errors/run-conflict-error.js'
 import { ScopeError } from '../../../shared/errors/scope-error.js'
+import { payloadProblem, timeoutProblem } from '../../../shared/request-limits.js'
 import { normaliseIds } from '../../schemas/run-schemas.js'
 import { CloudStackApiError } from '../cloudstack-error.js'
 import { param, type CloudStackCommand } from '../command-context.js'
@@ -12,9 +13,8 @@ function parseBoolean(name: string, value: string | undefined): boolean {
 
 function parseTimeout(value: string | undefined): number | undefined {
   if (value === undefined || value === '') return undefined
-  if (!/^\d+$/.test(value) || Number(value) < 1 || Number(value) > 604_800) {
-    throw new CloudStackApiError('PARAM_ERROR', `Unable to verify parameter timeout: expected whole seconds between 1 and 604800, got ${value}`)
-  }
+  const problem = /^\d+$/.test(value) ? timeoutProblem(Number(value)) : timeoutProblem(NaN)
+  if (problem) throw new CloudStackApiError('PARAM_ERROR', `Unable to verify parameter timeout: ${problem}, got ${value}`)
   return Number(value)
 }
 
@@ -24,9 +24,8 @@ export const startRollingMaintenance: CloudStackCommand = {
   role: 'admin',
   async handle({ params, runService, user }) {
     const payload = param(params, 'payload')
-    if (payload !== undefined && (payload.includes('\0') || Buffer.byteLength(payload) > 65_536)) {
-      throw new CloudStackApiError('PARAM_ERROR', 'payload must be at most 64 KiB and must not contain NUL')
-    }
+    const problem = payloadProblem(payload)
+    if (problem) throw new CloudStackApiError('PARAM_ERROR', problem)
     try {
       const run = await runService.createRun({
         zoneids: normaliseIds(param(params, 'zoneids')),

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { payloadProblem } from '../../../shared/request-limits.js'
 import { ScopeError } from '../../../shared/errors/scope-error.js'
 import { DryRunReply } from '../../schemas/dry-run-schema.js'
 import { CreateRunBody, ErrorReply, normaliseIds, RunViewSchema } from '../../schemas/run-schemas.js'
@@ -23,7 +24,8 @@ const createRun: FastifyPluginAsyncTypebox = async (fastify) => {
         clusterids: normaliseIds(b.clusterids),
         hostids: normaliseIds(b.hostids),
       }
-      if (b.payload?.includes('\0')) throw new ScopeError('payload must not contain a NUL byte')
+      const limitProblem = payloadProblem(b.payload)
+      if (limitProblem) throw new ScopeError(limitProblem)
       const runRequest = {
         ...scope,
         forced: b.forced ?? false,
