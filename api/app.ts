@@ -1,7 +1,7 @@
 import { fastifySSE as sse } from '@fastify/sse'
 import type { FastifyInstance, FastifyServerOptions } from 'fastify'
 import type { Config } from '../shared/config.js'
-import type { RunService } from '../shared/run-service.js'
+import type { RunService } from '../service/run-service.js'
 import type { Inventory } from '../shared/types.js'
 import type { ApiKeyStore } from './auth/api-key-store.js'
 import { installErrorHandler } from './error-handler.js'

@@ -20,7 +20,7 @@ export interface SimulatedExecutorOptions {
 
 /**
  * BENCHMARK ONLY: an executor that skips the network and the hosts entirely; every other part of
- * the path (API, producer, BullMQ, Redis, leases, slots, workers) is the real one. Labelled as
+ * the path (API, run service, BullMQ, Redis, leases, slots, workers) is the real one. Labelled as
  * such wherever its figures are reported.
  */
 export function createSimulatedExecutor(opts: SimulatedExecutorOptions = {}): HostExecutor {

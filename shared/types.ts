@@ -1,4 +1,4 @@
-/** Domain types shared by the producer, the workers and the API, and the value lists they are made of. */
+/** Domain types shared by the run service, the workers and the API, and the value lists they are made of. */
 import type { MaintenanceWindow } from './controls/maintenance-window.js'
 
 import type { MaintenanceConfig } from './maintenance-config.js'

@@ -5,7 +5,7 @@ import { getRunSnapshot, type RunSnapshot } from '../store/run/get-run-snapshot.
 import { getHostResourceStates } from '../store/host/get-host-resource-states.js'
 import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { HostConfig, RollingMaintenanceResult } from '../shared/types.js'
-import { checkHosts } from '../producer/check-hosts.js'
+import { checkHosts } from '../shared/check-hosts.js'
 import { decideFailure } from '../shared/controls/failure-budget.js'
 import { setHostCheckFailures } from '../store/run/count-host-failure.js'
 import { CLUSTER_JOB, clusterJobId, PREFLIGHT_JOB, preflightJobId, type RunJobData } from './job-data.js'

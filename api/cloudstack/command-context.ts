@@ -1,4 +1,4 @@
-import type { RunService } from '../../shared/run-service.js'
+import type { RunService } from '../../service/run-service.js'
 import type { ApiUser } from '../auth/api-key-store.js'
 
 export interface CommandContext {

@@ -1,8 +1,8 @@
 import fp from 'fastify-plugin'
 import type { Logger } from 'pino'
-import { createRunService } from '../../producer/create-run-service.js'
+import { createRunService } from '../../service/create-run-service.js'
 import type { Config } from '../../shared/config.js'
-import type { RunService } from '../../shared/run-service.js'
+import type { RunService } from '../../service/run-service.js'
 import type { Inventory } from '../../shared/types.js'
 
 declare module 'fastify' {
@@ -11,7 +11,7 @@ declare module 'fastify' {
   }
 }
 
-/** The producer side (Redis + the runs queue) as a named resource, closed with the server. */
+/** The run service (queries and commands over Redis and the runs queue) as a named resource, closed with the server. */
 export default fp(
   async function runServicePlugin(fastify, opts: { config: Config; inventory: Inventory; runService?: RunService | undefined }) {
     const owned = !opts.runService

@@ -1,7 +1,7 @@
 import { createRedisConnection } from '../../store/connection.js'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { createRunService } from '../../producer/create-run-service.js'
+import { createRunService } from '../../service/create-run-service.js'
 import { loadConfig } from '../../shared/config.js'
 import { RedisPolicyError } from '../../shared/errors/redis-policy-error.js'
 import { buildInventory } from '../../shared/load-inventory.js'

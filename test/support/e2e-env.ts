@@ -1,11 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { pino } from 'pino'
-import { createRunService } from '../../producer/create-run-service.js'
+import { createRunService } from '../../service/create-run-service.js'
 import { loadConfig, type Config } from '../../shared/config.js'
 import { buildInventory } from '../../shared/load-inventory.js'
 import { createRedisConnection, type RedisClient } from '../../store/connection.js'
 import { createRedisKeys, type RedisKeys } from '../../store/keys.js'
-import type { RunService } from '../../shared/run-service.js'
+import type { RunService } from '../../service/run-service.js'
 import type { RunView } from '../../shared/run-view.js'
 import type { Inventory, RunRequest } from '../../shared/types.js'
 import { createWorker, type RollmaintWorker } from '../../workers/create-worker.js'
@@ -68,7 +68,7 @@ export const podId = (name: string): string => `pod-${name}`
 
 /**
  * A complete rollmaint on real parts: one sshd per host, Redis with a key prefix of its own, the
- * real producer (RunService) and real workers in this process.
+ * real run service and real workers in this process.
  */
 export async function startE2E(opts: E2EOptions): Promise<E2E> {
   const hostNames = opts.clusters.flatMap((c) => c.hosts)

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { checkHosts } from '../../producer/check-hosts.js'
+import { checkHosts } from '../../shared/check-hosts.js'
 import type { HostConfig, HostResourceState } from '../../shared/types.js'
 
 function host(id: string, over: Partial<HostConfig> = {}): HostConfig {

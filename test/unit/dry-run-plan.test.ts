@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildDryRunPlan, RUN_TIME_CHECK, type DryRunInput } from '../../producer/build-dry-run-plan.js'
-import { resolveScope } from '../../producer/resolve-scope.js'
+import { buildDryRunPlan, RUN_TIME_CHECK, type DryRunInput } from '../../service/build-dry-run-plan.js'
+import { resolveScope } from '../../service/resolve-scope.js'
 import { buildInventory } from '../../shared/load-inventory.js'
 import type { HostResourceState, RunRequest } from '../../shared/types.js'
 

@@ -2,7 +2,7 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { describe, expect, it } from 'vitest'
 import { loadInventory } from '../../shared/load-inventory.js'
-import { resolveScope } from '../../producer/resolve-scope.js'
+import { resolveScope } from '../../service/resolve-scope.js'
 
 const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../inventory.example.yaml')
 const ZONE1 = '6f3c9827-6e99-4c63-b7d5-e8f427f6dcff'

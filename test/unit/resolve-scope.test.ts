@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import { ScopeError } from '../../shared/errors/scope-error.js'
 import { buildInventory } from '../../shared/load-inventory.js'
-import { resolveScope } from '../../producer/resolve-scope.js'
+import { resolveScope } from '../../service/resolve-scope.js'
 import type { RunRequest } from '../../shared/types.js'
 
 const host = (id: string): Record<string, unknown> => ({ id, name: `name-${id}`, address: `${id}.example` })

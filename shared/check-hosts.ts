@@ -1,4 +1,4 @@
-import type { HostConfig, HostResourceState } from '../shared/types.js'
+import type { HostConfig, HostResourceState } from './types.js'
 
 export interface HostCheckFailure {
   hostId: string

@@ -1,10 +1,11 @@
-import type { DryRunPlan } from './dry-run-plan.js'
-import type { HostView, RunView } from './run-view.js'
-import type { RunEventStream } from './run-event.js'
-import type { RunRequest } from './types.js'
+import type { DryRunPlan } from '../shared/dry-run-plan.js'
+import type { HostView, RunView } from '../shared/run-view.js'
+import type { RunEventStream } from '../shared/run-event.js'
+import type { RunRequest } from '../shared/types.js'
 
 /**
- * What the API needs from the producer side. Implemented by `producer/create-run-service.ts`
+ * The API's query-and-command layer: everything a route (REST, `/client/api`, the console) may ask
+ * of runs and hosts. Implemented by `service/create-run-service.ts`
  * against Redis and BullMQ; the API only ever talks to this.
  */
 export interface RunService {

@@ -2,7 +2,7 @@ import { formatWindowTime, windowState } from '../shared/controls/maintenance-wi
 import { failureLimit } from '../shared/controls/failure-budget.js'
 import type { CapacityVerdict, ClusterPlan, DryRunPlan, EvacuationPreview, HostPlan, MaintenanceDriverKind, PlanControls } from '../shared/dry-run-plan.js'
 import type { HostResourceState, Inventory, RunRequest } from '../shared/types.js'
-import { checkHosts } from './check-hosts.js'
+import { checkHosts } from '../shared/check-hosts.js'
 import type { ResolvedScope } from './resolve-scope.js'
 import { planClusterEvacuation, type ClusterHostLoad } from '../workers/maintenance/plan-evacuation.js'
 
