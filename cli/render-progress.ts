@@ -63,11 +63,14 @@ export function describeRunEvent(event: RunEventBody): string {
     case 'host.failed':
       return `FAILED in ${event.data.stage}: ${event.data.message}`
     case 'vm.migrating':
-      return `migrating VM ${event.data.vm} to ${event.data.toName}`
-    case 'vm.migrated':
-      return `migrated VM ${event.data.vm} to ${event.data.toName} in ${event.data.durationMs} ms`
+      return `VM ${event.data.vm} (${event.data.memoryMiB} MiB) -> ${event.data.toName}: live migration started`
+    case 'vm.migrated': {
+      const d = event.data
+      const paused = d.downtimeMs !== undefined ? `, guest paused ${d.downtimeMs} ms` : ''
+      return `VM ${d.vm} -> ${d.toName}: running there after ${(d.durationMs / 1000).toFixed(2)} s${paused}`
+    }
     case 'vm.migration-failed':
-      return `migration of VM ${event.data.vm} to ${event.data.toName} FAILED: ${event.data.reason}`
+      return `VM ${event.data.vm} -> ${event.data.toName}: migration FAILED, the VM keeps running where it was: ${event.data.reason}`
     case 'run.paused':
       return event.data.reason === 'canary'
         ? `run paused after the canary (${event.data.updated ?? '?'} hosts updated); resume it to go on`

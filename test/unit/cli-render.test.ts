@@ -83,6 +83,18 @@ describe('renderEventLine (plain lines when stdout is not a terminal)', () => {
     expect(renderEventLine({ type: 'run.finished', data: { status: 'cancelled', result } }, 0)).toContain('run cancelled')
   })
 
+  it('one line per VM a maintenance driver moves: start, end with libvirt\'s downtime, failure', () => {
+    const vm = { hostId: 'h1', hostName: 'kvm1', vm: 'web1', to: 'h2', toName: 'kvm2' }
+    expect(renderEventLine({ type: 'vm.migrating', data: { ...vm, memoryMiB: 2048 } }, 0)).toBe('[   0.0 s] kvm1 VM web1 (2048 MiB) -> kvm2: live migration started')
+    expect(renderEventLine({ type: 'vm.migrated', data: { ...vm, durationMs: 1234, downtimeMs: 68 } }, 0)).toBe(
+      '[   0.0 s] kvm1 VM web1 -> kvm2: running there after 1.23 s, guest paused 68 ms',
+    )
+    expect(renderEventLine({ type: 'vm.migrated', data: { ...vm, durationMs: 900 } }, 0)).toContain('running there after 0.90 s')
+    expect(renderEventLine({ type: 'vm.migration-failed', data: { ...vm, reason: 'failed to connect to the hypervisor' } }, 0)).toContain(
+      'VM web1 -> kvm2: migration FAILED, the VM keeps running where it was: failed to connect to the hypervisor',
+    )
+  })
+
   it('an event type this CLI does not know is not an event it renders', () => {
     expect(toRunEvent('1-0', 'something.new', {})).toBeUndefined()
     expect(toRunEvent('1-0', 'host.skipped', { hostId: 'h', hostName: 'kvm', reason: 'r' })?.type).toBe('host.skipped')
