@@ -16,15 +16,20 @@ export type RedisRole = 'worker' | 'api' | 'tool'
 const RETRIES: Record<RedisRole, number | null> = { worker: null, api: 2, tool: 1 }
 
 // Reconnect quickly (a Sentinel or Cluster failover takes seconds, not minutes) but without
-// hammering a Redis that is down: 50 ms, 100 ms, ... capped at 1 s.
-const retryStrategy = (times: number): number => Math.min(times * 50, 1000)
+// hammering a Redis that is down: 50 ms, 100 ms, ... capped at 1 s for workers; the API caps at
+// 300 ms, so with its two retries a request answers 503 within about a second while Redis is down.
+const RETRY_CAP_MS: Record<RedisRole, number> = { worker: 1000, api: 300, tool: 300 }
+const retryStrategyFor =
+  (role: RedisRole) =>
+  (times: number): number =>
+    Math.min(times * 50, RETRY_CAP_MS[role])
 
 function baseOptions(role: RedisRole, extra: RedisOptions): RedisOptions {
   return {
     maxRetriesPerRequest: RETRIES[role],
     enableReadyCheck: true,
     connectionName: `rollmaint-${role}`,
-    retryStrategy,
+    retryStrategy: retryStrategyFor(role),
     ...extra,
   }
 }
@@ -55,11 +60,12 @@ function newClient(target: RedisTarget, role: RedisRole, extra: RedisOptions): R
         enableReadyCheck: enableReadyCheck ?? true,
         // After a master dies its replica takes the slots: poll the slot map often enough to notice.
         slotsRefreshInterval: 1000,
-        clusterRetryStrategy: retryStrategy,
+        clusterRetryStrategy: retryStrategyFor(role),
         retryDelayOnFailover: 200,
         retryDelayOnClusterDown: 300,
         retryDelayOnTryAgain: 200,
-        maxRedirections: role === 'worker' ? 100 : 16,
+        // Workers wait out a failover; the API gives up sooner and answers 503.
+        maxRedirections: role === 'worker' ? 100 : 6,
         redisOptions: {
           ...nodeOptions,
           maxRetriesPerRequest,

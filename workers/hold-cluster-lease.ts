@@ -1,7 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+<<<<<<< HEAD
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
+=======
+import { ReplicaAckError } from '../shared/errors/replica-ack-error.js'
+>>>>>>> 802494a (Lease and slot writes wait for replica acknowledgement (WAIT in the same pipeline, ROLLMAINT_REDIS_MIN_REPLICAS); unconfirmed means not held. Failover tests on a real Sentinel group and a real Redis Cluster with sshd hosts; 503 while no master answers)
 import type { RedisKeys } from '../store/keys.js'
 import { acquireClusterLease } from '../store/cluster/acquire-cluster-lease.js'
 import type { LeaseRef } from '../store/cluster/lease-ref.js'
@@ -37,9 +41,19 @@ export async function holdClusterLease(
   const { redis, keys, ttlMs, logger } = deps
   let token: string | undefined
   let waitedSince: number | undefined
+  let unconfirmed = false
   for (;;) {
     signal?.throwIfAborted()
-    token = await acquireClusterLease(redis, keys, clusterId, owner, ttlMs)
+    try {
+      token = await acquireClusterLease(redis, keys, clusterId, owner, ttlMs)
+    } catch (err) {
+      if (!(err instanceof ReplicaAckError)) throw err
+      // Written on the master but not on enough replicas yet: not held; ask again (same owner, same token).
+      if (!unconfirmed) logger.warn({ clusterId, err: err.message }, 'cluster lease not confirmed by the replicas; retrying')
+      unconfirmed = true
+      token = undefined
+      waitedSince ??= Date.now()
+    }
     if (token) break
     if (waitedSince === undefined) {
       waitedSince = Date.now()
@@ -62,7 +76,16 @@ export async function holdClusterLease(
           logger.error({ clusterId, token }, 'cluster lease lost; stopping work on this cluster')
         }
       })
-      .catch((err: unknown) => logger.warn({ clusterId, err }, 'cluster lease renewal failed; will retry'))
+      .catch((err: unknown) => {
+        if (err instanceof ReplicaAckError && !released && !lost) {
+          // An unconfirmed renewal may not survive a failover: stop acting on this lease; the job's
+          // retry takes it again with a confirmed write and resumes where the host is.
+          lost = true
+          logger.error({ clusterId, token, err: err.message }, 'cluster lease renewal not confirmed by the replicas; stopping work on this cluster')
+          return
+        }
+        logger.warn({ clusterId, err }, 'cluster lease renewal failed; will retry')
+      })
   }, Math.max(200, Math.floor(ttlMs / 3)))
   timer.unref()
 

@@ -4,6 +4,8 @@ import type { HostResourceState } from '../../shared/types.js'
 import { WRITE_HOST_STATE_LUA } from '../host/write-host-state-lua.js'
 import type { RedisKeys } from '../keys.js'
 import { luaScript } from '../lua-script.js'
+import { ReplicaAckError } from '../../shared/errors/replica-ack-error.js'
+import { evalWithReplicaAck, replicaAckPolicy } from '../replica-ack.js'
 import { leaseValue, parseFencedReply, type FencedWrite, type LeaseRef } from './lease-ref.js'
 
 // The slot is the invariant itself: one key per cluster naming the one host that may be between
@@ -23,11 +25,17 @@ const PREPARING: HostResourceState = 'PrepareForMaintenance'
 
 /** Takes the cluster's maintenance slot for the host (resource state PrepareForMaintenance) and records its new phase, atomically. */
 export async function claimMaintenanceSlot(redis: RedisClient, keys: RedisKeys, lease: LeaseRef, runId: string, state: HostRunState): Promise<FencedWrite> {
-  return parseFencedReply(
-    await claimLua(
-      redis,
-      [keys.clusterLease(lease.clusterId), keys.clusterInMaintenance(lease.clusterId), keys.host(state.hostId), keys.runHosts(runId), keys.runProgress(runId)],
-      [leaseValue(lease), state.hostId, runId, new Date().toISOString(), JSON.stringify(state), PREPARING],
-    ),
+  const { reply, replicas, acked } = await evalWithReplicaAck(
+    redis,
+    claimLua,
+    [keys.clusterLease(lease.clusterId), keys.clusterInMaintenance(lease.clusterId), keys.host(state.hostId), keys.runHosts(runId), keys.runProgress(runId)],
+    [leaseValue(lease), state.hostId, runId, new Date().toISOString(), JSON.stringify(state), PREPARING],
   )
+  const write = parseFencedReply(reply)
+  // Not confirmed by the replicas: a failover could undo it, so the worker must not go on.
+  if (write.kind === 'ok' && !acked) {
+    const { minReplicas, timeoutMs } = replicaAckPolicy(redis)
+    throw new ReplicaAckError(`maintenance slot claim of cluster ${lease.clusterId}`, minReplicas, replicas, timeoutMs)
+  }
+  return write
 }

@@ -4,6 +4,8 @@ import type { HostResourceState } from '../../shared/types.js'
 import { WRITE_HOST_STATE_LUA } from '../host/write-host-state-lua.js'
 import type { RedisKeys } from '../keys.js'
 import { luaScript } from '../lua-script.js'
+import { ReplicaAckError } from '../../shared/errors/replica-ack-error.js'
+import { evalWithReplicaAck, replicaAckPolicy } from '../replica-ack.js'
 import { leaseValue, parseFencedReply, type FencedWrite, type LeaseRef } from './lease-ref.js'
 
 // Frees the slot (only this host's) and puts the host back to Enabled. Idempotent, so a worker
@@ -22,11 +24,17 @@ const ENABLED: HostResourceState = 'Enabled'
 
 /** Releases the cluster's maintenance slot (host back to Enabled) and records the host's new phase, atomically. */
 export async function exitMaintenance(redis: RedisClient, keys: RedisKeys, lease: LeaseRef, runId: string, state: HostRunState): Promise<FencedWrite> {
-  return parseFencedReply(
-    await exitLua(
-      redis,
-      [keys.clusterLease(lease.clusterId), keys.clusterInMaintenance(lease.clusterId), keys.host(state.hostId), keys.runHosts(runId), keys.runProgress(runId)],
-      [leaseValue(lease), state.hostId, runId, new Date().toISOString(), JSON.stringify(state), ENABLED],
-    ),
+  const { reply, replicas, acked } = await evalWithReplicaAck(
+    redis,
+    exitLua,
+    [keys.clusterLease(lease.clusterId), keys.clusterInMaintenance(lease.clusterId), keys.host(state.hostId), keys.runHosts(runId), keys.runProgress(runId)],
+    [leaseValue(lease), state.hostId, runId, new Date().toISOString(), JSON.stringify(state), ENABLED],
   )
+  const write = parseFencedReply(reply)
+  // Not confirmed by the replicas: a failover could undo it, so the worker must not go on.
+  if (write.kind === 'ok' && !acked) {
+    const { minReplicas, timeoutMs } = replicaAckPolicy(redis)
+    throw new ReplicaAckError(`maintenance slot release of cluster ${lease.clusterId}`, minReplicas, replicas, timeoutMs)
+  }
+  return write
 }

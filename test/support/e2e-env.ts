@@ -117,7 +117,8 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
   const inventory = buildInventory(inventoryDoc, `e2e:${opts.label}`)
   const prefix = uniquePrefix(opts.label)
   const env: Record<string, string> = {
-    ...(opts.redisEnv ?? { REDIS_URL: opts.redisUrl ?? testRedisUrl() }),
+    // A blank REDIS_URL overrides the suite's, inherited by spawned processes (blank counts as unset).
+    ...(opts.redisEnv ? { REDIS_URL: '', ...opts.redisEnv } : { REDIS_URL: opts.redisUrl ?? testRedisUrl() }),
     ROLLMAINT_KEY_PREFIX: prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
     ROLLMAINT_LEASE_TTL_MS: '3000',

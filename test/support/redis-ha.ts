@@ -15,9 +15,11 @@ import { createRedisConnection, type RedisClient } from '../../store/connection.
 
 export interface RedisProcess {
   port: number
-  child: ChildProcess
+  readonly child: ChildProcess
   readonly alive: boolean
   kill(): Promise<void>
+  /** Starts it again on the same port and data dir; `asMaster` drops its --replicaof. */
+  restart(opts?: { asMaster?: boolean }): Promise<void>
 }
 
 const everyChild = new Set<ChildProcess>()
@@ -36,19 +38,35 @@ function need(cmd: string): void {
 const SERVER_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--protected-mode', 'no']
 
 function spawnRedis(cmd: string, args: string[], port: number): RedisProcess {
-  const child = spawn(cmd, args, { stdio: 'ignore' })
-  everyChild.add(child)
-  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  let child!: ChildProcess
+  let exited!: Promise<void>
+  const launch = (argv: string[]): void => {
+    child = spawn(cmd, argv, { stdio: 'ignore' })
+    everyChild.add(child)
+    const c = child
+    exited = new Promise<void>((resolve) => c.once('exit', () => resolve()))
+  }
+  launch(args)
+  const alive = (): boolean => child.exitCode === null && child.signalCode === null
+  const kill = async (): Promise<void> => {
+    if (alive()) child.kill('SIGKILL')
+    await exited
+    everyChild.delete(child)
+  }
   return {
     port,
-    child,
-    get alive() {
-      return child.exitCode === null && child.signalCode === null
+    get child() {
+      return child
     },
-    async kill() {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL')
-      await exited
-      everyChild.delete(child)
+    get alive() {
+      return alive()
+    },
+    kill,
+    async restart(opts = {}) {
+      await kill()
+      const i = args.indexOf('--replicaof')
+      launch(opts.asMaster && i >= 0 ? [...args.slice(0, i), ...args.slice(i + 3)] : args)
+      await waitUntil(`${cmd} on ${port} did not answer after a restart`, () => answers(port))
     },
   }
 }
@@ -224,8 +242,11 @@ export interface RedisClusterProcs {
   stop(): Promise<void>
 }
 
-/** `masters` masters with one replica each, made with `redis-cli --cluster create`. */
-export async function startRedisCluster(opts: { masters?: number; nodeTimeoutMs?: number } = {}): Promise<RedisClusterProcs> {
+/**
+ * `masters` masters with `replicasPerMaster` replicas each (2 by default, so a promoted replica
+ * still has one to acknowledge writes), made with `redis-cli --cluster create`.
+ */
+export async function startRedisCluster(opts: { masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number } = {}): Promise<RedisClusterProcs> {
   need('redis-server')
   need('redis-cli')
   const masters = opts.masters ?? 3
@@ -236,7 +257,8 @@ export async function startRedisCluster(opts: { masters?: number; nodeTimeoutMs?
     rmSync(dir, { recursive: true, force: true })
   }
   try {
-    for (let i = 0; i < masters * 2; i++) {
+    const perMaster = opts.replicasPerMaster ?? 2
+    for (let i = 0; i < masters * (1 + perMaster); i++) {
       const port = await clusterPort()
       const d = mkdtempSync(path.join(dir, `node-${port}-`))
       nodes.push(
@@ -248,7 +270,7 @@ export async function startRedisCluster(opts: { masters?: number; nodeTimeoutMs?
       )
     }
     for (const n of nodes) await waitUntil(`cluster node ${n.port} did not answer`, () => answers(n.port))
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', '1', '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 })
+    const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(perMaster), '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 })
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}\n${create.stderr}`)
     await waitUntil('the cluster did not reach cluster_state:ok on every node', async () => {
       for (const n of nodes) if (!String(await nodeCommand(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false
