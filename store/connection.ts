@@ -47,9 +47,11 @@ function newClient(target: RedisTarget, role: RedisRole, extra: RedisOptions): R
         name: target.name,
         ...(target.sentinelPassword ? { sentinelPassword: target.sentinelPassword } : {}),
         ...(target.password ? { password: target.password } : {}),
-        // Learn of a promotion from the sentinels' +switch-master at once instead of waiting for
-        // the old master's connection to time out.
-        failoverDetector: true,
+        // Not ioredis' failoverDetector: when +switch-master arrives while the client is already
+        // reconnecting (the master died), it aborts that reconnect and leaves the client closed for
+        // good (status "end"), as our failover tests showed. A dead master closes its connections;
+        // a demoted one answers READONLY, handled below.
+        failoverDetector: false,
         sentinelRetryStrategy: (times: number) => Math.min(times * 100, 1000),
         // A demoted master answers READONLY to writes: reconnect, the sentinels name the new one.
         reconnectOnError: (err) => err.message.startsWith('READONLY'),

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { FAILOVER_HOSTS, runFailoverScenario, type FailoverReport } from '../support/failover-scenario.js'
+import { FAILOVER_HOSTS, PRODUCTION_TIMINGS, runFailoverScenario, type FailoverReport } from '../support/failover-scenario.js'
 import { startRedisCluster, type RedisClusterProcs } from '../support/redis-ha.js'
 
 // A real Redis Cluster on loopback made with `redis-cli --cluster create`: 3 masters, 2 replicas each.
@@ -27,7 +27,7 @@ describe('Redis Cluster: the master holding rollmaint\'s slot SIGKILLed during M
       async waitForPromotion(tag) {
         await cluster.waitForNewMasterOf(tag, oldPort)
       },
-    })
+    }, PRODUCTION_TIMINGS)
     reports.push(report)
     expect(report.success).toBe(true)
     expect(report.hostsUpdated).toEqual([...FAILOVER_HOSTS].sort())

@@ -6,7 +6,7 @@ import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import { loadConfig } from '../../shared/config.js'
 import { buildInventory } from '../../shared/load-inventory.js'
-import { FAILOVER_HOSTS, runFailoverScenario, type FailoverReport } from '../support/failover-scenario.js'
+import { FAILOVER_HOSTS, PRODUCTION_TIMINGS, runFailoverScenario, type FailoverReport } from '../support/failover-scenario.js'
 import { startSentinelGroup, type SentinelGroup } from '../support/redis-ha.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { resolveMinReplicas, setReplicaAckPolicy } from '../../store/replica-ack.js'
@@ -71,7 +71,7 @@ describe('Sentinel: the master SIGKILLed during Maintenance, a replica promoted'
       async waitForPromotion() {
         await group.waitForNewMaster(oldPort)
       },
-    })
+    }, PRODUCTION_TIMINGS)
     reports.push(report)
     expect(report.success).toBe(true)
     expect(report.hostsUpdated).toEqual([...FAILOVER_HOSTS].sort())

@@ -1,9 +1,13 @@
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
 import { pino } from 'pino'
 import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import type { StageName } from '../../shared/types.js'
+import { createRedisConnection } from '../../store/connection.js'
 import { clusterId, startE2E } from './e2e-env.js'
 import { setHooks, type HookSpec } from './hooks.js'
 import { invariantViolations, startCounts } from './host-log-checks.js'
@@ -59,6 +63,8 @@ export async function runFailoverScenario(label: string, topology: FailoverTopol
   const e2e = await startE2E({ label, clusters: CLUSTERS, workers: 0, redisEnv: topology.env, env: extraEnv })
   const workers: WorkerProcess[] = []
   const fastify = Fastify({ ...serverOptions, loggerInstance: pino({ level: 'silent' }) as FastifyBaseLogger })
+  let polling = true
+  let poller: Promise<void> | undefined
   try {
     const env = { ...e2e.env, ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc) }
     for (let i = 0; i < 2; i++) workers.push(await startWorkerProcess(env))
@@ -78,8 +84,7 @@ export async function runFailoverScenario(label: string, topology: FailoverTopol
     // The API through the failover: every answer must be 200 or 503, never a 500.
     const apiStatuses: Record<number, number> = {}
     let api503Body: unknown
-    let polling = true
-    const poller = (async () => {
+    poller = (async () => {
       while (polling) {
         const res = await fastify.inject({ method: 'GET', url: `/api/v1/rolling-maintenance/${run.id}`, headers: { authorization: AUTH } })
         apiStatuses[res.statusCode] = (apiStatuses[res.statusCode] ?? 0) + 1
@@ -121,7 +126,14 @@ export async function runFailoverScenario(label: string, topology: FailoverTopol
         return line ? (JSON.parse(line) as { minReplicas: number }).minReplicas : -1
       }),
     }
+  } catch (err) {
+    // The workers' own logs say why a run did not go on: keep them next to the failure.
+    const dir = mkdtempSync(path.join(os.tmpdir(), `rollmaint-${label}-`))
+    workers.forEach((w, i) => writeFileSync(path.join(dir, `worker-${i}.log`), w.lines.join('\n')))
+    throw new Error(`${(err as Error).message} (worker logs in ${dir})`, { cause: err })
   } finally {
+    polling = false
+    await poller?.catch(() => undefined)
     for (const w of workers) w.child.kill('SIGKILL')
     await Promise.all(workers.map((w) => w.exited))
     await fastify.close()
@@ -131,14 +143,26 @@ export async function runFailoverScenario(label: string, topology: FailoverTopol
 
 export const FAILOVER_HOSTS = ALL
 
+/** Blank = unset for loadConfig: the production lease, job lock and stalled-check defaults, not the tests' short ones. */
+export const PRODUCTION_TIMINGS = { ROLLMAINT_LEASE_TTL_MS: '', ROLLMAINT_JOB_LOCK_MS: '', ROLLMAINT_STALLED_INTERVAL_MS: '' }
+
 /** The first run event (any host) appended after `since`: only a worker that reached the new master can write it. */
 async function firstEventAfter(e2e: Awaited<ReturnType<typeof startE2E>>, runId: string, since: number): Promise<number> {
   const deadline = Date.now() + 90_000
+  let lastError: unknown
   for (;;) {
-    const entries = await e2e.redis.xrange(e2e.keys.runEvents(runId), `${since + 1}`, '+', 'COUNT', 1).catch(() => [])
+    const entries = await e2e.redis.xrange(e2e.keys.runEvents(runId), `${since + 1}`, '+', 'COUNT', 1).catch((err: unknown) => {
+      lastError = err
+      return []
+    })
     const first = entries[0]
     if (first) return Number(first[0].split('-')[0])
-    if (Date.now() > deadline) throw new Error('no run event after the failover')
+    if (Date.now() > deadline) {
+      const fresh = createRedisConnection(e2e.config.redis, 'tool')
+      const seen = await fresh.xrange(e2e.keys.runEvents(runId), `${since + 1}`, '+', 'COUNT', 1).catch((err: unknown) => String(err))
+      fresh.disconnect()
+      throw new Error(`no run event after the failover (test connection ${e2e.redis.status}, last error ${String(lastError)}; a fresh connection reads ${JSON.stringify(seen)})`)
+    }
     await sleep(20)
   }
 }

@@ -204,3 +204,13 @@ describe('spec 6 bad values are refused at start-up with a ConfigError naming th
     expect(err.name).toBe('ConfigError')
   })
 })
+
+describe('issue 12 item 4: production defaults replace a dead worker within 15 s', () => {
+  it('lease 10 s; job lock 8 s and stalled check 4 s, so a dead worker\'s job moves on within 12 s', () => {
+    const config = loadConfig({}, CWD)
+    expect(config.leaseTtlMs).toBe(10_000)
+    expect(config.jobLockMs).toBe(8_000)
+    expect(config.stalledIntervalMs).toBe(4_000)
+    expect(Math.max(config.leaseTtlMs, config.jobLockMs + config.stalledIntervalMs)).toBeLessThanOrEqual(15_000 - 2_000)
+  })
+})
