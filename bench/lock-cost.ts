@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { Queue, Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { ensureRedis } from '../demo/start-private-redis.js'
 import { createRedisConnection, type RedisClient } from '../store/connection.js'
@@ -55,7 +54,7 @@ async function measure(url: string, setting: Setting): Promise<{ setting: string
     const worker = new Worker(
       'rollmaint-hosts',
       async (job) => {
-        const lease: HeldLease = await holdClusterLease({ redis: redis as Redis, keys, ttlMs: setting.leaseTtlMs, logger }, `c${job.id}`, `w${w}/${job.id}`)
+        const lease: HeldLease = await holdClusterLease({ redis, keys, ttlMs: setting.leaseTtlMs, logger }, `c${job.id}`, `w${w}/${job.id}`)
         held += 1
         await gate
         await lease.release()

@@ -1,5 +1,4 @@
 import { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import type { Config } from '../shared/config.js'
 import { buildRunView } from '../shared/build-run-view.js'
@@ -44,13 +43,11 @@ export interface RunServiceDeps {
 const NEVER_ENQUEUED_AFTER_MS = 60_000
 
 export async function createRunService({ config, inventory, logger }: RunServiceDeps): Promise<RunService> {
-  const client = createRedisConnection(config.redis, 'api', logger)
-  await assertNoEviction(client).catch((err: unknown) => {
-    client.disconnect()
+  const redis = createRedisConnection(config.redis, 'api', logger)
+  await assertNoEviction(redis).catch((err: unknown) => {
+    redis.disconnect()
     throw err
   })
-  // The store functions still name ioredis' Redis type; a Cluster answers the same commands.
-  const redis = client as Redis
   const keys = createRedisKeys(config.keyPrefix)
   const runsQueue = new Queue(RUNS_QUEUE, {
     connection: redis,

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/connection.js'
 import type { Config } from '../shared/config.js'
 import type { DryRunPlan, MaintenanceDriverKind } from '../shared/dry-run-plan.js'
 import type { HostResourceState, Inventory, RunRequest } from '../shared/types.js'
@@ -16,7 +16,7 @@ import { validateRunRequest } from './validate-run-request.js'
  * Redis knows: resource states, reservations by runs still active, the libvirt placement recorded
  * at the last reading. No run record, no reservation, no job, no SSH.
  */
-export async function planRun(deps: { redis: Redis; keys: RedisKeys; inventory: Inventory; config: Config }, request: RunRequest): Promise<DryRunPlan> {
+export async function planRun(deps: { redis: RedisClient; keys: RedisKeys; inventory: Inventory; config: Config }, request: RunRequest): Promise<DryRunPlan> {
   const { redis, keys, inventory, config } = deps
   const scope = validateRunRequest(inventory, request)
   const [states, reservations] = await Promise.all([

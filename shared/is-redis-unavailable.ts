@@ -9,6 +9,8 @@ const UNAVAILABLE_MESSAGES = [
   /^None of (the )?startup nodes is available/i,
   /^Failed to refresh slots cache/,
   /^(READONLY|CLUSTERDOWN|TRYAGAIN|LOADING|MASTERDOWN|NOREPLICAS)\b/,
+  // A Cluster redirect that reached us: the slot map is changing (a failover), not a bug.
+  /^(MOVED|ASK) \d+ /,
   /^connect ETIMEDOUT/,
 ]
 
@@ -19,6 +21,9 @@ export function isRedisUnavailable(err: unknown): boolean {
   if (UNAVAILABLE_NAMES.has(err.name)) return true
   if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true
   if (UNAVAILABLE_MESSAGES.some((re) => re.test(err.message))) return true
+  // A MULTI whose queued commands met the above ends in EXECABORT, carrying them in `previousErrors`.
+  const previous = (err as Error & { previousErrors?: unknown }).previousErrors
+  if (err.message.startsWith('EXECABORT') && Array.isArray(previous) && previous.some((e) => e !== err && isRedisUnavailable(e))) return true
   // ioredis wraps the last node error of a Cluster command in `lastNodeError`.
   const last = (err as Error & { lastNodeError?: unknown }).lastNodeError
   return last !== undefined && last !== err && isRedisUnavailable(last)

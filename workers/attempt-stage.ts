@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/connection.js'
 import type { Logger } from 'pino'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import { stageOutputTail } from '../shared/run-timeline.js'
@@ -11,7 +11,7 @@ import type { HostExecutor, HostSession, OpenOptions } from './host-executor.js'
 import { connectionFailure, judgeStage, type StageVerdict } from './stage-decisions.js'
 
 export interface AttemptDeps {
-  redis: Redis
+  redis: RedisClient
   keys: RedisKeys
   executor: HostExecutor
 }

@@ -1,7 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
 import { Queue, Worker } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { defaultJobOptions } from '../shared/bull-options.js'
 import type { Config } from '../shared/config.js'
@@ -43,18 +42,16 @@ export interface RollmaintWorker {
 export async function createWorker({ config, inventory, logger, executor }: WorkerDeps): Promise<RollmaintWorker> {
   const workerId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const log = logger.child({ workerId })
-  const client = createRedisConnection(config.redis, 'worker', log)
+  const redis = createRedisConnection(config.redis, 'worker', log)
   try {
-    await assertNoEviction(client)
-    const minReplicas = await resolveMinReplicas(client, config.redis, config.redisMinReplicas)
-    setReplicaAckPolicy(client, { minReplicas, timeoutMs: config.redisAckTimeoutMs })
+    await assertNoEviction(redis)
+    const minReplicas = await resolveMinReplicas(redis, config.redis, config.redisMinReplicas)
+    setReplicaAckPolicy(redis, { minReplicas, timeoutMs: config.redisAckTimeoutMs })
     log.info({ minReplicas, mode: config.redis.mode }, 'lease and slot writes wait for this many replicas')
   } catch (err) {
-    client.disconnect()
+    redis.disconnect()
     throw err
   }
-  // The store functions still name ioredis' Redis type; a Cluster answers the same commands.
-  const redis = client as Redis
   const keys = createRedisKeys(config.keyPrefix)
   const draining = new AbortController()
   const hostExecutor = executor ?? createSshExecutor({ logger: log, reattachGraceMs: config.reattachGraceMs })

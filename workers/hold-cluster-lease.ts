@@ -1,11 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
-<<<<<<< HEAD
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
-=======
 import { ReplicaAckError } from '../shared/errors/replica-ack-error.js'
->>>>>>> 802494a (Lease and slot writes wait for replica acknowledgement (WAIT in the same pipeline, ROLLMAINT_REDIS_MIN_REPLICAS); unconfirmed means not held. Failover tests on a real Sentinel group and a real Redis Cluster with sshd hosts; 503 while no master answers)
+import type { RedisClient } from '../store/connection.js'
 import type { RedisKeys } from '../store/keys.js'
 import { acquireClusterLease } from '../store/cluster/acquire-cluster-lease.js'
 import type { LeaseRef } from '../store/cluster/lease-ref.js'
@@ -21,7 +18,7 @@ export interface HeldLease extends LeaseRef {
 }
 
 export interface HoldLeaseDeps {
-  redis: Redis
+  redis: RedisClient
   keys: RedisKeys
   ttlMs: number
   logger: Logger

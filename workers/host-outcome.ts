@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/connection.js'
 import type { Logger } from 'pino'
 import { identityOf, updatedOf, type CycleStep, type HostDone, type HostRunState } from '../shared/host-run-state.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
@@ -10,7 +10,7 @@ import { decideFailure } from '../shared/controls/failure-budget.js'
 import { failureReason } from './stage-decisions.js'
 
 export interface OutcomeDeps {
-  redis: Redis
+  redis: RedisClient
   keys: RedisKeys
   logger: Logger
 }

@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/connection.js'
 import type { Logger } from 'pino'
 import { assertNever } from '../shared/assert-never.js'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
@@ -25,7 +25,7 @@ import { noneDriver } from './maintenance/none-driver.js'
 import { connectionFailure, SKIP_REASONS } from './stage-decisions.js'
 
 export interface CycleDeps {
-  redis: Redis
+  redis: RedisClient
   keys: RedisKeys
   executor: HostExecutor
   logger: Logger

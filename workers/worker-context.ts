@@ -1,6 +1,6 @@
 import type { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
 import type { Logger } from 'pino'
+import type { RedisClient } from '../store/connection.js'
 import type { Config } from '../shared/config.js'
 import type { RedisKeys } from '../store/keys.js'
 import type { Inventory } from '../shared/types.js'
@@ -10,7 +10,7 @@ import type { HostExecutor } from './host-executor.js'
 export interface WorkerContext {
   config: Config
   inventory: Inventory
-  redis: Redis
+  redis: RedisClient
   keys: RedisKeys
   executor: HostExecutor
   logger: Logger

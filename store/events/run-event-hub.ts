@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import { Cluster, type Redis } from 'ioredis'
 import type { Logger } from 'pino'
 import { duplicateRedisConnection, type RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
@@ -67,7 +67,7 @@ export interface RunEventHub {
  * `run.finished` after `afterId`: a client resuming after the last event or a stream whose last
  * append was lost must not hold a connection forever.
  */
-export function createRunEventHub(base: Redis, keys: RedisKeys, opts: { connectionName?: string; logger?: Logger } = {}): RunEventHub {
+export function createRunEventHub(base: RedisClient, keys: RedisKeys, opts: { connectionName?: string; logger?: Logger } = {}): RunEventHub {
   const runs = new Map<string, WatchedRun>()
   let reader: RedisClient | undefined
   let readerId: number | undefined
@@ -88,6 +88,9 @@ export function createRunEventHub(base: Redis, keys: RedisKeys, opts: { connecti
     const conn = duplicateRedisConnection(base, { maxRetriesPerRequest: null, connectionName: opts.connectionName ?? 'rollmaint-events' })
     conn.on('error', () => undefined)
     // Its id lets a new subscription end the read in progress at once (CLIENT UNBLOCK) instead of after BLOCK_MS.
+    // Not on a Redis Cluster: the read runs on the node of the streams' slot while CLIENT commands
+    // go to any node, where the id would name some other client; there a new one waits for BLOCK_MS.
+    if (conn instanceof Cluster) return conn
     conn.on('ready', () => {
       readerId = undefined
       void (conn as Redis)

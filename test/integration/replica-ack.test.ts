@@ -1,4 +1,3 @@
-import type { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ReplicaAckError } from '../../shared/errors/replica-ack-error.js'
@@ -18,12 +17,12 @@ import { deletePrefix, testRedis, testRedisUrl, uniquePrefix } from '../support/
 const prefix = uniquePrefix('replica-ack')
 const keys = createRedisKeys(prefix)
 let client: RedisClient
-let redis: Redis
+let redis: RedisClient
 const logger = pino({ level: 'silent' })
 
 beforeAll(() => {
   client = testRedis()
-  redis = client as Redis
+  redis = client
 })
 afterAll(async () => {
   client.disconnect()
@@ -49,10 +48,10 @@ describe('spec 12: guarded writes wait for replica acknowledgement', () => {
     expect((err as ReplicaAckError).message).toMatch(/replicas did not confirm the cluster c1 lease write within 50 ms \(0 of 1\).*ROLLMAINT_REDIS_MIN_REPLICAS/)
     await expect(renewClusterLease(redis, keys, 'c1', lease, 30_000)).rejects.toThrow(/lease renewal/)
     await expect(claimMaintenanceSlot(redis, keys, lease, 'r1', state)).rejects.toThrow(/maintenance slot claim of cluster c1/)
-    await expect(exitMaintenance(redis, keys, lease, 'r1', { ...state, phase: 'PostMaintenance' })).rejects.toThrow(/maintenance slot release of cluster c1/)
+    await expect(exitMaintenance(redis, keys, lease, 'r1', { ...state, phase: 'PostMaintenance', updated: { startdate: 's', enddate: 'e', output: '', seq: 1 } })).rejects.toThrow(/maintenance slot release of cluster c1/)
     // A refused write (someone else's lease) needs no acknowledgement: it answers as before.
     expect(await acquireClusterLease(redis, keys, 'c1', 'w2', 30_000)).toBeUndefined()
-    expect(await claimMaintenanceSlot(redis, keys, { ...lease, token: '0' }, 'r1', state)).toBe('LEASE_LOST')
+    expect(await claimMaintenanceSlot(redis, keys, { ...lease, token: '0' }, 'r1', state)).toEqual({ kind: 'lease-lost' })
   })
 
   it('a worker waits while its lease write is unconfirmed, and gives up a lease whose renewal is unconfirmed', async () => {

@@ -1,5 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
+import { Writable } from 'node:stream'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
@@ -40,6 +41,8 @@ export interface FailoverReport {
   /** Body of a 503, to show what clients read. */
   api503Body: unknown
   workersAlive: number
+  /** What the API logged at level error (the cause of any 500). */
+  apiErrors: string[]
   /** Replicas each lease/slot write waited for, as the worker processes logged at start-up. */
   minReplicas: number[]
 }
@@ -62,7 +65,10 @@ const AUTH = `Basic ${Buffer.from(`${ADMIN.apiKey}:${ADMIN.secretKey}`).toString
 export async function runFailoverScenario(label: string, topology: FailoverTopology, extraEnv: Record<string, string> = {}): Promise<FailoverReport> {
   const e2e = await startE2E({ label, clusters: CLUSTERS, workers: 0, redisEnv: topology.env, env: extraEnv })
   const workers: WorkerProcess[] = []
-  const fastify = Fastify({ ...serverOptions, loggerInstance: pino({ level: 'silent' }) as FastifyBaseLogger })
+  // Errors the API logs (a 500's cause) are kept for the report.
+  const apiErrors: string[] = []
+  const sink = new Writable({ write: (chunk, _enc, cb) => (apiErrors.push(String(chunk).slice(0, 2000)), cb()) })
+  const fastify = Fastify({ ...serverOptions, loggerInstance: pino({ level: 'error' }, sink) as FastifyBaseLogger })
   let polling = true
   let poller: Promise<void> | undefined
   try {
@@ -120,6 +126,7 @@ export async function runFailoverScenario(label: string, topology: FailoverTopol
       apiStatuses,
       lastApiStatus: final.statusCode,
       api503Body,
+      apiErrors,
       workersAlive: workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length,
       minReplicas: workers.map((w) => {
         const line = w.lines.find((l) => l.includes('lease and slot writes wait for this many replicas'))

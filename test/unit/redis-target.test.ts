@@ -108,6 +108,8 @@ describe('Redis without a reachable master is recognised (the API answers 503, n
     new Error('LOADING Redis is loading the dataset in memory'),
     new Error('All sentinels are unreachable. Retrying from scratch after 10ms.'),
     Object.assign(new Error('Too many Cluster redirections.'), { lastNodeError: new Error('CLUSTERDOWN Hash slot not served') }),
+    new Error('MOVED 3999 127.0.0.1:6381'),
+    Object.assign(new Error('EXECABORT Transaction discarded because of previous errors.'), { previousErrors: [new Error('MOVED 3999 127.0.0.1:6381')] }),
   ])('%s', (err) => {
     expect(isRedisUnavailable(err)).toBe(true)
   })
@@ -115,5 +117,6 @@ describe('Redis without a reachable master is recognised (the API answers 503, n
     expect(isRedisUnavailable(new Error('ERR wrong number of arguments'))).toBe(false)
     expect(isRedisUnavailable(new TypeError('x is undefined'))).toBe(false)
     expect(isRedisUnavailable('ECONNREFUSED')).toBe(false)
+    expect(isRedisUnavailable(Object.assign(new Error('EXECABORT Transaction discarded because of previous errors.'), { previousErrors: [new Error('WRONGTYPE Operation against a key')] }))).toBe(false)
   })
 })

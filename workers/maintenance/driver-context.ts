@@ -1,4 +1,4 @@
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../../store/connection.js'
 import type { Logger } from 'pino'
 import type { EvacuationRecord } from '../../shared/host-run-state.js'
 import type { HostConfig } from '../../shared/types.js'
@@ -24,7 +24,7 @@ export function recordVmEvent(record: EvacuationRecord, e: VmEvent): EvacuationR
 }
 
 export interface DriverContextOptions {
-  redis: Redis
+  redis: RedisClient
   keys: RedisKeys
   runId: string
   payload?: string | undefined
