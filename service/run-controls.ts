@@ -1,5 +1,5 @@
 import type { Queue } from 'bullmq'
-import type { Redis } from 'ioredis'
+import type { RedisClient } from '../store/connection.js'
 import type { Logger } from 'pino'
 import { NothingToRetryError } from '../shared/errors/nothing-to-retry-error.js'
 import { RunActiveError } from '../shared/errors/run-active-error.js'
@@ -18,7 +18,7 @@ import { selectRetryHosts } from './select-retry-hosts.js'
 import { wakeClusterJobs } from './wake-cluster-jobs.js'
 
 export interface RunControlDeps {
-  redis: Redis
+  redis: RedisClient
   keys: RedisKeys
   inventory: Inventory
   hostsQueue: Queue

@@ -79,7 +79,7 @@ export async function buildDriverContext(o: DriverContextOptions): Promise<{ ctx
 }
 
 /** A driver's flat event onto the run's stream (`{type, ...data}` → type + data). */
-export async function emitVmEvent(redis: Redis, keys: RedisKeys, runId: string, e: VmEvent): Promise<void> {
+export async function emitVmEvent(redis: RedisClient, keys: RedisKeys, runId: string, e: VmEvent): Promise<void> {
   switch (e.type) {
     case 'vm.migrating': {
       const { type, ...data } = e
