@@ -5,7 +5,7 @@ import type { MaintenanceConfig } from '../../shared/maintenance-config.js'
 import { Secret } from '../../shared/secret.js'
 import type { HostConfig } from '../../shared/types.js'
 import { createCloudStackDriver } from '../../workers/maintenance/cloudstack-driver.js'
-import type { DriverContext } from '../../workers/maintenance/maintenance-driver.js'
+import type { DriverContext, Migration, VmEvent } from '../../workers/maintenance/maintenance-driver.js'
 import { startCloudStackSimulator, type CloudStackSimulator } from '../support/cloudstack-sim/cloudstack-simulator.js'
 import type { SimLayout } from '../support/cloudstack-sim/sim-model.js'
 import { freePort } from '../../shared/free-port.js'
@@ -81,8 +81,13 @@ function hostConfig(id: string, name: string): HostConfig {
 }
 
 /** A context whose log lines are kept, to prove the secret never reaches them. */
-function context(hostId: string = H[0], signal = new AbortController().signal): DriverContext & { logText: () => string } {
+function context(
+  hostId: string = H[0],
+  signal = new AbortController().signal,
+  migrated: Migration[] = [],
+): DriverContext & { logText: () => string; events: VmEvent[] } {
   let log = ''
+  const events: VmEvent[] = []
   const sink = new Writable({
     write(chunk: Buffer, _enc, done) {
       log += chunk.toString()
@@ -101,10 +106,15 @@ function context(hostId: string = H[0], signal = new AbortController().signal): 
       },
     }),
     openSession: () => Promise.reject(new Error('not used')),
-    emit: () => Promise.resolve(),
+    emit: (e) => {
+      events.push(e)
+      return Promise.resolve()
+    },
+    migrated,
     logger: pino({ level: 'debug' }, sink),
     signal,
     logText: () => log,
+    events,
   }
 }
 
@@ -120,6 +130,13 @@ describe('spec 8 cloudstack driver against the CloudStack simulator', () => {
     expect([...s.vmsOn(H[1]), ...s.vmsOn(H[2])].sort()).toEqual(['i-2-10-VM', 'i-2-11-VM', 'i-2-12-VM'])
     expect(s.commands.filter((c) => c === 'prepareHostForMaintenance')).toHaveLength(1)
     expect(s.commands).toContain('queryAsyncJobResult')
+    // what CloudStack moved is reported as libvirt moves are: vm.migrated, with where to
+    const where = (vm: string) => (s.vmsOn(H[1]).includes(vm) ? H[1] : H[2])
+    const name = (id: string) => (id === H[1] ? 'kvm2' : 'kvm3')
+    expect(ctx.events.map((e) => ({ ...e, durationMs: 0 }))).toEqual(
+      ['i-2-10-VM', 'i-2-11-VM'].map((vm) => ({ type: 'vm.migrated', hostId: H[0], hostName: 'kvm1', vm, to: where(vm), toName: name(where(vm)), durationMs: 0 })),
+    )
+    for (const e of ctx.events) expect(e.type === 'vm.migrated' && e.durationMs).toBeGreaterThan(0)
 
     await expect(driver.exit(ctx)).resolves.toEqual({ kind: 'exited' })
     expect(s.history(H[0])).toEqual(['Enabled', 'PrepareForMaintenance', 'Maintenance', 'Enabled'])
@@ -169,12 +186,19 @@ describe('spec 8 cloudstack driver against the CloudStack simulator', () => {
   it('resumes: a second worker waits on the evacuation already running instead of asking again', async () => {
     const s = await simulator({ migrationMs: 400 })
     const first = new AbortController()
-    const pending = createCloudStackDriver(config(s.url)).enter(context(H[0], first.signal))
-    await expect.poll(() => s.resourceState(H[0]), { timeout: 3000 }).toBe('PrepareForMaintenance')
+    const firstCtx = context(H[0], first.signal)
+    const pending = createCloudStackDriver(config(s.url)).enter(firstCtx)
+    // the first worker dies after CloudStack moved one VM
+    await expect.poll(() => s.vmsOn(H[0]).length, { timeout: 3000 }).toBe(1)
+    await expect.poll(() => firstCtx.events.length, { timeout: 3000 }).toBe(1)
     first.abort() // the first worker lost its lease mid-evacuation
     await expect(pending).resolves.toMatchObject({ kind: 'failed', reason: expect.stringContaining('lost the cluster') })
-    await expect(createCloudStackDriver(config(s.url)).enter(context())).resolves.toEqual({ kind: 'entered', migrated: [] })
+    const firstReported = firstCtx.events.flatMap((e) => (e.type === 'vm.migrated' ? [{ vm: e.vm, to: e.to, durationMs: e.durationMs }] : []))
+    const second = context(H[0], new AbortController().signal, firstReported)
+    await expect(createCloudStackDriver(config(s.url)).enter(second)).resolves.toEqual({ kind: 'entered', migrated: [] })
     expect(s.commands.filter((c) => c === 'prepareHostForMaintenance')).toHaveLength(1)
+    // between them, each VM reported once
+    expect([...firstCtx.events, ...second.events].map((e) => e.vm).sort()).toEqual(['i-2-10-VM', 'i-2-11-VM'])
     expect(s.history(H[0])).toEqual(['Enabled', 'PrepareForMaintenance', 'Maintenance'])
   })
 

@@ -135,7 +135,17 @@ describe('spec 8 cloudstack driver, end to end through the API', () => {
     setHooks(e2e.fleet, ['cs1', 'cs2', 'cs3'], { PreFlight: {}, Maintenance: { sleepSec: 0.4 } })
     const done = await runThroughApi({ clusterids: clusterId('cs') })
     expect(done.status, JSON.stringify(done.result)).toBe('succeeded')
-    expect(done.result!.rollingmaintenance.hostsupdated.map((h) => h.hostname)).toEqual(['cs1', 'cs2', 'cs3'])
+    const updated = done.result!.rollingmaintenance.hostsupdated
+    expect(updated.map((h) => h.hostname)).toEqual(['cs1', 'cs2', 'cs3'])
+    // spec 8.5: what CloudStack moved is in each host's entry
+    const cs1 = updated[0] as { migrated?: Array<{ vm: string; to: string; durationMs: number }> }
+    expect(cs1.migrated?.map((m) => m.vm).sort()).toEqual(['i-2-10-VM', 'i-2-11-VM'])
+    for (const [i, entry] of updated.entries()) {
+      for (const m of (entry as typeof cs1).migrated ?? []) {
+        expect([hostId('cs1'), hostId('cs2'), hostId('cs3')].filter((id) => id !== updated[i]!.hostid)).toContain(m.to)
+        expect(m.durationMs).toBeGreaterThan(0)
+      }
+    }
     for (const name of ['cs1', 'cs2', 'cs3']) {
       const [script] = maintenanceOf(name)
       expect(script, name).toBeDefined()

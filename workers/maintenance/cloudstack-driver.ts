@@ -2,6 +2,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { createCloudStackClient, type CloudStackClient, type CloudStackObject } from '../../shared/cloudstack/cloudstack-client.js'
 import { CloudStackRequestError } from '../../shared/errors/cloudstack-request-error.js'
 import type { MaintenanceConfig } from '../../shared/maintenance-config.js'
+import { createVmWatch, type VmWatch } from './cloudstack-vm-watch.js'
 import type { DriverContext, EnterOutcome, ExitOutcome, MaintenanceDriver } from './maintenance-driver.js'
 
 type CloudStackConfig = Extract<MaintenanceConfig, { driver: 'cloudstack' }>
@@ -45,13 +46,14 @@ export function createCloudStackDriver(config: CloudStackConfig, options: CloudS
   }
 
   /** Drives one host to `wanted`; returns undefined on success, else the reason. */
-  const drive = async (ctx: DriverContext, wanted: Wanted): Promise<string | undefined> => {
+  const drive = async (ctx: DriverContext, wanted: Wanted, watch?: VmWatch): Promise<string | undefined> => {
     const command = wanted === 'Maintenance' ? 'prepareHostForMaintenance' : 'cancelHostMaintenance'
     const deadline = Date.now() + config.timeout * 1000
     const hostId = ctx.host.id
     let jobId: string | undefined
     let jobDone = false
     let started = false
+    let watching = false
     let lastState: string | undefined
     let lastProblem: string | undefined
     for (;;) {
@@ -69,7 +71,16 @@ export function createCloudStackDriver(config: CloudStackConfig, options: CloudS
           if (state !== lastState) ctx.logger.info({ hostId, resourcestate: state }, 'CloudStack resource state')
           lastState = state
           lastProblem = undefined
-          if (state === wanted) return undefined
+          if (state === wanted) {
+            if (watching) await watch?.poll()
+            return undefined
+          }
+          if (watching) await watch?.poll()
+          else {
+            // before our prepare call, or where a worker we took over from left off
+            await watch?.start()
+            watching = true
+          }
           const inProgress = wanted === 'Maintenance' && (state === 'PrepareForMaintenance' || state === 'ErrorInPrepareForMaintenance')
           if (!inProgress) {
             if (started) {
@@ -112,7 +123,7 @@ export function createCloudStackDriver(config: CloudStackConfig, options: CloudS
   return {
     kind: 'cloudstack',
     async enter(ctx): Promise<EnterOutcome> {
-      const failure = await drive(ctx, 'Maintenance')
+      const failure = await drive(ctx, 'Maintenance', createVmWatch(client, ctx))
       return failure === undefined ? { kind: 'entered', migrated: [] } : { kind: 'failed', reason: failure, migrated: [] }
     },
     async exit(ctx): Promise<ExitOutcome> {

@@ -168,17 +168,24 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
     return { jobid: job.id }
   }
 
-  /** ResourceManagerImpl.attemptMaintain, as the background task runs it once the VMs had their chance. */
+  /**
+   * The VMs leave one by one (one migration each `migrationMs`), then ResourceManagerImpl.attemptMaintain
+   * decides: Maintenance when none is left, else ErrorInPrepareForMaintenance and, retries spent,
+   * ErrorInMaintenance.
+   */
   const evacuate = (host: SimHost): void => {
-    const onHost = vms.filter((v) => v.host === host)
-    later(migrationMs * Math.max(1, onHost.length), () => {
+    const queue = vms.filter((v) => v.host === host)
+    let failed = 0
+    const step = (): void => {
       if (host.resourcestate !== 'PrepareForMaintenance') return // cancelled meanwhile
-      let failed = 0
-      for (const vm of onHost) {
+      const vm = queue.shift()
+      if (vm) {
         const targets = hosts.filter((h) => h !== host && h.cluster === host.cluster && h.resourcestate === 'Enabled' && h.type === 'Routing')
         const target = targets.sort((a, b) => vms.filter((v) => v.host === a).length - vms.filter((v) => v.host === b).length)[0]
         if (!target || unmovable.has(vm.name)) failed++
         else vm.host = target
+        later(migrationMs, step)
+        return
       }
       if (failed === 0) {
         transit(host, 'InternalEnterMaintenance')
@@ -189,7 +196,8 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
       later(migrationMs, () => {
         if (host.resourcestate === 'ErrorInPrepareForMaintenance') transit(host, 'UnableToMaintain')
       })
-    })
+    }
+    later(migrationMs, step)
   }
 
   const handlers: Record<string, (p: Map<string, string>) => Record<string, unknown>> = {
@@ -222,7 +230,8 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
       )
       return list('host', found.map(hostView), p)
     },
-    listvirtualmachines: (p) => list('virtualmachine', vms.filter((v) => !p.get('hostid') || v.host.id === p.get('hostid')).map(vmView), p),
+    listvirtualmachines: (p) =>
+      list('virtualmachine', vms.filter((v) => (!p.get('hostid') || v.host.id === p.get('hostid')) && (!p.get('id') || v.id === p.get('id'))).map(vmView), p),
     preparehostformaintenance: (p) => {
       const host = findHost('prepareHostForMaintenance', p.get('id'))
       return startJob(
