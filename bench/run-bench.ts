@@ -132,10 +132,11 @@ Throughput ratios: ${r.scale.map((s) => `${s.workers} worker(s) ${(s.hostCyclesP
 ## 5. Evacuation on real KVM (libvirt driver, the KVM lab)
 
 3 hosts of the KVM lab (each a real libvirtd and sshd; QEMU ${r.evacuation?.virtKvm === 0 ? 'in software emulation' : 'with KVM'}), 4 VMs of 128 MiB
-on each, one rolling maintenance of the cluster: every host is evacuated by \`virsh migrate --live\`,
-at most 2 migrations at once. Evacuation wall time (first vm.migrating to last vm.migrated, summed
-over hosts) against the sum of the migrations' own durations; VM downtime is libvirt's own figure
-(\`virsh domjobinfo --completed\`, Total downtime, read on the target).
+on each, one rolling maintenance of the cluster through the real API and a worker: every host is
+evacuated by \`virsh migrate --live --persistent --undefinesource\`, at most 2 migrations at once,
+before its Maintenance script. Evacuation wall time (a host's first \`vm.migrating\` to its last
+\`vm.migrated\`, summed over the 3 hosts) against the sum of the migrations' own durations; VM downtime
+is libvirt's own figure (\`virsh domjobinfo --completed\`, Total downtime, read on the target).
 
 ${r.evacuation ? `| figure | value |
 |---|---|
