@@ -6,6 +6,12 @@ import type { WebhookJobData } from '../../shared/webhooks/webhook-publisher.js'
 import { deliverWebhook } from './deliver-webhook.js'
 
 /**
+ * Deliveries wait on the network, not the CPU: many at once, so a subscriber that hangs until the
+ * timeout ties up a few slots while the others' events still go out.
+ */
+const DELIVERY_CONCURRENCY = 32
+
+/**
  * The webhook consumer of a worker process: its own BullMQ worker with its own concurrency, so a
  * slow or dead endpoint ties up only delivery slots, never a host job. Undefined without webhooks.
  */
@@ -27,7 +33,7 @@ export function createWebhookWorker(opts: {
       }
       return deliverWebhook(hook.url, hook.secret, job.data.body, { type: job.data.type, deliveryId: job.id! })
     },
-    { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency ?? 8 },
+    { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency ?? DELIVERY_CONCURRENCY },
   )
   worker.on('failed', (job, err) =>
     logger.warn({ jobId: job?.id, url: job?.data.url, type: job?.data.type, attemptsMade: job?.attemptsMade, err: err.message }, 'webhook delivery failed'),
