@@ -143,6 +143,10 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
     forced: r.forced ?? false,
     payload: r.payload,
     timeout: r.timeout,
+    maxFailures: r.maxFailures,
+    canary: r.canary,
+    soakSeconds: r.soakSeconds,
+    window: r.window,
   })
 
   return {
