@@ -52,7 +52,7 @@ afterAll(async () => {
 })
 
 async function ensureWorkers(n: number): Promise<void> {
-  while (alive().length < n) procs.push(await startWorkerProcess(env))
+  while (alive().length < n) procs.push(await startWorkerProcess(env, 60_000))
 }
 /** Every worker process dies at once: nothing of the run survives but Redis and the hosts. */
 async function killAllWorkers(): Promise<void> {
@@ -62,7 +62,7 @@ async function killAllWorkers(): Promise<void> {
 }
 const start = (r: Partial<RunRequest>): Promise<RunView> => e2e.start({ clusterids: [clusterId('q1')], ...r })
 const get = async (id: string): Promise<RunView> => (await e2e.runService.getRun(id))!
-async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 30_000): Promise<T> {
+async function until<T>(what: string, probe: () => Promise<T | undefined | false>, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs
   for (;;) {
     const v = await probe()
@@ -75,7 +75,7 @@ const startOf = (mark: number, host: string, stage: string): number | undefined 
   e2e.fleet.readHostLog().slice(mark).find((e) => e.host === host && e.stage === stage && e.event === 'start')?.t
 
 async function check(fault: string, runId: string, mark: number, hosts: string[], waitEndedAt: number, nextHost: string): Promise<void> {
-  const done = await e2e.waitForRun(runId, 120_000)
+  const done = await e2e.waitForRun(runId, 240_000)
   const log = e2e.fleet.readHostLog().slice(mark)
   const twice = [...startCounts(log).values()].filter((n) => n > 1).length
   const violations = invariantViolations(log, clusterOf).length
@@ -115,7 +115,7 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
     const resumedAt = Date.now()
     await e2e.runService.resumeRun(run.id, 'crash-test')
     await check('killed mid-host after pause, then all while paused', run.id, mark, CLUSTERS[0]!.hosts, resumedAt, 'q1b')
-  }, 120_000)
+  }, 240_000)
 
   it('soaking: every worker is killed during the soak; the next host starts only when the soak is over', async () => {
     setHooks(e2e.fleet, CLUSTERS[0]!.hosts, base)
@@ -127,7 +127,7 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
     await ensureWorkers(2)
     const postEnd = e2e.fleet.readHostLog().slice(mark).find((e) => e.host === 'q1a' && e.stage === 'PostMaintenance' && e.event === 'end')!.t
     await check('all killed while soaking', run.id, mark, CLUSTERS[0]!.hosts, postEnd + 3000, 'q1b')
-  }, 120_000)
+  }, 240_000)
 
   it('waiting for the window: every worker is killed while it waits; the first host starts when the window opens', async () => {
     setHooks(e2e.fleet, CLUSTERS[0]!.hosts, base)
@@ -146,7 +146,7 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
     await killAllWorkers()
     await ensureWorkers(2)
     await check('all killed while waiting for the window', run.id, mark, CLUSTERS[0]!.hosts, opensAt.getTime(), 'q1a')
-  }, 150_000)
+  }, 240_000)
 
   it('gate: every worker is killed between two gate attempts; the gate goes on counting and the host starts once it passes', async () => {
     setHooks(e2e.fleet, CLUSTERS[1]!.hosts, base)
@@ -164,5 +164,5 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
     const passed = events.filter(([, f]) => f[1] === 'gate.passed').map(([, f]) => JSON.parse(f[3]!) as { hostName: string; attempts: number })
     // The attempt count survived the crash: q2a passed on its second attempt.
     expect(passed).toEqual([expect.objectContaining({ hostName: 'q2a', attempts: 2 }), expect.objectContaining({ hostName: 'q2b', attempts: 1 })])
-  }, 120_000)
+  }, 240_000)
 })

@@ -56,7 +56,7 @@ describe('CLI: start --dry-run, --canary, --max-failures, --soak; pause, resume,
     expect(bad.stderr).toMatch(/canary is 4 but the run has only 3 hosts/)
   })
 
-  it('start --canary 1 --soak 1: the run pauses after the first host; resume; then retry of the failed host', { timeout: 60_000 }, async () => {
+  it('start --canary 1 --soak 1: the run pauses after the first host; resume; then retry of the failed host', { timeout: 180_000 }, async () => {
     setHooks(e2e.fleet, ['c1a', 'c1b'], { Maintenance: {} })
     setHooks(e2e.fleet, ['c1c'], { Maintenance: { exitCode: 1 } })
     const started = await cli(['start', '--clusterids', clusterId('c1'), '--canary', '1', '--soak', '1', '--max-failures', '1'])

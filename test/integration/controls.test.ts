@@ -245,7 +245,7 @@ describe('window (spec 9)', () => {
 })
 
 describe('gates (spec 9)', () => {
-  it('a failing gate is retried every 10 s (gate.waiting, progress) and the host starts once it passes (gate.passed)', { timeout: 60_000 }, async () => {
+  it('a failing gate is retried every 10 s (gate.waiting, progress) and the host starts once it passes (gate.passed)', { timeout: 180_000 }, async () => {
     setHooks(e2e.fleet, CLUSTERS[2]!.hosts, { Maintenance: {} })
     rmSync(gateFlag, { force: true })
     const mark = e2e.fleet.readHostLog().length

@@ -29,7 +29,7 @@ afterAll(async () => {
 })
 
 describe('webhooks on a real run (spec 9)', () => {
-  it('selected events are POSTed signed; the receiver fails the first two deliveries and gets every event anyway; a hanging endpoint does not slow the run', { timeout: 60_000 }, async () => {
+  it('selected events are POSTed signed; the receiver fails the first two deliveries and gets every event anyway; a hanging endpoint does not slow the run', { timeout: 180_000 }, async () => {
     setHooks(e2e.fleet, CLUSTERS[0]!.hosts, { Maintenance: {} })
     // Baseline first, with both receivers answering at once.
     receiver.set({})
@@ -48,7 +48,8 @@ describe('webhooks on a real run (spec 9)', () => {
     const done = await e2e.waitForRun(run.id)
     const runMs = Date.now() - t1
     expect(done.status).toBe('succeeded')
-    expect(runMs).toBeLessThan(baselineMs * 2 + 2000)
+    // Waiting on even one delivery would add its 10 s timeout (the hang is 15 s); the run does not.
+    expect(runMs).toBeLessThan(baselineMs + 8000)
 
     const wanted = ['run.started', 'host.updated', 'host.updated', 'run.finished']
     const accepted = (): WebhookBody[] =>
