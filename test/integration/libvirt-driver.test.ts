@@ -112,6 +112,24 @@ describe('libvirt driver on the KVM lab', () => {
     }
   })
 
+  it('returnVms: exit moves the VMs enter moved away back to the host', async () => {
+    await lab.vm('h3', 'homebound', 64)
+    const driver = createLibvirtDriver(() => ({ ...settings, returnVms: true }))
+    const { ctx, events } = await context(hosts[2]!)
+    try {
+      const entered = await driver.enter(ctx)
+      expect(entered.kind).toBe('entered')
+      const moved = entered.migrated.find((m) => m.vm === 'homebound')!
+      expect(moved.to).not.toBe(hosts[2]!.id)
+      expect(await driver.exit({ ...ctx, migrated: entered.migrated })).toEqual({ kind: 'exited' })
+      expect((await where()).get('homebound')).toEqual(['h3'])
+      const back = events.filter((e) => e.type === 'vm.migrated' && e.vm === 'homebound')
+      expect(back.map((e) => e.to)).toEqual([moved.to, hosts[2]!.id])
+    } finally {
+      ctx.session.close()
+    }
+  })
+
   it('refuses a plan that does not fit, naming the VM, the memory needed and the most free; nothing moves', async () => {
     const { ctx } = await context(hosts[1]!)
     await lab.vm('h2', 'huge', 256)

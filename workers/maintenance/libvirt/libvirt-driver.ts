@@ -1,5 +1,6 @@
 import type { DriverContext, ExitOutcome, MaintenanceDriver } from '../maintenance-driver.js'
 import { evacuateHost } from './evacuate-host.js'
+import { probeHost } from './host-probe.js'
 import type { LibvirtSettingsOf } from './libvirt-settings.js'
 import { migrateVm } from './migrate-vm.js'
 
@@ -32,7 +33,10 @@ async function returnVms(ctx: DriverContext, settingsOf: LibvirtSettingsOf): Pro
     try {
       const session = await ctx.openSession(from)
       try {
-        await ctx.emit({ type: 'vm.migrating', ...ev, memoryMiB: 0 })
+        const probe = await probeHost(session, fromSettings, from)
+        const domain = probe.domains.find((d) => d.name === m.vm)
+        if (!domain) continue // stopped or moved elsewhere meanwhile: nothing to bring back
+        await ctx.emit({ type: 'vm.migrating', ...ev, memoryMiB: domain.memoryMiB })
         const r = await migrateVm({ vm: m.vm, source: from, sourceSession: session, target: ctx.host, targetSession: ctx.session, settings: fromSettings, targetSettings: settings })
         if (r.kind === 'migrated') await ctx.emit({ type: 'vm.migrated', ...ev, durationMs: r.durationMs, downtimeMs: r.downtimeMs })
         else if (r.kind === 'failed') await ctx.emit({ type: 'vm.migration-failed', ...ev, reason: r.reason })
