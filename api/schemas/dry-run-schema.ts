@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { WindowSchema } from './run-schemas.js'
+import { WindowSchema } from '../../shared/run-view-schema.js'
 
 const Verdict = Type.Union([Type.Literal('fits'), Type.Literal('does-not-fit'), Type.Literal('unknown')])
 const Driver = Type.Union(['none', 'libvirt', 'cloudstack', 'command'].map((d) => Type.Literal(d)))

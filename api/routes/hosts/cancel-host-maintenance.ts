@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ErrorReply, HostViewSchema, IdParams } from '../../schemas/run-schemas.js'
+import { ErrorReply, IdParams } from '../../schemas/run-schemas.js'
+import { HostViewSchema } from '../../../shared/run-view-schema.js'
 
 /** CloudStack's cancelHostMaintenance for a host left in maintenance (ErrorInMaintenance) by a run. */
 const cancelHostMaintenance: FastifyPluginAsyncTypebox = async (fastify) => {

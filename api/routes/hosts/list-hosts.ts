@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { ErrorReply, HostViewSchema, IdParams } from '../../schemas/run-schemas.js'
+import { ErrorReply, IdParams } from '../../schemas/run-schemas.js'
+import { HostViewSchema } from '../../../shared/run-view-schema.js'
 
 /** Host resource states (Enabled, PrepareForMaintenance, Maintenance, ErrorInMaintenance) as kept in Redis. */
 const hosts: FastifyPluginAsyncTypebox = async (fastify) => {

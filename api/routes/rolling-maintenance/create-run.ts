@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { payloadProblem } from '../../../shared/request-limits.js'
 import { ScopeError } from '../../../shared/errors/scope-error.js'
 import { DryRunReply } from '../../schemas/dry-run-schema.js'
-import { CreateRunBody, ErrorReply, normaliseIds, RunViewSchema } from '../../schemas/run-schemas.js'
+import { CreateRunBody, ErrorReply, normaliseIds } from '../../schemas/run-schemas.js'
+import { RunViewSchema } from '../../../shared/run-view-schema.js'
 
 const createRun: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(

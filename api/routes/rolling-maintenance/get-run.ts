@@ -1,6 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { RunNotFoundError } from '../../../shared/errors/run-not-found-error.js'
-import { ErrorReply, IdParams, RunViewSchema } from '../../schemas/run-schemas.js'
+import { ErrorReply, IdParams } from '../../schemas/run-schemas.js'
+import { RunViewSchema } from '../../../shared/run-view-schema.js'
 
 const getRun: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(

@@ -1,6 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
-import { RunViewSchema } from '../../schemas/run-schemas.js'
+import { RunViewSchema } from '../../../shared/run-view-schema.js'
 
 const listRuns: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(

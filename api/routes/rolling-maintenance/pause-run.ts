@@ -1,5 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ErrorReply, IdParams, RunViewSchema } from '../../schemas/run-schemas.js'
+import { ErrorReply, IdParams } from '../../schemas/run-schemas.js'
+import { RunViewSchema } from '../../../shared/run-view-schema.js'
 
 const pauseRun: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.post(

@@ -1,5 +1,5 @@
 import { Type } from '@sinclair/typebox'
-import { RUN_STATUSES } from '../../shared/types.js'
+import { RUN_STATUSES } from './types.js'
 
 /** Parts of the run view that spec 9's controls add: status, audit, pause, waits, budget. */
 export const RunStatusSchema = Type.Union(
