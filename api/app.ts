@@ -44,7 +44,7 @@ export const serverOptions: FastifyServerOptions = {
   bodyLimit: REQUEST_LIMITS.bodyMaxBytes,
   // Unknown fields and wrong types are client errors, never silently dropped or coerced.
   ajv: { customOptions: { removeAdditional: false, coerceTypes: false, allErrors: false } },
-  return503OnClosing: true,
+  return503OnClosing: true
 }
 
 /** The whole HTTP API as one plugin: tests register it and drive it with `inject`. */

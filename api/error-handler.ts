@@ -15,13 +15,13 @@ const STATUS_BY_CODE: Record<string, number> = {
   HOST_NOT_FOUND: 404,
   HOST_NOT_IN_MAINTENANCE: 409,
   CLUSTER_BUSY: 409,
-  TOO_MANY_STREAMS: 429,
+  TOO_MANY_STREAMS: 429
 }
 
 const FASTIFY_MESSAGES: Record<string, string> = {
   FST_ERR_CTP_BODY_TOO_LARGE: 'request body is too large (limit 256 KiB; payload may be at most 64 KiB)',
   FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported Content-Type: send application/json',
-  FST_ERR_CTP_EMPTY_JSON_BODY: 'the JSON body is empty',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'the JSON body is empty'
 }
 
 /**
@@ -36,11 +36,15 @@ export function installErrorHandler(fastify: FastifyInstance): void {
     }
     const mapped = error.code ? STATUS_BY_CODE[error.code] : undefined
     if (mapped) {
-      return reply.code(mapped).send({ error: error.code, message: error.message, ...(error.conflicts ? { conflicts: error.conflicts } : {}) })
+      return reply
+        .code(mapped)
+        .send({ error: error.code, message: error.message, ...(error.conflicts ? { conflicts: error.conflicts } : {}) })
     }
     const status = error.statusCode ?? 500
     if (status >= 400 && status < 500) {
-      const message = FASTIFY_MESSAGES[error.code] ?? (error instanceof SyntaxError ? `malformed JSON body: ${error.message}` : error.message)
+      const message =
+        FASTIFY_MESSAGES[error.code] ??
+        (error instanceof SyntaxError ? `malformed JSON body: ${error.message}` : error.message)
       return reply.code(status).send({ error: error.code ?? 'BAD_REQUEST', message })
     }
     if (isRedisUnavailable(error)) {
@@ -53,6 +57,8 @@ export function installErrorHandler(fastify: FastifyInstance): void {
     return reply.code(500).send({ error: 'INTERNAL', message: 'internal error; see the server log' })
   })
   fastify.setNotFoundHandler((request, reply) => {
-    return reply.code(404).send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` })
+    return reply
+      .code(404)
+      .send({ error: 'NOT_FOUND', message: `no route ${request.method} ${request.url.split('?')[0]}` })
   })
 }

@@ -37,6 +37,6 @@ export function createStreamSlots(limits: StreamLimits = STREAM_LIMITS): StreamS
         if (left === 0) byKey.delete(key)
         else byKey.set(key, left)
       }
-    },
+    }
   }
 }

@@ -26,13 +26,20 @@ function readTlsFiles(tls: { certPath: string; keyPath: string }): { cert: Buffe
 }
 
 /** Builds and starts the API; used by this file's main and by the all-in-one `main.ts`. */
-export async function startApi(deps: { config: Config; inventory: Inventory; logger: Logger }): Promise<FastifyInstance> {
+export async function startApi(deps: {
+  config: Config
+  inventory: Inventory
+  logger: Logger
+}): Promise<FastifyInstance> {
   const { config, inventory, logger } = deps
   const keys = loadApiKeys(config.apiKeysPath, config.dataDir)
   const https = config.tls ? readTlsFiles(config.tls) : undefined
   // One shape for both: the app never depends on whether it is served over TLS.
   const fastify = (https
-    ? Fastify({ ...serverOptions, https, loggerInstance: logger as FastifyBaseLogger } as FastifyHttpsOptions<HttpsServer, FastifyBaseLogger>)
+    ? Fastify({ ...serverOptions, https, loggerInstance: logger as FastifyBaseLogger } as FastifyHttpsOptions<
+        HttpsServer,
+        FastifyBaseLogger
+      >)
     : Fastify({ ...serverOptions, loggerInstance: logger as FastifyBaseLogger })) as unknown as FastifyInstance
   await fastify.register(app, { config, inventory, apiKeys: createApiKeyStore(keys.users) })
   await fastify.listen({ host: config.host, port: config.port })
@@ -43,10 +50,13 @@ export async function startApi(deps: { config: Config; inventory: Inventory; log
   if (config.hostFrom === 'default (no TLS: loopback only)') {
     logger.warn(
       { host: config.host },
-      'no TLS_CERT/TLS_KEY and no HOST: listening on 127.0.0.1 only, so Basic credentials never cross the network in clear; to serve other machines set TLS_CERT and TLS_KEY, or put a TLS reverse proxy in front and set HOST',
+      'no TLS_CERT/TLS_KEY and no HOST: listening on 127.0.0.1 only, so Basic credentials never cross the network in clear; to serve other machines set TLS_CERT and TLS_KEY, or put a TLS reverse proxy in front and set HOST'
     )
   } else if (!https) {
-    logger.warn({ host: config.host }, `serving plain HTTP on ${config.host}: Basic credentials cross the network in clear unless a TLS reverse proxy is in front`)
+    logger.warn(
+      { host: config.host },
+      `serving plain HTTP on ${config.host}: Basic credentials cross the network in clear unless a TLS reverse proxy is in front`
+    )
   }
   if (keys.generated) logger.warn({ file: keys.file }, generatedKeyNotice(keys))
   return fastify

@@ -15,8 +15,15 @@ import type { RunService } from '../service/run-service.js'
 import type { RunView } from '../shared/run-view.js'
 import type { Inventory } from '../shared/types.js'
 
-export const BENCH_USER: ApiUser = { name: 'bench', apiKey: 'bench-key-0123456789', secretKey: 'bench-secret-0123456789', role: 'admin' }
-export const AUTH = { authorization: `Basic ${Buffer.from(`${BENCH_USER.apiKey}:${BENCH_USER.secretKey}`).toString('base64')}` }
+export const BENCH_USER: ApiUser = {
+  name: 'bench',
+  apiKey: 'bench-key-0123456789',
+  secretKey: 'bench-secret-0123456789',
+  role: 'admin'
+}
+export const AUTH = {
+  authorization: `Basic ${Buffer.from(`${BENCH_USER.apiKey}:${BENCH_USER.secretKey}`).toString('base64')}`
+}
 const ROOT = path.resolve(import.meta.dirname, '..')
 
 export interface BenchApi {
@@ -31,7 +38,11 @@ export interface BenchApi {
 }
 
 /** The real API over real HTTP, on a key prefix of its own. */
-export async function startBenchApi(redisUrl: string, doc: unknown, extraEnv: Record<string, string> = {}): Promise<BenchApi> {
+export async function startBenchApi(
+  redisUrl: string,
+  doc: unknown,
+  extraEnv: Record<string, string> = {}
+): Promise<BenchApi> {
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-bench-'))
   const inventoryPath = path.join(dir, 'inventory.yaml')
   writeFileSync(inventoryPath, stringify(doc))
@@ -40,7 +51,7 @@ export async function startBenchApi(redisUrl: string, doc: unknown, extraEnv: Re
     ROLLMAINT_KEY_PREFIX: `bench-${Math.random().toString(36).slice(2, 8)}`,
     ROLLMAINT_INVENTORY: inventoryPath,
     LOG_LEVEL: 'warn',
-    ...extraEnv,
+    ...extraEnv
   }
   const config = loadConfig(env)
   const inventory = buildInventory(doc, inventoryPath)
@@ -68,12 +79,16 @@ export async function startBenchApi(redisUrl: string, doc: unknown, extraEnv: Re
         if (keys.length > 0) await r.del(...keys)
       }
       r.disconnect()
-    },
+    }
   }
 }
 
 export async function startRun(api: BenchApi, body: Record<string, unknown>): Promise<string> {
-  const res = await fetch(`${api.base}/api/v1/rolling-maintenance`, { method: 'POST', headers: { ...AUTH, 'content-type': 'application/json' }, body: JSON.stringify(body) })
+  const res = await fetch(`${api.base}/api/v1/rolling-maintenance`, {
+    method: 'POST',
+    headers: { ...AUTH, 'content-type': 'application/json' },
+    body: JSON.stringify(body)
+  })
   if (res.status !== 202) throw new Error(`start failed: ${res.status} ${await res.text()}`)
   return ((await res.json()) as { id: string }).id
 }
@@ -83,8 +98,15 @@ export async function getRun(api: BenchApi, id: string): Promise<RunView> {
 }
 
 /** A worker OS process: `workers/main.ts` (SSH) or the simulated one. */
-export async function startWorkerProcess(entry: 'workers/main.ts' | 'bench/sim-worker.ts', env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] })
+export async function startWorkerProcess(
+  entry: 'workers/main.ts' | 'bench/sim-worker.ts',
+  env: Record<string, string>
+): Promise<ChildProcess> {
+  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
   await new Promise<void>((resolve, reject) => {
     const timer = setTimeout(() => reject(new Error(`${entry} not ready`)), 30_000)
     child.stdout!.on('data', (d: Buffer) => {

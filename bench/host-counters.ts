@@ -12,7 +12,10 @@ export interface HostCounters {
 const TICK_MS = 10 // Linux USER_HZ is 100
 
 function sshdPidOf(unsharePid: number): number {
-  const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8').trim().split(/\s+/).map(Number)
+  const children = readFileSync(`/proc/${unsharePid}/task/${unsharePid}/children`, 'utf8')
+    .trim()
+    .split(/\s+/)
+    .map(Number)
   if (!children[0]) throw new Error(`no sshd under unshare ${unsharePid}`)
   return children[0]
 }
@@ -24,9 +27,12 @@ function sshdPidOf(unsharePid: number): number {
  */
 export function readHostCounters(unsharePid: number): HostCounters {
   const sshd = sshdPidOf(unsharePid)
-  const probe = spawnSync('nsenter', ['--target', String(sshd), '--pid', '--', 'cat', '/proc/sys/kernel/ns_last_pid'], { encoding: 'utf8' })
+  const probe = spawnSync('nsenter', ['--target', String(sshd), '--pid', '--', 'cat', '/proc/sys/kernel/ns_last_pid'], {
+    encoding: 'utf8'
+  })
   const lastPid = Number(probe.stdout.trim())
-  if (!Number.isInteger(lastPid) || lastPid <= 0) throw new Error(`cannot read the pid counter of sshd ${sshd}: ${probe.stderr}`)
+  if (!Number.isInteger(lastPid) || lastPid <= 0)
+    throw new Error(`cannot read the pid counter of sshd ${sshd}: ${probe.stderr}`)
   const f = readFileSync(`/proc/${sshd}/stat`, 'utf8').split(') ')[1]!.split(' ')
   // after "pid (comm) ": utime, stime, cutime, cstime are fields 14-17 of the line
   const ticks = Number(f[11]) + Number(f[12]) + Number(f[13]) + Number(f[14])

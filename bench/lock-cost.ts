@@ -26,19 +26,30 @@ interface Setting {
 }
 
 const SETTINGS: Setting[] = [
-  { name: 'before (lease 15 s, lock 30 s, stalled 30 s)', leaseTtlMs: 15_000, jobLockMs: 30_000, stalledIntervalMs: 30_000 },
-  { name: 'now (lease 10 s, lock 8 s, stalled 4 s)', leaseTtlMs: 10_000, jobLockMs: 8_000, stalledIntervalMs: 4_000 },
+  {
+    name: 'before (lease 15 s, lock 30 s, stalled 30 s)',
+    leaseTtlMs: 15_000,
+    jobLockMs: 30_000,
+    stalledIntervalMs: 30_000
+  },
+  { name: 'now (lease 10 s, lock 8 s, stalled 4 s)', leaseTtlMs: 10_000, jobLockMs: 8_000, stalledIntervalMs: 4_000 }
 ]
 
 async function redisCounters(admin: RedisClient): Promise<{ cpuMs: number; calls: number }> {
   const cpu = await admin.info('cpu')
   const stats = await admin.info('commandstats')
-  const cpuMs = ['used_cpu_sys', 'used_cpu_user'].reduce((sum, k) => sum + Number(new RegExp(`${k}:([\\d.]+)`).exec(cpu)?.[1] ?? 0) * 1000, 0)
+  const cpuMs = ['used_cpu_sys', 'used_cpu_user'].reduce(
+    (sum, k) => sum + Number(new RegExp(`${k}:([\\d.]+)`).exec(cpu)?.[1] ?? 0) * 1000,
+    0
+  )
   const calls = [...stats.matchAll(/calls=(\d+)/g)].reduce((sum, m) => sum + Number(m[1]), 0)
   return { cpuMs, calls }
 }
 
-async function measure(url: string, setting: Setting): Promise<{ setting: string; redisCpuMsPerSec: number; redisCallsPerSec: number }> {
+async function measure(
+  url: string,
+  setting: Setting
+): Promise<{ setting: string; redisCpuMsPerSec: number; redisCallsPerSec: number }> {
   const target = { mode: 'single' as const, url }
   const keys = createRedisKeys(`lock-cost-${Date.now()}`)
   const admin = createRedisConnection(target, 'tool')
@@ -54,16 +65,29 @@ async function measure(url: string, setting: Setting): Promise<{ setting: string
     const worker = new Worker(
       'rollmaint-hosts',
       async (job) => {
-        const lease: HeldLease = await holdClusterLease({ redis, keys, ttlMs: setting.leaseTtlMs, logger }, `c${job.id}`, `w${w}/${job.id}`)
+        const lease: HeldLease = await holdClusterLease(
+          { redis, keys, ttlMs: setting.leaseTtlMs, logger },
+          `c${job.id}`,
+          `w${w}/${job.id}`
+        )
         held += 1
         await gate
         await lease.release()
       },
-      { connection: redis, prefix: keys.bullPrefix, concurrency: CLUSTERS / WORKERS, lockDuration: setting.jobLockMs, stalledInterval: setting.stalledIntervalMs, maxStalledCount: 10 },
+      {
+        connection: redis,
+        prefix: keys.bullPrefix,
+        concurrency: CLUSTERS / WORKERS,
+        lockDuration: setting.jobLockMs,
+        stalledInterval: setting.stalledIntervalMs,
+        maxStalledCount: 10
+      }
     )
     workers.push({ worker, redis })
   }
-  await queue.addBulk(Array.from({ length: CLUSTERS }, (_, i) => ({ name: 'cluster', data: {}, opts: { jobId: String(i) } })))
+  await queue.addBulk(
+    Array.from({ length: CLUSTERS }, (_, i) => ({ name: 'cluster', data: {}, opts: { jobId: String(i) } }))
+  )
   while (held < CLUSTERS) await sleep(100)
   // Let every periodic timer run at least once before the window opens.
   await sleep(Math.max(setting.stalledIntervalMs, setting.jobLockMs / 2, setting.leaseTtlMs / 3) + 500)
@@ -82,7 +106,7 @@ async function measure(url: string, setting: Setting): Promise<{ setting: string
     setting: setting.name,
     // The counters' own INFO calls are 2 of these.
     redisCallsPerSec: Math.round((after.calls - before.calls - 2) / seconds),
-    redisCpuMsPerSec: Number(((after.cpuMs - before.cpuMs) / seconds).toFixed(2)),
+    redisCpuMsPerSec: Number(((after.cpuMs - before.cpuMs) / seconds).toFixed(2))
   }
 }
 
@@ -90,10 +114,14 @@ const redis = await ensureRedis(process.env.REDIS_URL)
 try {
   const rows = []
   for (const s of SETTINGS) {
-    process.stderr.write(`lock cost: ${CLUSTERS} clusters held by ${WORKERS} workers, ${s.name}, ${WINDOW_MS / 1000} s window\n`)
+    process.stderr.write(
+      `lock cost: ${CLUSTERS} clusters held by ${WORKERS} workers, ${s.name}, ${WINDOW_MS / 1000} s window\n`
+    )
     rows.push(await measure(redis.url, s))
   }
-  process.stdout.write(`${JSON.stringify({ clusters: CLUSTERS, workers: WORKERS, windowMs: WINDOW_MS, rows }, null, 2)}\n`)
+  process.stdout.write(
+    `${JSON.stringify({ clusters: CLUSTERS, workers: WORKERS, windowMs: WINDOW_MS, rows }, null, 2)}\n`
+  )
 } finally {
   await redis.stop()
 }

@@ -18,7 +18,12 @@ export interface BenchReport {
 }
 
 export function machine(): BenchReport['machine'] {
-  return { cores: os.cpus().length, memoryGiB: Math.round(os.totalmem() / 2 ** 30), cpu: os.cpus()[0]?.model ?? 'unknown', node: process.version }
+  return {
+    cores: os.cpus().length,
+    memoryGiB: Math.round(os.totalmem() / 2 ** 30),
+    cpu: os.cpus()[0]?.model ?? 'unknown',
+    node: process.version
+  }
 }
 
 /** Throughput against worker count, as a small self-contained SVG. */
@@ -30,11 +35,18 @@ export function throughputSvg(points: Array<{ workers: number; hostCyclesPerSec:
   const maxY = Math.max(...points.map((p) => p.hostCyclesPerSec)) * 1.15
   const x = (v: number) => pad + ((w - 2 * pad) * (v - 1)) / Math.max(1, maxX - 1)
   const y = (v: number) => h - pad - ((h - 2 * pad) * v) / maxY
-  const line = points.map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.workers).toFixed(1)},${y(p.hostCyclesPerSec).toFixed(1)}`).join(' ')
+  const line = points
+    .map((p, i) => `${i === 0 ? 'M' : 'L'}${x(p.workers).toFixed(1)},${y(p.hostCyclesPerSec).toFixed(1)}`)
+    .join(' ')
   const dots = points
-    .map((p) => `<circle cx="${x(p.workers).toFixed(1)}" cy="${y(p.hostCyclesPerSec).toFixed(1)}" r="4"/><text x="${x(p.workers).toFixed(1)}" y="${(y(p.hostCyclesPerSec) - 10).toFixed(1)}" text-anchor="middle">${p.hostCyclesPerSec}</text>`)
+    .map(
+      (p) =>
+        `<circle cx="${x(p.workers).toFixed(1)}" cy="${y(p.hostCyclesPerSec).toFixed(1)}" r="4"/><text x="${x(p.workers).toFixed(1)}" y="${(y(p.hostCyclesPerSec) - 10).toFixed(1)}" text-anchor="middle">${p.hostCyclesPerSec}</text>`
+    )
     .join('')
-  const ticks = points.map((p) => `<text x="${x(p.workers).toFixed(1)}" y="${h - pad + 18}" text-anchor="middle">${p.workers}</text>`).join('')
+  const ticks = points
+    .map((p) => `<text x="${x(p.workers).toFixed(1)}" y="${h - pad + 18}" text-anchor="middle">${p.workers}</text>`)
+    .join('')
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${w}" height="${h}" font-family="sans-serif" font-size="12">
 <rect width="100%" height="100%" fill="white"/>
 <text x="${w / 2}" y="20" text-anchor="middle" font-size="14">host cycles per second vs worker processes (10,000 hosts, simulated executor)</text>
@@ -47,6 +59,9 @@ ${ticks}<text x="${w / 2}" y="${h - 12}" text-anchor="middle">worker processes</
 
 export function writeReport(dir: string, report: BenchReport, readme: string): void {
   writeFileSync(path.join(dir, 'latest.json'), `${JSON.stringify(report, null, 2)}\n`)
-  writeFileSync(path.join(dir, 'throughput.svg'), throughputSvg(report.scale.map((s) => ({ workers: s.workers!, hostCyclesPerSec: s.hostCyclesPerSec! }))))
+  writeFileSync(
+    path.join(dir, 'throughput.svg'),
+    throughputSvg(report.scale.map((s) => ({ workers: s.workers!, hostCyclesPerSec: s.hostCyclesPerSec! })))
+  )
   writeFileSync(path.join(dir, 'README.md'), readme)
 }

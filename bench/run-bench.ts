@@ -18,7 +18,9 @@ const want = (name: string) => only.length === 0 || only.includes(name)
 function medians<T extends object>(rows: T[]): Record<string, number> {
   const out: Record<string, number> = {}
   for (const key of Object.keys(rows[0] ?? {})) {
-    const values = rows.map((r) => (r as Record<string, unknown>)[key]).filter((v): v is number => typeof v === 'number')
+    const values = rows
+      .map((r) => (r as Record<string, unknown>)[key])
+      .filter((v): v is number => typeof v === 'number')
     if (values.length === rows.length) out[key] = median(values)
   }
   return out
@@ -33,7 +35,16 @@ try {
   const report: BenchReport =
     only.length > 0 && existsSync(previous)
       ? { ...(JSON.parse(readFileSync(previous, 'utf8')) as BenchReport), date: new Date().toISOString(), targets: [] }
-      : { date: new Date().toISOString(), machine: machine(), profile: {}, overhead: {}, seed: {}, ansible: {}, scale: [], targets: [] }
+      : {
+          date: new Date().toISOString(),
+          machine: machine(),
+          profile: {},
+          overhead: {},
+          seed: {},
+          ansible: {},
+          scale: [],
+          targets: []
+        }
   if (want('profile')) {
     log('profile: process creation, SSH set-up, one command, one stage')
     report.profile = { ...(await profileScenario()) }
@@ -71,8 +82,18 @@ try {
   }
   const one = report.scale.find((s) => s.workers === 1)
   const t = (target: string, measured: string, met: boolean) => report.targets.push({ target, measured, met })
-  if (report.overhead.overheadPerHostCycleMs !== undefined) t('overhead <= 25 ms per host cycle (p50)', `${report.overhead.overheadPerHostCycleMs} ms`, report.overhead.overheadPerHostCycleMs <= 25)
-  if (report.seed.ratioToIdeal !== undefined) t('seed scenario <= 1.05 x ideal', `${report.seed.ratioToIdeal} x (${report.seed.wallMs} ms for an ideal ${report.seed.idealMs} ms)`, report.seed.ratioToIdeal <= 1.05)
+  if (report.overhead.overheadPerHostCycleMs !== undefined)
+    t(
+      'overhead <= 25 ms per host cycle (p50)',
+      `${report.overhead.overheadPerHostCycleMs} ms`,
+      report.overhead.overheadPerHostCycleMs <= 25
+    )
+  if (report.seed.ratioToIdeal !== undefined)
+    t(
+      'seed scenario <= 1.05 x ideal',
+      `${report.seed.ratioToIdeal} x (${report.seed.wallMs} ms for an ideal ${report.seed.idealMs} ms)`,
+      report.seed.ratioToIdeal <= 1.05
+    )
   if (one) {
     t('10,000 hosts in <= 60 s with one worker', `${(one.wallMs! / 1000).toFixed(1)} s`, one.wallMs! <= 60_000)
     t('Redis memory <= 200 MB', `${one.redisUsedMemoryMb} MB`, one.redisUsedMemoryMb! <= 200)
@@ -89,7 +110,10 @@ try {
 }
 
 function renderReadme(r: BenchReport): string {
-  const rows = (o: Record<string, unknown>) => Object.entries(o).map(([k, v]) => `| ${k} | ${String(v)} |`).join('\n')
+  const rows = (o: Record<string, unknown>) =>
+    Object.entries(o)
+      .map(([k, v]) => `| ${k} | ${String(v)} |`)
+      .join('\n')
   return `# Benchmark results
 
 Measured ${r.date} on ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB (${r.machine.cpu}), Node ${r.machine.node}, by \`npm run bench\`
@@ -138,9 +162,13 @@ before its Maintenance script. Evacuation wall time (a host's first \`vm.migrati
 \`vm.migrated\`, summed over the 3 hosts) against the sum of the migrations' own durations; VM downtime
 is libvirt's own figure (\`virsh domjobinfo --completed\`, Total downtime, read on the target).
 
-${r.evacuation ? `| figure | value |
+${
+  r.evacuation
+    ? `| figure | value |
 |---|---|
-${rows(r.evacuation)}` : '(not run yet: `npm run bench -- evacuation`, needs root, qemu and libvirt)'}
+${rows(r.evacuation)}`
+    : '(not run yet: `npm run bench -- evacuation`, needs root, qemu and libvirt)'
+}
 
 ## Where the time goes (profile)
 

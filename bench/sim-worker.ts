@@ -15,7 +15,9 @@ const worker = await createWorker({
   config,
   inventory: loadInventory(config.inventoryPath),
   logger,
-  executor: createSimulatedExecutor({ stages: { PreFlight: {}, PreMaintenance: {}, Maintenance: {}, PostMaintenance: {} } }),
+  executor: createSimulatedExecutor({
+    stages: { PreFlight: {}, PreMaintenance: {}, Maintenance: {}, PostMaintenance: {} }
+  })
 })
 handleWorkerSignals(worker, logger)
 process.stdout.write('sim-worker ready\n')

@@ -45,7 +45,7 @@ export function createSimulatedExecutor(opts: SimulatedExecutorOptions = {}): Ho
             startedAt: startedAt.toISOString(),
             finishedAt: finishedAt.toISOString(),
             durationMs: finishedAt.getTime() - startedAt.getTime(),
-            bootIdChanged: false,
+            bootIdChanged: false
           }
         },
         async exec(argv, options = {}): Promise<ExecReply> {
@@ -54,13 +54,22 @@ export function createSimulatedExecutor(opts: SimulatedExecutorOptions = {}): Ho
           if (options.timeoutMs === undefined) return reply
           let timer: NodeJS.Timeout | undefined
           const expired = new Promise<never>((_, reject) => {
-            timer = setTimeout(() => reject(new ExecTimeoutError(host.id, `simulated command ${argv[0]} did not finish within ${options.timeoutMs} ms`)), options.timeoutMs)
+            timer = setTimeout(
+              () =>
+                reject(
+                  new ExecTimeoutError(
+                    host.id,
+                    `simulated command ${argv[0]} did not finish within ${options.timeoutMs} ms`
+                  )
+                ),
+              options.timeoutMs
+            )
           })
           return Promise.race([reply, expired]).finally(() => clearTimeout(timer))
         },
         async cleanup() {},
-        close() {},
+        close() {}
       }
-    },
+    }
   }
 }

@@ -13,7 +13,7 @@ export class CliHttpError extends Error {
   override readonly name = 'CliHttpError'
   constructor(
     readonly status: number,
-    message: string,
+    message: string
   ) {
     super(message)
   }
@@ -49,7 +49,7 @@ export function createApiClient(opts: ClientOptions) {
       res = await fetch(`${base}${path}`, {
         method,
         headers: body === undefined ? headers : { ...headers, 'content-type': 'application/json' },
-        body: body === undefined ? undefined : JSON.stringify(body),
+        body: body === undefined ? undefined : JSON.stringify(body)
       })
     } catch (err) {
       throw networkFailure(base, err)
@@ -66,12 +66,14 @@ export function createApiClient(opts: ClientOptions) {
     getRun: (id: string) => call<RunView>('GET', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}`),
     listRuns: (limit: number) => call<{ runs: RunView[] }>('GET', `/api/v1/rolling-maintenance?limit=${limit}`),
     cancelRun: (id: string) => call<RunView>('POST', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/cancel`),
-    planRun: (body: Record<string, unknown>) => call<{ plan: DryRunPlan }>('POST', '/api/v1/rolling-maintenance', { ...body, dryRun: true }),
+    planRun: (body: Record<string, unknown>) =>
+      call<{ plan: DryRunPlan }>('POST', '/api/v1/rolling-maintenance', { ...body, dryRun: true }),
     pauseRun: (id: string) => call<RunView>('POST', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/pause`),
     resumeRun: (id: string) => call<RunView>('POST', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/resume`),
     retryRun: (id: string) => call<RunView>('POST', `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/retry`),
     listHosts: () => call<{ hosts: HostView[] }>('GET', '/api/v1/hosts'),
-    cancelHostMaintenance: (id: string) => call<HostView>('POST', `/api/v1/hosts/${encodeURIComponent(id)}/cancel-maintenance`),
+    cancelHostMaintenance: (id: string) =>
+      call<HostView>('POST', `/api/v1/hosts/${encodeURIComponent(id)}/cancel-maintenance`)
   }
 }
 

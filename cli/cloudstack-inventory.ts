@@ -22,7 +22,8 @@ export interface ImportSettings {
   hooksDir?: string | undefined
 }
 
-export type ImportResult = { ok: true; doc: Record<string, unknown>; hostCount: number; skipped: string[] } | { ok: false; problem: string }
+export type ImportResult =
+  { ok: true; doc: Record<string, unknown>; hostCount: number; skipped: string[] } | { ok: false; problem: string }
 
 const str = (o: CloudStackObject, key: string): string => (typeof o[key] === 'string' ? (o[key] as string) : '')
 
@@ -39,7 +40,9 @@ export function inventoryFromCloudStack(listings: CloudStackListings, settings: 
     const clusterId = str(h, 'clusterid')
     const address = str(h, 'ipaddress')
     if (!id || !clusterId || !address) {
-      skipped.push(`host ${str(h, 'name') || id || '?'}: no ${!id ? 'id' : !clusterId ? 'clusterid' : 'ipaddress'} in listHosts`)
+      skipped.push(
+        `host ${str(h, 'name') || id || '?'}: no ${!id ? 'id' : !clusterId ? 'clusterid' : 'ipaddress'} in listHosts`
+      )
       continue
     }
     const entry: Record<string, unknown> = { id, name: str(h, 'name') || id, address }
@@ -51,7 +54,8 @@ export function inventoryFromCloudStack(listings: CloudStackListings, settings: 
   }
   const clusterIds = new Set(listings.clusters.map((c) => str(c, 'id')))
   for (const [clusterId, hosts] of hostsByCluster) {
-    if (!clusterIds.has(clusterId)) skipped.push(`${hosts.length} host(s) of cluster ${clusterId}: the cluster is not in listClusters`)
+    if (!clusterIds.has(clusterId))
+      skipped.push(`${hosts.length} host(s) of cluster ${clusterId}: the cluster is not in listClusters`)
   }
 
   let hostCount = 0
@@ -71,21 +75,29 @@ export function inventoryFromCloudStack(listings: CloudStackListings, settings: 
               hostCount += hosts.length
               return { id: str(c, 'id'), name: str(c, 'name') || str(c, 'id'), hosts }
             })
-            .filter((c) => c.hosts.length > 0),
+            .filter((c) => c.hosts.length > 0)
         }))
-        .filter((p) => p.clusters.length > 0),
+        .filter((p) => p.clusters.length > 0)
     }))
     .filter((z) => z.pods.length > 0)
 
   if (zones.length === 0) {
-    return { ok: false, problem: `CloudStack at ${settings.url} has no KVM hosts (listHosts type=Routing hypervisor=KVM returned none)` }
+    return {
+      ok: false,
+      problem: `CloudStack at ${settings.url} has no KVM hosts (listHosts type=Routing hypervisor=KVM returned none)`
+    }
   }
   const defaults: Record<string, unknown> = {
     ...(settings.user ? { user: settings.user } : {}),
     ...(settings.privateKeyPath ? { privateKeyPath: settings.privateKeyPath } : {}),
     knownHostsPath: settings.knownHostsPath,
     ...(settings.hooksDir ? { hooksDir: settings.hooksDir } : {}),
-    maintenance: { driver: 'cloudstack', url: settings.url, apiKey: settings.apiKey, secretKeyFile: settings.secretKeyFile },
+    maintenance: {
+      driver: 'cloudstack',
+      url: settings.url,
+      apiKey: settings.apiKey,
+      secretKeyFile: settings.secretKeyFile
+    }
   }
   return { ok: true, doc: { defaults, zones }, hostCount, skipped }
 }

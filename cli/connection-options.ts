@@ -17,9 +17,16 @@ export function resolveConnection(flags: ConnectionFlags, env: Record<string, st
   const apiKey = flags.apiKey ?? env.ROLLMAINT_API_KEY
   const secretKey = flags.secretKey ?? env.ROLLMAINT_SECRET_KEY
   if (!apiKey || !secretKey) {
-    throw new CliHttpError(0, 'no credentials: set --api-key and --secret-key (or ROLLMAINT_API_KEY and ROLLMAINT_SECRET_KEY)')
+    throw new CliHttpError(
+      0,
+      'no credentials: set --api-key and --secret-key (or ROLLMAINT_API_KEY and ROLLMAINT_SECRET_KEY)'
+    )
   }
   // The URL is echoed without any `user:password@` part: a usage error must not print a secret.
-  if (!/^https?:\/\/[^/]/.test(url)) throw new CliHttpError(0, `--url must be an http(s) URL, got ${JSON.stringify(url.replace(/\/\/[^/@]*@/, '//[redacted]@'))}`)
+  if (!/^https?:\/\/[^/]/.test(url))
+    throw new CliHttpError(
+      0,
+      `--url must be an http(s) URL, got ${JSON.stringify(url.replace(/\/\/[^/@]*@/, '//[redacted]@'))}`
+    )
   return { url, apiKey, secretKey }
 }

@@ -36,7 +36,7 @@ export async function followRunEvents(client: ApiClient, runId: string, handlers
     let res: Response
     try {
       res = await fetch(`${client.base}${path}`, {
-        headers: { ...client.headers, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
+        headers: { ...client.headers, accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) }
       })
     } catch (err) {
       lastProblem = networkFailure(client.base, err).message
@@ -65,7 +65,7 @@ export async function followRunEvents(client: ApiClient, runId: string, handlers
         }
         const event = toRunEvent(e.id ?? '', type, data)
         if (event) handlers.onEvent(event)
-      },
+      }
     })
     const decoder = new TextDecoder()
     try {

@@ -16,16 +16,32 @@ const EXIT_ERROR = 2
 
 export function buildCli(): Command {
   const program = new Command('rollmaint')
-    .description('Rolling maintenance of KVM hosts: start (or dry-run), follow, list, pause, resume, retry and cancel runs; list hosts, cancel a host\'s maintenance')
+    .description(
+      "Rolling maintenance of KVM hosts: start (or dry-run), follow, list, pause, resume, retry and cancel runs; list hosts, cancel a host's maintenance"
+    )
     .option('--url <url>', 'rollmaint API (or ROLLMAINT_URL; default http://127.0.0.1:8080)')
     // No commander defaults for credentials: help output would print them.
-    .option('--api-key <key>', 'API key (or ROLLMAINT_API_KEY); for `inventory import`, the CloudStack API key (or CLOUDSTACK_API_KEY)')
+    .option(
+      '--api-key <key>',
+      'API key (or ROLLMAINT_API_KEY); for `inventory import`, the CloudStack API key (or CLOUDSTACK_API_KEY)'
+    )
     .option('--secret-key <secret>', 'secret key (or ROLLMAINT_SECRET_KEY)')
     .showHelpAfterError()
     .exitOverride()
   // Resolved when a command runs, so `--help` works without credentials.
   const connect = (): ApiClient => createApiClient(resolveConnection(program.opts<ConnectionFlags>(), process.env))
-  for (const command of [startCommand, statusCommand, listCommand, cancelCommand, pauseCommand, resumeCommand, retryCommand, watchCommand, hostsCommand, cancelMaintenanceCommand]) {
+  for (const command of [
+    startCommand,
+    statusCommand,
+    listCommand,
+    cancelCommand,
+    pauseCommand,
+    resumeCommand,
+    retryCommand,
+    watchCommand,
+    hostsCommand,
+    cancelMaintenanceCommand
+  ]) {
     program.addCommand(command(connect).exitOverride())
   }
   program.addCommand(inventoryCommand(() => program.opts<ConnectionFlags>().apiKey).exitOverride())
@@ -41,7 +57,9 @@ export async function runCli(argv: string[]): Promise<number> {
     const e = err as { code?: string; message?: string }
     if (typeof e.code === 'string' && e.code.startsWith('commander.')) {
       // commander has already written its message (and the help) to stderr.
-      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help' ? 0 : EXIT_ERROR
+      return e.code === 'commander.helpDisplayed' || e.code === 'commander.version' || e.code === 'commander.help'
+        ? 0
+        : EXIT_ERROR
     }
     process.stderr.write(`rollmaint: ${e.message ?? String(err)}\n`)
     return EXIT_ERROR

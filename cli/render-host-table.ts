@@ -5,6 +5,6 @@ import { renderTable } from './render-table.js'
 export function renderHostTable(hosts: HostView[]): string {
   return renderTable(
     ['ID', 'NAME', 'CLUSTER', 'STATE', 'SINCE', 'RUN'],
-    hosts.map((h) => [h.id, h.name, h.clusterId, h.resourceState, h.since ?? '-', h.runId ?? '-']),
+    hosts.map((h) => [h.id, h.name, h.clusterId, h.resourceState, h.since ?? '-', h.runId ?? '-'])
   )
 }

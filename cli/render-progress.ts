@@ -29,7 +29,9 @@ export function renderProgress(state: ProgressState): string {
   const p = view.progress
   const since = Date.parse(view.startedAt ?? view.createdAt)
   const elapsed = Number.isNaN(since) ? '' : `  ${formatDuration(now - since)}`
-  const lines = [`run ${view.id}  ${view.status}${elapsed}  hosts ${p.hostsDone}/${p.hostsTotal} done (${p.hostsUpdated} updated, ${p.hostsSkipped} skipped)`]
+  const lines = [
+    `run ${view.id}  ${view.status}${elapsed}  hosts ${p.hostsDone}/${p.hostsTotal} done (${p.hostsUpdated} updated, ${p.hostsSkipped} skipped)`
+  ]
   const width = Math.max(7, ...p.clusters.map((c) => c.clusterName.length))
   for (const c of p.clusters) {
     const bar = '#'.repeat(c.hostsDone) + '.'.repeat(Math.max(0, c.hostsTotal - c.hostsDone))

@@ -5,6 +5,6 @@ import { renderTable } from './render-table.js'
 export function renderRunTable(runs: RunView[]): string {
   return renderTable(
     ['ID', 'STATUS', 'CREATED', 'HOSTS'],
-    runs.map((r) => [r.id, r.status, r.createdAt, `${r.progress.hostsDone}/${r.progress.hostsTotal}`]),
+    runs.map((r) => [r.id, r.status, r.createdAt, `${r.progress.hostsDone}/${r.progress.hostsTotal}`])
   )
 }

@@ -20,13 +20,17 @@ function eventTime(id: string | undefined): number {
  * Follows a run to its end over SSE. On a terminal the per-cluster view is redrawn in place; when
  * stdout is a pipe or a file, one plain line per event.
  */
-export async function watchRun(client: ApiClient, runId: string, out: NodeJS.WriteStream = process.stdout): Promise<void> {
+export async function watchRun(
+  client: ApiClient,
+  runId: string,
+  out: NodeJS.WriteStream = process.stdout
+): Promise<void> {
   const runEnded = async (): Promise<boolean> => TERMINAL_STATUSES.has((await client.getRun(runId)).status)
   const watchStarted = Date.now()
   if (out.isTTY !== true) {
     await followRunEvents(client, runId, {
       onEvent: (event) => out.write(`${renderEventLine(event, Date.now() - watchStarted)}\n`),
-      runEnded,
+      runEnded
     })
     return
   }
@@ -40,7 +44,7 @@ export async function watchRun(client: ApiClient, runId: string, out: NodeJS.Wri
     },
     get rows() {
       return out.rows || 24
-    },
+    }
   }
   const log = createLogUpdate(screen as unknown as NodeJS.WriteStream)
   const stageStartedAt: Record<string, number> = {}
@@ -81,7 +85,7 @@ export async function watchRun(client: ApiClient, runId: string, out: NodeJS.Wri
           void redraw()
         }, COALESCE_MS)
       },
-      runEnded,
+      runEnded
     })
   } finally {
     process.off('SIGINT', onSigint)

@@ -19,11 +19,20 @@ export function buildSeedInventory(fleet: SimFleet, address: (name: string) => s
             name: c.name,
             hosts: c.hosts.map((h) => {
               const s = sim.get(h.name)!
-              return { id: h.id, name: h.name, address: address(h.name), port: s.port, hostKey: s.hostKey, hooksDir: s.hooksDir, stateDir: s.stateDir, bootIdPath: s.bootIdPath }
-            }),
-          })),
-        },
-      ],
-    })),
+              return {
+                id: h.id,
+                name: h.name,
+                address: address(h.name),
+                port: s.port,
+                hostKey: s.hostKey,
+                hooksDir: s.hooksDir,
+                stateDir: s.stateDir,
+                bootIdPath: s.bootIdPath
+              }
+            })
+          }))
+        }
+      ]
+    }))
   }
 }

@@ -18,11 +18,12 @@ export interface KvmDemoFleet {
 }
 
 const KVM_HOOKS: Record<string, string> = {
-  'PreFlight.sh': '#!/bin/sh\nvirsh -c qemu:///system version >/dev/null || exit 1\necho "pre-flight ok on $ROLLMAINT_HOST_NAME"\n',
+  'PreFlight.sh':
+    '#!/bin/sh\nvirsh -c qemu:///system version >/dev/null || exit 1\necho "pre-flight ok on $ROLLMAINT_HOST_NAME"\n',
   // The libvirt driver has already moved every VM away when this runs: the script checks and says so.
   'Maintenance.sh':
     '#!/bin/sh\nn=$(virsh -c qemu:///system list --name | grep -c .)\n[ "$n" = 0 ] || { echo "$n VMs still running here" >&2; exit 1; }\nsleep 1\necho "patched kernel 6.1.0-$(date +%s | tail -c 3); VMs on this host during maintenance: none"\n',
-  'PostMaintenance.sh': '#!/bin/sh\nvirsh -c qemu:///system version >/dev/null && echo validated\n',
+  'PostMaintenance.sh': '#!/bin/sh\nvirsh -c qemu:///system version >/dev/null && echo validated\n'
 }
 
 /**
@@ -51,7 +52,11 @@ export async function startKvmDemoFleet(): Promise<KvmDemoFleet> {
     })
     await Promise.all(creating)
     const inventoryDoc = {
-      defaults: { user: 'root', privateKeyPath: lab.privateKeyPath, maintenance: { driver: 'libvirt', maxParallelMigrations: 2, migrationTimeout: 300, reserveMemoryPercent: 10 } },
+      defaults: {
+        user: 'root',
+        privateKeyPath: lab.privateKeyPath,
+        maintenance: { driver: 'libvirt', maxParallelMigrations: 2, migrationTimeout: 300, reserveMemoryPercent: 10 }
+      },
       zones: SEED_ZONES.map((z) => ({
         id: z.id,
         name: z.name,
@@ -62,11 +67,11 @@ export async function startKvmDemoFleet(): Promise<KvmDemoFleet> {
             clusters: z.clusters.map((c) => ({
               id: c.id,
               name: c.name,
-              hosts: c.hosts.map((h) => ({ id: h.id, name: h.name, ...lab.inventoryHost(labHostOf.get(h.name)!) })),
-            })),
-          },
-        ],
-      })),
+              hosts: c.hosts.map((h) => ({ id: h.id, name: h.name, ...lab.inventoryHost(labHostOf.get(h.name)!) }))
+            }))
+          }
+        ]
+      }))
     }
     return {
       lab,
@@ -75,10 +80,11 @@ export async function startKvmDemoFleet(): Promise<KvmDemoFleet> {
       vms,
       async placement() {
         const out = new Map<string, string>()
-        for (const h of lab.hosts) for (const d of await lab.domains(h.name)) if (d.state === 1) out.set(d.name, seedOf.get(h.name)!)
+        for (const h of lab.hosts)
+          for (const d of await lab.domains(h.name)) if (d.state === 1) out.set(d.name, seedOf.get(h.name)!)
         return out
       },
-      stop: () => lab.stop(),
+      stop: () => lab.stop()
     }
   } catch (err) {
     await lab.stop()

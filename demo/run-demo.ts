@@ -27,8 +27,16 @@ import { ensureRedis } from './start-private-redis.js'
 type Result = NonNullable<RunView['result']>
 
 /** Where each seed host sits, for readable progress lines. */
-const WHERE_BY_NAME = new Map(SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts.map((h) => [h.name, h.id] as const))))
-const WHERE = new Map(SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts.map((h) => [h.id, { cluster: `${z.name}/${c.name}`, clusterSize: c.hosts.length, name: h.name }] as const))))
+const WHERE_BY_NAME = new Map(
+  SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts.map((h) => [h.name, h.id] as const)))
+)
+const WHERE = new Map(
+  SEED_ZONES.flatMap((z) =>
+    z.clusters.flatMap((c) =>
+      c.hosts.map((h) => [h.id, { cluster: `${z.name}/${c.name}`, clusterSize: c.hosts.length, name: h.name }] as const)
+    )
+  )
+)
 
 /** Plain lines (no cursor tricks), so the output reads the same on a terminal and in a CI log. */
 class ProgressPrinter {
@@ -77,16 +85,22 @@ function parseDemoArgs(argv: string[]): { keep: boolean; kvm: boolean; failing: 
   try {
     ;({ values } = parseArgs({
       args: argv,
-      options: { keep: { type: 'boolean' }, kvm: { type: 'boolean' }, fail: { type: 'string', multiple: true }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        keep: { type: 'boolean' },
+        kvm: { type: 'boolean' },
+        fail: { type: 'string', multiple: true },
+        help: { type: 'boolean', short: 'h' }
+      },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: false
     }))
   } catch (err) {
     throw new UsageError((err as Error).message)
   }
   if (values.help) throw new UsageError('')
   const unknown = (values.fail ?? []).filter((name) => !known.has(name))
-  if (unknown.length > 0) throw new UsageError(`--fail needs one of: ${[...known].join(', ')} (got ${unknown.join(', ')})`)
+  if (unknown.length > 0)
+    throw new UsageError(`--fail needs one of: ${[...known].join(', ')} (got ${unknown.join(', ')})`)
   return { keep: values.keep === true, kvm: values.kvm === true, failing: new Set(values.fail ?? []) }
 }
 
@@ -126,7 +140,10 @@ async function main(): Promise<number> {
   let cleaning: Promise<void> | undefined
   const cleanup = (): Promise<void> =>
     (cleaning ??= (async () => {
-      for (const c of [...cleanups].reverse()) await Promise.resolve().then(c).catch(() => undefined)
+      for (const c of [...cleanups].reverse())
+        await Promise.resolve()
+          .then(c)
+          .catch(() => undefined)
     })())
   let firstSignalAt: number | undefined
   const onSignal = (signal: NodeJS.Signals): void => {
@@ -157,13 +174,21 @@ async function main(): Promise<number> {
       fleetLine = `  hosts    ${kvmFleet.lab.hosts.length} KVM hosts (${kvmFleet.lab.virtType}): libvirtd + sshd each on ${kvmFleet.lab.hosts[0]!.address.replace(/\.\d+$/, '.1-9')}; ${kvmFleet.vms.length} VMs`
     } else {
       const hostsSpec = SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts))
-      const fleet = await startSimFleet({ hosts: hostsSpec.map((h) => ({ name: h.name })), baseDir: path.join(work, 'hosts') })
+      const fleet = await startSimFleet({
+        hosts: hostsSpec.map((h) => ({ name: h.name })),
+        baseDir: path.join(work, 'hosts')
+      })
       cleanups.push(() => fleet.stop())
       installDemoHooks(fleet, failing)
       writeFileSync(inventoryPath, stringify(buildSeedInventory(fleet)))
       fleetLine = `  hosts    ${fleet.hosts.length} ssh2 servers on 127.0.0.1 (ports ${fleet.hosts.map((h) => h.port).join(', ')}), sandboxes in ${path.join(work, 'hosts')}`
     }
-    const admin = { name: 'demo-admin', apiKey: randomBytes(18).toString('base64url'), secretKey: randomBytes(36).toString('base64url'), role: 'admin' as const }
+    const admin = {
+      name: 'demo-admin',
+      apiKey: randomBytes(18).toString('base64url'),
+      secretKey: randomBytes(36).toString('base64url'),
+      role: 'admin' as const
+    }
     const keysPath = path.join(work, 'api-keys.yaml')
     writeFileSync(keysPath, stringify([admin]), { mode: 0o600 })
     const prefix = `demo-${randomBytes(4).toString('hex')}`
@@ -175,7 +200,7 @@ async function main(): Promise<number> {
       ROLLMAINT_DATA_DIR: path.join(work, 'data'),
       HOST: '127.0.0.1',
       PORT: '0',
-      LOG_LEVEL: 'info',
+      LOG_LEVEL: 'info'
     })
     cleanups.push(async () => {
       if (redis.private) return // the whole server goes away
@@ -195,8 +220,12 @@ async function main(): Promise<number> {
 
     const base = `http://127.0.0.1:${(server.server.address() as AddressInfo).port}`
     const client = createApiClient({ url: base, apiKey: admin.apiKey, secretKey: admin.secretKey })
-    console.log(`rollmaint demo: the seed's two zones (3 clusters, 9 KVM hosts), ${kvm ? 'real KVM hosts (the KVM lab) running VMs' : 'simulated hosts speaking real SSH'}`)
-    console.log(`  Redis    ${redis.private ? `private redis-server at ${redis.url}` : `${redis.url} (REDIS_URL)`}, key prefix {${prefix}}`)
+    console.log(
+      `rollmaint demo: the seed's two zones (3 clusters, 9 KVM hosts), ${kvm ? 'real KVM hosts (the KVM lab) running VMs' : 'simulated hosts speaking real SSH'}`
+    )
+    console.log(
+      `  Redis    ${redis.private ? `private redis-server at ${redis.url}` : `${redis.url} (REDIS_URL)`}, key prefix {${prefix}}`
+    )
     console.log(fleetLine)
     if (kvmFleet) printPlacement('VMs before', await kvmFleet.placement())
     console.log(`  API      ${base} and one worker, in this process; logs in ${logFile}`)
@@ -207,7 +236,10 @@ async function main(): Promise<number> {
 
     const printer = new ProgressPrinter()
     // The CLI's follower: resumes with Last-Event-ID when the stream drops.
-    await followRunEvents(client, id, { onEvent: (event) => printer.event(event), runEnded: async () => (await client.getRun(id)).result !== undefined })
+    await followRunEvents(client, id, {
+      onEvent: (event) => printer.event(event),
+      runEnded: async () => (await client.getRun(id)).result !== undefined
+    })
     let view = await client.getRun(id)
     // The event stream can end a moment before the run record has its result (longer on a busy machine).
     for (let i = 0; !view.result && i < 300; i++) view = await sleep(100).then(() => client.getRun(id))
@@ -231,8 +263,8 @@ async function main(): Promise<number> {
           `  secretKey   ${admin.secretKey}`,
           `  try         curl -u '${cred}' ${base}/api/v1/rolling-maintenance/${id}`,
           `              curl -u '${cred}' -H 'content-type: application/json' -d '{"clusterids":["${SEED_ZONES[0]!.clusters[0]!.id}"]}' ${base}/api/v1/rolling-maintenance`,
-          `  logs        ${logFile}`,
-        ].join('\n'),
+          `  logs        ${logFile}`
+        ].join('\n')
       )
       await new Promise(() => undefined) // until a signal
     }

@@ -18,13 +18,15 @@ async function main(): Promise<void> {
     hosts: SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts.map((h) => ({ name: h.name })))),
     baseDir: path.join(dir, 'hosts'),
     bindAddress: process.env.SIM_BIND ?? '0.0.0.0',
-    basePort: Number(process.env.SIM_BASE_PORT ?? 2201),
+    basePort: Number(process.env.SIM_BASE_PORT ?? 2201)
   })
   installDemoHooks(fleet)
   const advertise = process.env.SIM_ADVERTISE ?? '127.0.0.1'
   const file = path.join(dir, 'inventory.yaml')
   writeFileSync(file, stringify(buildSeedInventory(fleet, () => advertise)))
-  console.log(`simulated fleet: ${fleet.hosts.length} hosts on ${advertise}:${fleet.hosts[0]!.port}-${fleet.hosts.at(-1)!.port}; inventory ${file}`)
+  console.log(
+    `simulated fleet: ${fleet.hosts.length} hosts on ${advertise}:${fleet.hosts[0]!.port}-${fleet.hosts.at(-1)!.port}; inventory ${file}`
+  )
   const stop = (): void => void fleet.stop().then(() => process.exit(0))
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)

@@ -24,7 +24,7 @@ function runExec(channel: ServerChannel, command: string, dir: string): ChildPro
   const child = spawn('/bin/sh', ['-c', command], {
     cwd: dir,
     env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: dir, USER: os.userInfo().username, LANG: 'C.UTF-8' },
-    stdio: ['pipe', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe']
   })
   let open = true
   const gone = (): void => {
@@ -138,7 +138,9 @@ export async function startSimFleet(opts: {
             return ctx.reject(['publickey'])
           }
           if (!ctx.signature) return ctx.accept() // the client only asks whether this key would do
-          return allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true ? ctx.accept() : ctx.reject(['publickey'])
+          return allowed.verify(ctx.blob!, ctx.signature, ctx.hashAlgo) === true
+            ? ctx.accept()
+            : ctx.reject(['publickey'])
         })
         conn.on('ready', () => {
           conn.on('session', (acceptSession) => {
@@ -183,7 +185,7 @@ export async function startSimFleet(opts: {
         hostKey: hostKey.public.split(' ').slice(0, 2).join(' '),
         hooksDir,
         stateDir,
-        bootIdPath,
+        bootIdPath
       })
     }
   } catch (err) {
@@ -198,7 +200,7 @@ export async function startSimFleet(opts: {
     async stop() {
       await closeAll()
       if (!opts.baseDir) rmSync(baseDir, { recursive: true, force: true })
-    },
+    }
   }
 
   /** Stops accepting, says goodbye on every SSH connection, and cuts what is still open after a moment. */

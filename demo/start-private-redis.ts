@@ -5,9 +5,13 @@ import path from 'node:path'
 import { freePort } from '../shared/free-port.js'
 import { createRedisConnection } from '../store/connection.js'
 
-
 async function answers(url: string): Promise<boolean> {
-  const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 })
+  const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000
+  })
   r.on('error', () => undefined)
   try {
     await r.connect()
@@ -24,7 +28,10 @@ async function answers(url: string): Promise<boolean> {
  * `ownProcessGroup`: keep it out of our process group, so a Ctrl-C does not stop it before the
  * caller has closed its workers; it is still stopped when this process exits.
  */
-export async function ensureRedis(envUrl: string | undefined, opts: { ownProcessGroup?: boolean } = {}): Promise<{ url: string; private: boolean; stop(): Promise<void> }> {
+export async function ensureRedis(
+  envUrl: string | undefined,
+  opts: { ownProcessGroup?: boolean } = {}
+): Promise<{ url: string; private: boolean; stop(): Promise<void> }> {
   if (envUrl) {
     if (await answers(envUrl)) return { url: envUrl, private: false, stop: async () => {} }
     throw new Error(`REDIS_URL=${envUrl} is set but Redis does not answer there`)
@@ -34,10 +41,27 @@ export async function ensureRedis(envUrl: string | undefined, opts: { ownProcess
   }
   const port = await freePort()
   const dir = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-demo-redis-'))
-  const child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--save', '', '--appendonly', 'no', '--maxmemory-policy', 'noeviction'], {
-    stdio: 'ignore',
-    detached: opts.ownProcessGroup === true,
-  })
+  const child = spawn(
+    'redis-server',
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--save',
+      '',
+      '--appendonly',
+      'no',
+      '--maxmemory-policy',
+      'noeviction'
+    ],
+    {
+      stdio: 'ignore',
+      detached: opts.ownProcessGroup === true
+    }
+  )
   // Out of our group, nothing else would stop it if we exit without stop() (a second Ctrl-C, a crash).
   if (opts.ownProcessGroup) process.once('exit', () => child.kill('SIGTERM'))
   const url = `redis://127.0.0.1:${port}`
@@ -66,6 +90,6 @@ export async function ensureRedis(envUrl: string | undefined, opts: { ownProcess
       if (running) child.kill('SIGTERM')
       rmSync(dir, { recursive: true, force: true })
       return exited
-    },
+    }
   }
 }

@@ -1,13 +1,25 @@
 import { formatWindowTime, windowState } from '../shared/controls/maintenance-window.js'
 import { failureLimit } from '../shared/controls/failure-budget.js'
-import type { CapacityVerdict, ClusterPlan, DryRunPlan, EvacuationPreview, HostPlan, MaintenanceDriverKind, PlanControls } from '../shared/dry-run-plan.js'
+import type {
+  CapacityVerdict,
+  ClusterPlan,
+  DryRunPlan,
+  EvacuationPreview,
+  HostPlan,
+  MaintenanceDriverKind,
+  PlanControls
+} from '../shared/dry-run-plan.js'
 import type { HostResourceState, Inventory, RunRequest } from '../shared/types.js'
 import { checkHosts } from '../shared/check-hosts.js'
 import type { ResolvedScope } from './resolve-scope.js'
 import { planClusterEvacuation, type ClusterHostLoad } from '../workers/maintenance/plan-evacuation.js'
 
 /** The evacuation of the hosts the run would maintain, simulated in order on a known placement. */
-function evacuationOf(clusterName: string, placement: KnownPlacement, evacuate: string[]): { capacity: CapacityVerdict; hosts: Map<string, EvacuationPreview> } {
+function evacuationOf(
+  clusterName: string,
+  placement: KnownPlacement,
+  evacuate: string[]
+): { capacity: CapacityVerdict; hosts: Map<string, EvacuationPreview> } {
   const plan = planClusterEvacuation({ clusterName, hosts: placement.hosts, evacuate })
   const age = `VM placement as read at ${placement.readAt}`
   const hosts = new Map<string, EvacuationPreview>(
@@ -16,11 +28,17 @@ function evacuationOf(clusterName: string, placement: KnownPlacement, evacuate: 
       {
         verdict: h.plan.verdict,
         reason: h.plan.verdict === 'fits' ? `every VM fits (${age})` : `${h.plan.reason} (${age})`,
-        migrations: h.plan.migrations.map((m) => ({ vm: m.vm, to: m.to, toName: m.toName, memoryMiB: m.memoryMiB })),
-      },
-    ]),
+        migrations: h.plan.migrations.map((m) => ({ vm: m.vm, to: m.to, toName: m.toName, memoryMiB: m.memoryMiB }))
+      }
+    ])
   )
-  return { capacity: { verdict: plan.verdict, reason: plan.verdict === 'fits' ? `every host of the run can be evacuated (${age})` : `${plan.reason} (${age})` }, hosts }
+  return {
+    capacity: {
+      verdict: plan.verdict,
+      reason: plan.verdict === 'fits' ? `every host of the run can be evacuated (${age})` : `${plan.reason} (${age})`
+    },
+    hosts
+  }
 }
 
 /** VM placement the libvirt driver last read from a cluster's hosts (never read over SSH here). */
@@ -47,10 +65,12 @@ export interface DryRunInput {
   now: Date
 }
 
-export const RUN_TIME_CHECK = 'host checks passed; PreFlight, the stage scripts and the gate are checked on the host at run time'
+export const RUN_TIME_CHECK =
+  'host checks passed; PreFlight, the stage scripts and the gate are checked on the host at run time'
 const UNKNOWN_PLACEMENT: CapacityVerdict = {
   verdict: 'unknown',
-  reason: 'VM placement is read from the hosts over SSH at run time (PreFlight checks capacity then); a dry run opens no SSH connection',
+  reason:
+    'VM placement is read from the hosts over SSH at run time (PreFlight checks capacity then); a dry run opens no SSH connection'
 }
 
 function controlsOf(input: DryRunInput): PlanControls {
@@ -63,7 +83,7 @@ function controlsOf(input: DryRunInput): PlanControls {
       ...request.window,
       openNow: state.open,
       opensAt: state.opensAt && formatWindowTime(state.opensAt),
-      closesAt: state.closesAt && formatWindowTime(state.closesAt),
+      closesAt: state.closesAt && formatWindowTime(state.closesAt)
     }
   }
   return {
@@ -73,7 +93,7 @@ function controlsOf(input: DryRunInput): PlanControls {
     soakSeconds: request.soakSeconds ?? 0,
     timeout: request.timeout ?? input.defaultTimeoutSec,
     maxParallelClusters: input.maxParallelClusters,
-    window,
+    window
   }
 }
 
@@ -92,11 +112,13 @@ export function buildDryRunPlan(input: DryRunInput): DryRunPlan {
   if (checkFailures.size > 0 && !budgetOk) {
     problems.push(
       `${checkFailures.size} host${checkFailures.size === 1 ? ' fails' : 's fail'} the host checks and neither forced nor maxFailures allows skipping ` +
-        `${checkFailures.size === 1 ? 'it' : 'them'}: the run would end at once with success false and nothing done`,
+        `${checkFailures.size === 1 ? 'it' : 'them'}: the run would end at once with success false and nothing done`
     )
   }
   for (const [clusterId, runId] of input.activeRuns) {
-    problems.push(`cluster ${inventory.clusters.get(clusterId)?.name ?? clusterId} is in active run ${runId}: a real start would be refused (409)`)
+    problems.push(
+      `cluster ${inventory.clusters.get(clusterId)?.name ?? clusterId} is in active run ${runId}: a real start would be refused (409)`
+    )
   }
   const clusters: ClusterPlan[] = scope.clusterIds.map((clusterId, order) => {
     const cluster = inventory.clusters.get(clusterId)!
@@ -104,7 +126,9 @@ export function buildDryRunPlan(input: DryRunInput): DryRunPlan {
     const clusterHosts = hosts.filter((h) => h.clusterId === clusterId)
     const driverOf = (id: string): MaintenanceDriverKind => input.drivers?.get(id) ?? 'none'
     const placement = input.placements?.get(clusterId)
-    const evacuate = clusterHosts.filter((h) => driverOf(h.id) === 'libvirt' && !checkFailures.has(h.id)).map((h) => h.id)
+    const evacuate = clusterHosts
+      .filter((h) => driverOf(h.id) === 'libvirt' && !checkFailures.has(h.id))
+      .map((h) => h.id)
     const evacuation = placement && evacuate.length > 0 ? evacuationOf(cluster.name, placement, evacuate) : undefined
     const planned: HostPlan[] = clusterHosts.map((h) => {
       const driver = driverOf(h.id)
@@ -119,7 +143,8 @@ export function buildDryRunPlan(input: DryRunInput): DryRunPlan {
         reason = budgetOk ? failure : `${failure} (the run would end at once: not forced, beyond maxFailures)`
       }
       const plan: HostPlan = { hostId: h.id, hostName: h.name, action, reason, maintenanceDriver: driver }
-      if (driver === 'libvirt' && action === 'maintain') plan.evacuation = evacuation?.hosts.get(h.id) ?? { ...UNKNOWN_PLACEMENT, migrations: [] }
+      if (driver === 'libvirt' && action === 'maintain')
+        plan.evacuation = evacuation?.hosts.get(h.id) ?? { ...UNKNOWN_PLACEMENT, migrations: [] }
       return plan
     })
     const drivers = new Set(planned.map((p) => p.maintenanceDriver))
@@ -131,7 +156,7 @@ export function buildDryRunPlan(input: DryRunInput): DryRunPlan {
       gate: cluster.gate,
       gateTimeout: cluster.gate ? (cluster.gateTimeout ?? 1800) : undefined,
       maintenanceDriver: planned[0]?.maintenanceDriver ?? 'none',
-      hosts: planned,
+      hosts: planned
     }
     if (drivers.has('libvirt')) {
       result.capacity = evacuation?.capacity ?? UNKNOWN_PLACEMENT
@@ -144,7 +169,9 @@ export function buildDryRunPlan(input: DryRunInput): DryRunPlan {
   const all = clusters.flatMap((c) => c.hosts)
   const hostsToMaintain = all.filter((h) => h.action === 'maintain').length
   if (request.canary !== undefined && request.canary >= hostsToMaintain && hostsToMaintain > 0) {
-    problems.push(`canary ${request.canary} covers every host the run would maintain (${hostsToMaintain}): it would never pause`)
+    problems.push(
+      `canary ${request.canary} covers every host the run would maintain (${hostsToMaintain}): it would never pause`
+    )
   }
   const controls = controlsOf(input)
   if (controls.window && !controls.window.openNow) {
@@ -152,5 +179,13 @@ export function buildDryRunPlan(input: DryRunInput): DryRunPlan {
   }
   const wouldStart = input.activeRuns.size === 0 && budgetOk && hostsToMaintain > 0
   if (input.activeRuns.size === 0 && budgetOk && hostsToMaintain === 0) problems.push('no host would be maintained')
-  return { hostsTotal: all.length, hostsToMaintain, hostsToSkip: all.length - hostsToMaintain, wouldStart, problems, controls, clusters }
+  return {
+    hostsTotal: all.length,
+    hostsToMaintain,
+    hostsToSkip: all.length - hostsToMaintain,
+    wouldStart,
+    problems,
+    controls,
+    clusters
+  }
 }

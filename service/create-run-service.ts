@@ -52,7 +52,7 @@ export async function createRunService({ config, inventory, logger }: RunService
   const runsQueue = new Queue(RUNS_QUEUE, {
     connection: redis,
     prefix: keys.bullPrefix,
-    defaultJobOptions: defaultJobOptions(config.runRetentionDays),
+    defaultJobOptions: defaultJobOptions(config.runRetentionDays)
   })
   // Only to wake a run's sleeping cluster jobs (resume, cancel); the API never adds host jobs.
   const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix: keys.bullPrefix })
@@ -61,7 +61,8 @@ export async function createRunService({ config, inventory, logger }: RunService
   const events = createRunEventHub(redis, keys, { connectionName: `rollmaint-events-${config.keyPrefix}`, logger: log })
   // Events the API writes itself (run.paused, run.resumed) reach the webhooks too.
   const publisher = createWebhookPublisher(redis, keys.bullPrefix, config.webhooks, log)
-  const removeSink = config.webhooks.length > 0 ? addEventSink(keys.bullPrefix, (e) => publisher.publish(e)) : () => undefined
+  const removeSink =
+    config.webhooks.length > 0 ? addEventSink(keys.bullPrefix, (e) => publisher.publish(e)) : () => undefined
 
   async function view(runId: string): Promise<RunView | undefined> {
     if (!isRunId(runId)) return undefined
@@ -103,7 +104,7 @@ export async function createRunService({ config, inventory, logger }: RunService
       hostIds: scope.hostIds,
       clusterIds: scope.clusterIds,
       audit: [{ action: 'started', by: who, at: createdAt, runId: opts.retryOf }],
-      retryOf: opts.retryOf,
+      retryOf: opts.retryOf
     }
     const hostClusterIds = record.hostIds.map((id) => inventory.hosts.get(id)!.clusterId)
     let conflicts = await createRunRecord(redis, keys, record, hostClusterIds)
@@ -112,7 +113,7 @@ export async function createRunService({ config, inventory, logger }: RunService
     }
     if (conflicts.length > 0) {
       throw new RunConflictError(
-        conflicts.map((c) => ({ ...c, clusterName: inventory.clusters.get(c.clusterId)?.name ?? c.clusterId })),
+        conflicts.map((c) => ({ ...c, clusterName: inventory.clusters.get(c.clusterId)?.name ?? c.clusterId }))
       )
     }
     try {
@@ -147,7 +148,7 @@ export async function createRunService({ config, inventory, logger }: RunService
         hypervisor: host.hypervisor,
         resourceState: state?.state ?? (host.enabled ? 'Enabled' : 'Disabled'),
         runId: state?.runId,
-        since: state?.since,
+        since: state?.since
       }
     })
   }
@@ -177,12 +178,19 @@ export async function createRunService({ config, inventory, logger }: RunService
     if (!host) throw new HostNotFoundError(id)
     let outcome = await clearHostMaintenance(redis, keys, host, who)
     // A reservation left by a run that is over (or never reached the queue) is healed, as createRun does.
-    if (outcome.kind === 'busy' && outcome.by === 'run' && (await healStaleReservations([{ clusterId: host.clusterId, runId: outcome.holder }]))) {
+    if (
+      outcome.kind === 'busy' &&
+      outcome.by === 'run' &&
+      (await healStaleReservations([{ clusterId: host.clusterId, runId: outcome.holder }]))
+    ) {
       outcome = await clearHostMaintenance(redis, keys, host, who)
     }
     if (outcome.kind === 'not-in-maintenance') throw new HostNotInMaintenanceError(id, outcome.state)
     if (outcome.kind === 'busy') throw new ClusterBusyError(id, host.clusterId, `${outcome.by} ${outcome.holder}`)
-    log.warn({ hostId: id, hostName: host.name, clusterId: host.clusterId, user: who }, 'host maintenance cancelled by an operator')
+    log.warn(
+      { hostId: id, hostName: host.name, clusterId: host.clusterId, user: who },
+      'host maintenance cancelled by an operator'
+    )
     return (await hostViews([id]))[0]!
   }
 
@@ -211,6 +219,6 @@ export async function createRunService({ config, inventory, logger }: RunService
       await hostsQueue.close()
       await runsQueue.close()
       redis.disconnect()
-    },
+    }
   }
 }

@@ -16,12 +16,15 @@ import { validateRunRequest } from './validate-run-request.js'
  * Redis knows: resource states, reservations by runs still active, the libvirt placement recorded
  * at the last reading. No run record, no reservation, no job, no SSH.
  */
-export async function planRun(deps: { redis: RedisClient; keys: RedisKeys; inventory: Inventory; config: Config }, request: RunRequest): Promise<DryRunPlan> {
+export async function planRun(
+  deps: { redis: RedisClient; keys: RedisKeys; inventory: Inventory; config: Config },
+  request: RunRequest
+): Promise<DryRunPlan> {
   const { redis, keys, inventory, config } = deps
   const scope = validateRunRequest(inventory, request)
   const [states, reservations] = await Promise.all([
     getHostResourceStates(redis, keys, scope.hostIds),
-    getClusterReservations(redis, keys, scope.clusterIds),
+    getClusterReservations(redis, keys, scope.clusterIds)
   ])
   // A reservation left by a run that is over is not an overlap: a real start would heal it.
   const activeRuns = new Map<string, string>()
@@ -29,10 +32,13 @@ export async function planRun(deps: { redis: RedisClient; keys: RedisKeys; inven
     const run = await getRunSummary(redis, keys, runId)
     if (run && !TERMINAL_STATUSES.has(run.status)) activeRuns.set(clusterId, runId)
   }
-  const drivers = new Map<string, MaintenanceDriverKind>(scope.hostIds.map((id) => [id, inventory.hosts.get(id)!.maintenance.driver]))
+  const drivers = new Map<string, MaintenanceDriverKind>(
+    scope.hostIds.map((id) => [id, inventory.hosts.get(id)!.maintenance.driver])
+  )
   const placements = new Map<string, KnownPlacement>()
   for (const clusterId of scope.clusterIds) {
-    if (!scope.hostIds.some((id) => inventory.hosts.get(id)!.clusterId === clusterId && drivers.get(id) === 'libvirt')) continue
+    if (!scope.hostIds.some((id) => inventory.hosts.get(id)!.clusterId === clusterId && drivers.get(id) === 'libvirt'))
+      continue
     const snapshot = await getCapacitySnapshot(redis, keys, clusterId)
     if (snapshot) placements.set(clusterId, { readAt: snapshot.readAt, hosts: snapshot.hosts })
   }
@@ -46,6 +52,6 @@ export async function planRun(deps: { redis: RedisClient; keys: RedisKeys; inven
     placements,
     defaultTimeoutSec: config.stageTimeoutSec,
     maxParallelClusters: config.maxParallelClusters,
-    now: new Date(),
+    now: new Date()
   })
 }

@@ -22,7 +22,7 @@ export function resolveScope(inventory: Inventory, request: Pick<RunRequest, (ty
     zoneids: inventory.zones,
     podids: inventory.pods,
     clusterids: inventory.clusters,
-    hostids: inventory.hosts,
+    hostids: inventory.hosts
   } as const
   const unknown = KINDS.flatMap((k) => {
     const missing = request[k].filter((id) => !lookups[k].has(id))

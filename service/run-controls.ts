@@ -72,7 +72,10 @@ export function makeRunControls(deps: RunControlDeps) {
     // A host removed from the inventory since cannot be retried; the others still are.
     const hostids = selected.filter((h) => deps.inventory.hosts.has(h))
     if (hostids.length === 0) {
-      throw new NothingToRetryError(id, selected.length > 0 ? `its hosts ${selected.join(', ')} are no longer in the inventory` : undefined)
+      throw new NothingToRetryError(
+        id,
+        selected.length > 0 ? `its hosts ${selected.join(', ')} are no longer in the inventory` : undefined
+      )
     }
     const { canary } = run.request
     const request: RunRequest = {
@@ -82,10 +85,15 @@ export function makeRunControls(deps: RunControlDeps) {
       clusterids: [],
       hostids,
       // A canary larger than what is left would be refused; the retry runs without it then.
-      canary: canary !== undefined && canary <= hostids.length ? canary : undefined,
+      canary: canary !== undefined && canary <= hostids.length ? canary : undefined
     }
     const created = await deps.createRun(request, who, { retryOf: id })
-    await appendRunAudit(redis, keys, id, { action: 'retried', by: who, at: new Date().toISOString(), runId: created.id })
+    await appendRunAudit(redis, keys, id, {
+      action: 'retried',
+      by: who,
+      at: new Date().toISOString(),
+      runId: created.id
+    })
     log.info({ runId: id, retryRunId: created.id, hosts: hostids.length, user: who }, 'run retried')
     return created
   }

@@ -6,7 +6,11 @@ import { clusterJobId } from '../workers/job-data.js'
  * holds no worker. Resume and cancel wake the run's sleeping cluster jobs at once, so they look at
  * the run again now instead of at their next check. Returns how many were woken.
  */
-export async function wakeClusterJobs(hostsQueue: Queue, runId: string, clusterPlan: readonly string[]): Promise<number> {
+export async function wakeClusterJobs(
+  hostsQueue: Queue,
+  runId: string,
+  clusterPlan: readonly string[]
+): Promise<number> {
   let woken = 0
   for (let index = 0; index < clusterPlan.length; index++) {
     const job = await Job.fromId(hostsQueue, clusterJobId(runId, index))

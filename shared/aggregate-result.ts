@@ -18,7 +18,7 @@ export function aggregateResult(hosts: HostRunState[], runFailure?: string): Rol
       startdate: u.startdate,
       enddate: u.enddate,
       output: u.output,
-      ...(u.migrated ? { migrated: u.migrated } : {}),
+      ...(u.migrated ? { migrated: u.migrated } : {})
     }))
   const done = hosts.filter((h): h is HostDone => h.phase === 'done')
   const skipped = done
@@ -32,15 +32,15 @@ export function aggregateResult(hosts: HostRunState[], runFailure?: string): Rol
         ? [`host ${h.hostName} (${h.hostId}) could not exit maintenance mode: ${h.stuckInMaintenance}`]
         : h.failure
           ? [`${h.failure.stage} failed on host ${h.hostName} (${h.hostId}): ${h.failure.message}`]
-          : [],
-    ),
+          : []
+    )
   ]
   return {
     rollingmaintenance: {
       details: problems.length === 0 ? 'OK' : problems.join('; '),
       hostsskipped: skipped,
       hostsupdated: updated,
-      success: problems.length === 0,
-    },
+      success: problems.length === 0
+    }
   }
 }

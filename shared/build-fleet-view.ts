@@ -3,18 +3,29 @@ import type { HostView, RunView } from './run-view.js'
 import type { Inventory, RunStatus } from './types.js'
 
 /** Pure: host id → VM count and reading time, from capacity snapshots (`{readAt, hosts: [{hostId, vms}]}`). */
-export function vmCounts(snapshots: ReadonlyArray<{ readAt: string; hosts: ReadonlyArray<{ hostId: string; vms: readonly unknown[] }> }>): Map<string, { count: number; readAt: string }> {
+export function vmCounts(
+  snapshots: ReadonlyArray<{ readAt: string; hosts: ReadonlyArray<{ hostId: string; vms: readonly unknown[] }> }>
+): Map<string, { count: number; readAt: string }> {
   const out = new Map<string, { count: number; readAt: string }>()
-  for (const snap of snapshots) for (const h of snap.hosts) out.set(h.hostId, { count: h.vms.length, readAt: snap.readAt })
+  for (const snap of snapshots)
+    for (const h of snap.hosts) out.set(h.hostId, { count: h.vms.length, readAt: snap.readAt })
   return out
 }
 
 const ACTIVE: ReadonlySet<RunStatus | 'paused'> = new Set(['queued', 'running', 'paused'])
 
 /** Whether a run's scope takes in a host: the union of every id kind (spec 3.1). */
-export function runCoversHost(run: Pick<RunView, 'request'>, host: { id: string; zoneId: string; podId: string; clusterId: string }): boolean {
+export function runCoversHost(
+  run: Pick<RunView, 'request'>,
+  host: { id: string; zoneId: string; podId: string; clusterId: string }
+): boolean {
   const r = run.request
-  return r.hostids.includes(host.id) || r.clusterids.includes(host.clusterId) || r.podids.includes(host.podId) || r.zoneids.includes(host.zoneId)
+  return (
+    r.hostids.includes(host.id) ||
+    r.clusterids.includes(host.clusterId) ||
+    r.podids.includes(host.podId) ||
+    r.zoneids.includes(host.zoneId)
+  )
 }
 
 /**
@@ -26,7 +37,7 @@ export function buildFleetView(
   hosts: HostView[],
   runs: RunView[],
   /** VMs per host as a driver last read them (libvirt's capacity snapshots). */
-  vms: ReadonlyMap<string, { count: number; readAt: string }> = new Map(),
+  vms: ReadonlyMap<string, { count: number; readAt: string }> = new Map()
 ): FleetView {
   const states = new Map(hosts.map((h) => [h.id, h]))
   const active = runs.filter((r) => ACTIVE.has(r.status))
@@ -60,7 +71,7 @@ export function buildFleetView(
             vmCount: vm?.count,
             vmsReadAt: vm?.readAt,
             runId: inRun?.id,
-            stage: inRun && progress?.currentHostId === host.id ? progress.currentStage : undefined,
+            stage: inRun && progress?.currentHostId === host.id ? progress.currentStage : undefined
           })
         }
         clusters.push({ id: cluster.id, name: cluster.name, runId: clusterRun?.id, hosts: fleetHosts })

@@ -5,7 +5,11 @@ import type { RunSummary } from '../store/run/get-run-summary.js'
 import type { Inventory, StageName } from './types.js'
 
 /** The one line a reader sees first when something holds the run back (spec 9). Pure. */
-function progressMessage(summary: RunSummary, window: RunProgress['window'], clusters: ClusterProgress[]): string | undefined {
+function progressMessage(
+  summary: RunSummary,
+  window: RunProgress['window'],
+  clusters: ClusterProgress[]
+): string | undefined {
   if (summary.status === 'paused' && summary.paused) {
     const p = summary.paused
     return p.reason === 'canary'
@@ -41,15 +45,23 @@ export function buildRunView(summary: RunSummary, inventory: Inventory, now: Dat
       currentHostId: active?.hostId,
       currentHostName: active ? (inventory.hosts.get(active.hostId)?.name ?? active.hostId) : undefined,
       // PreFlight runs on the cluster's hosts side by side: the stage is shown, no single host.
-      currentStage: active ? (active.phase as StageName | 'EnterMaintenance' | 'ExitMaintenance') : preflight ? 'PreFlight' : undefined,
+      currentStage: active
+        ? (active.phase as StageName | 'EnterMaintenance' | 'ExitMaintenance')
+        : preflight
+          ? 'PreFlight'
+          : undefined,
       // A wait is only news while the cluster has hosts left and no host in hand.
-      waiting: !finished && !active && (counters?.done ?? 0) < (counters?.total ?? 0) ? counters?.wait : undefined,
+      waiting: !finished && !active && (counters?.done ?? 0) < (counters?.total ?? 0) ? counters?.wait : undefined
     }
   })
   let window: RunProgress['window']
   if (request.window && !finished) {
     const w = windowState(request.window, now)
-    window = { open: w.open, opensAt: w.opensAt && formatWindowTime(w.opensAt), closesAt: w.closesAt && formatWindowTime(w.closesAt) }
+    window = {
+      open: w.open,
+      opensAt: w.opensAt && formatWindowTime(w.opensAt),
+      closesAt: w.closesAt && formatWindowTime(w.closesAt)
+    }
   }
   const result = summary.result?.rollingmaintenance
   return {
@@ -68,12 +80,15 @@ export function buildRunView(summary: RunSummary, inventory: Inventory, now: Dat
       clusters,
       message: progressMessage(summary, window, clusters),
       paused: summary.status === 'paused' ? summary.paused : undefined,
-      failures: { count: summary.failures, max: failureLimit({ forced: request.forced, maxFailures: request.maxFailures ?? 0 }) },
+      failures: {
+        count: summary.failures,
+        max: failureLimit({ forced: request.forced, maxFailures: request.maxFailures ?? 0 })
+      },
       canary: request.canary === undefined ? undefined : { size: request.canary, reached: summary.canaryDone },
-      window,
+      window
     },
     result: summary.result,
     retryOf: summary.retryOf,
-    audit: summary.audit,
+    audit: summary.audit
   }
 }

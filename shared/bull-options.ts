@@ -12,6 +12,6 @@ export function defaultJobOptions(retentionDays: number): JobsOptions {
     attempts: 20,
     backoff: { type: 'exponential', delay: 1000 },
     removeOnComplete: { age: DAY_S, count: 1000 },
-    removeOnFail: { age: retentionDays * DAY_S },
+    removeOnFail: { age: retentionDays * DAY_S }
   }
 }

@@ -6,7 +6,11 @@ export interface HostCheckFailure {
   reason: string
 }
 
-const IN_MAINTENANCE: ReadonlySet<HostResourceState> = new Set(['PrepareForMaintenance', 'Maintenance', 'ErrorInMaintenance'])
+const IN_MAINTENANCE: ReadonlySet<HostResourceState> = new Set([
+  'PrepareForMaintenance',
+  'Maintenance',
+  'ErrorInMaintenance'
+])
 
 /**
  * Spec 3.2, pure: which hosts cannot take part. The caller decides what a failure means (skip with
@@ -17,7 +21,8 @@ export function checkHosts(hosts: HostConfig[], states: ReadonlyMap<string, Host
   for (const host of hosts) {
     const state = states.get(host.id) ?? 'Enabled'
     let reason: string | undefined
-    if (host.hypervisor.toUpperCase() !== 'KVM') reason = `Unsupported hypervisor ${host.hypervisor}: rolling maintenance supports KVM hosts only`
+    if (host.hypervisor.toUpperCase() !== 'KVM')
+      reason = `Unsupported hypervisor ${host.hypervisor}: rolling maintenance supports KVM hosts only`
     else if (!host.enabled) reason = 'Host is not Enabled (enabled: false in the inventory)'
     else if (IN_MAINTENANCE.has(state)) reason = `Host is already in maintenance (resource state ${state})`
     if (reason) failures.push({ hostId: host.id, hostName: host.name, reason })

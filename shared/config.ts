@@ -78,7 +78,7 @@ export const CONFIG_ENV_VARS = [
   'ROLLMAINT_RUN_RETENTION_DAYS',
   'ROLLMAINT_REATTACH_GRACE_MS',
   'ROLLMAINT_CLOUDSTACK_REQUIRE_EXPIRES',
-  'ROLLMAINT_WEBHOOKS',
+  'ROLLMAINT_WEBHOOKS'
 ] as const
 
 function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
@@ -95,8 +95,16 @@ function tlsFiles(env: Env, cwd: string): Config['tls'] {
   const cert = env.TLS_CERT?.trim()
   const key = env.TLS_KEY?.trim()
   if (!cert && !key) return undefined
-  if (!cert) throw new ConfigError('TLS_CERT', 'TLS_KEY is set but TLS_CERT is not: set both (PEM files) to serve HTTPS, or neither')
-  if (!key) throw new ConfigError('TLS_KEY', 'TLS_CERT is set but TLS_KEY is not: set both (PEM files) to serve HTTPS, or neither')
+  if (!cert)
+    throw new ConfigError(
+      'TLS_CERT',
+      'TLS_KEY is set but TLS_CERT is not: set both (PEM files) to serve HTTPS, or neither'
+    )
+  if (!key)
+    throw new ConfigError(
+      'TLS_KEY',
+      'TLS_CERT is set but TLS_KEY is not: set both (PEM files) to serve HTTPS, or neither'
+    )
   return { certPath: path.resolve(cwd, cert), keyPath: path.resolve(cwd, key) }
 }
 
@@ -121,7 +129,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const redis = parseRedisTarget(env)
   const minReplicasRaw = stringVar(env, 'ROLLMAINT_REDIS_MIN_REPLICAS', 'auto')
   if (minReplicasRaw !== 'auto' && !/^\d+$/.test(minReplicasRaw)) {
-    throw new ConfigError('ROLLMAINT_REDIS_MIN_REPLICAS', `expected auto or a whole number of replicas (0 disables the wait), got ${JSON.stringify(minReplicasRaw)}`)
+    throw new ConfigError(
+      'ROLLMAINT_REDIS_MIN_REPLICAS',
+      `expected auto or a whole number of replicas (0 disables the wait), got ${JSON.stringify(minReplicasRaw)}`
+    )
   }
   const redisMinReplicas = minReplicasRaw === 'auto' ? 'auto' : intVar(env, 'ROLLMAINT_REDIS_MIN_REPLICAS', 0, 0, 16)
   const keyPrefix = stringVar(env, 'ROLLMAINT_KEY_PREFIX', 'rollmaint')
@@ -163,6 +174,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     runRetentionDays: intVar(env, 'ROLLMAINT_RUN_RETENTION_DAYS', 7, 7, 3650),
     reattachGraceMs: intVar(env, 'ROLLMAINT_REATTACH_GRACE_MS', 60_000, 0, 3_600_000),
     cloudStackRequireExpires: boolVar(env, 'ROLLMAINT_CLOUDSTACK_REQUIRE_EXPIRES', true),
-    webhooks: parseWebhooks(env.ROLLMAINT_WEBHOOKS, cwd, WEBHOOK_EVENT_TYPES),
+    webhooks: parseWebhooks(env.ROLLMAINT_WEBHOOKS, cwd, WEBHOOK_EVENT_TYPES)
   }
 }

@@ -23,7 +23,8 @@ export interface PlanControls {
   /** Stage timeout in seconds (the request's, or the configured default). */
   timeout: number
   maxParallelClusters: number
-  window?: (MaintenanceWindow & { openNow: boolean; opensAt?: string | undefined; closesAt?: string | undefined }) | undefined
+  window?:
+    (MaintenanceWindow & { openNow: boolean; opensAt?: string | undefined; closesAt?: string | undefined }) | undefined
 }
 
 export type MaintenanceDriverKind = 'none' | 'libvirt' | 'cloudstack' | 'command'

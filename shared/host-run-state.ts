@@ -68,7 +68,12 @@ export type HostRunState =
   | (HostIdentity & { phase: 'PreMaintenance' })
   | (HostIdentity & { phase: 'EnterMaintenance'; evacuation?: EvacuationRecord | undefined })
   | (HostIdentity & { phase: 'Maintenance'; startdate: string; migrated?: MigrationRecord[] | undefined })
-  | (HostIdentity & { phase: 'ExitMaintenance'; startdate: string; maintenance: MaintenanceResult; migrated?: MigrationRecord[] | undefined })
+  | (HostIdentity & {
+      phase: 'ExitMaintenance'
+      startdate: string
+      maintenance: MaintenanceResult
+      migrated?: MigrationRecord[] | undefined
+    })
   | (HostIdentity & { phase: 'PostMaintenance'; updated: HostUpdatedRecord })
   | HostDone
 
@@ -95,11 +100,17 @@ export const HOST_PHASES = [
   'Maintenance',
   'ExitMaintenance',
   'PostMaintenance',
-  'done',
+  'done'
 ] as const satisfies readonly HostPhase[]
 
 /** Phases in which the host is the one its cluster works on (shown as the cluster's current host). */
-export const CYCLE_PHASES = ['PreMaintenance', 'EnterMaintenance', 'Maintenance', 'ExitMaintenance', 'PostMaintenance'] as const satisfies readonly HostPhase[]
+export const CYCLE_PHASES = [
+  'PreMaintenance',
+  'EnterMaintenance',
+  'Maintenance',
+  'ExitMaintenance',
+  'PostMaintenance'
+] as const satisfies readonly HostPhase[]
 export type CyclePhase = (typeof CYCLE_PHASES)[number]
 
 /** Steps that can fail a host: the four stages, the driver's two and the cluster's gate (spec 9). */

@@ -5,7 +5,12 @@ import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { parseDocument } from 'yaml'
 import { InventoryError } from './errors/inventory-error.js'
 import { InventoryFileSchema, type InventoryDefaults, type InventoryFile } from './inventory-schema.js'
-import { NONE_MAINTENANCE, resolveMaintenanceBlock, type MaintenanceConfig, type ReadSecretFile } from './maintenance-config.js'
+import {
+  NONE_MAINTENANCE,
+  resolveMaintenanceBlock,
+  type MaintenanceConfig,
+  type ReadSecretFile
+} from './maintenance-config.js'
 import type { HostConfig, Inventory } from './types.js'
 
 const checker = TypeCompiler.Compile(InventoryFileSchema)
@@ -18,7 +23,7 @@ const BUILTIN_DEFAULTS = {
   bootIdPath: '/proc/sys/kernel/random/boot_id',
   executor: 'detached',
   hypervisor: 'KVM',
-  enabled: true,
+  enabled: true
 } as const
 
 function expandHome(p: string | undefined): string | undefined {
@@ -48,7 +53,10 @@ export function buildInventory(doc: unknown, source: string, options: BuildInven
       // the innermost error per path is the useful one; TypeBox also reports every enclosing union/object
       .filter((e, i, all) => all.findIndex((o) => o.path === e.path) === i)
       .slice(0, 20)
-      .map((e) => `${readablePath(e.path)}: ${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (got ${JSON.stringify(e.value)})` : ''}`)
+      .map(
+        (e) =>
+          `${readablePath(e.path)}: ${e.message}${e.value !== undefined && typeof e.value !== 'object' ? ` (got ${JSON.stringify(e.value)})` : ''}`
+      )
     throw new InventoryError(source, problems)
   }
   const file: InventoryFile = doc
@@ -58,7 +66,10 @@ export function buildInventory(doc: unknown, source: string, options: BuildInven
   const problems: string[] = []
   const claim = (id: string, where: string): void => {
     const first = seen.get(id)
-    if (first) problems.push(`${where}.id: id ${JSON.stringify(id)} is already used at ${first}; ids must be unique across the inventory`)
+    if (first)
+      problems.push(
+        `${where}.id: id ${JSON.stringify(id)} is already used at ${first}; ids must be unique across the inventory`
+      )
     else seen.set(id, where)
   }
   const readSecretFile = options.readSecretFile ?? readSecretFromDisk
@@ -79,7 +90,12 @@ export function buildInventory(doc: unknown, source: string, options: BuildInven
     zone.pods.forEach((pod, pi) => {
       const pWhere = `${zWhere}.pods[${pi}]`
       claim(pod.id, pWhere)
-      inventory.pods.set(pod.id, { id: pod.id, name: pod.name, zoneId: zone.id, clusterIds: pod.clusters.map((c) => c.id) })
+      inventory.pods.set(pod.id, {
+        id: pod.id,
+        name: pod.name,
+        zoneId: zone.id,
+        clusterIds: pod.clusters.map((c) => c.id)
+      })
       pod.clusters.forEach((cluster, ci) => {
         const cWhere = `${pWhere}.clusters[${ci}]`
         claim(cluster.id, cWhere)
@@ -91,11 +107,12 @@ export function buildInventory(doc: unknown, source: string, options: BuildInven
           podId: pod.id,
           hostIds: cluster.hosts.map((h) => h.id),
           gate: cluster.gate,
-          gateTimeout: cluster.gateTimeout,
+          gateTimeout: cluster.gateTimeout
         })
         cluster.hosts.forEach((host, hi) => {
           claim(host.id, `${cWhere}.hosts[${hi}]`)
-          const maintenance = maintenanceAt(host.maintenance, `${cWhere}.hosts[${hi}].maintenance`) ?? clusterMaintenance
+          const maintenance =
+            maintenanceAt(host.maintenance, `${cWhere}.hosts[${hi}].maintenance`) ?? clusterMaintenance
           const merged = { ...BUILTIN_DEFAULTS, ...defaults, ...host }
           const resolved: HostConfig = {
             id: host.id,
@@ -115,10 +132,12 @@ export function buildInventory(doc: unknown, source: string, options: BuildInven
             maintenance,
             zoneId: zone.id,
             podId: pod.id,
-            clusterId: cluster.id,
+            clusterId: cluster.id
           }
           if (!resolved.hostKey && !resolved.knownHostsPath) {
-            problems.push(`${cWhere}.hosts[${hi}]: neither hostKey nor knownHostsPath is set, so the host key could not be checked`)
+            problems.push(
+              `${cWhere}.hosts[${hi}]: neither hostKey nor knownHostsPath is set, so the host key could not be checked`
+            )
           }
           inventory.hosts.set(host.id, resolved)
         })
@@ -141,7 +160,10 @@ export function loadInventory(file: string): Inventory {
   if (doc.errors.length > 0) {
     throw new InventoryError(
       file,
-      doc.errors.map((e) => `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`),
+      doc.errors.map(
+        (e) =>
+          `line ${e.linePos?.[0]?.line ?? '?'}: ${e.message.split('\n')[0]!.replace(/ at line \d+, column \d+:?$/, '')}`
+      )
     )
   }
   return buildInventory(doc.toJS(), file)

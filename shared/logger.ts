@@ -19,11 +19,19 @@ export const REDACT_PATHS = [
   'authorization',
   '*.authorization',
   'req.headers.authorization',
-  'req.headers.cookie',
+  'req.headers.cookie'
 ]
 
 /** Query parameters whose values are credentials (`/client/api` carries `apikey` and `signature`). */
-const SECRET_QUERY_PARAMS = new Set(['apikey', 'signature', 'secretkey', 'sessionkey', 'password', 'token', 'access_token'])
+const SECRET_QUERY_PARAMS = new Set([
+  'apikey',
+  'signature',
+  'secretkey',
+  'sessionkey',
+  'password',
+  'token',
+  'access_token'
+])
 
 /**
  * A request's path and query with credential values replaced by `[redacted]`: what request logs
@@ -47,7 +55,13 @@ interface LoggedRequest {
 
 /** Fastify's request serializer, minus the raw URL. */
 function serializeRequest(req: LoggedRequest): Record<string, unknown> {
-  return { method: req.method, url: redactUrl(req.url ?? ''), host: req.host, remoteAddress: req.ip, remotePort: req.socket?.remotePort }
+  return {
+    method: req.method,
+    url: redactUrl(req.url ?? ''),
+    host: req.host,
+    remoteAddress: req.ip,
+    remotePort: req.socket?.remotePort
+  }
 }
 
 export function createLogger(level: LogLevel, destination?: DestinationStream): Logger {
@@ -58,8 +72,8 @@ export function createLogger(level: LogLevel, destination?: DestinationStream): 
       timestamp: pino.stdTimeFunctions.isoTime,
       redact: { paths: REDACT_PATHS, censor: '[redacted]' },
       // Fastify merges these over its own serializers: the request log never carries the raw URL.
-      serializers: { req: serializeRequest },
+      serializers: { req: serializeRequest }
     },
-    destination,
+    destination
   )
 }

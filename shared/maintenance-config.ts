@@ -1,7 +1,12 @@
 import os from 'node:os'
 import path from 'node:path'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { MAINTENANCE_DRIVERS, maintenanceSchemas, type MaintenanceBlock, type MaintenanceDriverKind } from './maintenance-schema.js'
+import {
+  MAINTENANCE_DRIVERS,
+  maintenanceSchemas,
+  type MaintenanceBlock,
+  type MaintenanceDriverKind
+} from './maintenance-schema.js'
 import { COMMAND_PLACEHOLDERS, MIGRATION_URI_PLACEHOLDERS, unknownPlaceholders } from './placeholders.js'
 import { Secret } from './secret.js'
 
@@ -44,14 +49,14 @@ export const LIBVIRT_DEFAULTS = {
   maxParallelMigrations: 2,
   migrationTimeout: 1800,
   reserveMemoryPercent: 10,
-  returnVms: false,
+  returnVms: false
 } as const
 
 export const CLOUDSTACK_DEFAULTS = { pollInterval: 5, timeout: 3600 } as const
 export const COMMAND_DEFAULTS = { timeout: 3600 } as const
 
 const checkers = Object.fromEntries(
-  MAINTENANCE_DRIVERS.map((kind) => [kind, TypeCompiler.Compile(maintenanceSchemas[kind])]),
+  MAINTENANCE_DRIVERS.map((kind) => [kind, TypeCompiler.Compile(maintenanceSchemas[kind])])
 ) as { [K in MaintenanceDriverKind]: ReturnType<typeof TypeCompiler.Compile<(typeof maintenanceSchemas)[K]>> }
 
 export type ReadSecretFile = (file: string) => string
@@ -74,14 +79,21 @@ function expandHome(p: string): string {
 export function resolveMaintenanceBlock(block: unknown, where: string, readSecretFile: ReadSecretFile): ResolveResult {
   const driver = (block as { driver?: unknown } | null)?.driver
   if (!isDriver(driver)) {
-    return { ok: false, problems: [`${where}.driver: must be one of ${MAINTENANCE_DRIVERS.join(', ')} (got ${JSON.stringify(driver)})`] }
+    return {
+      ok: false,
+      problems: [`${where}.driver: must be one of ${MAINTENANCE_DRIVERS.join(', ')} (got ${JSON.stringify(driver)})`]
+    }
   }
   const checker = checkers[driver]
   if (!checker.Check(block)) {
     const problems = [...checker.Errors(block)]
       .filter((e, i, all) => all.findIndex((o) => o.path === e.path) === i)
       .map((e) => {
-        const field = e.path.split('/').filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join('')
+        const field = e.path
+          .split('/')
+          .filter(Boolean)
+          .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+          .join('')
         const got = e.value !== undefined && typeof e.value !== 'object' ? ` (got ${JSON.stringify(e.value)})` : ''
         return `${where}${field}: ${e.message}${got}`
       })
@@ -95,7 +107,12 @@ export function resolveMaintenanceBlock(block: unknown, where: string, readSecre
       const config = { ...LIBVIRT_DEFAULTS, ...valid }
       const unknown = unknownPlaceholders(config.migrationUri, MIGRATION_URI_PLACEHOLDERS)
       if (unknown.length > 0) {
-        return { ok: false, problems: [`${where}.migrationUri: unknown placeholder {${unknown[0]}}; use ${MIGRATION_URI_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`] }
+        return {
+          ok: false,
+          problems: [
+            `${where}.migrationUri: unknown placeholder {${unknown[0]}}; use ${MIGRATION_URI_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`
+          ]
+        }
       }
       return { ok: true, config }
     }
@@ -103,7 +120,8 @@ export function resolveMaintenanceBlock(block: unknown, where: string, readSecre
       const problems: string[] = []
       try {
         const u = new URL(valid.url)
-        if (u.username || u.password) problems.push(`${where}.url: must not carry credentials; use apiKey and secretKeyFile`)
+        if (u.username || u.password)
+          problems.push(`${where}.url: must not carry credentials; use apiKey and secretKeyFile`)
       } catch {
         problems.push(`${where}.url: not a URL (got ${JSON.stringify(valid.url)})`)
       }
@@ -113,7 +131,9 @@ export function resolveMaintenanceBlock(block: unknown, where: string, readSecre
         secret = readSecretFile(secretKeyFile).trim()
         if (secret === '') problems.push(`${where}.secretKeyFile: ${secretKeyFile} is empty`)
       } catch (err) {
-        problems.push(`${where}.secretKeyFile: cannot read ${secretKeyFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+        problems.push(
+          `${where}.secretKeyFile: cannot read ${secretKeyFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`
+        )
       }
       if (problems.length > 0) return { ok: false, problems }
       return { ok: true, config: { ...CLOUDSTACK_DEFAULTS, ...valid, secretKeyFile, secretKey: new Secret(secret) } }
@@ -124,7 +144,9 @@ export function resolveMaintenanceBlock(block: unknown, where: string, readSecre
         valid[key].forEach((arg, i) => {
           const unknown = unknownPlaceholders(arg, COMMAND_PLACEHOLDERS)
           if (unknown.length > 0) {
-            problems.push(`${where}.${key}[${i}]: unknown placeholder {${unknown[0]}}; use ${COMMAND_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`)
+            problems.push(
+              `${where}.${key}[${i}]: unknown placeholder {${unknown[0]}}; use ${COMMAND_PLACEHOLDERS.map((p) => `{${p}}`).join(', ')}`
+            )
           }
         })
       }

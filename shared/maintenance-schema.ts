@@ -14,16 +14,25 @@ export const NoneMaintenanceSchema = Type.Object({ driver: Type.Literal('none') 
 export const LibvirtMaintenanceSchema = Type.Object(
   {
     driver: Type.Literal('libvirt'),
-    libvirtUri: Type.Optional(Type.String({ minLength: 1, description: 'how virsh on the host reaches libvirt (qemu:///system)' })),
-    migrationUri: Type.Optional(
-      Type.String({ minLength: 1, description: 'destination as the SOURCE host reaches it; {target.address}, {target.name}, {target.id}' }),
+    libvirtUri: Type.Optional(
+      Type.String({ minLength: 1, description: 'how virsh on the host reaches libvirt (qemu:///system)' })
     ),
-    maxParallelMigrations: Type.Optional(Type.Integer({ minimum: 1, maximum: 64, description: 'per evacuating host (2)' })),
+    migrationUri: Type.Optional(
+      Type.String({
+        minLength: 1,
+        description: 'destination as the SOURCE host reaches it; {target.address}, {target.name}, {target.id}'
+      })
+    ),
+    maxParallelMigrations: Type.Optional(
+      Type.Integer({ minimum: 1, maximum: 64, description: 'per evacuating host (2)' })
+    ),
     migrationTimeout: Type.Optional(Seconds('seconds per VM; on expiry the migration job is aborted (1800)')),
-    reserveMemoryPercent: Type.Optional(Type.Integer({ minimum: 0, maximum: 99, description: "of each target's memory, never planned into (10)" })),
-    returnVms: Type.Optional(Type.Boolean({ description: 'move the VMs back on exit (false, as CloudStack)' })),
+    reserveMemoryPercent: Type.Optional(
+      Type.Integer({ minimum: 0, maximum: 99, description: "of each target's memory, never planned into (10)" })
+    ),
+    returnVms: Type.Optional(Type.Boolean({ description: 'move the VMs back on exit (false, as CloudStack)' }))
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 )
 
 export const CloudStackMaintenanceSchema = Type.Object(
@@ -32,10 +41,12 @@ export const CloudStackMaintenanceSchema = Type.Object(
     url: Type.String({ pattern: '^https?://', description: 'the management server API, https://.../client/api' }),
     apiKey: Type.String({ minLength: 1 }),
     secretKeyFile: Type.String({ minLength: 1, description: 'file holding the secret key, read once at start-up' }),
-    pollInterval: Type.Optional(Type.Number({ minimum: 0.05, maximum: 300, description: 'seconds between listHosts polls (5)' })),
-    timeout: Type.Optional(Seconds('seconds to wait for Maintenance / Enabled (3600)')),
+    pollInterval: Type.Optional(
+      Type.Number({ minimum: 0.05, maximum: 300, description: 'seconds between listHosts polls (5)' })
+    ),
+    timeout: Type.Optional(Seconds('seconds to wait for Maintenance / Enabled (3600)'))
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 )
 
 export const CommandMaintenanceSchema = Type.Object(
@@ -43,13 +54,18 @@ export const CommandMaintenanceSchema = Type.Object(
     driver: Type.Literal('command'),
     enter: Argv,
     exit: Argv,
-    timeout: Type.Optional(Seconds('seconds per command; the process group is killed on expiry (3600)')),
+    timeout: Type.Optional(Seconds('seconds per command; the process group is killed on expiry (3600)'))
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 )
 
 /** Documented shape (OpenAPI-style union); validation goes driver by driver, see `maintenanceSchemas`. */
-export const MaintenanceBlockSchema = Type.Union([NoneMaintenanceSchema, LibvirtMaintenanceSchema, CloudStackMaintenanceSchema, CommandMaintenanceSchema])
+export const MaintenanceBlockSchema = Type.Union([
+  NoneMaintenanceSchema,
+  LibvirtMaintenanceSchema,
+  CloudStackMaintenanceSchema,
+  CommandMaintenanceSchema
+])
 
 export const MAINTENANCE_DRIVERS = ['none', 'libvirt', 'cloudstack', 'command'] as const
 export type MaintenanceDriverKind = (typeof MAINTENANCE_DRIVERS)[number]
@@ -58,13 +74,13 @@ export const maintenanceSchemas = {
   none: NoneMaintenanceSchema,
   libvirt: LibvirtMaintenanceSchema,
   cloudstack: CloudStackMaintenanceSchema,
-  command: CommandMaintenanceSchema,
+  command: CommandMaintenanceSchema
 } as const satisfies Record<MaintenanceDriverKind, TSchema>
 
 /** What the file schema accepts in a `maintenance:` slot before the per-driver check. */
 export const MaintenanceSlotSchema = Type.Object(
   { driver: Type.String({ description: MAINTENANCE_DRIVERS.join(' | ') }) },
-  { additionalProperties: true, description: 'spec 8 maintenance driver block' },
+  { additionalProperties: true, description: 'spec 8 maintenance driver block' }
 )
 
 export type MaintenanceBlock = Static<typeof MaintenanceBlockSchema>

@@ -14,7 +14,7 @@ export const REQUEST_LIMITS = {
   idMaxLength: 255,
   idListMaxItems: 10_000,
   /** A comma-separated id list as one string. */
-  idListMaxChars: 100_000,
+  idListMaxChars: 100_000
 } as const
 
 /** Why a payload cannot be run, or undefined when it can. */

@@ -42,7 +42,15 @@ export interface RunEventData {
   /** A cluster waits for the maintenance window before its next host (`opensAt` in the window's zone). */
   'run.waiting-window': { clusterId: string; opensAt: string }
   /** The cluster's gate did not pass for the next host; it is tried again at `retryAt` (ISO). */
-  'gate.waiting': { clusterId: string; hostId: string; hostName: string; attempts: number; exitCode: number | null; output: string; retryAt: string }
+  'gate.waiting': {
+    clusterId: string
+    hostId: string
+    hostName: string
+    attempts: number
+    exitCode: number | null
+    output: string
+    retryAt: string
+  }
   'gate.passed': { clusterId: string; hostId: string; hostName: string; attempts: number; waitedMs: number }
 }
 
@@ -65,7 +73,7 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'run.waiting-window',
   'gate.waiting',
   'gate.passed',
-  'run.finished',
+  'run.finished'
 ]
 
 /** An event before it is stored: the `type` decides the shape of `data`. */

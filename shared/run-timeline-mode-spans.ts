@@ -12,14 +12,22 @@ export const MODE_STAGES = ['EnterMaintenance', 'ExitMaintenance'] as const
 /** A mode change that took less than this, with nothing to tell, is not drawn (the `none` driver). */
 const SHORTEST_SHOWN_MS = 500
 
-const openSpan = (lane: HostLane, stage: string): number => lane.stages.findIndex((s) => s.stage === stage && s.outcome === 'running')
+const openSpan = (lane: HostLane, stage: string): number =>
+  lane.stages.findIndex((s) => s.stage === stage && s.outcome === 'running')
 
 export function openModeSpan(lane: HostLane, stage: (typeof MODE_STAGES)[number], at: string): void {
-  if (openSpan(lane, stage) < 0 && !lane.stages.some((s) => s.stage === stage)) lane.stages.push({ stage, startedAt: at, outcome: 'running' })
+  if (openSpan(lane, stage) < 0 && !lane.stages.some((s) => s.stage === stage))
+    lane.stages.push({ stage, startedAt: at, outcome: 'running' })
 }
 
 /** Ends the open span of `stage`, if any; a short uneventful success is dropped. */
-export function closeModeSpan(lane: HostLane, stage: (typeof MODE_STAGES)[number], at: string, ok: boolean, why?: string): void {
+export function closeModeSpan(
+  lane: HostLane,
+  stage: (typeof MODE_STAGES)[number],
+  at: string,
+  ok: boolean,
+  why?: string
+): void {
   const i = openSpan(lane, stage)
   if (i < 0) return
   const span = lane.stages[i]!

@@ -99,7 +99,13 @@ function laneFor(lanes: MutableLanes, data: Record<string, unknown>): HostLane |
   if (!hostId) return undefined
   const i = lanes.index.get(hostId)
   if (i === undefined) {
-    const lane: HostLane = { hostId, hostName: str(data.hostName) ?? hostId, clusterId: str(data.clusterId) ?? '', status: 'pending', stages: [] }
+    const lane: HostLane = {
+      hostId,
+      hostName: str(data.hostName) ?? hostId,
+      clusterId: str(data.clusterId) ?? '',
+      status: 'pending',
+      stages: []
+    }
     lanes.index.set(hostId, lanes.hosts.length)
     lanes.hosts.push(lane)
     return lane
@@ -109,7 +115,11 @@ function laneFor(lanes: MutableLanes, data: Record<string, unknown>): HostLane |
   return copy
 }
 
-function foldEvent(lanes: MutableLanes, event: { id: string; type: string; data: Record<string, unknown> }, at: string): void {
+function foldEvent(
+  lanes: MutableLanes,
+  event: { id: string; type: string; data: Record<string, unknown> },
+  at: string
+): void {
   const { data } = event
   switch (event.type) {
     case 'stage.started': {
@@ -136,7 +146,7 @@ function foldEvent(lanes: MutableLanes, event: { id: string; type: string; data:
         outcome: stageOutcome(stage, data.result, data.exitCode),
         exitCode: typeof data.exitCode === 'number' || data.exitCode === null ? data.exitCode : undefined,
         durationMs,
-        output: str(data.output),
+        output: str(data.output)
       }
       const i = lane.stages.findIndex((s) => s.stage === stage && s.outcome === 'running')
       if (i >= 0) lane.stages[i] = { ...finished, startedAt: lane.stages[i]!.startedAt }
@@ -144,7 +154,8 @@ function foldEvent(lanes: MutableLanes, event: { id: string; type: string; data:
       // PreFlight runs everywhere first; after it a host waits for its turn in the cluster.
       if (stage === 'PreFlight' && lane.status === 'active') lane.status = 'pending'
       // Maintenance mode is entered after a good PreMaintenance and always left after Maintenance (spec 3.5).
-      if (stage === 'PreMaintenance' && (finished.outcome === 'ok' || finished.outcome === 'missing')) openModeSpan(lane, 'EnterMaintenance', at)
+      if (stage === 'PreMaintenance' && (finished.outcome === 'ok' || finished.outcome === 'missing'))
+        openModeSpan(lane, 'EnterMaintenance', at)
       if (stage === 'Maintenance') openModeSpan(lane, 'ExitMaintenance', at)
       break
     }
@@ -172,7 +183,13 @@ function foldEvent(lanes: MutableLanes, event: { id: string; type: string; data:
       Object.assign(lane, { status: 'failed', reason: stage ? `${stage} failed: ${message}` : message })
       closeModeSpan(lane, 'EnterMaintenance', at, false, message)
       // A failed Maintenance stage still leaves maintenance mode; only an exit that failed is a failed exit.
-      closeModeSpan(lane, 'ExitMaintenance', at, stage !== 'ExitMaintenance', stage === 'ExitMaintenance' ? message : undefined)
+      closeModeSpan(
+        lane,
+        'ExitMaintenance',
+        at,
+        stage !== 'ExitMaintenance',
+        stage === 'ExitMaintenance' ? message : undefined
+      )
       break
     }
     case 'vm.migrating':
@@ -207,7 +224,10 @@ const indexOf = (hosts: HostLane[]): Map<string, number> => new Map(hosts.map((h
  * Folds one event into the timeline and returns a new timeline; the input is left as it was (the
  * lane the event is about is copied), so UI state can hold on to the old one.
  */
-export function applyRunEvent(timeline: RunTimeline, event: { id: string; type: string; data: Record<string, unknown> }): RunTimeline {
+export function applyRunEvent(
+  timeline: RunTimeline,
+  event: { id: string; type: string; data: Record<string, unknown> }
+): RunTimeline {
   const at = eventTime(event.id)
   const lanes: MutableLanes = { hosts: [...timeline.hosts], index: indexOf(timeline.hosts) }
   foldEvent(lanes, event, at)
@@ -247,13 +267,16 @@ export function lanesFromRecords(records: HostRecordSummary[]): HostLane[] {
       status,
       reason: r.failure ? `${r.failure.stage} failed: ${r.failure.message}` : r.skipped?.reason,
       updated: r.updated ? true : undefined,
-      stages: [],
+      stages: []
     }
   })
 }
 
 /** The snapshot the API serves: lanes from the records, stages and statuses from every event so far. */
-export function buildRunTimeline(records: HostRecordSummary[], events: Array<{ id: string; type: string; data: Record<string, unknown> }>): RunTimeline {
+export function buildRunTimeline(
+  records: HostRecordSummary[],
+  events: Array<{ id: string; type: string; data: Record<string, unknown> }>
+): RunTimeline {
   const fromRecords = lanesFromRecords(records)
   const lanes: MutableLanes = { hosts: [...fromRecords], index: indexOf(fromRecords) }
   for (const e of events) foldEvent(lanes, e, eventTime(e.id))

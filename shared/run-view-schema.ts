@@ -13,28 +13,56 @@ import { HOST_RESOURCE_STATES, STAGES } from './types.js'
 const CURRENT_STAGES = [...STAGES, 'EnterMaintenance', 'ExitMaintenance'] as const
 
 const Weekday = Type.Union(WEEKDAYS.map((d) => Type.Literal(d)))
-const HHMM = Type.String({ pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$', description: 'HH:MM, 24-hour, in the window\'s time zone' })
+const HHMM = Type.String({
+  pattern: '^([01][0-9]|2[0-3]):[0-5][0-9]$',
+  description: "HH:MM, 24-hour, in the window's time zone"
+})
 
 export const WindowSchema = Type.Object(
   {
     days: Type.Optional(
-      Type.Array(Weekday, { minItems: 1, maxItems: 7, uniqueItems: true, description: 'days on which the window opens (default: every day)' }),
+      Type.Array(Weekday, {
+        minItems: 1,
+        maxItems: 7,
+        uniqueItems: true,
+        description: 'days on which the window opens (default: every day)'
+      })
     ),
     start: HHMM,
-    end: Type.String({ ...HHMM, description: 'HH:MM; earlier than start = the window ends the next day (e.g. 22:00-05:00)' }),
-    timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' }),
+    end: Type.String({
+      ...HHMM,
+      description: 'HH:MM; earlier than start = the window ends the next day (e.g. 22:00-05:00)'
+    }),
+    timezone: Type.String({ minLength: 1, maxLength: 64, description: 'IANA time zone, e.g. Europe/Berlin' })
   },
-  { additionalProperties: false, description: 'a new host starts only inside this window; outside it the run waits' },
+  { additionalProperties: false, description: 'a new host starts only inside this window; outside it the run waits' }
 )
 
 /** Spec 9 controls: fields of a start request, echoed in the run's `request`. */
 export const controlFields = {
   maxFailures: Type.Optional(
-    Type.Integer({ minimum: 0, maximum: MAX_FAILURES_LIMIT, description: 'host failures handled as with forced before the next one stops the run (default 0; forced = unlimited)' }),
+    Type.Integer({
+      minimum: 0,
+      maximum: MAX_FAILURES_LIMIT,
+      description:
+        'host failures handled as with forced before the next one stops the run (default 0; forced = unlimited)'
+    })
   ),
-  canary: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_FAILURES_LIMIT, description: 'pause the run once this many hosts are updated (at most the hosts in the run)' })),
-  soakSeconds: Type.Optional(Type.Integer({ minimum: 0, maximum: MAX_SOAK_SECONDS, description: "seconds a cluster waits after a host's PostMaintenance before its next host" })),
-  window: Type.Optional(WindowSchema),
+  canary: Type.Optional(
+    Type.Integer({
+      minimum: 1,
+      maximum: MAX_FAILURES_LIMIT,
+      description: 'pause the run once this many hosts are updated (at most the hosts in the run)'
+    })
+  ),
+  soakSeconds: Type.Optional(
+    Type.Integer({
+      minimum: 0,
+      maximum: MAX_SOAK_SECONDS,
+      description: "seconds a cluster waits after a host's PostMaintenance before its next host"
+    })
+  ),
+  window: Type.Optional(WindowSchema)
 }
 
 const HostUpdated = Type.Object(
@@ -45,22 +73,32 @@ const HostUpdated = Type.Object(
     enddate: Type.String(),
     output: Type.String(),
     migrated: Type.Optional(
-      Type.Array(Type.Object({ vm: Type.String(), to: Type.String({ description: 'target host id' }), durationMs: Type.Integer() }), {
-        description: 'VMs the maintenance driver moved off the host before its Maintenance script (spec 8.5)',
-      }),
-    ),
+      Type.Array(
+        Type.Object({
+          vm: Type.String(),
+          to: Type.String({ description: 'target host id' }),
+          durationMs: Type.Integer()
+        }),
+        {
+          description: 'VMs the maintenance driver moved off the host before its Maintenance script (spec 8.5)'
+        }
+      )
+    )
   },
-  { additionalProperties: true },
+  { additionalProperties: true }
 )
-const HostSkipped = Type.Object({ hostid: Type.String(), hostname: Type.String(), reason: Type.String() }, { additionalProperties: true })
+const HostSkipped = Type.Object(
+  { hostid: Type.String(), hostname: Type.String(), reason: Type.String() },
+  { additionalProperties: true }
+)
 
 export const RollingMaintenanceResult = Type.Object({
   rollingmaintenance: Type.Object({
     details: Type.String(),
     hostsskipped: Type.Array(HostSkipped),
     hostsupdated: Type.Array(HostUpdated),
-    success: Type.Boolean(),
-  }),
+    success: Type.Boolean()
+  })
 })
 
 /** A run's request as stored and shown (ids as lists, `forced` explicit). */
@@ -72,7 +110,7 @@ export const RunRequestSchema = Type.Object({
   forced: Type.Boolean(),
   payload: Type.Optional(Type.String()),
   timeout: Type.Optional(Type.Integer()),
-  ...controlFields,
+  ...controlFields
 })
 
 const Optional = <T extends ReturnType<typeof Type.String>>(t: T) => Type.Optional(t)
@@ -97,15 +135,20 @@ export const RunViewSchema = Type.Object({
         hostsDone: Type.Integer(),
         currentHostId: Optional(Type.String()),
         currentHostName: Optional(Type.String()),
-        currentStage: Type.Optional(Type.Union(CURRENT_STAGES.map((s) => Type.Literal(s)), { description: 'a stage, EnterMaintenance or ExitMaintenance' })),
-        waiting: Type.Optional(ClusterWaitSchema),
-      }),
+        currentStage: Type.Optional(
+          Type.Union(
+            CURRENT_STAGES.map((s) => Type.Literal(s)),
+            { description: 'a stage, EnterMaintenance or ExitMaintenance' }
+          )
+        ),
+        waiting: Type.Optional(ClusterWaitSchema)
+      })
     ),
-    ...progressControlFields,
+    ...progressControlFields
   }),
   result: Type.Optional(RollingMaintenanceResult),
   retryOf: Optional(Type.String({ description: 'the run this one retries' })),
-  audit: Type.Array(AuditEntrySchema, { description: 'who started, paused, resumed, cancelled or retried the run' }),
+  audit: Type.Array(AuditEntrySchema, { description: 'who started, paused, resumed, cancelled or retried the run' })
 })
 
 export const HostViewSchema = Type.Object({
@@ -117,6 +160,5 @@ export const HostViewSchema = Type.Object({
   hypervisor: Type.String(),
   resourceState: Type.Union(HOST_RESOURCE_STATES.map((s) => Type.Literal(s))),
   runId: Optional(Type.String()),
-  since: Optional(Type.String()),
+  since: Optional(Type.String())
 })
-

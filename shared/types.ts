@@ -131,7 +131,17 @@ export interface RollingMaintenanceResult {
 }
 
 /** CloudStack's host resource states, as far as rolling maintenance moves them. */
-export const HOST_RESOURCE_STATES = ['Enabled', 'Disabled', 'PrepareForMaintenance', 'Maintenance', 'ErrorInMaintenance'] as const
+export const HOST_RESOURCE_STATES = [
+  'Enabled',
+  'Disabled',
+  'PrepareForMaintenance',
+  'Maintenance',
+  'ErrorInMaintenance'
+] as const
 export type HostResourceState = (typeof HOST_RESOURCE_STATES)[number]
 /** States in which a host counts as in (or entering) maintenance mode. */
-export const IN_MAINTENANCE_STATES = ['PrepareForMaintenance', 'Maintenance', 'ErrorInMaintenance'] as const satisfies readonly HostResourceState[]
+export const IN_MAINTENANCE_STATES = [
+  'PrepareForMaintenance',
+  'Maintenance',
+  'ErrorInMaintenance'
+] as const satisfies readonly HostResourceState[]

@@ -30,7 +30,7 @@ function baseOptions(role: RedisRole, extra: RedisOptions): RedisOptions {
     enableReadyCheck: true,
     connectionName: `rollmaint-${role}`,
     retryStrategy: retryStrategyFor(role),
-    ...extra,
+    ...extra
   }
 }
 
@@ -54,7 +54,7 @@ function newClient(target: RedisTarget, role: RedisRole, extra: RedisOptions): R
         failoverDetector: false,
         sentinelRetryStrategy: (times: number) => Math.min(times * 100, 1000),
         // A demoted master answers READONLY to writes: reconnect, the sentinels name the new one.
-        reconnectOnError: (err) => err.message.startsWith('READONLY'),
+        reconnectOnError: (err) => err.message.startsWith('READONLY')
       })
     case 'cluster': {
       const { maxRetriesPerRequest, enableReadyCheck, ...nodeOptions } = options
@@ -71,8 +71,8 @@ function newClient(target: RedisTarget, role: RedisRole, extra: RedisOptions): R
         redisOptions: {
           ...nodeOptions,
           maxRetriesPerRequest,
-          ...(target.password ? { password: target.password } : {}),
-        },
+          ...(target.password ? { password: target.password } : {})
+        }
       }
       return new Cluster(target.nodes, clusterOptions)
     }
@@ -80,7 +80,12 @@ function newClient(target: RedisTarget, role: RedisRole, extra: RedisOptions): R
 }
 
 /** One connection, logging once when Redis is lost and once when it is back. */
-export function createRedisConnection(target: RedisTarget, role: RedisRole, logger?: Logger, extra: RedisOptions = {}): RedisClient {
+export function createRedisConnection(
+  target: RedisTarget,
+  role: RedisRole,
+  logger?: Logger,
+  extra: RedisOptions = {}
+): RedisClient {
   const redis = newClient(target, role, extra)
   const where = describeRedisTarget(target)
   // ioredis reconnects by itself: say once that Redis is gone and once that it is back, instead of
@@ -124,7 +129,9 @@ export async function assertNoEviction(redis: RedisClient): Promise<void> {
 export function duplicateRedisConnection(redis: RedisClient, overrides: RedisOptions): RedisClient {
   if (redis instanceof Cluster) {
     const { maxRetriesPerRequest, ...nodeOverrides } = overrides
-    return redis.duplicate(undefined, { redisOptions: { ...redis.options.redisOptions, ...nodeOverrides, maxRetriesPerRequest } })
+    return redis.duplicate(undefined, {
+      redisOptions: { ...redis.options.redisOptions, ...nodeOverrides, maxRetriesPerRequest }
+    })
   }
   return redis.duplicate(overrides)
 }

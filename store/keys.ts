@@ -47,6 +47,6 @@ export function createRedisKeys(prefix: string): RedisKeys {
     host: (id) => `${tag}:host:${id}`,
     metricsStageDurations: () => `${tag}:metrics:stage-durations`,
     metricsSshFailures: () => `${tag}:metrics:ssh-failures`,
-    signedRequest: (hex) => `${tag}:cs-request:${hex}`,
+    signedRequest: (hex) => `${tag}:cs-request:${hex}`
   }
 }

@@ -24,5 +24,5 @@ export const LUA_CONSTANTS = [
   luaSet('CYCLE_PHASES', CYCLE_PHASES),
   luaSet('IN_MAINTENANCE_STATES', IN_MAINTENANCE_STATES),
   luaString('PHASE_DONE', DONE),
-  luaString('PHASE_PREFLIGHT', PREFLIGHT),
+  luaString('PHASE_PREFLIGHT', PREFLIGHT)
 ].join('\n')

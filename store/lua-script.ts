@@ -22,7 +22,8 @@ export function luaScript(body: string): LuaScript {
     try {
       return await redis.evalsha(sha, keys.length, ...keys, ...args)
     } catch (err) {
-      if (err instanceof Error && err.message.includes('NOSCRIPT')) return redis.eval(lua, keys.length, ...keys, ...args)
+      if (err instanceof Error && err.message.includes('NOSCRIPT'))
+        return redis.eval(lua, keys.length, ...keys, ...args)
       throw err
     }
   }

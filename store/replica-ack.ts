@@ -32,7 +32,11 @@ export function connectedReplicas(info: string): number {
  * `auto`: Sentinel and Cluster exist to have replicas, so 1; a single Redis gets 1 when it has
  * replicas at start-up and 0 otherwise (WAIT would only ever time out there).
  */
-export async function resolveMinReplicas(redis: RedisClient, target: RedisTarget, configured: number | 'auto'): Promise<number> {
+export async function resolveMinReplicas(
+  redis: RedisClient,
+  target: RedisTarget,
+  configured: number | 'auto'
+): Promise<number> {
   if (configured !== 'auto') return configured
   switch (target.mode) {
     case 'sentinel':
@@ -62,7 +66,7 @@ export async function evalWithReplicaAck(
   redis: RedisClient,
   script: LuaScript,
   keys: string[],
-  args: Array<string | number>,
+  args: Array<string | number>
 ): Promise<AckedReply> {
   const { minReplicas, timeoutMs } = replicaAckPolicy(redis)
   if (minReplicas === 0) return { reply: await script(redis, keys, args), replicas: 0, acked: true }

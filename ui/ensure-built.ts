@@ -5,7 +5,15 @@ import { fileURLToPath } from 'node:url'
 const root = fileURLToPath(new URL('..', import.meta.url))
 const built = path.join(root, 'dist/console/index.html')
 /** What the console bundle is made of: its sources, the shared modules it imports, the locked packages. */
-const inputs = ['ui/src', 'ui/index.html', 'ui/vite.config.ts', 'shared/run-timeline.ts', 'shared/run-timeline-mode-spans.ts', 'shared/fleet-view.ts', 'package-lock.json'].map((p) => path.join(root, p))
+const inputs = [
+  'ui/src',
+  'ui/index.html',
+  'ui/vite.config.ts',
+  'shared/run-timeline.ts',
+  'shared/run-timeline-mode-spans.ts',
+  'shared/fleet-view.ts',
+  'package-lock.json'
+].map((p) => path.join(root, p))
 
 function newestMtime(p: string): number {
   const st = statSync(p)
@@ -18,7 +26,8 @@ function newestMtime(p: string): number {
  * browser tests and the demo serve it from source checkouts where `npm run build` may never have run.
  */
 export async function ensureConsoleBuilt(): Promise<void> {
-  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...inputs.filter((p) => existsSync(p)).map(newestMtime))) return
+  if (existsSync(built) && statSync(built).mtimeMs >= Math.max(...inputs.filter((p) => existsSync(p)).map(newestMtime)))
+    return
   // vite is a dev dependency: loaded only when a build is needed.
   const { build } = await import('vite')
   await build({ configFile: path.join(root, 'ui/vite.config.ts'), logLevel: 'warn' })

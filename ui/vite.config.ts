@@ -21,6 +21,6 @@ export default defineConfig({
     // Inline nothing: the page's Content-Security-Policy allows files from this origin only.
     assetsInlineLimit: 0,
     modulePreload: { polyfill: false },
-    reportCompressedSize: true,
-  },
+    reportCompressedSize: true
+  }
 })

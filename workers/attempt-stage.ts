@@ -46,7 +46,7 @@ export async function attemptStage(
     /** Called with a session this attempt had to open (PreFlight's housekeeping). */
     onOpened?: ((session: HostSession) => void) | undefined
     openOptions?: OpenOptions | undefined
-  } = {},
+  } = {}
 ): Promise<{ attempt: StageAttempt; session: HostSession | undefined }> {
   const { redis, keys } = deps
   const startedAt = Date.now()
@@ -62,8 +62,20 @@ export async function attemptStage(
     const durationMs = Date.now() - startedAt
     log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')
     const verdict = judgeStage(stage, result)
-    await recordStageDuration(redis, keys, stage, result.kind === 'timeout' ? 'timeout' : verdict.kind, durationMs / 1000)
-    await emitRunEvent(redis, keys, run.id, 'stage.finished', { ...where, result: result.kind, exitCode, durationMs, output: stageOutputTail(result) })
+    await recordStageDuration(
+      redis,
+      keys,
+      stage,
+      result.kind === 'timeout' ? 'timeout' : verdict.kind,
+      durationMs / 1000
+    )
+    await emitRunEvent(redis, keys, run.id, 'stage.finished', {
+      ...where,
+      result: result.kind,
+      exitCode,
+      durationMs,
+      output: stageOutputTail(result)
+    })
     return { attempt: { kind: 'judged', verdict }, session }
   } catch (err) {
     if (err instanceof LeaseLostError) throw err

@@ -35,7 +35,10 @@ export function confirmVanishedStages(inner: HostExecutor, opts: ConfirmVanished
       const runStage = async (request: StageRequest): Promise<StageResult> => {
         let result = await session.runStage(request)
         if (!vanishedInSameBoot(result)) return result
-        opts.logger.warn({ hostId: host.id, host: host.name, stage: request.stage, confirmMs }, 'stage script vanished without an exit status; watching whether the host is rebooting')
+        opts.logger.warn(
+          { hostId: host.id, host: host.name, stage: request.stage, confirmMs },
+          'stage script vanished without an exit status; watching whether the host is rebooting'
+        )
         const until = Date.now() + confirmMs
         while (Date.now() < until) {
           await sleep(Math.min(pollMs, Math.max(0, until - Date.now())))
@@ -45,7 +48,9 @@ export function confirmVanishedStages(inner: HostExecutor, opts: ConfirmVanished
         return result
       }
       // Everything else goes to the session unchanged, whatever the interface grows.
-      return new Proxy(session, { get: (target, key, receiver) => (key === 'runStage' ? runStage : Reflect.get(target, key, receiver)) as unknown })
-    },
+      return new Proxy(session, {
+        get: (target, key, receiver) => (key === 'runStage' ? runStage : Reflect.get(target, key, receiver)) as unknown
+      })
+    }
   }
 }

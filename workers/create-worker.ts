@@ -56,7 +56,11 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   const draining = new AbortController()
   const hostExecutor = executor ?? createSshExecutor({ logger: log, reattachGraceMs: config.reattachGraceMs })
   const pool = createPooledExecutor(confirmVanishedStages(hostExecutor, { logger: log }), { idleMs: 60_000 })
-  const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix: keys.bullPrefix, defaultJobOptions: defaultJobOptions(config.runRetentionDays) })
+  const hostsQueue = new Queue(HOSTS_QUEUE, {
+    connection: redis,
+    prefix: keys.bullPrefix,
+    defaultJobOptions: defaultJobOptions(config.runRetentionDays)
+  })
   const ctx: WorkerContext = {
     config,
     inventory,
@@ -67,7 +71,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     workerId,
     hostsQueue,
     runsQueueQualifiedName: `${keys.bullPrefix}:${RUNS_QUEUE}`,
-    draining: draining.signal,
+    draining: draining.signal
   }
   const common = {
     connection: redis,
@@ -77,7 +81,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     // A job whose worker died is handed to another worker; allow that to happen several times.
     maxStalledCount: 10,
     // Recorded on each job (processedBy): which worker process ran it, for operators and fault tests.
-    name: workerId,
+    name: workerId
   }
   const runProcessor = makeRunProcessor(ctx)
   const preflight = makePreflightProcessor(ctx)
@@ -90,16 +94,24 @@ export async function createWorker({ config, inventory, logger, executor }: Work
       if (job.name === CLUSTER_JOB) return cluster(job as typeof job & { data: ClusterJobData }, token)
       throw new Error(`unknown host job ${job.name}`)
     },
-    { ...common, concurrency: config.workerConcurrency },
+    { ...common, concurrency: config.workerConcurrency }
   )
   for (const w of [runsWorker, hostsWorker]) {
-    w.on('failed', (job, err) => log.error({ jobId: job?.id, queue: w.name, attemptsMade: job?.attemptsMade, err }, 'job attempt failed'))
+    w.on('failed', (job, err) =>
+      log.error({ jobId: job?.id, queue: w.name, attemptsMade: job?.attemptsMade, err }, 'job attempt failed')
+    )
     w.on('error', (err) => log.error({ queue: w.name, err }, 'worker error'))
   }
   // Spec 9 webhooks: events are queued as they are stored; deliveries run in their own BullMQ worker.
   const publisher = createWebhookPublisher(redis, keys.bullPrefix, config.webhooks, log)
-  const removeSink = config.webhooks.length > 0 ? addEventSink(keys.bullPrefix, (e) => publisher.publish(e)) : () => undefined
-  const webhookWorker = createWebhookWorker({ connection: redis, prefix: keys.bullPrefix, webhooks: config.webhooks, logger: log })
+  const removeSink =
+    config.webhooks.length > 0 ? addEventSink(keys.bullPrefix, (e) => publisher.publish(e)) : () => undefined
+  const webhookWorker = createWebhookWorker({
+    connection: redis,
+    prefix: keys.bullPrefix,
+    webhooks: config.webhooks,
+    logger: log
+  })
   await Promise.all([runsWorker.waitUntilReady(), hostsWorker.waitUntilReady(), webhookWorker?.waitUntilReady()])
   log.info({ concurrency: config.workerConcurrency, webhooks: config.webhooks.length }, 'worker ready')
 
@@ -117,6 +129,6 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   return {
     workerId,
     drain: () => shutdown(false),
-    forceClose: () => shutdown(true),
+    forceClose: () => shutdown(true)
   }
 }

@@ -33,7 +33,7 @@ export async function holdClusterLease(
   deps: HoldLeaseDeps,
   clusterId: string,
   owner: string,
-  signal?: AbortSignal,
+  signal?: AbortSignal
 ): Promise<HeldLease> {
   const { redis, keys, ttlMs, logger } = deps
   let token: string | undefined
@@ -46,7 +46,8 @@ export async function holdClusterLease(
     } catch (err) {
       if (!(err instanceof ReplicaAckError)) throw err
       // Written on the master but not on enough replicas yet: not held; ask again (same owner, same token).
-      if (!unconfirmed) logger.warn({ clusterId, err: err.message }, 'cluster lease not confirmed by the replicas; retrying')
+      if (!unconfirmed)
+        logger.warn({ clusterId, err: err.message }, 'cluster lease not confirmed by the replicas; retrying')
       unconfirmed = true
       token = undefined
       waitedSince ??= Date.now()
@@ -64,26 +65,32 @@ export async function holdClusterLease(
   let released = false
   const lostController = new AbortController()
   const ref = { clusterId, token, owner }
-  const timer = setInterval(() => {
-    renewClusterLease(redis, keys, clusterId, ref, ttlMs)
-      .then((ok) => {
-        if (!ok && !released && !lost) {
-          lost = true
-          lostController.abort(new LeaseLostError(clusterId))
-          logger.error({ clusterId, token }, 'cluster lease lost; stopping work on this cluster')
-        }
-      })
-      .catch((err: unknown) => {
-        if (err instanceof ReplicaAckError && !released && !lost) {
-          // An unconfirmed renewal may not survive a failover: stop acting on this lease; the job's
-          // retry takes it again with a confirmed write and resumes where the host is.
-          lost = true
-          logger.error({ clusterId, token, err: err.message }, 'cluster lease renewal not confirmed by the replicas; stopping work on this cluster')
-          return
-        }
-        logger.warn({ clusterId, err }, 'cluster lease renewal failed; will retry')
-      })
-  }, Math.max(200, Math.floor(ttlMs / 3)))
+  const timer = setInterval(
+    () => {
+      renewClusterLease(redis, keys, clusterId, ref, ttlMs)
+        .then((ok) => {
+          if (!ok && !released && !lost) {
+            lost = true
+            lostController.abort(new LeaseLostError(clusterId))
+            logger.error({ clusterId, token }, 'cluster lease lost; stopping work on this cluster')
+          }
+        })
+        .catch((err: unknown) => {
+          if (err instanceof ReplicaAckError && !released && !lost) {
+            // An unconfirmed renewal may not survive a failover: stop acting on this lease; the job's
+            // retry takes it again with a confirmed write and resumes where the host is.
+            lost = true
+            logger.error(
+              { clusterId, token, err: err.message },
+              'cluster lease renewal not confirmed by the replicas; stopping work on this cluster'
+            )
+            return
+          }
+          logger.warn({ clusterId, err }, 'cluster lease renewal failed; will retry')
+        })
+    },
+    Math.max(200, Math.floor(ttlMs / 3))
+  )
   timer.unref()
 
   return {
@@ -96,6 +103,6 @@ export async function holdClusterLease(
       released = true
       clearInterval(timer)
       return releaseClusterLease(redis, keys, clusterId, ref)
-    },
+    }
   }
 }

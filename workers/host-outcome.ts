@@ -24,9 +24,22 @@ function doneFrom(state: HostRunState, extra: Omit<HostDone, 'phase' | 'hostId' 
  * The host goes to `hostsskipped` with `reason` (announced on the event stream); the caller saves
  * the record. `failedStep` marks a skip caused by a failure (a retry takes the host again).
  */
-export async function skipHost(deps: OutcomeDeps, runId: string, state: HostRunState, reason: string, failedStep?: string): Promise<HostDone> {
-  await emitRunEvent(deps.redis, deps.keys, runId, 'host.skipped', { hostId: state.hostId, hostName: state.hostName, reason })
-  return doneFrom(state, { skipped: { reason, seq: await nextRunSeq(deps.redis, deps.keys, runId), failedStep }, finishedAt: new Date().toISOString() })
+export async function skipHost(
+  deps: OutcomeDeps,
+  runId: string,
+  state: HostRunState,
+  reason: string,
+  failedStep?: string
+): Promise<HostDone> {
+  await emitRunEvent(deps.redis, deps.keys, runId, 'host.skipped', {
+    hostId: state.hostId,
+    hostName: state.hostName,
+    reason
+  })
+  return doneFrom(state, {
+    skipped: { reason, seq: await nextRunSeq(deps.redis, deps.keys, runId), failedStep },
+    finishedAt: new Date().toISOString()
+  })
 }
 
 /**
@@ -39,7 +52,7 @@ export async function failHost(
   run: { id: string; forced: boolean; maxFailures?: number | undefined },
   state: HostRunState,
   step: CycleStep,
-  message: string,
+  message: string
 ): Promise<HostDone> {
   deps.logger.warn({ hostId: state.hostId, stage: step, message }, 'stage failed')
   const count = await countHostFailure(deps.redis, deps.keys, run.id)
@@ -47,7 +60,12 @@ export async function failHost(
     return skipHost(deps, run.id, state, failureReason(step, message), step)
   }
   await stopRun(deps.redis, deps.keys, run.id, `${step} failed on host ${state.hostName}`)
-  await emitRunEvent(deps.redis, deps.keys, run.id, 'host.failed', { hostId: state.hostId, hostName: state.hostName, stage: step, message })
+  await emitRunEvent(deps.redis, deps.keys, run.id, 'host.failed', {
+    hostId: state.hostId,
+    hostName: state.hostName,
+    stage: step,
+    message
+  })
   return doneFrom(state, { failure: { stage: step, message }, finishedAt: new Date().toISOString() })
 }
 

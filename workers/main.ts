@@ -9,7 +9,11 @@ import { createWorker, type RollmaintWorker } from './create-worker.js'
  * First SIGTERM/SIGINT drains (no new host starts; the host in hand finishes its cycle), a second
  * one stops at once (other workers re-attach to what was running).
  */
-export function handleWorkerSignals(worker: RollmaintWorker, logger: Logger, onDone: () => Promise<void> = async () => undefined): void {
+export function handleWorkerSignals(
+  worker: RollmaintWorker,
+  logger: Logger,
+  onDone: () => Promise<void> = async () => undefined
+): void {
   let signals = 0
   const onSignal = (signal: NodeJS.Signals): void => {
     signals += 1

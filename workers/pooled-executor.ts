@@ -6,7 +6,10 @@ import type { HostExecutor, HostSession, OpenOptions } from './host-executor.js'
  * one the host's maintenance cycle uses (SSH set-up is the largest fixed cost per host). A session
  * is lent to one user at a time; idle ones are closed after `idleMs`.
  */
-export function createPooledExecutor(inner: HostExecutor, opts: { idleMs: number; maxIdle?: number }): HostExecutor & { closeAll(): void } {
+export function createPooledExecutor(
+  inner: HostExecutor,
+  opts: { idleMs: number; maxIdle?: number }
+): HostExecutor & { closeAll(): void } {
   const idle = new Map<string, { session: HostSession; timer: NodeJS.Timeout }>()
   const maxIdle = opts.maxIdle ?? 256
 
@@ -27,7 +30,7 @@ export function createPooledExecutor(inner: HostExecutor, opts: { idleMs: number
         }, opts.idleMs)
         timer.unref()
         idle.set(hostId, { session, timer })
-      },
+      }
     }
   }
 
@@ -47,6 +50,6 @@ export function createPooledExecutor(inner: HostExecutor, opts: { idleMs: number
         session.close()
       }
       idle.clear()
-    },
+    }
   }
 }

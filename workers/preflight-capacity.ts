@@ -25,7 +25,11 @@ export async function preflightCapacity(ctx: WorkerContext, snapshot: RunSnapsho
   const clusterHostIds = [...new Set(ready.flatMap((h) => ctx.inventory.clusters.get(h.clusterId)?.hostIds ?? []))]
   const resource = await getHostResourceStates(redis, keys, clusterHostIds)
   const unavailable = new Set([...resource].filter(([, r]) => r.state !== 'Enabled').map(([id]) => id))
-  const verdicts = await checkClusterCapacity(ctx, ready.map((h) => h.hostId), unavailable)
+  const verdicts = await checkClusterCapacity(
+    ctx,
+    ready.map((h) => h.hostId),
+    unavailable
+  )
   let changed = false
   for (const v of verdicts) {
     if (v.snapshot) await saveCapacitySnapshot(redis, keys, v.snapshot)
@@ -35,11 +39,26 @@ export async function preflightCapacity(ctx: WorkerContext, snapshot: RunSnapsho
       const state = ready.find((h) => h.hostId === f.hostId)
       if (!state) continue
       const next: HostRunState = run.request.forced
-        ? { ...state, phase: 'done', skipped: { reason: CAPACITY_FAILED_PREFIX + f.reason, seq: await nextRunSeq(redis, keys, run.id) } }
+        ? {
+            ...state,
+            phase: 'done',
+            skipped: { reason: CAPACITY_FAILED_PREFIX + f.reason, seq: await nextRunSeq(redis, keys, run.id) }
+          }
         : { ...state, phase: 'done', failure: { stage: 'PreFlight', message: `capacity check failed: ${f.reason}` } }
       await saveHostRunState(redis, keys, run.id, next)
-      if (next.skipped) await emitRunEvent(redis, keys, run.id, 'host.skipped', { hostId: state.hostId, hostName: state.hostName, reason: next.skipped.reason })
-      else await emitRunEvent(redis, keys, run.id, 'host.failed', { hostId: state.hostId, hostName: state.hostName, stage: 'PreFlight', message: next.failure!.message })
+      if (next.skipped)
+        await emitRunEvent(redis, keys, run.id, 'host.skipped', {
+          hostId: state.hostId,
+          hostName: state.hostName,
+          reason: next.skipped.reason
+        })
+      else
+        await emitRunEvent(redis, keys, run.id, 'host.failed', {
+          hostId: state.hostId,
+          hostName: state.hostName,
+          stage: 'PreFlight',
+          message: next.failure!.message
+        })
       changed = true
     }
   }

@@ -47,7 +47,11 @@ export function makeClusterProcessor(ctx: WorkerContext) {
       CLUSTER_JOB,
       { runId: data.runId, clusterId, index, maxParallel: data.maxParallel },
       // Same id on a retry: BullMQ keeps one job, so a successor is never started twice.
-      { jobId: clusterJobId(data.runId, index), parent: { id: data.runId, queue: ctx.runsQueueQualifiedName }, ignoreDependencyOnFailure: true },
+      {
+        jobId: clusterJobId(data.runId, index),
+        parent: { id: data.runId, queue: ctx.runsQueueQualifiedName },
+        ignoreDependencyOnFailure: true
+      }
     )
   }
 
@@ -61,13 +65,15 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     const initial = await getHostRunStates(redis, keys, runId, clusterHosts)
     const hostIds = clusterHosts.filter((id) => initial.has(id))
     // Every host of the cluster, in the run or not: where a maintenance driver may move VMs to.
-    const clusterHostConfigs = clusterHosts.map((id) => ctx.inventory.hosts.get(id)).filter((h): h is HostConfig => h !== undefined)
+    const clusterHostConfigs = clusterHosts
+      .map((id) => ctx.inventory.hosts.get(id))
+      .filter((h): h is HostConfig => h !== undefined)
     const cycleRun = {
       id: runId,
       forced: run.request.forced,
       maxFailures: run.request.maxFailures,
       payload: run.request.payload,
-      timeoutSec: stageTimeoutSec(ctx, run.request.timeout),
+      timeoutSec: stageTimeoutSec(ctx, run.request.timeout)
     }
 
     const lease = await holdClusterLease(leaseDeps, clusterId, `${ctx.workerId}/${job.id}`)
@@ -119,12 +125,19 @@ export function makeClusterProcessor(ctx: WorkerContext) {
         }
         prefetch(index + 1)
         const outcome = await runHostCycle(
-          { redis, keys, executor: ctx.executor, logger: ctx.logger, driverFor: (h) => driverFor(h), clusterHosts: clusterHostConfigs },
+          {
+            redis,
+            keys,
+            executor: ctx.executor,
+            logger: ctx.logger,
+            driverFor: (h) => driverFor(h),
+            clusterHosts: clusterHostConfigs
+          },
           lease,
           cycleRun,
           ctx.inventory.hosts.get(hostId)!,
           state,
-          preopened,
+          preopened
         )
         if (outcome === 'stuck') {
           stuck = true

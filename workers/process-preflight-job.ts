@@ -38,10 +38,17 @@ export function makePreflightProcessor(ctx: WorkerContext) {
       const run = { id: runId, payload: request.payload, timeoutSec: stageTimeoutSec(ctx, request.timeout) }
       // Housekeeping of the host's runner state, once per host and run, off the critical path.
       const cleanup = (s: { cleanup(days: number): Promise<void> }): void =>
-        void s.cleanup(ctx.config.runRetentionDays).catch((err: unknown) => log.warn({ err }, 'cleanup of old run state failed'))
-      const r = await attemptStage({ redis, keys, executor: ctx.executor }, run, host, 'PreFlight', undefined, log, { onOpened: cleanup })
+        void s
+          .cleanup(ctx.config.runRetentionDays)
+          .catch((err: unknown) => log.warn({ err }, 'cleanup of old run state failed'))
+      const r = await attemptStage({ redis, keys, executor: ctx.executor }, run, host, 'PreFlight', undefined, log, {
+        onOpened: cleanup
+      })
       r.session?.close()
-      verdict = r.attempt.kind === 'judged' ? r.attempt.verdict : { kind: 'failed', message: `host unreachable: ${r.attempt.message}` }
+      verdict =
+        r.attempt.kind === 'judged'
+          ? r.attempt.verdict
+          : { kind: 'failed', message: `host unreachable: ${r.attempt.message}` }
     }
 
     const deps = { redis, keys, logger: log }
@@ -49,7 +56,14 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     if (verdict.kind === 'ok' || verdict.kind === 'no-script') next = { ...identityOf(running), phase: 'ready' }
     else if (verdict.kind === 'avoid') next = await skipHost(deps, runId, running, SKIP_REASONS.preflightAvoid)
     // Without `forced` no host gets any further stage: the orchestrator sees the stop once every PreFlight is in.
-    else next = await failHost(deps, { id: runId, forced: request.forced, maxFailures: request.maxFailures }, running, 'PreFlight', verdict.message)
+    else
+      next = await failHost(
+        deps,
+        { id: runId, forced: request.forced, maxFailures: request.maxFailures },
+        running,
+        'PreFlight',
+        verdict.message
+      )
     await saveHostRunState(redis, keys, runId, next)
     log.info({ verdict: verdict.kind }, 'PreFlight judged')
     return next.phase

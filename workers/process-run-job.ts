@@ -30,28 +30,45 @@ export function makeRunProcessor(ctx: WorkerContext) {
   async function checksAndPreflight(job: Job<RunJobData>, snapshot: RunSnapshot): Promise<void> {
     const { run } = snapshot
     if (await markRunStarted(redis, keys, run.id)) {
-      await emitRunEvent(redis, keys, run.id, 'run.started', { hosts: run.hostIds.length, clusters: run.clusterIds.length })
+      await emitRunEvent(redis, keys, run.id, 'run.started', {
+        hosts: run.hostIds.length,
+        clusters: run.clusterIds.length
+      })
     }
     const hosts = run.hostIds.map((id) => inventory.hosts.get(id)).filter((h): h is HostConfig => h !== undefined)
     const resource = await getHostResourceStates(redis, keys, run.hostIds)
-    const failures = new Map(checkHosts(hosts, new Map([...resource].map(([id, r]) => [id, r.state]))).map((f) => [f.hostId, f]))
+    const failures = new Map(
+      checkHosts(hosts, new Map([...resource].map(([id, r]) => [id, r.state]))).map((f) => [f.hostId, f])
+    )
     const missing = run.hostIds.filter((id) => !inventory.hosts.has(id)).length
     const failed = failures.size + missing
     // Spec 3.2 with maxFailures: failed checks within the budget are skipped as with forced, beyond
     // it nothing is done. Set once (HSETNX), before any PreFlight can count, so a repeated step agrees.
-    const skipFailed = decideFailure({ forced: run.request.forced, maxFailures: run.request.maxFailures ?? 0 }, failed) === 'skip'
+    const skipFailed =
+      decideFailure({ forced: run.request.forced, maxFailures: run.request.maxFailures ?? 0 }, failed) === 'skip'
     if (failed > 0) await setHostCheckFailures(redis, keys, run.id, failed)
     const states: HostRunState[] = []
     for (const id of run.hostIds) {
       const host = inventory.hosts.get(id)
-      const base: HostRunState = { hostId: id, hostName: host?.name ?? id, clusterId: host?.clusterId ?? '', phase: 'pending' }
+      const base: HostRunState = {
+        hostId: id,
+        hostName: host?.name ?? id,
+        clusterId: host?.clusterId ?? '',
+        phase: 'pending'
+      }
       const failure = host ? failures.get(id) : { reason: `host is not in this worker's inventory ${inventory.source}` }
       const finishedAt = new Date().toISOString()
       if (!failure) states.push(base)
       else if (skipFailed) {
         const seq = await nextRunSeq(redis, keys, run.id)
-        states.push({ ...base, phase: 'done', skipped: { reason: failure.reason, seq, failedStep: 'Host check' }, finishedAt })
-      } else states.push({ ...base, phase: 'done', failure: { stage: 'Host check', message: failure.reason }, finishedAt })
+        states.push({
+          ...base,
+          phase: 'done',
+          skipped: { reason: failure.reason, seq, failedStep: 'Host check' },
+          finishedAt
+        })
+      } else
+        states.push({ ...base, phase: 'done', failure: { stage: 'Host check', message: failure.reason }, finishedAt })
     }
     await initHostRunStates(redis, keys, run.id, states)
     if (states.some((s) => s.phase === 'done' && s.failure)) {
@@ -65,8 +82,12 @@ export function makeRunProcessor(ctx: WorkerContext) {
       pending.map(({ id, i }) => ({
         name: PREFLIGHT_JOB,
         data: { runId: run.id, hostId: id },
-        opts: { jobId: preflightJobId(run.id, i), parent: { id: job.id!, queue: job.queueQualifiedName }, ignoreDependencyOnFailure: true },
-      })),
+        opts: {
+          jobId: preflightJobId(run.id, i),
+          parent: { id: job.id!, queue: job.queueQualifiedName },
+          ignoreDependencyOnFailure: true
+        }
+      }))
     )
   }
 
@@ -77,14 +98,23 @@ export function makeRunProcessor(ctx: WorkerContext) {
     const { run, hosts } = snapshot
     if (run.stopReason || run.cancelRequested) return
     const ready = new Set(hosts.filter((h) => h.phase !== 'done' && h.phase !== 'pending').map((h) => h.clusterId))
-    const plan = await setClusterPlan(redis, keys, run.id, run.clusterIds.filter((c) => ready.has(c)))
+    const plan = await setClusterPlan(
+      redis,
+      keys,
+      run.id,
+      run.clusterIds.filter((c) => ready.has(c))
+    )
     const maxParallel = config.maxParallelClusters
     await ctx.hostsQueue.addBulk(
       plan.slice(0, maxParallel).map((clusterId, index) => ({
         name: CLUSTER_JOB,
         data: { runId: run.id, clusterId, index, maxParallel },
-        opts: { jobId: clusterJobId(run.id, index), parent: { id: job.id!, queue: job.queueQualifiedName }, ignoreDependencyOnFailure: true },
-      })),
+        opts: {
+          jobId: clusterJobId(run.id, index),
+          parent: { id: job.id!, queue: job.queueQualifiedName },
+          ignoreDependencyOnFailure: true
+        }
+      }))
     )
   }
 
@@ -103,7 +133,15 @@ export function makeRunProcessor(ctx: WorkerContext) {
     const status = cancelled ? 'cancelled' : result.rollingmaintenance.success ? 'succeeded' : 'failed'
     if (await finishRun(redis, keys, run, status, result, config.runRetentionDays)) {
       await emitRunEvent(redis, keys, run.id, 'run.finished', { status, result })
-      ctx.logger.info({ runId: run.id, status, updated: result.rollingmaintenance.hostsupdated.length, skipped: result.rollingmaintenance.hostsskipped.length }, 'run finished')
+      ctx.logger.info(
+        {
+          runId: run.id,
+          status,
+          updated: result.rollingmaintenance.hostsupdated.length,
+          skipped: result.rollingmaintenance.hostsskipped.length
+        },
+        'run finished'
+      )
     }
     return result
   }

@@ -3,7 +3,12 @@ import type { Logger } from 'pino'
 import { assertNever } from '../shared/assert-never.js'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import { formatDate } from '../shared/format-date.js'
-import { identityOf, type EvacuationRecord, type HostRunState, type MaintenanceResult } from '../shared/host-run-state.js'
+import {
+  identityOf,
+  type EvacuationRecord,
+  type HostRunState,
+  type MaintenanceResult
+} from '../shared/host-run-state.js'
 import type { HostConfig, StageName } from '../shared/types.js'
 import type { FencedWrite } from '../store/cluster/lease-ref.js'
 import { claimMaintenanceSlot } from '../store/cluster/claim-maintenance-slot.js'
@@ -48,7 +53,8 @@ export type CycleOutcome = 'done' | 'stuck'
 
 /** A session stand-in for drivers that never touch the host (`none`): nothing is opened for them. */
 function noSession(host: HostConfig): HostSession {
-  const refuse = (): Promise<never> => Promise.reject(new Error(`no session to ${host.name} was opened for this driver`))
+  const refuse = (): Promise<never> =>
+    Promise.reject(new Error(`no session to ${host.name} was opened for this driver`))
   return { hasStageScript: refuse, runStage: refuse, exec: refuse, cleanup: refuse, close: () => undefined }
 }
 
@@ -66,7 +72,7 @@ export async function runHostCycle(
   host: HostConfig,
   initial: HostRunState,
   /** A connection opened ahead of time (while the previous host was in maintenance), if any. */
-  preopened?: Promise<HostSession | undefined>,
+  preopened?: Promise<HostSession | undefined>
 ): Promise<CycleOutcome> {
   const { redis, keys, executor } = deps
   const log = deps.logger.child({ runId: run.id, hostId: host.id, host: host.name, clusterId: host.clusterId })
@@ -85,7 +91,9 @@ export async function runHostCycle(
   }
   const attempt = async (stage: StageName): Promise<StageAttempt> => {
     // A worker taking over mid-cycle may find the host rebooting: keep trying as a re-attach would.
-    const r = await attemptStage({ redis, keys, executor }, run, host, stage, session, log, { openOptions: { reattachTimeoutSec: run.timeoutSec } })
+    const r = await attemptStage({ redis, keys, executor }, run, host, stage, session, log, {
+      openOptions: { reattachTimeoutSec: run.timeoutSec }
+    })
     session = r.session
     return r.attempt
   }
@@ -94,7 +102,12 @@ export async function runHostCycle(
     const why = `${stage} could not be confirmed finished (${message}); the host stays in maintenance mode until an operator checks it`
     fenced(await setHostResourceState(redis, keys, lease, run.id, 'ErrorInMaintenance', stuckRecord(state, why)))
     await stopRun(redis, keys, run.id, `host ${host.name} is stuck in maintenance mode`)
-    await emitRunEvent(redis, keys, run.id, 'host.failed', { hostId: host.id, hostName: host.name, stage, message: why })
+    await emitRunEvent(redis, keys, run.id, 'host.failed', {
+      hostId: host.id,
+      hostName: host.name,
+      stage,
+      message: why
+    })
     log.error({ stage, message }, 'host left in ErrorInMaintenance; its cluster stops')
     return 'stuck'
   }
@@ -102,7 +115,10 @@ export async function runHostCycle(
    * The driver's view of the host. VM events are saved in the host's record (fenced) before they
    * are published, so a worker taking over knows which migrations were announced and which are done.
    */
-  const driverContext = async (record: EvacuationRecord, onRecord?: (r: EvacuationRecord) => HostRunState): Promise<{ ctx: DriverContext; record(): EvacuationRecord }> => {
+  const driverContext = async (
+    record: EvacuationRecord,
+    onRecord?: (r: EvacuationRecord) => HostRunState
+  ): Promise<{ ctx: DriverContext; record(): EvacuationRecord }> => {
     if (driver.kind !== 'none') session ??= await executor.open(host)
     return buildDriverContext({
       redis,
@@ -118,7 +134,7 @@ export async function runHostCycle(
       record,
       save: async (r) => {
         if (onRecord) await save(onRecord(r))
-      },
+      }
     })
   }
 
@@ -135,7 +151,9 @@ export async function runHostCycle(
             } catch (err) {
               await recordSshFailure(redis, keys, err)
               // Nothing has started on the host yet, so this is an ordinary failure, not a stuck host.
-              await save(await failHost(outcomeDeps, run, state, 'PreMaintenance', `host unreachable: ${connectionFailure(err)}`))
+              await save(
+                await failHost(outcomeDeps, run, state, 'PreMaintenance', `host unreachable: ${connectionFailure(err)}`)
+              )
               break
             }
           }
@@ -174,7 +192,11 @@ export async function runHostCycle(
         case 'EnterMaintenance': {
           // Idempotent: after a takeover the driver re-reads where the VMs run and goes on from there.
           let entered: { ok: true } | { ok: false; reason: string }
-          const dc = await driverContext(state.evacuation ?? { announced: [], migrated: [] }, (evacuation) => ({ ...identityOf(state), phase: 'EnterMaintenance', evacuation }))
+          const dc = await driverContext(state.evacuation ?? { announced: [], migrated: [] }, (evacuation) => ({
+            ...identityOf(state),
+            phase: 'EnterMaintenance',
+            evacuation
+          }))
           try {
             const outcome = await driver.enter(dc.ctx)
             entered = outcome.kind === 'entered' ? { ok: true } : { ok: false, reason: outcome.reason }
@@ -203,14 +225,26 @@ export async function runHostCycle(
           const maintenance: MaintenanceResult =
             v.kind === 'ok'
               ? { ok: true, output: v.output }
-              : { ok: false, output: '', reason: v.kind === 'failed' ? v.message : 'the Maintenance script disappeared before it could run' }
-          await save({ ...identityOf(state), phase: 'ExitMaintenance', startdate: state.startdate, maintenance, migrated: state.migrated })
+              : {
+                  ok: false,
+                  output: '',
+                  reason: v.kind === 'failed' ? v.message : 'the Maintenance script disappeared before it could run'
+                }
+          await save({
+            ...identityOf(state),
+            phase: 'ExitMaintenance',
+            startdate: state.startdate,
+            maintenance,
+            migrated: state.migrated
+          })
           break
         }
         case 'ExitMaintenance': {
           let exited: { ok: true } | { ok: false; reason: string }
           try {
-            const outcome = await driver.exit((await driverContext({ announced: [], migrated: state.migrated ?? [] })).ctx)
+            const outcome = await driver.exit(
+              (await driverContext({ announced: [], migrated: state.migrated ?? [] })).ctx
+            )
             exited = outcome.kind === 'exited' ? { ok: true } : { ok: false, reason: outcome.reason }
           } catch (err) {
             if (err instanceof LeaseLostError || lease.lost) throw new LeaseLostError(host.clusterId)
@@ -223,24 +257,40 @@ export async function runHostCycle(
             ? {
                 ...identityOf(state),
                 phase: 'PostMaintenance',
-                updated: { startdate: state.startdate, enddate, output: m.output, seq: await nextRunSeq(redis, keys, run.id), migrated: state.migrated },
+                updated: {
+                  startdate: state.startdate,
+                  enddate,
+                  output: m.output,
+                  seq: await nextRunSeq(redis, keys, run.id),
+                  migrated: state.migrated
+                }
               }
             : await failHost(outcomeDeps, run, state, 'Maintenance', m.reason)
           const reply = fenced(await exitMaintenance(redis, keys, lease, run.id, next))
           if (reply.kind === 'busy') return await stuck('Maintenance', `maintenance slot is held by ${reply.holder}`)
           state = next
           if (next.phase === 'PostMaintenance') {
-            await emitRunEvent(redis, keys, run.id, 'host.updated', { hostId: host.id, hostName: host.name, ...next.updated })
+            await emitRunEvent(redis, keys, run.id, 'host.updated', {
+              hostId: host.id,
+              hostName: host.name,
+              ...next.updated
+            })
           }
           break
         }
         case 'PostMaintenance': {
           const a = await attempt('PostMaintenance')
           if (a.kind === 'judged' && (a.verdict.kind === 'ok' || a.verdict.kind === 'no-script')) {
-            await save({ ...identityOf(state), phase: 'done', updated: state.updated, finishedAt: new Date().toISOString() })
+            await save({
+              ...identityOf(state),
+              phase: 'done',
+              updated: state.updated,
+              finishedAt: new Date().toISOString()
+            })
           } else {
             // judgeStage never answers 'avoid' for PostMaintenance: exit 70 is an ordinary failure there.
-            const message = a.kind === 'unconfirmed' ? a.message : a.verdict.kind === 'failed' ? a.verdict.message : 'failed'
+            const message =
+              a.kind === 'unconfirmed' ? a.message : a.verdict.kind === 'failed' ? a.verdict.message : 'failed'
             await save(await failHost(outcomeDeps, run, state, 'PostMaintenance', message))
           }
           break

@@ -15,7 +15,7 @@ export type StageVerdict =
 export const SKIP_REASONS = {
   preflightAvoid: 'Pre-flight stage set to avoid maintenance',
   premaintenanceAvoid: 'Pre-maintenance stage set to avoid maintenance',
-  noMaintenanceScript: 'There is no maintenance script on the host',
+  noMaintenanceScript: 'There is no maintenance script on the host'
 } as const
 
 const FAILED_PREFIX: Record<CycleStep, string> = {
@@ -25,7 +25,7 @@ const FAILED_PREFIX: Record<CycleStep, string> = {
   Maintenance: 'Maintenance script failed: ',
   ExitMaintenance: 'ExitMaintenance failed: ',
   PostMaintenance: 'Post-maintenance script failed: ',
-  Gate: 'Gate failed: ',
+  Gate: 'Gate failed: '
 }
 
 export function failureReason(stage: CycleStep, message: string): string {
@@ -46,21 +46,27 @@ export function judgeStage(stage: StageName, result: StageResult): StageVerdict 
     case 'missing':
       return { kind: 'no-script' }
     case 'timeout':
-      return { kind: 'failed', message: `timed out, its process tree on the host was killed; output: ${describeOutput(result.output)}` }
+      return {
+        kind: 'failed',
+        message: `timed out, its process tree on the host was killed; output: ${describeOutput(result.output)}`
+      }
     case 'vanished':
       if (stage === 'Maintenance' && result.bootIdChanged) return { kind: 'ok', output: result.output }
       return {
         kind: 'failed',
         message: result.bootIdChanged
           ? `the host rebooted during ${stage}; output: ${describeOutput(result.output)}`
-          : `the script disappeared without an exit status; output: ${describeOutput(result.output)}`,
+          : `the script disappeared without an exit status; output: ${describeOutput(result.output)}`
       }
     case 'exited':
       if (result.bootIdChanged) {
         // A reboot's shutdown kills the script, so its recorded status says little: for Maintenance
         // the reboot itself is the expected end (issue: "counts as completed once SSH answers again").
         if (stage === 'Maintenance') return { kind: 'ok', output: result.output }
-        return { kind: 'failed', message: `the host rebooted during ${stage}; output: ${describeOutput(result.output)}` }
+        return {
+          kind: 'failed',
+          message: `the host rebooted during ${stage}; output: ${describeOutput(result.output)}`
+        }
       }
       if (result.exitCode === 0) return { kind: 'ok', output: result.output }
       if (result.exitCode === EXIT_NO_MAINTENANCE && (stage === 'PreFlight' || stage === 'PreMaintenance')) {

@@ -28,6 +28,6 @@ export function createApiKeyStore(users: ApiUser[]): ApiKeyStore {
       const expected = digest(user?.secretKey ?? 'no such user')
       const ok = timingSafeEqual(expected, digest(secretKey))
       return user && ok ? user : undefined
-    },
+    }
   }
 }

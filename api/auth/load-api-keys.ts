@@ -13,11 +13,11 @@ const ApiUsersSchema = Type.Array(
       name: Type.String({ minLength: 1 }),
       apiKey: Type.String({ minLength: 16 }),
       secretKey: Type.String({ minLength: 16 }),
-      role: Type.Union([Type.Literal('admin'), Type.Literal('readonly')]),
+      role: Type.Union([Type.Literal('admin'), Type.Literal('readonly')])
     },
-    { additionalProperties: false },
+    { additionalProperties: false }
   ),
-  { minItems: 1 },
+  { minItems: 1 }
 )
 const checker = TypeCompiler.Compile(ApiUsersSchema)
 
@@ -62,7 +62,7 @@ export function loadApiKeys(configured: string | undefined, dataDir: string): Lo
       name: 'admin',
       apiKey: randomBytes(24).toString('base64url'),
       secretKey: randomBytes(48).toString('base64url'),
-      role: 'admin',
+      role: 'admin'
     }
     mkdirSync(dataDir, { recursive: true, mode: 0o700 })
     writeFileSync(file, stringify([admin]), { mode: 0o600, flag: 'wx' })

@@ -1,7 +1,8 @@
 import { toCloudStackDate } from '../../shared/cloudstack/cloudstack-date.js'
 import type { RunView } from '../../shared/run-view.js'
 
-export const START_ROLLING_MAINTENANCE_CMD = 'org.apache.cloudstack.api.command.admin.resource.StartRollingMaintenanceCmd'
+export const START_ROLLING_MAINTENANCE_CMD =
+  'org.apache.cloudstack.api.command.admin.resource.StartRollingMaintenanceCmd'
 
 /**
  * A run as CloudStack's AsyncJobResponse. jobstatus 1 once the run has ended (also when success is
@@ -21,7 +22,6 @@ export function asyncJobView(run: RunView, user: { name: string }): Record<strin
     jobresulttype: 'object',
     ...(ended ? { jobresult: run.result } : {}),
     created: toCloudStackDate(run.createdAt),
-    ...(run.finishedAt ? { completed: toCloudStackDate(run.finishedAt) } : {}),
+    ...(run.finishedAt ? { completed: toCloudStackDate(run.finishedAt) } : {})
   }
 }
-

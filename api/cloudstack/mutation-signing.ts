@@ -4,7 +4,8 @@ import { parseExpires } from './verify-signature.js'
 /** As CloudStack's `enforce.post.requests.and.timestamps`: a signed request lives at most this long. */
 export const MAX_EXPIRES_AHEAD_MS = 15 * 60 * 1000
 
-export type MutationSigning = { ok: true; expiresAt: number } | { ok: true; expiresAt: undefined } | { ok: false; reason: string }
+export type MutationSigning =
+  { ok: true; expiresAt: number } | { ok: true; expiresAt: undefined } | { ok: false; reason: string }
 
 /**
  * The rule for commands that change something (admin commands), checked after the signature.
@@ -21,11 +22,16 @@ export function checkMutationSigning(params: Map<string, string>, now: Date, req
     if (!requireExpires) return { ok: true, expiresAt: undefined }
     return {
       ok: false,
-      reason: 'this command changes state: sign it with signatureversion=3 and an expires at most 15 minutes ahead (CloudMonkey and the CloudStack SDKs do by default)',
+      reason:
+        'this command changes state: sign it with signatureversion=3 and an expires at most 15 minutes ahead (CloudMonkey and the CloudStack SDKs do by default)'
     }
   }
   const at = parseExpires(expires)
   if (at === undefined) return { ok: false, reason: `cannot read expires ${JSON.stringify(expires.slice(0, 64))}` }
-  if (at - now.getTime() > MAX_EXPIRES_AHEAD_MS) return { ok: false, reason: 'expires is more than 15 minutes ahead; sign a request for this command shortly before sending it' }
+  if (at - now.getTime() > MAX_EXPIRES_AHEAD_MS)
+    return {
+      ok: false,
+      reason: 'expires is more than 15 minutes ahead; sign a request for this command shortly before sending it'
+    }
   return { ok: true, expiresAt: at }
 }

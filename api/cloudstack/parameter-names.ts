@@ -12,7 +12,8 @@ const NAME = /^[A-Za-z0-9_.[\]]+$/
 export function parameterNameProblem(names: Iterable<string>): string | undefined {
   const seen = new Set<string>()
   for (const name of names) {
-    if (!NAME.test(name)) return `parameter name ${JSON.stringify(name.slice(0, 64))} may contain only letters, digits, _ . [ ]`
+    if (!NAME.test(name))
+      return `parameter name ${JSON.stringify(name.slice(0, 64))} may contain only letters, digits, _ . [ ]`
     const folded = name.toLowerCase()
     if (seen.has(folded)) return `parameter ${JSON.stringify(name)} is given twice (names are not case-sensitive)`
     seen.add(folded)

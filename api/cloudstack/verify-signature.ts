@@ -16,12 +16,14 @@ export function verifyCloudStackSignature(params: Map<string, string>, secretKey
     const expires = value('expires')
     if (!expires) return { ok: false, reason: 'signatureversion 3 needs an expires parameter' }
     const at = parseExpires(expires)
-    if (at === undefined) return { ok: false, reason: `cannot read expires ${JSON.stringify(expires)} (yyyy-MM-ddTHH:mm:ss+0000)` }
+    if (at === undefined)
+      return { ok: false, reason: `cannot read expires ${JSON.stringify(expires)} (yyyy-MM-ddTHH:mm:ss+0000)` }
     if (now.getTime() > at) return { ok: false, reason: 'the request has expired' }
   }
   const computed = cloudStackSignature(params, secretKey)
   const given = Buffer.from(signature, 'base64')
-  if (given.length !== computed.length || !timingSafeEqual(given, computed)) return { ok: false, reason: 'signature mismatch' }
+  if (given.length !== computed.length || !timingSafeEqual(given, computed))
+    return { ok: false, reason: 'signature mismatch' }
   return { ok: true }
 }
 

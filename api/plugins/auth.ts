@@ -32,7 +32,8 @@ const ROLE_RANK: Record<ApiRole, number> = { readonly: 1, admin: 2 }
 export const CONSOLE_CLIENT_HEADER = 'x-rollmaint-client'
 
 async function deny(request: FastifyRequest, reply: FastifyReply, status: 401 | 403, message: string): Promise<void> {
-  if (status === 401 && request.headers[CONSOLE_CLIENT_HEADER] === undefined) reply.header('www-authenticate', 'Basic realm="rollmaint", charset="UTF-8"')
+  if (status === 401 && request.headers[CONSOLE_CLIENT_HEADER] === undefined)
+    reply.header('www-authenticate', 'Basic realm="rollmaint", charset="UTF-8"')
   await reply.code(status).send({ error: status === 401 ? 'UNAUTHORIZED' : 'FORBIDDEN', message })
 }
 
@@ -49,7 +50,13 @@ export default fp(
       const access = request.routeOptions.config?.access ?? 'readonly'
       if (access === 'public' || request.routeOptions.url === undefined) return
       const creds = parseBasic(request.headers.authorization)
-      if (!creds) return deny(request, reply, 401, 'missing or malformed credentials: send Authorization: Basic base64(apiKey:secretKey)')
+      if (!creds)
+        return deny(
+          request,
+          reply,
+          401,
+          'missing or malformed credentials: send Authorization: Basic base64(apiKey:secretKey)'
+        )
       const user = opts.store.authenticate(creds.apiKey, creds.secretKey)
       if (!user) return deny(request, reply, 401, 'unknown API key or wrong secret key')
       if (ROLE_RANK[user.role] < ROLE_RANK[access]) {
@@ -58,5 +65,5 @@ export default fp(
       request.apiUser = user
     })
   },
-  { name: 'auth' },
+  { name: 'auth' }
 )

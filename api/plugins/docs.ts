@@ -13,13 +13,14 @@ export default fp(
         info: {
           title: 'rollmaint',
           version: '1',
-          description: "Rolling maintenance of KVM hosts: CloudStack's startRollingMaintenance as a service. The CloudStack-compatible endpoint /client/api is documented by CloudStack itself (listApis).",
+          description:
+            "Rolling maintenance of KVM hosts: CloudStack's startRollingMaintenance as a service. The CloudStack-compatible endpoint /client/api is documented by CloudStack itself (listApis)."
         },
         components: { securitySchemes: { basic: { type: 'http', scheme: 'basic', description: 'apiKey:secretKey' } } },
-        security: [{ basic: [] }],
-      },
+        security: [{ basic: [] }]
+      }
     })
     await fastify.register(swaggerUi, { routePrefix: '/docs' })
   },
-  { name: 'docs' },
+  { name: 'docs' }
 )

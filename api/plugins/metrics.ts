@@ -26,7 +26,7 @@ export default async function metrics(fastify: FastifyInstance, opts: { config: 
     registers: [registry],
     async collect() {
       for (const [status, n] of await countRunsByStatus(redis, keys, 1000)) this.set({ status }, n)
-    },
+    }
   })
   new Gauge({
     name: 'rollmaint_hosts_in_maintenance',
@@ -34,7 +34,7 @@ export default async function metrics(fastify: FastifyInstance, opts: { config: 
     registers: [registry],
     async collect() {
       this.set((await fastify.runService.listHosts()).filter((h) => IN_MAINTENANCE.has(h.resourceState)).length)
-    },
+    }
   })
   new Gauge({
     name: 'rollmaint_queue_jobs',
@@ -46,7 +46,7 @@ export default async function metrics(fastify: FastifyInstance, opts: { config: 
         const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed')
         for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n)
       }
-    },
+    }
   })
   new Counter({
     name: 'rollmaint_ssh_connection_failures_total',
@@ -56,7 +56,7 @@ export default async function metrics(fastify: FastifyInstance, opts: { config: 
     async collect() {
       this.reset()
       for (const [kind, n] of await readSshFailures(redis, keys)) this.inc({ kind }, n)
-    },
+    }
   })
 
   async function stageHistogram(): Promise<string> {
@@ -68,17 +68,25 @@ export default async function metrics(fastify: FastifyInstance, opts: { config: 
       if (!series.has(id)) series.set(id, new Map())
       series.get(id)!.set(part!, value)
     }
-    const lines = ['# HELP rollmaint_stage_duration_seconds Stage script durations by stage and outcome', '# TYPE rollmaint_stage_duration_seconds histogram']
+    const lines = [
+      '# HELP rollmaint_stage_duration_seconds Stage script durations by stage and outcome',
+      '# TYPE rollmaint_stage_duration_seconds histogram'
+    ]
     for (const [id, parts] of [...series].sort()) {
-      for (const le of [...STAGE_BUCKETS.map(String), '+Inf']) lines.push(`rollmaint_stage_duration_seconds_bucket{${id},le="${le}"} ${parts.get(le) ?? 0}`)
+      for (const le of [...STAGE_BUCKETS.map(String), '+Inf'])
+        lines.push(`rollmaint_stage_duration_seconds_bucket{${id},le="${le}"} ${parts.get(le) ?? 0}`)
       lines.push(`rollmaint_stage_duration_seconds_sum{${id}} ${parts.get('sum') ?? 0}`)
       lines.push(`rollmaint_stage_duration_seconds_count{${id}} ${parts.get('count') ?? 0}`)
     }
     return `${lines.join('\n')}\n`
   }
 
-  fastify.get('/metrics', { schema: { tags: ['metrics'], summary: 'Prometheus metrics (text format)' } }, async (_request, reply) => {
-    const text = (await registry.metrics()) + (await stageHistogram())
-    return reply.type(registry.contentType).send(text)
-  })
+  fastify.get(
+    '/metrics',
+    { schema: { tags: ['metrics'], summary: 'Prometheus metrics (text format)' } },
+    async (_request, reply) => {
+      const text = (await registry.metrics()) + (await stageHistogram())
+      return reply.type(registry.contentType).send(text)
+    }
+  )
 }

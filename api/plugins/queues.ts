@@ -28,5 +28,5 @@ export default fp(
       redis.disconnect()
     })
   },
-  { name: 'queues' },
+  { name: 'queues' }
 )

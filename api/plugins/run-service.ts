@@ -13,13 +13,18 @@ declare module 'fastify' {
 
 /** The run service (queries and commands over Redis and the runs queue) as a named resource, closed with the server. */
 export default fp(
-  async function runServicePlugin(fastify, opts: { config: Config; inventory: Inventory; runService?: RunService | undefined }) {
+  async function runServicePlugin(
+    fastify,
+    opts: { config: Config; inventory: Inventory; runService?: RunService | undefined }
+  ) {
     const owned = !opts.runService
-    const service = opts.runService ?? (await createRunService({ config: opts.config, inventory: opts.inventory, logger: fastify.log as Logger }))
+    const service =
+      opts.runService ??
+      (await createRunService({ config: opts.config, inventory: opts.inventory, logger: fastify.log as Logger }))
     fastify.decorate('runService', service)
     fastify.addHook('onClose', async () => {
       if (owned) await service.close()
     })
   },
-  { name: 'run-service' },
+  { name: 'run-service' }
 )

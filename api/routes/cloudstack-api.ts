@@ -13,7 +13,7 @@ import { isRedisUnavailable } from '../../shared/is-redis-unavailable.js'
 import { REQUEST_LIMITS } from '../../shared/request-limits.js'
 
 const COMMANDS = new Map<string, CloudStackCommand>(
-  [startRollingMaintenance, queryAsyncJobResult, listAsyncJobs, listApis].map((c) => [c.name.toLowerCase(), c]),
+  [startRollingMaintenance, queryAsyncJobResult, listAsyncJobs, listApis].map((c) => [c.name.toLowerCase(), c])
 )
 
 /** First value wins, as with the servlet API CloudStack reads parameters through. */
@@ -27,9 +27,13 @@ function collect(into: Map<string, string>, encoded: string | undefined): void {
  * parameters from the query string and/or a form body, signed requests, `response=json`.
  */
 const cloudStackApi: FastifyPluginAsync<{ requireExpires: boolean }> = async (fastify, opts) => {
-  fastify.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string', bodyLimit: REQUEST_LIMITS.bodyMaxBytes }, (_req, body, done) => {
-    done(null, body)
-  })
+  fastify.addContentTypeParser(
+    'application/x-www-form-urlencoded',
+    { parseAs: 'string', bodyLimit: REQUEST_LIMITS.bodyMaxBytes },
+    (_req, body, done) => {
+      done(null, body)
+    }
+  )
 
   const handler = async (request: FastifyRequest, reply: FastifyReply): Promise<unknown> => {
     const params = new Map<string, string>()
@@ -39,7 +43,10 @@ const cloudStackApi: FastifyPluginAsync<{ requireExpires: boolean }> = async (fa
     const fail = (kind: CsErrorKind, text: string): FastifyReply =>
       reply.code(CS_ERRORS[kind].errorcode).send(cloudStackErrorBody(commandName, kind, text))
 
-    const refuse = (reason: string, text = 'unable to verify user credentials and/or request signature'): FastifyReply => {
+    const refuse = (
+      reason: string,
+      text = 'unable to verify user credentials and/or request signature'
+    ): FastifyReply => {
       request.log.warn({ reason, command: commandName }, 'CloudStack API request refused')
       return fail('UNAUTHORIZED', text)
     }
@@ -47,10 +54,13 @@ const cloudStackApi: FastifyPluginAsync<{ requireExpires: boolean }> = async (fa
     if (badName) return refuse(badName, badName)
 
     const format = param(params, 'response')
-    if (format !== undefined && format.toLowerCase() !== 'json') return fail('PARAM_ERROR', 'only response=json is supported')
+    if (format !== undefined && format.toLowerCase() !== 'json')
+      return fail('PARAM_ERROR', 'only response=json is supported')
     const apiKey = param(params, 'apikey')
     const user = apiKey ? fastify.apiKeys.findByApiKey(apiKey) : undefined
-    const verdict = user ? verifyCloudStackSignature(params, user.secretKey, new Date()) : { ok: false as const, reason: 'unknown or missing apiKey' }
+    const verdict = user
+      ? verifyCloudStackSignature(params, user.secretKey, new Date())
+      : { ok: false as const, reason: 'unknown or missing apiKey' }
     if (!user || !verdict.ok) return refuse(verdict.ok ? 'unknown apiKey' : verdict.reason)
     const command = commandName ? COMMANDS.get(commandName.toLowerCase()) : undefined
     if (!command || (command.role === 'admin' && user.role !== 'admin')) {
@@ -60,7 +70,10 @@ const cloudStackApi: FastifyPluginAsync<{ requireExpires: boolean }> = async (fa
       const signing = checkMutationSigning(params, new Date(), opts.requireExpires)
       if (!signing.ok) return refuse(signing.reason, signing.reason)
       const signature = Buffer.from(param(params, 'signature') ?? '', 'base64').toString('hex')
-      if (signing.expiresAt !== undefined && !(await fastify.runService.claimSignedRequest(signature, signing.expiresAt))) {
+      if (
+        signing.expiresAt !== undefined &&
+        !(await fastify.runService.claimSignedRequest(signature, signing.expiresAt))
+      ) {
         return refuse('replayed request', 'this signed request was already used; sign a new one for every call')
       }
     }
@@ -70,7 +83,10 @@ const cloudStackApi: FastifyPluginAsync<{ requireExpires: boolean }> = async (fa
     } catch (err) {
       if (err instanceof CloudStackApiError) return fail(err.kind, err.message)
       if (isRedisUnavailable(err)) {
-        request.log.warn({ err: (err as Error).message, command: command.name }, 'CloudStack API request refused: Redis unavailable')
+        request.log.warn(
+          { err: (err as Error).message, command: command.name },
+          'CloudStack API request refused: Redis unavailable'
+        )
         return fail('RESOURCE_UNAVAILABLE_ERROR', new RedisUnavailableError(err).message)
       }
       request.log.error({ err, command: command.name }, 'CloudStack API command failed')

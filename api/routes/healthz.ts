@@ -7,9 +7,9 @@ const healthz: FastifyPluginAsyncTypebox = async (fastify) => {
     '/healthz',
     {
       config: { access: 'public' },
-      schema: { tags: ['health'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } },
+      schema: { tags: ['health'], summary: 'Liveness', response: { 200: Type.Object({ status: Type.Literal('ok') }) } }
     },
-    async () => ({ status: 'ok' as const }),
+    async () => ({ status: 'ok' as const })
   )
 }
 export default healthz

@@ -5,8 +5,8 @@ import { Type } from '@sinclair/typebox'
 const Opt = Type.Optional
 
 export const WhoAmISchema = Type.Object({
-  name: Type.String({ description: 'the key\'s name in the API users file' }),
-  role: Type.Union([Type.Literal('admin'), Type.Literal('readonly')]),
+  name: Type.String({ description: "the key's name in the API users file" }),
+  role: Type.Union([Type.Literal('admin'), Type.Literal('readonly')])
 })
 
 const FleetHostSchema = Type.Object({
@@ -15,12 +15,14 @@ const FleetHostSchema = Type.Object({
   address: Type.String(),
   hypervisor: Type.String(),
   enabled: Type.Boolean(),
-  resourceState: Type.String({ description: 'Enabled, Disabled, PrepareForMaintenance, Maintenance or ErrorInMaintenance' }),
+  resourceState: Type.String({
+    description: 'Enabled, Disabled, PrepareForMaintenance, Maintenance or ErrorInMaintenance'
+  }),
   driver: Opt(Type.String({ description: 'maintenance driver named by the inventory' })),
   vmCount: Opt(Type.Integer({ description: 'running VMs, where the driver reports them (libvirt: its last reading)' })),
   vmsReadAt: Opt(Type.String({ description: 'when that count was read (ISO)' })),
   runId: Opt(Type.String({ description: 'the active run that covers this host' })),
-  stage: Opt(Type.String({ description: 'where that run is with this host, while it is the cluster\'s current host' })),
+  stage: Opt(Type.String({ description: "where that run is with this host, while it is the cluster's current host" }))
 })
 
 export const FleetViewSchema = Type.Object({
@@ -37,13 +39,13 @@ export const FleetViewSchema = Type.Object({
               id: Type.String(),
               name: Type.String(),
               runId: Opt(Type.String({ description: 'the active run that holds this cluster' })),
-              hosts: Type.Array(FleetHostSchema),
-            }),
-          ),
-        }),
-      ),
-    }),
-  ),
+              hosts: Type.Array(FleetHostSchema)
+            })
+          )
+        })
+      )
+    })
+  )
 })
 
 const StageSpanSchema = Type.Object({
@@ -53,7 +55,7 @@ const StageSpanSchema = Type.Object({
   outcome: Type.Union(['running', 'ok', 'avoid', 'failed', 'timeout', 'missing'].map((o) => Type.Literal(o))),
   exitCode: Opt(Type.Union([Type.Integer(), Type.Null()])),
   durationMs: Opt(Type.Number()),
-  output: Opt(Type.String({ description: 'tail of the stage output' })),
+  output: Opt(Type.String({ description: 'tail of the stage output' }))
 })
 
 export const RunTimelineSchema = Type.Object({
@@ -65,11 +67,16 @@ export const RunTimelineSchema = Type.Object({
       status: Type.Union(['pending', 'active', 'updated', 'skipped', 'failed'].map((s) => Type.Literal(s))),
       reason: Opt(Type.String()),
       updated: Opt(Type.Boolean()),
-      stages: Type.Array(StageSpanSchema),
-    }),
+      stages: Type.Array(StageSpanSchema)
+    })
   ),
   lastEventId: Opt(Type.String({ description: 'follow GET …/events from here (Last-Event-ID) to stay current' })),
   events: Type.Array(
-    Type.Object({ id: Type.String(), at: Type.String(), type: Type.String(), data: Type.Record(Type.String(), Type.Unknown()) }),
-  ),
+    Type.Object({
+      id: Type.String(),
+      at: Type.String(),
+      type: Type.String(),
+      data: Type.Record(Type.String(), Type.Unknown())
+    })
+  )
 })

@@ -9,8 +9,13 @@ const Evacuation = Type.Object({
   verdict: Verdict,
   reason: Type.String(),
   migrations: Type.Array(
-    Type.Object({ vm: Type.String(), to: Type.String({ description: 'target host id' }), toName: Type.String(), memoryMiB: Type.Optional(Type.Integer()) }),
-  ),
+    Type.Object({
+      vm: Type.String(),
+      to: Type.String({ description: 'target host id' }),
+      toName: Type.String(),
+      memoryMiB: Type.Optional(Type.Integer())
+    })
+  )
 })
 
 const HostPlan = Type.Object({
@@ -19,19 +24,21 @@ const HostPlan = Type.Object({
   action: Type.Union([Type.Literal('maintain'), Type.Literal('skip')]),
   reason: Type.String(),
   maintenanceDriver: Driver,
-  evacuation: Type.Optional(Evacuation),
+  evacuation: Type.Optional(Evacuation)
 })
 
 const ClusterPlan = Type.Object({
   clusterId: Type.String(),
   clusterName: Type.String(),
   order: Type.Integer({ description: '0-based processing order; up to maxParallelClusters run at once' }),
-  activeRunId: Type.Optional(Type.String({ description: 'the active run that reserves this cluster (a real start would be refused with 409)' })),
+  activeRunId: Type.Optional(
+    Type.String({ description: 'the active run that reserves this cluster (a real start would be refused with 409)' })
+  ),
   gate: Type.Optional(Type.Array(Type.String())),
   gateTimeout: Type.Optional(Type.Integer()),
   maintenanceDriver: Driver,
   capacity: Type.Optional(Capacity),
-  hosts: Type.Array(HostPlan),
+  hosts: Type.Array(HostPlan)
 })
 
 /** `200` answer of a start with `dryRun: true` (spec 9). */
@@ -53,12 +60,16 @@ export const DryRunReply = Type.Object(
         window: Type.Optional(
           Type.Composite([
             WindowSchema,
-            Type.Object({ openNow: Type.Boolean(), opensAt: Type.Optional(Type.String()), closesAt: Type.Optional(Type.String()) }),
-          ]),
-        ),
+            Type.Object({
+              openNow: Type.Boolean(),
+              opensAt: Type.Optional(Type.String()),
+              closesAt: Type.Optional(Type.String())
+            })
+          ])
+        )
       }),
-      clusters: Type.Array(ClusterPlan),
-    }),
+      clusters: Type.Array(ClusterPlan)
+    })
   },
-  { description: 'what a start would do; nothing was created, reserved or run' },
+  { description: 'what a start would do; nothing was created, reserved or run' }
 )

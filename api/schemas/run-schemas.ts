@@ -4,10 +4,12 @@ import { controlFields } from '../../shared/run-view-schema.js'
 
 const IdList = Type.Union(
   [
-    Type.Array(Type.String({ minLength: 1, maxLength: REQUEST_LIMITS.idMaxLength }), { maxItems: REQUEST_LIMITS.idListMaxItems }),
-    Type.String({ maxLength: REQUEST_LIMITS.idListMaxChars, description: 'comma-separated ids' }),
+    Type.Array(Type.String({ minLength: 1, maxLength: REQUEST_LIMITS.idMaxLength }), {
+      maxItems: REQUEST_LIMITS.idListMaxItems
+    }),
+    Type.String({ maxLength: REQUEST_LIMITS.idListMaxChars, description: 'comma-separated ids' })
   ],
-  { description: 'ids as a list or a comma-separated string' },
+  { description: 'ids as a list or a comma-separated string' }
 )
 
 export const CreateRunBody = Type.Object(
@@ -17,20 +19,34 @@ export const CreateRunBody = Type.Object(
     clusterids: Type.Optional(IdList),
     hostids: Type.Optional(IdList),
     forced: Type.Optional(Type.Boolean({ description: 'skip failing hosts instead of failing the run' })),
-    payload: Type.Optional(Type.String({ maxLength: REQUEST_LIMITS.payloadMaxBytes, description: 'passed verbatim to every stage script as $1 (at most 64 KiB, no NUL)' })),
-    timeout: Type.Optional(Type.Integer({ minimum: REQUEST_LIMITS.timeoutMinSec, maximum: REQUEST_LIMITS.timeoutMaxSec, description: 'stage timeout in seconds' })),
+    payload: Type.Optional(
+      Type.String({
+        maxLength: REQUEST_LIMITS.payloadMaxBytes,
+        description: 'passed verbatim to every stage script as $1 (at most 64 KiB, no NUL)'
+      })
+    ),
+    timeout: Type.Optional(
+      Type.Integer({
+        minimum: REQUEST_LIMITS.timeoutMinSec,
+        maximum: REQUEST_LIMITS.timeoutMaxSec,
+        description: 'stage timeout in seconds'
+      })
+    ),
     ...controlFields,
     dryRun: Type.Optional(
-      Type.Boolean({ description: 'answer 200 {plan}: per cluster, each host with action and reason; no run is created, nothing runs, no cluster is reserved' }),
-    ),
+      Type.Boolean({
+        description:
+          'answer 200 {plan}: per cluster, each host with action and reason; no run is created, nothing runs, no cluster is reserved'
+      })
+    )
   },
-  { additionalProperties: false },
+  { additionalProperties: false }
 )
 export type CreateRunBody = Static<typeof CreateRunBody>
 
 export const ErrorReply = Type.Object(
   { error: Type.String(), message: Type.String(), conflicts: Type.Optional(Type.Array(Type.Any())) },
-  { $id: 'ErrorReply' },
+  { $id: 'ErrorReply' }
 )
 
 export const IdParams = Type.Object({ id: Type.String({ minLength: 1, maxLength: REQUEST_LIMITS.idMaxLength }) })

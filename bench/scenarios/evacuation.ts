@@ -41,8 +41,35 @@ const PARALLEL = 2
 export async function evacuationScenario(redisUrl: string, runs: number): Promise<EvacuationResult[]> {
   const lab = await startKvmLab({ hosts: HOSTS })
   const doc = {
-    defaults: { user: 'root', privateKeyPath: lab.privateKeyPath, maintenance: { driver: 'libvirt', maxParallelMigrations: PARALLEL, migrationTimeout: 300, reserveMemoryPercent: 10 } },
-    zones: [{ id: 'z', name: 'z', pods: [{ id: 'p', name: 'p', clusters: [{ id: 'kvm', name: 'kvm', hosts: lab.hosts.map((h) => ({ id: h.name, name: h.name, ...lab.inventoryHost(h.name) })) }] }] }],
+    defaults: {
+      user: 'root',
+      privateKeyPath: lab.privateKeyPath,
+      maintenance: {
+        driver: 'libvirt',
+        maxParallelMigrations: PARALLEL,
+        migrationTimeout: 300,
+        reserveMemoryPercent: 10
+      }
+    },
+    zones: [
+      {
+        id: 'z',
+        name: 'z',
+        pods: [
+          {
+            id: 'p',
+            name: 'p',
+            clusters: [
+              {
+                id: 'kvm',
+                name: 'kvm',
+                hosts: lab.hosts.map((h) => ({ id: h.name, name: h.name, ...lab.inventoryHost(h.name) }))
+              }
+            ]
+          }
+        ]
+      }
+    ]
   }
   for (const h of lab.hosts) {
     writeFileSync(path.join(h.hooksDir, 'Maintenance'), '#!/bin/sh\necho done\n')
@@ -56,7 +83,11 @@ export async function evacuationScenario(redisUrl: string, runs: number): Promis
     const out: EvacuationResult[] = []
     for (let run = 0; run < runs; run++) {
       await lab.reset()
-      await Promise.all(lab.hosts.flatMap((h, i) => Array.from({ length: VMS_PER_HOST }, (_, j) => lab.vm(h.name, `e${i * VMS_PER_HOST + j + 1}`, VM_MIB))))
+      await Promise.all(
+        lab.hosts.flatMap((h, i) =>
+          Array.from({ length: VMS_PER_HOST }, (_, j) => lab.vm(h.name, `e${i * VMS_PER_HOST + j + 1}`, VM_MIB))
+        )
+      )
       const started = Date.now()
       const id = await startRun(api, { clusterids: ['kvm'] })
       let view = await getRun(api, id)
@@ -65,17 +96,24 @@ export async function evacuationScenario(redisUrl: string, runs: number): Promis
         view = await getRun(api, id)
       }
       const runWallMs = Date.now() - started
-      if (!view.result.rollingmaintenance.success) throw new Error(`evacuation run failed: ${view.result.rollingmaintenance.details}`)
+      if (!view.result.rollingmaintenance.success)
+        throw new Error(`evacuation run failed: ${view.result.rollingmaintenance.details}`)
       // Stream ids start with the millisecond the event was written.
       const events = (await redis.xrange(keys.runEvents(id), '-', '+')).map(([sid, f]) => {
         const m = new Map<string, string>()
         for (let i = 0; i + 1 < f.length; i += 2) m.set(f[i]!, f[i + 1]!)
-        return { t: Number(sid.split('-')[0]), type: m.get('type')!, data: JSON.parse(m.get('data') ?? '{}') as Record<string, unknown> }
+        return {
+          t: Number(sid.split('-')[0]),
+          type: m.get('type')!,
+          data: JSON.parse(m.get('data') ?? '{}') as Record<string, unknown>
+        }
       })
       const migrated = events.filter((e) => e.type === 'vm.migrated')
       let evacuationWallMs = 0
       for (const h of lab.hosts) {
-        const mine = events.filter((e) => e.data.hostName === h.name && (e.type === 'vm.migrating' || e.type === 'vm.migrated'))
+        const mine = events.filter(
+          (e) => e.data.hostName === h.name && (e.type === 'vm.migrating' || e.type === 'vm.migrated')
+        )
         if (mine.length > 0) evacuationWallMs += mine.at(-1)!.t - mine[0]!.t
       }
       const durations = migrated.map((e) => Number(e.data.durationMs))
@@ -95,7 +133,7 @@ export async function evacuationScenario(redisUrl: string, runs: number): Promis
         migrationP50Ms: percentile(durations, 50),
         migrationMaxMs: Math.max(...durations),
         downtimeP50Ms: percentile(downtimes, 50),
-        downtimeMaxMs: Math.max(...downtimes),
+        downtimeMaxMs: Math.max(...downtimes)
       })
     }
     return out

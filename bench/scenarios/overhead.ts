@@ -30,7 +30,7 @@ export async function overheadScenario(redisUrl: string, runs: number): Promise<
         betweenStagesP50Ms: percentile(g.betweenStages, 50),
         betweenStagesP95Ms: percentile(g.betweenStages, 95),
         betweenHostsP50Ms: percentile(g.betweenHosts, 50),
-        betweenHostsP95Ms: percentile(g.betweenHosts, 95),
+        betweenHostsP95Ms: percentile(g.betweenHosts, 95)
       })
     }
     return out

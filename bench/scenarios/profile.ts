@@ -63,7 +63,9 @@ export async function profileScenario(): Promise<ProfileResult> {
     for (const stage of STAGE_NAMES) fleet.writeHook('p1', stage, '#!/bin/sh\nexit 0\n')
     // No-op host cycles (4 stages of one run) on one session; counted once the session has ended,
     // so the CPU of its reaped processes is in sshd's counters; the session's own cost is taken off.
-    const measure = async (executor: 'detached' | 'direct'): Promise<{ ms: number; processes: number; cpuMs: number }> => {
+    const measure = async (
+      executor: 'detached' | 'direct'
+    ): Promise<{ ms: number; processes: number; cpuMs: number }> => {
       const times: number[] = []
       const start = readHostCounters(hostPid)
       const c = await connectHost(host)
@@ -81,7 +83,11 @@ export async function profileScenario(): Promise<ProfileResult> {
       await new Promise((res) => setTimeout(res, 500))
       const n = countersBetween(start, readHostCounters(hostPid))
       const stages = CYCLES * STAGE_NAMES.length
-      return { ms: median(times), processes: (n.processes - sessions.processes / 20) / stages, cpuMs: (n.cpuMs - sessions.cpuMs / 20) / stages }
+      return {
+        ms: median(times),
+        processes: (n.processes - sessions.processes / 20) / stages,
+        cpuMs: (n.cpuMs - sessions.cpuMs / 20) / stages
+      }
     }
     const detached = await measure('detached')
     const direct = await measure('direct')
@@ -96,7 +102,7 @@ export async function profileScenario(): Promise<ProfileResult> {
       hostProcessesPerStageDirect: r(direct.processes - 1),
       hostProcessesPerSession: r(sessions.processes / 20),
       hostCpuMsPerStage: r(detached.cpuMs),
-      hostCpuMsPerSession: r(sessions.cpuMs / 20),
+      hostCpuMsPerSession: r(sessions.cpuMs / 20)
     }
   } finally {
     await fleet.stop()

@@ -15,7 +15,10 @@ export interface RealFleet {
 }
 
 /** Real OpenSSH hosts, the real API over HTTP and one in-process worker on the SSH executor. */
-export async function startRealFleet(redisUrl: string, clusters: Array<{ id: string; hosts: string[] }>): Promise<RealFleet> {
+export async function startRealFleet(
+  redisUrl: string,
+  clusters: Array<{ id: string; hosts: string[] }>
+): Promise<RealFleet> {
   const names = clusters.flatMap((c) => c.hosts)
   const fleet = await startSshdFleet({ hosts: names.map((name) => ({ name })) })
   const doc = {
@@ -33,13 +36,22 @@ export async function startRealFleet(redisUrl: string, clusters: Array<{ id: str
               name: c.id,
               hosts: c.hosts.map((name) => {
                 const h = fleet.hostConfig(name)
-                return { id: name, name, address: h.address, port: h.port, hostKey: h.hostKey, hooksDir: h.hooksDir, stateDir: h.stateDir, bootIdPath: h.bootIdPath }
-              }),
-            })),
-          },
-        ],
-      },
-    ],
+                return {
+                  id: name,
+                  name,
+                  address: h.address,
+                  port: h.port,
+                  hostKey: h.hostKey,
+                  hooksDir: h.hooksDir,
+                  stateDir: h.stateDir,
+                  bootIdPath: h.bootIdPath
+                }
+              })
+            }))
+          }
+        ]
+      }
+    ]
   }
   const api = await startBenchApi(redisUrl, doc)
   const worker = await createWorker({ config: api.config, inventory: api.inventory, logger: pino({ level: 'warn' }) })
@@ -52,15 +64,23 @@ export async function startRealFleet(redisUrl: string, clusters: Array<{ id: str
       await worker.forceClose()
       await api.close()
       await fleet.stop()
-    },
+    }
   }
 }
 
-export function setAllHooks(fleet: SshdFleet, hosts: string[], stages: Partial<Record<StageName, { sleepSec?: number }>>): void {
-  for (const h of hosts) for (const [stage, spec] of Object.entries(stages)) fleet.writeHook(h, stage as StageName, fleet.loggingHook(spec))
+export function setAllHooks(
+  fleet: SshdFleet,
+  hosts: string[],
+  stages: Partial<Record<StageName, { sleepSec?: number }>>
+): void {
+  for (const h of hosts)
+    for (const [stage, spec] of Object.entries(stages)) fleet.writeHook(h, stage as StageName, fleet.loggingHook(spec))
 }
 
-export async function runAndWait(rf: RealFleet, body: Record<string, unknown>): Promise<{ wallMs: number; log: HostLogEntry[]; success: boolean }> {
+export async function runAndWait(
+  rf: RealFleet,
+  body: Record<string, unknown>
+): Promise<{ wallMs: number; log: HostLogEntry[]; success: boolean }> {
   const mark = rf.fleet.readHostLog().length
   const started = Date.now()
   const id = await startRun(rf.api, body)
@@ -69,13 +89,20 @@ export async function runAndWait(rf: RealFleet, body: Record<string, unknown>): 
     await new Promise((r) => setTimeout(r, 20))
     view = await getRun(rf.api, id)
   }
-  return { wallMs: Date.now() - started, log: rf.fleet.readHostLog().slice(mark), success: view.result.rollingmaintenance.success }
+  return {
+    wallMs: Date.now() - started,
+    log: rf.fleet.readHostLog().slice(mark),
+    success: view.result.rollingmaintenance.success
+  }
 }
 
 const ORDER: string[] = ['PreMaintenance', 'Maintenance', 'PostMaintenance']
 
 /** Gaps measured on the hosts' own clocks: between a host's stages, and between hosts of a cluster. */
-export function gaps(log: HostLogEntry[], cluster: string[]): { betweenStages: number[]; betweenHosts: number[]; scriptMs: number } {
+export function gaps(
+  log: HostLogEntry[],
+  cluster: string[]
+): { betweenStages: number[]; betweenHosts: number[]; scriptMs: number } {
   const iv = stageIntervals(log)
   const betweenStages: number[] = []
   const betweenHosts: number[] = []

@@ -43,12 +43,16 @@ function inventoryDoc(clusters: number, hostsPerCluster: number): unknown {
             clusters: Array.from({ length: clusters }, (_, c) => ({
               id: `c${c}`,
               name: `cluster-${c}`,
-              hosts: Array.from({ length: hostsPerCluster }, (_, h) => ({ id: `c${c}h${h}`, name: `kvm-${c}-${h}`, address: '192.0.2.1' })),
-            })),
-          },
-        ],
-      },
-    ],
+              hosts: Array.from({ length: hostsPerCluster }, (_, h) => ({
+                id: `c${c}h${h}`,
+                name: `kvm-${c}-${h}`,
+                address: '192.0.2.1'
+              }))
+            }))
+          }
+        ]
+      }
+    ]
   }
 }
 
@@ -63,20 +67,27 @@ function processCpuSec(pid: number): number {
  * 1,000 clusters × 10 hosts through the real API, BullMQ and Redis, with worker processes whose
  * executor is SIMULATED (it skips the network and the hosts; stages take no time).
  */
-export async function scaleScenario(redisUrl: string, workers: number, clusters = 1000, hostsPerCluster = 10): Promise<ScaleResult> {
+export async function scaleScenario(
+  redisUrl: string,
+  workers: number,
+  clusters = 1000,
+  hostsPerCluster = 10
+): Promise<ScaleResult> {
   const api = await startBenchApi(redisUrl, inventoryDoc(clusters, hostsPerCluster), {
     ROLLMAINT_MAX_PARALLEL_CLUSTERS: '1000',
-    ROLLMAINT_WORKER_CONCURRENCY: '100',
+    ROLLMAINT_WORKER_CONCURRENCY: '100'
   })
   const admin = createRedisConnection(api.config.redis, 'tool')
   const procs: ChildProcess[] = []
   try {
-    const clientsBefore = (await admin.client('LIST') as string).trim().split('\n').length
+    const clientsBefore = ((await admin.client('LIST')) as string).trim().split('\n').length
     for (let i = 0; i < workers; i++) procs.push(await startWorkerProcess('bench/sim-worker.ts', api.env))
-    const clientsAfter = (await admin.client('LIST') as string).trim().split('\n').length
+    const clientsAfter = ((await admin.client('LIST')) as string).trim().split('\n').length
     const redisCpu = async (): Promise<number> => {
       const info = await admin.info('cpu')
-      return Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0)
+      return (
+        Number(/used_cpu_user:([\d.]+)/.exec(info)?.[1] ?? 0) + Number(/used_cpu_sys:([\d.]+)/.exec(info)?.[1] ?? 0)
+      )
     }
     const cpuBefore = await redisCpu()
     const workersCpuBefore = procs.reduce((sum, p) => sum + processCpuSec(p.pid!), 0)
@@ -119,7 +130,9 @@ export async function scaleScenario(redisUrl: string, workers: number, clusters 
       apiCpuCores,
       workerCpuMsPerHostCycle: perCycleMs(workersCpuSec),
       redisCpuMsPerHostCycle: perCycleMs(redisCpuSec),
-      success: view.result.rollingmaintenance.success && view.result.rollingmaintenance.hostsupdated.length === clusters * hostsPerCluster,
+      success:
+        view.result.rollingmaintenance.success &&
+        view.result.rollingmaintenance.hostsupdated.length === clusters * hostsPerCluster
     }
   } finally {
     for (const p of procs) p.kill('SIGKILL')

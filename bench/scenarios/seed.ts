@@ -12,11 +12,15 @@ export async function seedScenario(redisUrl: string, runs: number): Promise<Seed
   const clusters = [
     { id: 'cluster1', hosts: ['711-kvm1', '711-kvm2', '711-kvm3'] },
     { id: 'cluster2', hosts: ['711-kvm6', '711-kvm5', '711-kvm4'] },
-    { id: 'cluster3', hosts: ['714-kvm3', '714-kvm1', '714-kvm2'] },
+    { id: 'cluster3', hosts: ['714-kvm3', '714-kvm1', '714-kvm2'] }
   ]
   const rf = await startRealFleet(redisUrl, clusters)
   try {
-    setAllHooks(rf.fleet, clusters.flatMap((c) => c.hosts), { PreFlight: {}, PreMaintenance: {}, Maintenance: { sleepSec: 2 }, PostMaintenance: {} })
+    setAllHooks(
+      rf.fleet,
+      clusters.flatMap((c) => c.hosts),
+      { PreFlight: {}, PreMaintenance: {}, Maintenance: { sleepSec: 2 }, PostMaintenance: {} }
+    )
     const out: SeedResult[] = []
     for (let i = 0; i < runs; i++) {
       const { wallMs, success } = await runAndWait(rf, { clusterids: clusters.map((c) => c.id) })

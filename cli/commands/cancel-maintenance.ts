@@ -5,9 +5,13 @@ import type { ApiClient } from '../api-client.js'
 export function cancelMaintenanceCommand(connect: () => ApiClient): Command {
   return new Command('cancel-maintenance')
     .argument('<host-id>', 'host id from the inventory')
-    .description('after checking the host by hand: set a host left in maintenance (ErrorInMaintenance) back to Enabled and free its cluster')
+    .description(
+      'after checking the host by hand: set a host left in maintenance (ErrorInMaintenance) back to Enabled and free its cluster'
+    )
     .action(async (id: string) => {
       const host = await connect().cancelHostMaintenance(id)
-      process.stdout.write(`host ${host.name} (${host.id}) is ${host.resourceState}; its cluster ${host.clusterId} can take part in runs again\n`)
+      process.stdout.write(
+        `host ${host.name} (${host.id}) is ${host.resourceState}; its cluster ${host.clusterId} can take part in runs again\n`
+      )
     })
 }

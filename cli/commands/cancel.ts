@@ -8,6 +8,8 @@ export function cancelCommand(connect: () => ApiClient): Command {
     .description('cancel a run: hosts in progress finish their cycle, no new host starts')
     .action(async (id: string) => {
       const run = await connect().cancelRun(id)
-      process.stdout.write(`cancel requested for run ${run.id} (status ${run.status}); hosts in progress finish their cycle\n`)
+      process.stdout.write(
+        `cancel requested for run ${run.id} (status ${run.status}); hosts in progress finish their cycle\n`
+      )
     })
 }

@@ -34,7 +34,7 @@ export function inventoryCommand(globalApiKey: () => string | undefined): Comman
     .option('--secret-key-file <file>', 'file holding the CloudStack secret key (or CLOUDSTACK_SECRET_KEY_FILE)')
     .option('-o, --output <file>', 'write here instead of stdout')
     .option('--force', 'overwrite an existing output file')
-    .option('--known-hosts <file>', 'known_hosts used to check the hosts\' SSH keys', '~/.ssh/known_hosts')
+    .option('--known-hosts <file>', "known_hosts used to check the hosts' SSH keys", '~/.ssh/known_hosts')
     .option('--user <user>', 'SSH user for every host (defaults.user)')
     .option('--private-key <file>', 'SSH private key (defaults.privateKeyPath)')
     .option('--hooks-dir <dir>', 'stage scripts directory on the hosts (defaults.hooksDir)')
@@ -44,15 +44,20 @@ export function inventoryCommand(globalApiKey: () => string | undefined): Comman
       const apiKey = globalApiKey() ?? env.CLOUDSTACK_API_KEY
       const keyFile = o.secretKeyFile ?? env.CLOUDSTACK_SECRET_KEY_FILE
       if (!apiKey || !keyFile) {
-        throw new Error('no CloudStack credentials: set --api-key and --secret-key-file (or CLOUDSTACK_API_KEY and CLOUDSTACK_SECRET_KEY_FILE)')
+        throw new Error(
+          'no CloudStack credentials: set --api-key and --secret-key-file (or CLOUDSTACK_API_KEY and CLOUDSTACK_SECRET_KEY_FILE)'
+        )
       }
-      if (!/^https?:\/\/[^/]/.test(o.cloudstack)) throw new Error(`--cloudstack must be an http(s) URL, got ${JSON.stringify(o.cloudstack)}`)
+      if (!/^https?:\/\/[^/]/.test(o.cloudstack))
+        throw new Error(`--cloudstack must be an http(s) URL, got ${JSON.stringify(o.cloudstack)}`)
       const secretKeyFile = path.resolve(expandHome(keyFile))
       let secret: string
       try {
         secret = readFileSync(secretKeyFile, 'utf8').trim()
       } catch (err) {
-        throw new Error(`cannot read the secret key file ${secretKeyFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+        throw new Error(
+          `cannot read the secret key file ${secretKeyFile}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`
+        )
       }
       if (secret === '') throw new Error(`the secret key file ${secretKeyFile} is empty`)
       const output = o.output ? path.resolve(o.output) : undefined
@@ -63,11 +68,19 @@ export function inventoryCommand(globalApiKey: () => string | undefined): Comman
         client.listAll('listZones', 'zone'),
         client.listAll('listPods', 'pod'),
         client.listAll('listClusters', 'cluster'),
-        client.listAll('listHosts', 'host', { type: 'Routing', hypervisor: 'KVM' }),
+        client.listAll('listHosts', 'host', { type: 'Routing', hypervisor: 'KVM' })
       ])
       const result = inventoryFromCloudStack(
         { zones, pods, clusters, hosts },
-        { url: o.cloudstack, apiKey, secretKeyFile, knownHostsPath: o.knownHosts, user: o.user, privateKeyPath: o.privateKey, hooksDir: o.hooksDir },
+        {
+          url: o.cloudstack,
+          apiKey,
+          secretKeyFile,
+          knownHostsPath: o.knownHosts,
+          user: o.user,
+          privateKeyPath: o.privateKey,
+          hooksDir: o.hooksDir
+        }
       )
       if (!result.ok) throw new Error(result.problem)
       // the services' own loader: what we write is what they accept
@@ -85,7 +98,7 @@ export function inventoryCommand(globalApiKey: () => string | undefined): Comman
       }
       for (const line of result.skipped) process.stderr.write(`skipped ${line}\n`)
       process.stderr.write(
-        `${result.hostCount} KVM host(s) in ${inventory.clusters.size} cluster(s), ${inventory.pods.size} pod(s), ${inventory.zones.size} zone(s)${output ? ` written to ${output}` : ''}\n`,
+        `${result.hostCount} KVM host(s) in ${inventory.clusters.size} cluster(s), ${inventory.pods.size} pod(s), ${inventory.zones.size} zone(s)${output ? ` written to ${output}` : ''}\n`
       )
     })
   return new Command('inventory').description('inventory helpers').addCommand(importCommand.exitOverride())

@@ -27,9 +27,13 @@ export function resumeCommand(connect: () => ApiClient): Command {
 export function retryCommand(connect: () => ApiClient): Command {
   return new Command('retry')
     .argument('<id>', 'id of a finished run')
-    .description('start a new run over the hosts of a finished run that failed, were skipped for a failure, or never started')
+    .description(
+      'start a new run over the hosts of a finished run that failed, were skipped for a failure, or never started'
+    )
     .action(async (id: string) => {
       const run = await connect().retryRun(id)
-      process.stdout.write(`${JSON.stringify({ id: run.id, status: run.status, retryOf: id, hosts: run.progress.hostsTotal }, null, 2)}\n`)
+      process.stdout.write(
+        `${JSON.stringify({ id: run.id, status: run.status, retryOf: id, hosts: run.progress.hostsTotal }, null, 2)}\n`
+      )
     })
 }

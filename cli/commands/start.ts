@@ -38,10 +38,16 @@ function windowOf(o: StartFlags): Record<string, unknown> | undefined {
   const given = [o.windowStart, o.windowEnd, o.windowTz, o.windowDays].some((v) => v !== undefined)
   if (!given) return undefined
   if (o.windowStart === undefined || o.windowEnd === undefined || o.windowTz === undefined) {
-    throw new InvalidArgumentError('a window needs --window-start, --window-end and --window-tz (and optionally --window-days)')
+    throw new InvalidArgumentError(
+      'a window needs --window-start, --window-end and --window-tz (and optionally --window-days)'
+    )
   }
   const window: Record<string, unknown> = { start: o.windowStart, end: o.windowEnd, timezone: o.windowTz }
-  if (o.windowDays !== undefined) window.days = o.windowDays.split(',').map((d) => d.trim().toLowerCase()).filter((d) => d !== '')
+  if (o.windowDays !== undefined)
+    window.days = o.windowDays
+      .split(',')
+      .map((d) => d.trim().toLowerCase())
+      .filter((d) => d !== '')
   return window
 }
 
@@ -74,9 +80,21 @@ export function startCommand(connect: () => ApiClient): Command {
     .option('--timeout <seconds>', 'stage timeout in seconds', positiveInt)
     .option('--watch', 'follow the run live and print its result; exit 0 only on success')
     .option('--dry-run', 'print the plan (per cluster, each host with action and reason); start nothing')
-    .option('--max-failures <n>', 'host failures skipped as with --forced before the next one stops the run', nonNegativeInt)
-    .option('--canary <n>', 'pause the run once this many hosts are updated (resume with `rollmaint resume`)', positiveInt)
-    .option('--soak <seconds>', "wait this long after a host's PostMaintenance before the cluster's next host", nonNegativeInt)
+    .option(
+      '--max-failures <n>',
+      'host failures skipped as with --forced before the next one stops the run',
+      nonNegativeInt
+    )
+    .option(
+      '--canary <n>',
+      'pause the run once this many hosts are updated (resume with `rollmaint resume`)',
+      positiveInt
+    )
+    .option(
+      '--soak <seconds>',
+      "wait this long after a host's PostMaintenance before the cluster's next host",
+      nonNegativeInt
+    )
     .option('--window-start <HH:MM>', 'new hosts start only inside the window from this time ...')
     .option('--window-end <HH:MM>', '... to this time (earlier than the start = overnight) ...')
     .option('--window-tz <zone>', '... in this IANA time zone (e.g. Europe/Berlin) ...')

@@ -44,13 +44,17 @@ export function createCloudStackClient(options: CloudStackClientOptions): CloudS
   const lifetimeMs = options.signatureLifetimeMs ?? 5 * 60_000
   const pageSize = options.pageSize ?? 500
 
-  const call = async (command: string, params: CloudStackParams = {}, signal?: AbortSignal): Promise<CloudStackObject> => {
+  const call = async (
+    command: string,
+    params: CloudStackParams = {},
+    signal?: AbortSignal
+  ): Promise<CloudStackObject> => {
     const all = new Map<string, string>([
       ['command', command],
       ['response', 'json'],
       ['apiKey', options.apiKey],
       ['signatureversion', '3'],
-      ['expires', toCloudStackDate(new Date(Date.now() + lifetimeMs))],
+      ['expires', toCloudStackDate(new Date(Date.now() + lifetimeMs))]
     ])
     for (const [k, v] of Object.entries(params)) if (v !== undefined) all.set(k, String(v))
     all.set('signature', cloudStackSignature(all, options.secretKey.reveal()).toString('base64'))
@@ -62,12 +66,14 @@ export function createCloudStackClient(options: CloudStackClientOptions): CloudS
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
         body: new URLSearchParams([...all]).toString(),
-        signal: signal ? AbortSignal.any([signal, timeout]) : timeout,
+        signal: signal ? AbortSignal.any([signal, timeout]) : timeout
       })
     } catch (err) {
       if (signal?.aborted) throw new CloudStackRequestError(command, 'stopped', undefined, false)
       const cause = (err as { cause?: { code?: string; message?: string } }).cause
-      const why = timeout.aborted ? `no answer from ${options.url} within ${requestTimeoutMs} ms` : `cannot reach ${options.url}: ${cause?.code ?? cause?.message ?? String(err)}`
+      const why = timeout.aborted
+        ? `no answer from ${options.url} within ${requestTimeoutMs} ms`
+        : `cannot reach ${options.url}: ${cause?.code ?? cause?.message ?? String(err)}`
       throw new CloudStackRequestError(command, why, undefined, true)
     }
     const text = await response.text()
@@ -77,16 +83,31 @@ export function createCloudStackClient(options: CloudStackClientOptions): CloudS
     } catch {
       // a proxy's HTML error page, or not a CloudStack endpoint at all
       const snippet = text.slice(0, 200).replace(/\s+/g, ' ').trim()
-      throw new CloudStackRequestError(command, `HTTP ${response.status} from ${options.url}, not CloudStack JSON: ${snippet}`, response.status, response.status >= 500)
+      throw new CloudStackRequestError(
+        command,
+        `HTTP ${response.status} from ${options.url}, not CloudStack JSON: ${snippet}`,
+        response.status,
+        response.status >= 500
+      )
     }
     const error = errorOf(body)
     if (!response.ok || error) {
       const errorcode = error?.errorcode ?? response.status
-      throw new CloudStackRequestError(command, error?.errortext ?? `HTTP ${response.status}`, errorcode, errorcode >= 500 && errorcode !== 530)
+      throw new CloudStackRequestError(
+        command,
+        error?.errortext ?? `HTTP ${response.status}`,
+        errorcode,
+        errorcode >= 500 && errorcode !== 530
+      )
     }
     const inner = (body as CloudStackObject)[`${command.toLowerCase()}response`]
     if (typeof inner !== 'object' || inner === null) {
-      throw new CloudStackRequestError(command, `unexpected answer: no ${command.toLowerCase()}response`, response.status, false)
+      throw new CloudStackRequestError(
+        command,
+        `unexpected answer: no ${command.toLowerCase()}response`,
+        response.status,
+        false
+      )
     }
     return inner as CloudStackObject
   }
@@ -102,6 +123,6 @@ export function createCloudStackClient(options: CloudStackClientOptions): CloudS
         const count = typeof answer.count === 'number' ? answer.count : undefined
         if (batch.length < pageSize || (count !== undefined && items.length >= count)) return items
       }
-    },
+    }
   }
 }

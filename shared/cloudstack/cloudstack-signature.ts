@@ -9,12 +9,16 @@ import { javaUrlEncode } from './java-url-encode.js'
  * key. Pure.
  */
 export function canonicalCloudStackString(params: ReadonlyMap<string, string>): string {
-  const names = [...params.keys()].filter((k) => k.toLowerCase() !== 'signature').sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
-  return names.map((n) => `${n}=${javaUrlEncode(params.get(n)!)}`).join('&').toLowerCase()
+  const names = [...params.keys()]
+    .filter((k) => k.toLowerCase() !== 'signature')
+    .sort((a, b) => (a < b ? -1 : a > b ? 1 : 0))
+  return names
+    .map((n) => `${n}=${javaUrlEncode(params.get(n)!)}`)
+    .join('&')
+    .toLowerCase()
 }
 
 /** Raw HMAC-SHA1 bytes of the canonical string; base64 them for the `signature` parameter. */
 export function cloudStackSignature(params: ReadonlyMap<string, string>, secretKey: string): Buffer {
   return createHmac('sha1', secretKey).update(canonicalCloudStackString(params), 'utf8').digest()
 }
-

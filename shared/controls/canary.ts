@@ -23,7 +23,9 @@ export function canaryPauseDue(s: CanaryState): boolean {
  */
 export function canaryProblem(canary: number | undefined, hostsInRun: number): string | undefined {
   if (canary === undefined) return undefined
-  if (!Number.isInteger(canary) || canary < 1) return `canary must be a whole number of hosts, at least 1 (got ${canary})`
-  if (canary > hostsInRun) return `canary is ${canary} but the run has only ${hostsInRun} host${hostsInRun === 1 ? '' : 's'}`
+  if (!Number.isInteger(canary) || canary < 1)
+    return `canary must be a whole number of hosts, at least 1 (got ${canary})`
+  if (canary > hostsInRun)
+    return `canary is ${canary} but the run has only ${hostsInRun} host${hostsInRun === 1 ? '' : 's'}`
   return undefined
 }

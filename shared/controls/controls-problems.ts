@@ -6,7 +6,9 @@ export const MAX_FAILURES_LIMIT = 100_000
 export const MAX_SOAK_SECONDS = 604_800
 
 const wholeIn = (name: string, v: number | undefined, min: number, max: number): string | undefined =>
-  v === undefined || (Number.isInteger(v) && v >= min && v <= max) ? undefined : `${name} must be a whole number between ${min} and ${max} (got ${v})`
+  v === undefined || (Number.isInteger(v) && v >= min && v <= max)
+    ? undefined
+    : `${name} must be a whole number between ${min} and ${max} (got ${v})`
 
 /**
  * Spec 9 controls, checked once the scope is known (canary is bounded by the run's size). The REST
@@ -17,7 +19,7 @@ export function controlsProblems(request: RunRequest, hostsInRun: number): strin
   const problems = [
     wholeIn('maxFailures', request.maxFailures, 0, MAX_FAILURES_LIMIT),
     wholeIn('soakSeconds', request.soakSeconds, 0, MAX_SOAK_SECONDS),
-    canaryProblem(request.canary, hostsInRun),
+    canaryProblem(request.canary, hostsInRun)
   ].filter((p): p is string => p !== undefined)
   if (request.window) problems.push(...windowProblems(request.window))
   return problems

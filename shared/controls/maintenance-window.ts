@@ -29,13 +29,21 @@ export function windowProblems(w: MaintenanceWindow): string[] {
   if (!HHMM.test(w.start)) problems.push(`window.start must be HH:MM (00:00 to 23:59), got ${JSON.stringify(w.start)}`)
   if (!HHMM.test(w.end)) problems.push(`window.end must be HH:MM (00:00 to 23:59), got ${JSON.stringify(w.end)}`)
   if (problems.length === 0 && w.start === w.end) {
-    problems.push(`window.start and window.end are both ${w.start}: the window would be empty (or the whole day); omit window to allow any time`)
+    problems.push(
+      `window.start and window.end are both ${w.start}: the window would be empty (or the whole day); omit window to allow any time`
+    )
   }
-  if (!IANAZone.isValidZone(w.timezone)) problems.push(`window.timezone ${JSON.stringify(w.timezone)} is not a known IANA time zone (e.g. Europe/Berlin, UTC)`)
+  if (!IANAZone.isValidZone(w.timezone))
+    problems.push(
+      `window.timezone ${JSON.stringify(w.timezone)} is not a known IANA time zone (e.g. Europe/Berlin, UTC)`
+    )
   if (w.days !== undefined) {
     if (w.days.length === 0) problems.push('window.days is empty: the window would never open; omit it for every day')
     const unknown = w.days.filter((d) => !(WEEKDAYS as readonly string[]).includes(d))
-    if (unknown.length > 0) problems.push(`window.days: unknown day ${unknown.map((d) => JSON.stringify(d)).join(', ')} (use ${WEEKDAYS.join(', ')})`)
+    if (unknown.length > 0)
+      problems.push(
+        `window.days: unknown day ${unknown.map((d) => JSON.stringify(d)).join(', ')} (use ${WEEKDAYS.join(', ')})`
+      )
     if (new Set(w.days).size !== w.days.length) problems.push('window.days lists a day twice')
   }
   return problems

@@ -4,7 +4,7 @@ export class ApiKeysError extends Error {
   override readonly name = 'ApiKeysError'
   constructor(
     readonly file: string,
-    problems: string[],
+    problems: string[]
   ) {
     super(`invalid API keys file ${file}:\n  - ${problems.join('\n  - ')}`)
   }

@@ -10,7 +10,7 @@ export class CloudStackRequestError extends Error {
     readonly command: string,
     readonly errortext: string,
     readonly errorcode: number | undefined,
-    readonly transient: boolean,
+    readonly transient: boolean
   ) {
     super(`CloudStack ${command}: ${errortext}${errorcode !== undefined ? ` (errorcode ${errorcode})` : ''}`)
   }

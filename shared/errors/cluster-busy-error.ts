@@ -8,12 +8,12 @@ export class ClusterBusyError extends Error {
   constructor(
     readonly hostId: string,
     readonly clusterId: string,
-    readonly holder: string,
+    readonly holder: string
   ) {
     super(
       holder.startsWith('run ')
         ? `the cluster ${clusterId} of host ${hostId} belongs to active ${holder}; cancel or wait for that run, then retry`
-        : `a worker still holds the cluster ${clusterId} of host ${hostId} (${holder}); retry in a few seconds`,
+        : `a worker still holds the cluster ${clusterId} of host ${hostId} (${holder}); retry in a few seconds`
     )
   }
 }

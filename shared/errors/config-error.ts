@@ -4,7 +4,7 @@ export class ConfigError extends Error {
   override readonly name = 'ConfigError'
   constructor(
     readonly variable: string,
-    message: string,
+    message: string
   ) {
     super(`${variable}: ${message}`)
   }

@@ -5,7 +5,7 @@ export class ExecTimeoutError extends Error {
   readonly retryable = false
   constructor(
     readonly hostId: string,
-    message: string,
+    message: string
   ) {
     super(message)
   }

@@ -4,7 +4,7 @@ export class HostNotInMaintenanceError extends Error {
   override readonly name = 'HostNotInMaintenanceError'
   constructor(
     readonly hostId: string,
-    readonly state: string,
+    readonly state: string
   ) {
     super(`host ${hostId} is ${state}, not in maintenance; there is nothing to cancel`)
   }

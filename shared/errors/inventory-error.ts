@@ -4,7 +4,7 @@ export class InventoryError extends Error {
   override readonly name = 'InventoryError'
   constructor(
     readonly file: string,
-    readonly problems: string[],
+    readonly problems: string[]
   ) {
     super(`invalid inventory ${file}:\n  - ${problems.join('\n  - ')}`)
   }

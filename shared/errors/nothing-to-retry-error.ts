@@ -4,7 +4,7 @@ export class NothingToRetryError extends Error {
   override readonly name = 'NothingToRetryError'
   constructor(
     readonly runId: string,
-    detail = 'every host was updated or skipped by its own scripts (exit 70 or no Maintenance script)',
+    detail = 'every host was updated or skipped by its own scripts (exit 70 or no Maintenance script)'
   ) {
     super(`run ${runId} has no host that failed, was skipped for a failure or never started: ${detail}`)
   }

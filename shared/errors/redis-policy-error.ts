@@ -5,7 +5,7 @@ export class RedisPolicyError extends Error {
   constructor(readonly policy: string) {
     super(
       `Redis maxmemory-policy is "${policy}"; rollmaint needs "noeviction" so that queued jobs, leases and run records are never evicted. ` +
-        'Run `redis-cli CONFIG SET maxmemory-policy noeviction` (and set it in redis.conf).',
+        'Run `redis-cli CONFIG SET maxmemory-policy noeviction` (and set it in redis.conf).'
     )
   }
 }

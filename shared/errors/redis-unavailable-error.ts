@@ -6,6 +6,9 @@ export class RedisUnavailableError extends Error {
   readonly code = 'REDIS_UNAVAILABLE'
   override readonly name = 'RedisUnavailableError'
   constructor(cause?: unknown) {
-    super('Redis is not reachable: no master answers (it is down or a failover is in progress). Nothing was changed; retry in a few seconds.', { cause })
+    super(
+      'Redis is not reachable: no master answers (it is down or a failover is in progress). Nothing was changed; retry in a few seconds.',
+      { cause }
+    )
   }
 }

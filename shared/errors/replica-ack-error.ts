@@ -9,12 +9,12 @@ export class ReplicaAckError extends Error {
     readonly what: string,
     readonly needed: number,
     readonly acknowledged: number,
-    readonly timeoutMs: number,
+    readonly timeoutMs: number
   ) {
     super(
       `Redis replicas did not confirm the ${what} write within ${timeoutMs} ms (${acknowledged} of ${needed}); ` +
         'the worker does not act on it and retries. Check the replicas (`INFO replication` on the master) ' +
-        'or lower ROLLMAINT_REDIS_MIN_REPLICAS.',
+        'or lower ROLLMAINT_REDIS_MIN_REPLICAS.'
     )
   }
 }

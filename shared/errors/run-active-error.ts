@@ -4,7 +4,7 @@ export class RunActiveError extends Error {
   override readonly name = 'RunActiveError'
   constructor(
     readonly runId: string,
-    readonly status: string,
+    readonly status: string
   ) {
     super(`run ${runId} is still ${status}; retry it once it has ended (cancel it first to stop it now)`)
   }

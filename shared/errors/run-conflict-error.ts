@@ -5,7 +5,7 @@ export class RunConflictError extends Error {
   constructor(readonly conflicts: Array<{ clusterId: string; clusterName: string; runId: string }>) {
     super(
       `cluster ${conflicts.map((c) => `${c.clusterName} (${c.clusterId}) is in run ${c.runId}`).join(', ')}; ` +
-        'wait for that run to finish or cancel it',
+        'wait for that run to finish or cancel it'
     )
   }
 }

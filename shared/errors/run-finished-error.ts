@@ -6,7 +6,7 @@ export class RunFinishedError extends Error {
     readonly runId: string,
     readonly status: string,
     /** What was asked: cancel, pause, resume. */
-    action = 'cancel',
+    action = 'cancel'
   ) {
     super(`run ${runId} already ended with status ${status}; there is nothing to ${action}`)
   }

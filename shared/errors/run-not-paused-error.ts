@@ -4,7 +4,7 @@ export class RunNotPausedError extends Error {
   override readonly name = 'RunNotPausedError'
   constructor(
     readonly runId: string,
-    readonly status: string,
+    readonly status: string
   ) {
     super(`run ${runId} is ${status}, not paused; there is nothing to resume`)
   }

@@ -5,7 +5,7 @@ export class SshConnectionLostError extends Error {
   readonly retryable = true
   constructor(
     readonly hostId: string,
-    message: string,
+    message: string
   ) {
     super(message)
   }

@@ -9,7 +9,7 @@ export class StageOutcomeUnknownError extends Error {
   readonly retryable = false
   constructor(
     readonly hostId: string,
-    message: string,
+    message: string
   ) {
     super(message)
   }

@@ -4,12 +4,12 @@ export class TooManyStreamsError extends Error {
   override readonly name = 'TooManyStreamsError'
   constructor(
     readonly scope: 'key' | 'total',
-    readonly limit: number,
+    readonly limit: number
   ) {
     super(
       scope === 'key'
         ? `this API key already has ${limit} event streams open (the limit per key): close one, or follow several runs by polling GET /api/v1/rolling-maintenance/<id>`
-        : `this API server already serves ${limit} event streams (the limit in all): try again later, or poll GET /api/v1/rolling-maintenance/<id>`,
+        : `this API server already serves ${limit} event streams (the limit in all): try again later, or poll GET /api/v1/rolling-maintenance/<id>`
     )
   }
 }

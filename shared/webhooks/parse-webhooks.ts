@@ -31,7 +31,10 @@ export function parseWebhooks(raw: string | undefined, cwd: string, knownEvents:
     try {
       text = readFileSync(file, 'utf8')
     } catch (err) {
-      throw new ConfigError(VAR, `cannot read the webhooks file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`)
+      throw new ConfigError(
+        VAR,
+        `cannot read the webhooks file ${file}: ${(err as NodeJS.ErrnoException).code ?? String(err)}`
+      )
     }
   }
   let doc: unknown
@@ -45,10 +48,12 @@ export function parseWebhooks(raw: string | undefined, cwd: string, knownEvents:
   const known = new Set(knownEvents)
   return doc.map((entry: unknown, i): WebhookConfig => {
     const at = `[${i}]`
-    if (typeof entry !== 'object' || entry === null || Array.isArray(entry)) throw new ConfigError(VAR, `${at} must be a map {url, events, secret}`)
+    if (typeof entry !== 'object' || entry === null || Array.isArray(entry))
+      throw new ConfigError(VAR, `${at} must be a map {url, events, secret}`)
     const e = entry as Record<string, unknown>
     const extra = Object.keys(e).filter((k) => !['url', 'events', 'secret'].includes(k))
-    if (extra.length > 0) throw new ConfigError(VAR, `${at}: unknown field ${extra.join(', ')} (allowed: url, events, secret)`)
+    if (extra.length > 0)
+      throw new ConfigError(VAR, `${at}: unknown field ${extra.join(', ')} (allowed: url, events, secret)`)
     if (typeof e.url !== 'string') throw new ConfigError(VAR, `${at}.url is required (an http:// or https:// URL)`)
     let url: URL
     try {
@@ -56,14 +61,20 @@ export function parseWebhooks(raw: string | undefined, cwd: string, knownEvents:
     } catch {
       throw new ConfigError(VAR, `${at}.url is not a URL: ${JSON.stringify(e.url)}`)
     }
-    if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new ConfigError(VAR, `${at}.url must be http:// or https://, got ${url.protocol}`)
-    if (url.username || url.password) throw new ConfigError(VAR, `${at}.url must not carry credentials; the body is signed with secret instead`)
+    if (url.protocol !== 'http:' && url.protocol !== 'https:')
+      throw new ConfigError(VAR, `${at}.url must be http:// or https://, got ${url.protocol}`)
+    if (url.username || url.password)
+      throw new ConfigError(VAR, `${at}.url must not carry credentials; the body is signed with secret instead`)
     if (!Array.isArray(e.events) || e.events.length === 0 || !e.events.every((x) => typeof x === 'string')) {
       throw new ConfigError(VAR, `${at}.events must be a non-empty list of event types (or ["*"])`)
     }
     const events = e.events as string[]
     const unknown = events.filter((x) => x !== '*' && !known.has(x))
-    if (unknown.length > 0) throw new ConfigError(VAR, `${at}.events: unknown event ${unknown.join(', ')} (known: ${knownEvents.join(', ')}, or *)`)
+    if (unknown.length > 0)
+      throw new ConfigError(
+        VAR,
+        `${at}.events: unknown event ${unknown.join(', ')} (known: ${knownEvents.join(', ')}, or *)`
+      )
     if (typeof e.secret !== 'string' || e.secret.length < MIN_SECRET) {
       throw new ConfigError(VAR, `${at}.secret is required and must be at least ${MIN_SECRET} characters`)
     }

@@ -46,7 +46,7 @@ export function createWebhookPublisher(
   prefix: string,
   webhooks: readonly WebhookConfig[],
   logger: Logger,
-  policy: DeliveryPolicy = DEFAULT_DELIVERY_POLICY,
+  policy: DeliveryPolicy = DEFAULT_DELIVERY_POLICY
 ): WebhookPublisher {
   if (webhooks.length === 0) return { publish: async () => undefined, close: async () => undefined }
   const queue = new Queue<WebhookJobData>(WEBHOOKS_QUEUE, {
@@ -56,14 +56,20 @@ export function createWebhookPublisher(
       attempts: policy.attempts,
       backoff: { type: 'exponential', delay: policy.backoffMs },
       removeOnComplete: { age: 24 * 3600, count: 1000 },
-      removeOnFail: { age: 7 * 24 * 3600 },
-    },
+      removeOnFail: { age: 7 * 24 * 3600 }
+    }
   })
   return {
     async publish(event) {
       const targets = subscribersOf(webhooks, event.type)
       if (targets.length === 0) return
-      const body: WebhookBody = { id: event.id, runId: event.runId, type: event.type, at: new Date().toISOString(), data: event.data }
+      const body: WebhookBody = {
+        id: event.id,
+        runId: event.runId,
+        type: event.type,
+        at: new Date().toISOString(),
+        data: event.data
+      }
       const json = JSON.stringify(body)
       try {
         await queue.addBulk(
@@ -71,13 +77,16 @@ export function createWebhookPublisher(
             name: event.type,
             data: { hook, url: webhooks[hook]!.url, type: event.type, body: json },
             // One delivery per event and subscriber, even if the event is published twice.
-            opts: { jobId: `${event.runId}.${event.id}.${hook}` },
-          })),
+            opts: { jobId: `${event.runId}.${event.id}.${hook}` }
+          }))
         )
       } catch (err) {
-        logger.warn({ err, runId: event.runId, type: event.type }, 'webhook delivery could not be queued; the run goes on')
+        logger.warn(
+          { err, runId: event.runId, type: event.type },
+          'webhook delivery could not be queued; the run goes on'
+        )
       }
     },
-    close: () => queue.close(),
+    close: () => queue.close()
   }
 }

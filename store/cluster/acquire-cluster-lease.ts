@@ -31,9 +31,14 @@ export async function acquireClusterLease(
   keys: RedisKeys,
   clusterId: string,
   owner: string,
-  ttlMs: number,
+  ttlMs: number
 ): Promise<string | undefined> {
-  const { reply, replicas, acked } = await evalWithReplicaAck(redis, acquireLua, [keys.clusterLease(clusterId), keys.clusterFence(clusterId)], [owner, ttlMs])
+  const { reply, replicas, acked } = await evalWithReplicaAck(
+    redis,
+    acquireLua,
+    [keys.clusterLease(clusterId), keys.clusterFence(clusterId)],
+    [owner, ttlMs]
+  )
   const token = reply as string | null
   if (token && !acked) {
     const { minReplicas, timeoutMs } = replicaAckPolicy(redis)

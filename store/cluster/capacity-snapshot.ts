@@ -14,11 +14,19 @@ export interface CapacitySnapshot {
 /** Kept 30 days: a dry run long after the last real run still gets a plan, with its `readAt`. */
 const TTL_SEC = 30 * 24 * 3600
 
-export async function saveCapacitySnapshot(redis: RedisClient, keys: RedisKeys, snapshot: CapacitySnapshot): Promise<void> {
+export async function saveCapacitySnapshot(
+  redis: RedisClient,
+  keys: RedisKeys,
+  snapshot: CapacitySnapshot
+): Promise<void> {
   await redis.set(keys.clusterCapacity(snapshot.clusterId), JSON.stringify(snapshot), 'EX', TTL_SEC)
 }
 
-export async function getCapacitySnapshot(redis: RedisClient, keys: RedisKeys, clusterId: string): Promise<CapacitySnapshot | undefined> {
+export async function getCapacitySnapshot(
+  redis: RedisClient,
+  keys: RedisKeys,
+  clusterId: string
+): Promise<CapacitySnapshot | undefined> {
   const raw = await redis.get(keys.clusterCapacity(clusterId))
   return raw ? (JSON.parse(raw) as CapacitySnapshot) : undefined
 }

@@ -24,12 +24,24 @@ return { 'ok' }
 const PREPARING: HostResourceState = 'PrepareForMaintenance'
 
 /** Takes the cluster's maintenance slot for the host (resource state PrepareForMaintenance) and records its new phase, atomically. */
-export async function claimMaintenanceSlot(redis: RedisClient, keys: RedisKeys, lease: LeaseRef, runId: string, state: HostRunState): Promise<FencedWrite> {
+export async function claimMaintenanceSlot(
+  redis: RedisClient,
+  keys: RedisKeys,
+  lease: LeaseRef,
+  runId: string,
+  state: HostRunState
+): Promise<FencedWrite> {
   const { reply, replicas, acked } = await evalWithReplicaAck(
     redis,
     claimLua,
-    [keys.clusterLease(lease.clusterId), keys.clusterInMaintenance(lease.clusterId), keys.host(state.hostId), keys.runHosts(runId), keys.runProgress(runId)],
-    [leaseValue(lease), state.hostId, runId, new Date().toISOString(), JSON.stringify(state), PREPARING],
+    [
+      keys.clusterLease(lease.clusterId),
+      keys.clusterInMaintenance(lease.clusterId),
+      keys.host(state.hostId),
+      keys.runHosts(runId),
+      keys.runProgress(runId)
+    ],
+    [leaseValue(lease), state.hostId, runId, new Date().toISOString(), JSON.stringify(state), PREPARING]
   )
   const write = parseFencedReply(reply)
   // Not confirmed by the replicas: a failover could undo it, so the worker must not go on.

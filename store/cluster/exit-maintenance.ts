@@ -23,18 +23,35 @@ return { 'ok' }
 const ENABLED: HostResourceState = 'Enabled'
 
 /** Releases the cluster's maintenance slot (host back to Enabled) and records the host's new phase, atomically. */
-export async function exitMaintenance(redis: RedisClient, keys: RedisKeys, lease: LeaseRef, runId: string, state: HostRunState): Promise<FencedWrite> {
+export async function exitMaintenance(
+  redis: RedisClient,
+  keys: RedisKeys,
+  lease: LeaseRef,
+  runId: string,
+  state: HostRunState
+): Promise<FencedWrite> {
   const { reply, replicas, acked } = await evalWithReplicaAck(
     redis,
     exitLua,
-    [keys.clusterLease(lease.clusterId), keys.clusterInMaintenance(lease.clusterId), keys.host(state.hostId), keys.runHosts(runId), keys.runProgress(runId)],
-    [leaseValue(lease), state.hostId, runId, new Date().toISOString(), JSON.stringify(state), ENABLED],
+    [
+      keys.clusterLease(lease.clusterId),
+      keys.clusterInMaintenance(lease.clusterId),
+      keys.host(state.hostId),
+      keys.runHosts(runId),
+      keys.runProgress(runId)
+    ],
+    [leaseValue(lease), state.hostId, runId, new Date().toISOString(), JSON.stringify(state), ENABLED]
   )
   const write = parseFencedReply(reply)
   // Not confirmed by the replicas: a failover could undo it, so the worker must not go on.
   if (write.kind === 'ok' && !acked) {
     const { minReplicas, timeoutMs } = replicaAckPolicy(redis)
-    throw new ReplicaAckError(`maintenance slot release of cluster ${lease.clusterId}`, minReplicas, replicas, timeoutMs)
+    throw new ReplicaAckError(
+      `maintenance slot release of cluster ${lease.clusterId}`,
+      minReplicas,
+      replicas,
+      timeoutMs
+    )
   }
   return write
 }

@@ -3,7 +3,11 @@ import type { RedisKeys } from '../keys.js'
 import type { CapacitySnapshot } from './capacity-snapshot.js'
 
 /** Several clusters' capacity snapshots in one round trip (MGET: the keys share one hash tag, so one slot). */
-export async function getCapacitySnapshots(redis: RedisClient, keys: RedisKeys, clusterIds: readonly string[]): Promise<CapacitySnapshot[]> {
+export async function getCapacitySnapshots(
+  redis: RedisClient,
+  keys: RedisKeys,
+  clusterIds: readonly string[]
+): Promise<CapacitySnapshot[]> {
   if (clusterIds.length === 0) return []
   const raws = await redis.mget(...clusterIds.map((id) => keys.clusterCapacity(id)))
   const out: CapacitySnapshot[] = []

@@ -17,8 +17,12 @@ export async function releaseClusterLease(
   redis: RedisClient,
   keys: RedisKeys,
   clusterId: string,
-  lease: { token: string; owner: string },
+  lease: { token: string; owner: string }
 ): Promise<ReleaseOutcome> {
-  const reply = await releaseLua(redis, [keys.clusterLease(clusterId), keys.clusterInMaintenance(clusterId)], [`${lease.token}|${lease.owner}`])
+  const reply = await releaseLua(
+    redis,
+    [keys.clusterLease(clusterId), keys.clusterInMaintenance(clusterId)],
+    [`${lease.token}|${lease.owner}`]
+  )
   return reply === 1 ? 'released' : reply === -1 ? 'host-in-maintenance' : 'not-owner'
 }

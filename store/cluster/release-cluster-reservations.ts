@@ -14,7 +14,16 @@ end
 return released
 `)
 
-export async function releaseClusterReservations(redis: RedisClient, keys: RedisKeys, runId: string, clusterIds: string[]): Promise<number> {
+export async function releaseClusterReservations(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  clusterIds: string[]
+): Promise<number> {
   if (clusterIds.length === 0) return 0
-  return (await releaseLua(redis, clusterIds.map((c) => keys.clusterRun(c)), [runId])) as number
+  return (await releaseLua(
+    redis,
+    clusterIds.map((c) => keys.clusterRun(c)),
+    [runId]
+  )) as number
 }

@@ -18,9 +18,14 @@ export async function renewClusterLease(
   keys: RedisKeys,
   clusterId: string,
   lease: { token: string; owner: string },
-  ttlMs: number,
+  ttlMs: number
 ): Promise<boolean> {
-  const { reply, replicas, acked } = await evalWithReplicaAck(redis, renewLua, [keys.clusterLease(clusterId)], [`${lease.token}|${lease.owner}`, ttlMs])
+  const { reply, replicas, acked } = await evalWithReplicaAck(
+    redis,
+    renewLua,
+    [keys.clusterLease(clusterId)],
+    [`${lease.token}|${lease.owner}`, ttlMs]
+  )
   if (reply === 1 && !acked) {
     const { minReplicas, timeoutMs } = replicaAckPolicy(redis)
     throw new ReplicaAckError(`cluster ${clusterId} lease renewal`, minReplicas, replicas, timeoutMs)

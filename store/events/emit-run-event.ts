@@ -8,9 +8,25 @@ import { notifyEventSinks } from './event-sinks.js'
  * Capped, so a huge run cannot grow it without bound. Best effort: progress display must never
  * fail the maintenance itself.
  */
-export async function emitRunEvent<K extends RunEventType>(redis: RedisClient, keys: RedisKeys, runId: string, type: K, data: RunEventData[K]): Promise<void> {
+export async function emitRunEvent<K extends RunEventType>(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  type: K,
+  data: RunEventData[K]
+): Promise<void> {
   try {
-    const id = await redis.xadd(keys.runEvents(runId), 'MAXLEN', '~', '50000', '*', 'type', type, 'data', JSON.stringify(data))
+    const id = await redis.xadd(
+      keys.runEvents(runId),
+      'MAXLEN',
+      '~',
+      '50000',
+      '*',
+      'type',
+      type,
+      'data',
+      JSON.stringify(data)
+    )
     // Webhooks (spec 9) see the event with its stream id, after it is stored and without being waited for.
     if (id) notifyEventSinks(keys.bullPrefix, { runId, id, type, data })
   } catch {

@@ -67,7 +67,11 @@ export interface RunEventHub {
  * `run.finished` after `afterId`: a client resuming after the last event or a stream whose last
  * append was lost must not hold a connection forever.
  */
-export function createRunEventHub(base: RedisClient, keys: RedisKeys, opts: { connectionName?: string; logger?: Logger } = {}): RunEventHub {
+export function createRunEventHub(
+  base: RedisClient,
+  keys: RedisKeys,
+  opts: { connectionName?: string; logger?: Logger } = {}
+): RunEventHub {
   const runs = new Map<string, WatchedRun>()
   let reader: RedisClient | undefined
   let readerId: number | undefined
@@ -75,7 +79,8 @@ export function createRunEventHub(base: RedisClient, keys: RedisKeys, opts: { co
   let closed = false
   let open = 0
 
-  const runEnded = async (runId: string): Promise<boolean> => TERMINAL_STATUSES.has((await base.hget(keys.run(runId), 'status')) as RunStatus)
+  const runEnded = async (runId: string): Promise<boolean> =>
+    TERMINAL_STATUSES.has((await base.hget(keys.run(runId), 'status')) as RunStatus)
 
   function deliver(sub: Subscriber, event: RunEvent): void {
     if (sub.closed || compareStreamIds(event.id, sub.last) <= 0) return
@@ -85,7 +90,10 @@ export function createRunEventHub(base: RedisClient, keys: RedisKeys, opts: { co
   }
 
   function connect(): RedisClient {
-    const conn = duplicateRedisConnection(base, { maxRetriesPerRequest: null, connectionName: opts.connectionName ?? 'rollmaint-events' })
+    const conn = duplicateRedisConnection(base, {
+      maxRetriesPerRequest: null,
+      connectionName: opts.connectionName ?? 'rollmaint-events'
+    })
     conn.on('error', () => undefined)
     // Its id lets a new subscription end the read in progress at once (CLIENT UNBLOCK) instead of after BLOCK_MS.
     // Not on a Redis Cluster: the read runs on the node of the streams' slot while CLIENT commands
@@ -111,7 +119,15 @@ export function createRunEventHub(base: RedisClient, keys: RedisKeys, opts: { co
         const watched = [...runs]
         let reply: XReadReply
         try {
-          reply = (await reader.xread('COUNT', BATCH, 'BLOCK', BLOCK_MS, 'STREAMS', ...watched.map(([id]) => keys.runEvents(id)), ...watched.map(([, w]) => w.cursor))) as XReadReply
+          reply = (await reader.xread(
+            'COUNT',
+            BATCH,
+            'BLOCK',
+            BLOCK_MS,
+            'STREAMS',
+            ...watched.map(([id]) => keys.runEvents(id)),
+            ...watched.map(([, w]) => w.cursor)
+          )) as XReadReply
         } catch (err) {
           if (closed) return
           opts.logger?.warn({ err }, 'shared event stream read failed; retrying')
@@ -175,7 +191,7 @@ export function createRunEventHub(base: RedisClient, keys: RedisKeys, opts: { co
         pending: [],
         queue: [],
         wake: undefined,
-        closed: false,
+        closed: false
       }
       const next = (ms: number): Promise<boolean> =>
         new Promise<boolean>((resolve) => {
@@ -225,7 +241,7 @@ export function createRunEventHub(base: RedisClient, keys: RedisKeys, opts: { co
             open--
             unwatch(runId, sub)
           }
-        },
+        }
       }
     },
     close() {
@@ -233,6 +249,6 @@ export function createRunEventHub(base: RedisClient, keys: RedisKeys, opts: { co
       runs.clear()
       reader?.disconnect()
       reader = undefined
-    },
+    }
   }
 }

@@ -32,12 +32,17 @@ export async function clearHostMaintenance(
   redis: RedisClient,
   keys: RedisKeys,
   host: { id: string; clusterId: string },
-  who: string,
+  who: string
 ): Promise<ClearHostMaintenanceOutcome> {
   const reply = (await clearLua(
     redis,
-    [keys.host(host.id), keys.clusterInMaintenance(host.clusterId), keys.clusterRun(host.clusterId), keys.clusterLease(host.clusterId)],
-    [host.id, new Date().toISOString(), who, ENABLED],
+    [
+      keys.host(host.id),
+      keys.clusterInMaintenance(host.clusterId),
+      keys.clusterRun(host.clusterId),
+      keys.clusterLease(host.clusterId)
+    ],
+    [host.id, new Date().toISOString(), who, ENABLED]
   )) as string[]
   const [kind, a, b] = reply
   if (kind === 'cleared') return { kind }

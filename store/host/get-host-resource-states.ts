@@ -9,7 +9,11 @@ export interface HostResourceRecord {
 }
 
 /** Resource states of the given hosts in one pipeline; hosts never touched are absent (Enabled). */
-export async function getHostResourceStates(redis: RedisClient, keys: RedisKeys, hostIds: string[]): Promise<Map<string, HostResourceRecord>> {
+export async function getHostResourceStates(
+  redis: RedisClient,
+  keys: RedisKeys,
+  hostIds: string[]
+): Promise<Map<string, HostResourceRecord>> {
   const out = new Map<string, HostResourceRecord>()
   if (hostIds.length === 0) return out
   const pipeline = redis.pipeline()
@@ -18,7 +22,8 @@ export async function getHostResourceStates(redis: RedisClient, keys: RedisKeys,
   replies.forEach(([err, value], i) => {
     if (err) throw err
     const [state, runId, since] = value as Array<string | null>
-    if (state) out.set(hostIds[i]!, { state: state as HostResourceState, runId: runId ?? undefined, since: since ?? undefined })
+    if (state)
+      out.set(hostIds[i]!, { state: state as HostResourceState, runId: runId ?? undefined, since: since ?? undefined })
   })
   return out
 }

@@ -14,7 +14,12 @@ return 'OK'
 const BATCH = 500
 
 /** Writes each host's first record unless one exists: a resumed run job must not reset progress. */
-export async function initHostRunStates(redis: RedisClient, keys: RedisKeys, runId: string, states: HostRunState[]): Promise<void> {
+export async function initHostRunStates(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  states: HostRunState[]
+): Promise<void> {
   for (let i = 0; i < states.length; i += BATCH) {
     const args = states.slice(i, i + BATCH).flatMap((s) => [s.hostId, JSON.stringify(s)])
     await initLua(redis, [keys.runHosts(runId), keys.runProgress(runId)], args)

@@ -17,15 +17,23 @@ return { 'ok' }
 `)
 
 /** Records a host's progress; fenced by the cluster lease when one is given (cluster jobs), plain for PreFlight jobs. */
-export async function saveHostRunState(redis: RedisClient, keys: RedisKeys, runId: string, state: HostRunState, lease?: LeaseRef): Promise<FencedWrite> {
+export async function saveHostRunState(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  state: HostRunState,
+  lease?: LeaseRef
+): Promise<FencedWrite> {
   if (!lease) {
-    return parseFencedReply(await saveLua(redis, [keys.runHosts(runId), keys.runProgress(runId)], [state.hostId, JSON.stringify(state)]))
+    return parseFencedReply(
+      await saveLua(redis, [keys.runHosts(runId), keys.runProgress(runId)], [state.hostId, JSON.stringify(state)])
+    )
   }
   return parseFencedReply(
     await fencedSaveLua(
       redis,
       [keys.clusterLease(lease.clusterId), keys.runHosts(runId), keys.runProgress(runId)],
-      [leaseValue(lease), state.hostId, JSON.stringify(state)],
-    ),
+      [leaseValue(lease), state.hostId, JSON.stringify(state)]
+    )
   )
 }

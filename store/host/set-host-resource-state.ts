@@ -23,13 +23,19 @@ export async function setHostResourceState(
   lease: LeaseRef,
   runId: string,
   resourceState: Extract<HostResourceState, 'PrepareForMaintenance' | 'Maintenance' | 'ErrorInMaintenance'>,
-  state: HostRunState,
+  state: HostRunState
 ): Promise<FencedWrite> {
   return parseFencedReply(
     await setStateLua(
       redis,
-      [keys.clusterLease(lease.clusterId), keys.clusterInMaintenance(lease.clusterId), keys.host(state.hostId), keys.runHosts(runId), keys.runProgress(runId)],
-      [leaseValue(lease), state.hostId, runId, new Date().toISOString(), resourceState, JSON.stringify(state)],
-    ),
+      [
+        keys.clusterLease(lease.clusterId),
+        keys.clusterInMaintenance(lease.clusterId),
+        keys.host(state.hostId),
+        keys.runHosts(runId),
+        keys.runProgress(runId)
+      ],
+      [leaseValue(lease), state.hostId, runId, new Date().toISOString(), resourceState, JSON.stringify(state)]
+    )
   )
 }

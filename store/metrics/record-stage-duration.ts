@@ -6,7 +6,13 @@ import type { RedisKeys } from '../keys.js'
  * Adds one finished stage to the cluster-wide histogram (cumulative buckets, sum, count) in one
  * round trip. Metrics must never fail a stage, so errors are swallowed.
  */
-export async function recordStageDuration(redis: RedisClient, keys: RedisKeys, stage: string, outcome: StageOutcome, seconds: number): Promise<void> {
+export async function recordStageDuration(
+  redis: RedisClient,
+  keys: RedisKeys,
+  stage: string,
+  outcome: StageOutcome,
+  seconds: number
+): Promise<void> {
   const key = keys.metricsStageDurations()
   const multi = redis.multi()
   for (const le of STAGE_BUCKETS) if (seconds <= le) multi.hincrby(key, bucketField(stage, outcome, String(le)), 1)

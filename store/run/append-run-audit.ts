@@ -11,6 +11,11 @@ return 1
 `)
 
 /** Records who did what to a run (cancel, retry); pause and resume record it inside their own script. */
-export async function appendRunAudit(redis: RedisClient, keys: RedisKeys, runId: string, entry: AuditEntry): Promise<boolean> {
+export async function appendRunAudit(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  entry: AuditEntry
+): Promise<boolean> {
   return (await appendLua(redis, [keys.run(runId)], [JSON.stringify(entry)])) === 1
 }

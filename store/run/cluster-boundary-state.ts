@@ -27,14 +27,22 @@ const parse = <T>(raw: string | null | undefined): T | undefined => {
   }
 }
 
-export async function getBoundaryState(redis: RedisClient, keys: RedisKeys, runId: string, clusterId: string): Promise<BoundaryState> {
+export async function getBoundaryState(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  clusterId: string
+): Promise<BoundaryState> {
   const replies = await redis
     .multi()
     .hmget(keys.run(runId), 'status', 'stopReason', 'cancelRequested')
     .hmget(keys.runProgress(runId), PROGRESS_FIELDS.clusterWait(clusterId), PROGRESS_FIELDS.clusterGate(clusterId))
     .exec()
   if (!replies) return { cancelled: false }
-  const [[runErr, run], [progressErr, progress]] = replies as [[Error | null, Array<string | null>], [Error | null, Array<string | null>]]
+  const [[runErr, run], [progressErr, progress]] = replies as [
+    [Error | null, Array<string | null>],
+    [Error | null, Array<string | null>]
+  ]
   if (runErr) throw runErr
   if (progressErr) throw progressErr
   const [status, stopReason, cancel] = run
@@ -44,7 +52,7 @@ export async function getBoundaryState(redis: RedisClient, keys: RedisKeys, runI
     stopReason: stopReason ?? undefined,
     cancelled: cancel === '1',
     wait: parse<ClusterWait>(wait),
-    gate: parse<GateWait>(gate),
+    gate: parse<GateWait>(gate)
   }
 }
 
@@ -58,7 +66,7 @@ export async function setClusterWait(
   runId: string,
   clusterId: string,
   wait: ClusterWait | undefined,
-  gate: GateWait | undefined,
+  gate: GateWait | undefined
 ): Promise<void> {
   const key = keys.runProgress(runId)
   const m = redis.multi()

@@ -14,6 +14,11 @@ export async function countHostFailure(redis: RedisClient, keys: RedisKeys, runI
  * Host-check failures are counted once, when the run starts, before any PreFlight can count; set
  * only if absent, so a repeated start step (after a crash) leaves the count as it was.
  */
-export async function setHostCheckFailures(redis: RedisClient, keys: RedisKeys, runId: string, count: number): Promise<void> {
+export async function setHostCheckFailures(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  count: number
+): Promise<void> {
   await redis.hsetnx(keys.run(runId), 'failures', count)
 }

@@ -42,7 +42,7 @@ export async function createRunRecord(
   keys: RedisKeys,
   run: NewRunRecord,
   /** The cluster of each of `run.hostIds`, for the progress totals. */
-  hostClusterIds: string[],
+  hostClusterIds: string[]
 ): Promise<ReservationConflict[]> {
   const fields: Record<string, string> = {
     id: run.id,
@@ -52,14 +52,20 @@ export async function createRunRecord(
     hostIds: JSON.stringify(run.hostIds),
     clusterIds: JSON.stringify(run.clusterIds),
     seq: '0',
-    audit: JSON.stringify(run.audit ?? []),
+    audit: JSON.stringify(run.audit ?? [])
   }
   if (run.retryOf) fields.retryOf = run.retryOf
   const runValues = Object.entries(fields).flat()
   const reply = (await createRunRecordLua(
     redis,
     [keys.run(run.id), keys.runIndex(), keys.runProgress(run.id), ...run.clusterIds.map((c) => keys.clusterRun(c))],
-    [run.id, Date.parse(run.createdAt), runValues.length, ...runValues, ...Object.entries(initialProgressFields(hostClusterIds)).flat()],
+    [
+      run.id,
+      Date.parse(run.createdAt),
+      runValues.length,
+      ...runValues,
+      ...Object.entries(initialProgressFields(hostClusterIds)).flat()
+    ]
   )) as string[]
   const conflicts: ReservationConflict[] = []
   for (let i = 0; i < reply.length; i += 2) {

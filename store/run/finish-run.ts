@@ -22,12 +22,18 @@ export async function finishRun(
   run: { id: string; clusterIds: string[] },
   status: TerminalRunStatus,
   result: RollingMaintenanceResult,
-  retentionDays: number,
+  retentionDays: number
 ): Promise<boolean> {
   const reply = await finishLua(
     redis,
-    [keys.run(run.id), keys.runHosts(run.id), keys.runEvents(run.id), keys.runProgress(run.id), ...run.clusterIds.map((c) => keys.clusterRun(c))],
-    [run.id, status, new Date().toISOString(), JSON.stringify(result), retentionDays * 24 * 3600],
+    [
+      keys.run(run.id),
+      keys.runHosts(run.id),
+      keys.runEvents(run.id),
+      keys.runProgress(run.id),
+      ...run.clusterIds.map((c) => keys.clusterRun(c))
+    ],
+    [run.id, status, new Date().toISOString(), JSON.stringify(result), retentionDays * 24 * 3600]
   )
   return reply === 1
 }

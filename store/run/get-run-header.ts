@@ -15,6 +15,6 @@ export async function getRunHeader(redis: RedisClient, keys: RedisKeys, runId: s
   return {
     status: status as RunStatus,
     request: JSON.parse(request) as RunRequest,
-    clusterPlan: clusterPlan ? (JSON.parse(clusterPlan) as string[]) : undefined,
+    clusterPlan: clusterPlan ? (JSON.parse(clusterPlan) as string[]) : undefined
   }
 }

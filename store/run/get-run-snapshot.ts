@@ -10,10 +10,17 @@ export interface RunSnapshot {
 }
 
 /** One round trip: the run hash and its hosts' records. */
-export async function getRunSnapshot(redis: RedisClient, keys: RedisKeys, runId: string): Promise<RunSnapshot | undefined> {
+export async function getRunSnapshot(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string
+): Promise<RunSnapshot | undefined> {
   const replies = await redis.multi().hgetall(keys.run(runId)).hvals(keys.runHosts(runId)).exec()
   if (!replies) return undefined
-  const [[runErr, hash], [hostsErr, values]] = replies as [[Error | null, Record<string, string>], [Error | null, string[]]]
+  const [[runErr, hash], [hostsErr, values]] = replies as [
+    [Error | null, Record<string, string>],
+    [Error | null, string[]]
+  ]
   if (runErr) throw runErr
   if (hostsErr) throw hostsErr
   const run = parseRunRecord(hash)

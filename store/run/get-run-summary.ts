@@ -7,7 +7,18 @@ import { parseRunControls, type RunRecord } from './run-record.js'
 /** What the API shows of a run, without its host list or host records (both grow with the run). */
 export type RunSummary = Pick<
   RunRecord,
-  'id' | 'status' | 'request' | 'createdAt' | 'startedAt' | 'finishedAt' | 'clusterIds' | 'result' | 'audit' | 'paused' | 'retryOf' | 'failures'
+  | 'id'
+  | 'status'
+  | 'request'
+  | 'createdAt'
+  | 'startedAt'
+  | 'finishedAt'
+  | 'clusterIds'
+  | 'result'
+  | 'audit'
+  | 'paused'
+  | 'retryOf'
+  | 'failures'
 > & {
   /** Spec 9: the canary pause has happened. */
   canaryDone: boolean
@@ -27,17 +38,42 @@ const FIELDS = [
   'paused',
   'retryOf',
   'failures',
-  'canaryDone',
+  'canaryDone'
 ] as const
 
 /** One round trip: the run's small fields and its progress counters. */
-export async function getRunSummary(redis: RedisClient, keys: RedisKeys, runId: string): Promise<RunSummary | undefined> {
-  const replies = await redis.multi().hmget(keys.run(runId), ...FIELDS).hgetall(keys.runProgress(runId)).exec()
+export async function getRunSummary(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string
+): Promise<RunSummary | undefined> {
+  const replies = await redis
+    .multi()
+    .hmget(keys.run(runId), ...FIELDS)
+    .hgetall(keys.runProgress(runId))
+    .exec()
   if (!replies) return undefined
-  const [[runErr, values], [progressErr, progress]] = replies as [[Error | null, Array<string | null>], [Error | null, Record<string, string>]]
+  const [[runErr, values], [progressErr, progress]] = replies as [
+    [Error | null, Array<string | null>],
+    [Error | null, Record<string, string>]
+  ]
   if (runErr) throw runErr
   if (progressErr) throw progressErr
-  const [id, status, request, createdAt, startedAt, finishedAt, clusterIds, result, audit, paused, retryOf, failures, canaryDone] = values
+  const [
+    id,
+    status,
+    request,
+    createdAt,
+    startedAt,
+    finishedAt,
+    clusterIds,
+    result,
+    audit,
+    paused,
+    retryOf,
+    failures,
+    canaryDone
+  ] = values
   if (!id || !status) return undefined
   return {
     id,
@@ -50,6 +86,6 @@ export async function getRunSummary(redis: RedisClient, keys: RedisKeys, runId: 
     result: result ? (JSON.parse(result) as RollingMaintenanceResult) : undefined,
     progress: parseRunProgress(progress),
     ...parseRunControls({ audit, paused, retryOf, failures }),
-    canaryDone: canaryDone === '1',
+    canaryDone: canaryDone === '1'
   }
 }

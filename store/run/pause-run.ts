@@ -48,13 +48,29 @@ export type PauseOutcome = 'paused' | 'already' | 'not-found' | 'finished'
 export type ResumeOutcome = 'resumed' | 'not-paused' | 'not-found' | 'finished'
 
 /** Operator pause (spec 9): no new host starts; the audit entry is written in the same step. */
-export async function pauseRun(redis: RedisClient, keys: RedisKeys, runId: string, by: string, at = new Date().toISOString()): Promise<PauseOutcome> {
+export async function pauseRun(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  by: string,
+  at = new Date().toISOString()
+): Promise<PauseOutcome> {
   const pause: PauseState = { reason: 'operator', by, at }
   const entry: AuditEntry = { action: 'paused', by, at }
-  return (await pauseLua(redis, [keys.run(runId)], [JSON.stringify(pause), JSON.stringify(entry), PAUSED])) as PauseOutcome
+  return (await pauseLua(
+    redis,
+    [keys.run(runId)],
+    [JSON.stringify(pause), JSON.stringify(entry), PAUSED]
+  )) as PauseOutcome
 }
 
-export async function resumeRun(redis: RedisClient, keys: RedisKeys, runId: string, by: string, at = new Date().toISOString()): Promise<ResumeOutcome> {
+export async function resumeRun(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  by: string,
+  at = new Date().toISOString()
+): Promise<ResumeOutcome> {
   const entry: AuditEntry = { action: 'resumed', by, at }
   return (await resumeLua(redis, [keys.run(runId)], [JSON.stringify(entry), PAUSED, RUNNING])) as ResumeOutcome
 }
@@ -64,8 +80,18 @@ export async function resumeRun(redis: RedisClient, keys: RedisKeys, runId: stri
  * between a host's update and the check cannot skip the pause). Returns the updated count when it
  * paused the run now, else 0.
  */
-export async function pauseAfterCanary(redis: RedisClient, keys: RedisKeys, runId: string, canary: number, at = new Date().toISOString()): Promise<number> {
+export async function pauseAfterCanary(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  canary: number,
+  at = new Date().toISOString()
+): Promise<number> {
   const pause: PauseState = { reason: 'canary', at }
   const entry: AuditEntry = { action: 'paused', at, reason: 'canary' }
-  return (await canaryLua(redis, [keys.run(runId), keys.runProgress(runId)], [canary, JSON.stringify(pause), JSON.stringify(entry), PAUSED])) as number
+  return (await canaryLua(
+    redis,
+    [keys.run(runId), keys.runProgress(runId)],
+    [canary, JSON.stringify(pause), JSON.stringify(entry), PAUSED]
+  )) as number
 }

@@ -15,11 +15,24 @@ export interface RunTimelineData {
  * A run's host records and every event so far, read in one MULTI so both show the same moment;
  * undefined for an unknown run.
  */
-export async function readRunTimelineData(redis: RedisClient, keys: RedisKeys, runId: string): Promise<RunTimelineData | undefined> {
-  const replies = await redis.multi().exists(keys.run(runId)).hvals(keys.runHosts(runId)).xrange(keys.runEvents(runId), '-', '+', 'COUNT', MAX_EVENTS).exec()
+export async function readRunTimelineData(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string
+): Promise<RunTimelineData | undefined> {
+  const replies = await redis
+    .multi()
+    .exists(keys.run(runId))
+    .hvals(keys.runHosts(runId))
+    .xrange(keys.runEvents(runId), '-', '+', 'COUNT', MAX_EVENTS)
+    .exec()
   if (!replies) return undefined
   for (const [err] of replies) if (err) throw err
-  const [[, exists], [, values], [, entries]] = replies as [[null, number], [null, string[]], [null, Array<[string, string[]]>]]
+  const [[, exists], [, values], [, entries]] = replies as [
+    [null, number],
+    [null, string[]],
+    [null, Array<[string, string[]]>]
+  ]
   if (!exists) return undefined
   const events = entries.flatMap(([id, fields]) => {
     const type = fields[fields.indexOf('type') + 1] ?? 'unknown'

@@ -20,7 +20,7 @@ export const PROGRESS_FIELDS = {
   /** Spec 9: why the cluster does not start its next host now (ClusterWait JSON), while it waits. */
   clusterWait: (clusterId: string) => `wait:${clusterId}`,
   /** Spec 9: the gate of the cluster's next host while it keeps failing (GateWait JSON). */
-  clusterGate: (clusterId: string) => `gate:${clusterId}`,
+  clusterGate: (clusterId: string) => `gate:${clusterId}`
 } as const
 
 export interface ClusterCounters {
@@ -71,7 +71,8 @@ export function parseRunProgress(hash: Record<string, string>): RunProgressCount
     else if (kind === 'active') {
       try {
         const a = JSON.parse(value) as { h?: unknown; p?: unknown }
-        if (typeof a.h === 'string' && typeof a.p === 'string') cluster(id).active = { hostId: a.h, phase: a.p as HostPhase }
+        if (typeof a.h === 'string' && typeof a.p === 'string')
+          cluster(id).active = { hostId: a.h, phase: a.p as HostPhase }
       } catch {
         // a torn value cannot happen (Lua writes it whole); ignoring keeps a view readable regardless
       }
@@ -84,5 +85,11 @@ export function parseRunProgress(hash: Record<string, string>): RunProgressCount
       }
     }
   }
-  return { hosts: num(hash.hosts), done: num(hash.done), updated: num(hash.updated), skipped: num(hash.skipped), clusters }
+  return {
+    hosts: num(hash.hosts),
+    done: num(hash.done),
+    updated: num(hash.updated),
+    skipped: num(hash.skipped),
+    clusters
+  }
 }

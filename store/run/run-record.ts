@@ -1,5 +1,10 @@
 import type { AuditEntry, PauseState } from '../../shared/run-audit.js'
-import { TERMINAL_RUN_STATUSES, type RollingMaintenanceResult, type RunRequest, type RunStatus } from '../../shared/types.js'
+import {
+  TERMINAL_RUN_STATUSES,
+  type RollingMaintenanceResult,
+  type RunRequest,
+  type RunStatus
+} from '../../shared/types.js'
 
 /** The run hash `run:<id>` as stored. Dates are ISO strings. */
 export interface RunRecord {
@@ -28,15 +33,17 @@ export interface RunRecord {
 }
 
 /** The control fields of the run hash, parsed the same way for the record and the summary. Pure. */
-export function parseRunControls(hash: { audit?: string | null; paused?: string | null; retryOf?: string | null; failures?: string | null }): Pick<
-  RunRecord,
-  'audit' | 'paused' | 'retryOf' | 'failures'
-> {
+export function parseRunControls(hash: {
+  audit?: string | null
+  paused?: string | null
+  retryOf?: string | null
+  failures?: string | null
+}): Pick<RunRecord, 'audit' | 'paused' | 'retryOf' | 'failures'> {
   return {
     audit: hash.audit ? (JSON.parse(hash.audit) as AuditEntry[]) : [],
     paused: hash.paused ? (JSON.parse(hash.paused) as PauseState) : undefined,
     retryOf: hash.retryOf || undefined,
-    failures: Number(hash.failures ?? 0) || 0,
+    failures: Number(hash.failures ?? 0) || 0
   }
 }
 
@@ -57,6 +64,6 @@ export function parseRunRecord(hash: Record<string, string>): RunRecord | undefi
     cancelRequested: hash.cancelRequested === '1' || undefined,
     clusterPlan: hash.clusterPlan ? (JSON.parse(hash.clusterPlan) as string[]) : undefined,
     result: hash.result ? (JSON.parse(hash.result) as RollingMaintenanceResult) : undefined,
-    ...parseRunControls(hash),
+    ...parseRunControls(hash)
   }
 }

@@ -16,10 +16,14 @@ const flagDir = mkdtempSync(path.join(os.tmpdir(), 'rm-crash-gate-'))
 const gateFlag = path.join(flagDir, 'healthy')
 const CLUSTERS = [
   { name: 'q1', hosts: ['q1a', 'q1b'] },
-  { name: 'q2', hosts: ['q2a', 'q2b'], gate: ['sh', '-c', `test -f ${gateFlag}`] },
+  { name: 'q2', hosts: ['q2a', 'q2b'], gate: ['sh', '-c', `test -f ${gateFlag}`] }
 ]
 const clusterOf = (h: string): string => h.slice(0, 2)
-const base: Partial<Record<StageName, HookSpec>> = { PreFlight: {}, Maintenance: { sleepSec: 0.3 }, PostMaintenance: {} }
+const base: Partial<Record<StageName, HookSpec>> = {
+  PreFlight: {},
+  Maintenance: { sleepSec: 0.3 },
+  PostMaintenance: {}
+}
 
 interface Summary {
   fault: string
@@ -46,8 +50,11 @@ afterAll(async () => {
   console.info(
     'crash matrix (controls):\n' +
       summaries
-        .map((s) => `  ${s.fault.padEnd(44)} first host after the wait ${String(s.resumedAfterMs).padStart(5)} ms  twice ${s.stagesTwice}  violations ${s.violations}  success ${s.success}`)
-        .join('\n'),
+        .map(
+          (s) =>
+            `  ${s.fault.padEnd(44)} first host after the wait ${String(s.resumedAfterMs).padStart(5)} ms  twice ${s.stagesTwice}  violations ${s.violations}  success ${s.success}`
+        )
+        .join('\n')
   )
 })
 
@@ -58,7 +65,14 @@ async function ensureWorkers(n: number): Promise<void> {
 async function killAllWorkers(): Promise<void> {
   const victims = alive()
   for (const p of victims) p.child.kill('SIGKILL')
-  await Promise.all(victims.map((p) => new Promise((r) => (p.child.exitCode !== null || p.child.signalCode !== null ? r(null) : p.child.once('exit', r)))))
+  await Promise.all(
+    victims.map(
+      (p) =>
+        new Promise((r) =>
+          p.child.exitCode !== null || p.child.signalCode !== null ? r(null) : p.child.once('exit', r)
+        )
+    )
+  )
 }
 const start = (r: Partial<RunRequest>): Promise<RunView> => e2e.start({ clusterids: [clusterId('q1')], ...r })
 const get = async (id: string): Promise<RunView> => (await e2e.runService.getRun(id))!
@@ -72,16 +86,32 @@ async function until<T>(what: string, probe: () => Promise<T | undefined | false
   }
 }
 const startOf = (mark: number, host: string, stage: string): number | undefined =>
-  e2e.fleet.readHostLog().slice(mark).find((e) => e.host === host && e.stage === stage && e.event === 'start')?.t
+  e2e.fleet
+    .readHostLog()
+    .slice(mark)
+    .find((e) => e.host === host && e.stage === stage && e.event === 'start')?.t
 
-async function check(fault: string, runId: string, mark: number, hosts: string[], waitEndedAt: number, nextHost: string): Promise<void> {
+async function check(
+  fault: string,
+  runId: string,
+  mark: number,
+  hosts: string[],
+  waitEndedAt: number,
+  nextHost: string
+): Promise<void> {
   const done = await e2e.waitForRun(runId, 240_000)
   const log = e2e.fleet.readHostLog().slice(mark)
   const twice = [...startCounts(log).values()].filter((n) => n > 1).length
   const violations = invariantViolations(log, clusterOf).length
   const next = log.filter((e) => e.host === nextHost && e.stage !== 'PreFlight' && e.event === 'start').map((e) => e.t)
   const r = done.result!.rollingmaintenance
-  summaries.push({ fault, resumedAfterMs: (next[0] ?? waitEndedAt) - waitEndedAt, stagesTwice: twice, violations, success: r.success })
+  summaries.push({
+    fault,
+    resumedAfterMs: (next[0] ?? waitEndedAt) - waitEndedAt,
+    stagesTwice: twice,
+    violations,
+    success: r.success
+  })
   expect(r.success).toBe(true)
   expect(r.hostsupdated.map((h) => h.hostname).sort()).toEqual([...hosts].sort())
   expect(twice).toBe(0)
@@ -102,7 +132,9 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
     // The worker holding the cluster dies inside q1a's Maintenance, after the pause.
     const lease = await e2e.redis.get(e2e.keys.clusterLease(clusterId('q1')))
     const pid = Number(lease!.split('|')[1]!.split(':')[1])
-    alive().find((w) => w.pid === pid)!.child.kill('SIGKILL')
+    alive()
+      .find((w) => w.pid === pid)!
+      .child.kill('SIGKILL')
     // Another worker takes the host over and finishes its cycle, then the cluster sleeps paused.
     await until('the paused cluster', async () => (await get(run.id)).progress.clusters[0]!.waiting?.kind === 'paused')
     expect((await get(run.id)).progress.hostsDone).toBe(1)
@@ -114,7 +146,14 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
     expect((await get(run.id)).status).toBe('paused')
     const resumedAt = Date.now()
     await e2e.runService.resumeRun(run.id, 'crash-test')
-    await check('killed mid-host after pause, then all while paused', run.id, mark, CLUSTERS[0]!.hosts, resumedAt, 'q1b')
+    await check(
+      'killed mid-host after pause, then all while paused',
+      run.id,
+      mark,
+      CLUSTERS[0]!.hosts,
+      resumedAt,
+      'q1b'
+    )
   }, 240_000)
 
   it('soaking: every worker is killed during the soak; the next host starts only when the soak is over', async () => {
@@ -125,7 +164,10 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
     await until('the soak', async () => (await get(run.id)).progress.clusters[0]!.waiting?.kind === 'soak')
     await killAllWorkers()
     await ensureWorkers(2)
-    const postEnd = e2e.fleet.readHostLog().slice(mark).find((e) => e.host === 'q1a' && e.stage === 'PostMaintenance' && e.event === 'end')!.t
+    const postEnd = e2e.fleet
+      .readHostLog()
+      .slice(mark)
+      .find((e) => e.host === 'q1a' && e.stage === 'PostMaintenance' && e.event === 'end')!.t
     await check('all killed while soaking', run.id, mark, CLUSTERS[0]!.hosts, postEnd + 3000, 'q1b')
   }, 240_000)
 
@@ -135,14 +177,20 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
     // The next whole minute at least 15 s away (windows are HH:MM), open for two minutes, in a zone with an offset.
     const opensAt = new Date(Math.ceil((Date.now() + 15_000) / 60_000) * 60_000)
     const local = (d: Date): string => new Date(d.getTime() + 5.5 * 3600_000).toISOString().slice(11, 16)
-    const window = { start: local(opensAt), end: local(new Date(opensAt.getTime() + 120_000)), timezone: 'Asia/Kolkata' }
+    const window = {
+      start: local(opensAt),
+      end: local(new Date(opensAt.getTime() + 120_000)),
+      timezone: 'Asia/Kolkata'
+    }
     const mark = e2e.fleet.readHostLog().length
     const run = await start({ window })
     const waiting = await until('the window wait', async () => {
       const v = await get(run.id)
       return v.progress.clusters[0]!.waiting?.kind === 'window' ? v : undefined
     })
-    expect(waiting.progress.message).toBe(`waiting for window, opens ${opensAt.toISOString().slice(0, 10)}T${window.start}:00+05:30`)
+    expect(waiting.progress.message).toBe(
+      `waiting for window, opens ${opensAt.toISOString().slice(0, 10)}T${window.start}:00+05:30`
+    )
     await killAllWorkers()
     await ensureWorkers(2)
     await check('all killed while waiting for the window', run.id, mark, CLUSTERS[0]!.hosts, opensAt.getTime(), 'q1a')
@@ -161,8 +209,13 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
     await ensureWorkers(2)
     await check('all killed while a gate retries', run.id, mark, CLUSTERS[1]!.hosts, fixedAt, 'q2a')
     const events = await e2e.redis.xrange(e2e.keys.runEvents(run.id), '-', '+')
-    const passed = events.filter(([, f]) => f[1] === 'gate.passed').map(([, f]) => JSON.parse(f[3]!) as { hostName: string; attempts: number })
+    const passed = events
+      .filter(([, f]) => f[1] === 'gate.passed')
+      .map(([, f]) => JSON.parse(f[3]!) as { hostName: string; attempts: number })
     // The attempt count survived the crash: q2a passed on its second attempt.
-    expect(passed).toEqual([expect.objectContaining({ hostName: 'q2a', attempts: 2 }), expect.objectContaining({ hostName: 'q2b', attempts: 1 })])
+    expect(passed).toEqual([
+      expect.objectContaining({ hostName: 'q2a', attempts: 2 }),
+      expect.objectContaining({ hostName: 'q2b', attempts: 1 })
+    ])
   }, 240_000)
 })

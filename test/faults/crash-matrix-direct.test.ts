@@ -9,7 +9,12 @@ import { startWorkerProcess, writeInventory, type WorkerProcess } from '../suppo
 // The crash matrix with `executor: direct` (issue 11 item 2): a stage whose worker died is never
 // started again; its outcome is unknown and handled as spec 3.5.5 says.
 const HOSTS = ['d1a', 'd1b']
-const base: Partial<Record<StageName, HookSpec>> = { PreFlight: {}, PreMaintenance: {}, Maintenance: {}, PostMaintenance: {} }
+const base: Partial<Record<StageName, HookSpec>> = {
+  PreFlight: {},
+  PreMaintenance: {},
+  Maintenance: {},
+  PostMaintenance: {}
+}
 
 let e2e: E2E
 let env: Record<string, string>
@@ -21,7 +26,7 @@ beforeAll(async () => {
     label: 'crash-direct',
     clusters: [{ name: 'd1', hosts: HOSTS }],
     hostOverrides: Object.fromEntries(HOSTS.map((h) => [h, { executor: 'direct' as const }])),
-    workers: 0,
+    workers: 0
   })
   env = { ...e2e.env, ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc) }
 }, 60_000)
@@ -35,7 +40,12 @@ async function killHolderDuring(stage: StageName): Promise<{ runId: string; mark
   const mark = e2e.fleet.readHostLog().length
   const run = await e2e.start({ clusterids: [clusterId('d1')] })
   const deadline = Date.now() + 30_000
-  while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.host === 'd1a' && e.stage === stage && e.event === 'start')) {
+  while (
+    !e2e.fleet
+      .readHostLog()
+      .slice(mark)
+      .some((e) => e.host === 'd1a' && e.stage === stage && e.event === 'start')
+  ) {
     if (Date.now() > deadline) throw new Error(`d1a ${stage} never started`)
     await sleep(10)
   }
@@ -62,7 +72,10 @@ describe('crash matrix with executor: direct', () => {
     expect((await e2e.runService.getHost(hostId('d1a')))?.resourceState).toBe('ErrorInMaintenance')
     // The operator's way out, once the worker that stopped the cluster has let go of its lease.
     for (let i = 0; ; i++) {
-      const ok = await e2e.runService.cancelHostMaintenance(hostId('d1a'), 'test').then(() => true, (err: unknown) => (i > 100 ? Promise.reject(err) : false))
+      const ok = await e2e.runService.cancelHostMaintenance(hostId('d1a'), 'test').then(
+        () => true,
+        (err: unknown) => (i > 100 ? Promise.reject(err) : false)
+      )
       if (ok) break
       await sleep(100)
     }

@@ -10,7 +10,7 @@ import {
   holderPid,
   waitForHostLog,
   WORKER_CRASH_POINTS,
-  type CrashSummary,
+  type CrashSummary
 } from '../support/crash-points.js'
 import { startWorkerProcess, writeInventory, type WorkerProcess } from '../support/worker-process.js'
 
@@ -31,7 +31,7 @@ beforeAll(async () => {
     label: 'crash-prod',
     clusters: CRASH_CLUSTERS,
     workers: 0,
-    env: { ROLLMAINT_LEASE_TTL_MS: '', ROLLMAINT_JOB_LOCK_MS: '', ROLLMAINT_STALLED_INTERVAL_MS: '' },
+    env: { ROLLMAINT_LEASE_TTL_MS: '', ROLLMAINT_JOB_LOCK_MS: '', ROLLMAINT_STALLED_INTERVAL_MS: '' }
   })
   env = { ...e2e.env, ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc) }
 }, 60_000)
@@ -40,7 +40,12 @@ afterAll(async () => {
   await Promise.all(procs.map((p) => p.exited))
   await e2e?.close()
   if (summaries.length > 0) {
-    console.info(formatCrashSummaries(`crash matrix with production settings (lease ${defaults.leaseTtlMs} ms, job lock ${defaults.jobLockMs} ms, stalled check ${defaults.stalledIntervalMs} ms)`, summaries))
+    console.info(
+      formatCrashSummaries(
+        `crash matrix with production settings (lease ${defaults.leaseTtlMs} ms, job lock ${defaults.jobLockMs} ms, stalled check ${defaults.stalledIntervalMs} ms)`,
+        summaries
+      )
+    )
   }
 })
 
@@ -56,20 +61,24 @@ describe('crash matrix with production settings: a SIGKILLed worker is replaced 
   })
 
   for (const p of WORKER_CRASH_POINTS) {
-    it(p.fault, async () => {
-      setHooks(e2e.fleet, CRASH_HOSTS, p.hooks)
-      await ensureWorkers(2)
-      const mark = e2e.fleet.readHostLog().length
-      const run = await e2e.start({ clusterids: CRASH_CLUSTERS.map((c) => clusterId(c.name)) })
-      await waitForHostLog(e2e, mark, p.host, p.stage, p.event)
-      const pid = await holderPid(e2e, p.host, run.id)
-      const victim = alive().find((w) => w.pid === pid)
-      expect(victim, `no live worker with pid ${pid}`).toBeDefined()
-      victim!.child.kill('SIGKILL')
-      const faultAt = Date.now()
-      const summary = await checkRecovery(e2e, p.fault, run.id, mark, faultAt)
-      summaries.push(summary)
-      expect(summary.recoveryMs).toBeLessThanOrEqual(WORST_RECOVERY_MS)
-    }, 120_000)
+    it(
+      p.fault,
+      async () => {
+        setHooks(e2e.fleet, CRASH_HOSTS, p.hooks)
+        await ensureWorkers(2)
+        const mark = e2e.fleet.readHostLog().length
+        const run = await e2e.start({ clusterids: CRASH_CLUSTERS.map((c) => clusterId(c.name)) })
+        await waitForHostLog(e2e, mark, p.host, p.stage, p.event)
+        const pid = await holderPid(e2e, p.host, run.id)
+        const victim = alive().find((w) => w.pid === pid)
+        expect(victim, `no live worker with pid ${pid}`).toBeDefined()
+        victim!.child.kill('SIGKILL')
+        const faultAt = Date.now()
+        const summary = await checkRecovery(e2e, p.fault, run.id, mark, faultAt)
+        summaries.push(summary)
+        expect(summary.recoveryMs).toBeLessThanOrEqual(WORST_RECOVERY_MS)
+      },
+      120_000
+    )
   }
 })

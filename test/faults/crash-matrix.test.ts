@@ -12,11 +12,16 @@ import { startNodeProcess, startWorkerProcess, writeInventory, type WorkerProces
 // Two clusters of two hosts; the crash always targets m1a or m1b in cluster m1.
 const CLUSTERS = [
   { name: 'm1', hosts: ['m1a', 'm1b'] },
-  { name: 'm2', hosts: ['m2a', 'm2b'] },
+  { name: 'm2', hosts: ['m2a', 'm2b'] }
 ]
 const ALL = CLUSTERS.flatMap((c) => c.hosts)
 const clusterOf = (h: string): string => CLUSTERS.find((c) => c.hosts.includes(h))!.name
-const base: Partial<Record<StageName, HookSpec>> = { PreFlight: {}, PreMaintenance: {}, Maintenance: { sleepSec: 0.3 }, PostMaintenance: {} }
+const base: Partial<Record<StageName, HookSpec>> = {
+  PreFlight: {},
+  PreMaintenance: {},
+  Maintenance: { sleepSec: 0.3 },
+  PostMaintenance: {}
+}
 
 interface Summary {
   fault: string
@@ -45,8 +50,13 @@ afterAll(async () => {
   await redis?.stop()
   console.info(
     'crash matrix:\n' +
-      summaries.map((s) => `  ${s.fault.padEnd(34)} recovery ${String(s.recoveryMs).padStart(5)} ms  twice ${s.stagesTwice}  violations ${s.violations}  left in maintenance ${s.leftInMaintenance}  success ${s.success}`).join('\n') +
-      `\n  faults ${summaries.length}, runs completed ${summaries.filter((s) => s.success).length}, worst recovery ${Math.max(...summaries.map((s) => s.recoveryMs))} ms`,
+      summaries
+        .map(
+          (s) =>
+            `  ${s.fault.padEnd(34)} recovery ${String(s.recoveryMs).padStart(5)} ms  twice ${s.stagesTwice}  violations ${s.violations}  left in maintenance ${s.leftInMaintenance}  success ${s.success}`
+        )
+        .join('\n') +
+      `\n  faults ${summaries.length}, runs completed ${summaries.filter((s) => s.success).length}, worst recovery ${Math.max(...summaries.map((s) => s.recoveryMs))} ms`
   )
 })
 
@@ -56,13 +66,19 @@ async function ensureWorkers(n: number): Promise<void> {
 
 async function waitFor(mark: number, host: string, stage: string, event: 'start' | 'end'): Promise<void> {
   const deadline = Date.now() + 30_000
-  while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.host === host && e.stage === stage && e.event === event)) {
+  while (
+    !e2e.fleet
+      .readHostLog()
+      .slice(mark)
+      .some((e) => e.host === host && e.stage === stage && e.event === event)
+  ) {
     if (Date.now() > deadline) throw new Error(`${host} ${stage} ${event} never came`)
     await sleep(10)
   }
 }
 
-const pidOf = (workerId: string | undefined | null): number | undefined => (workerId ? Number(workerId.split(':')[1]) : undefined)
+const pidOf = (workerId: string | undefined | null): number | undefined =>
+  workerId ? Number(workerId.split(':')[1]) : undefined
 
 /** The worker process that holds the cluster's lease, or (before any lease) ran the host's PreFlight job. */
 async function holderPid(host: string, runId: string): Promise<number | undefined> {
@@ -99,7 +115,14 @@ async function check(fault: string, runId: string, mark: number, faultAt: number
   const violations = invariantViolations(log, clusterOf).length
   const left = (await e2e.runService.listHosts()).filter((h) => h.resourceState !== 'Enabled').length
   const r = done.result!.rollingmaintenance
-  summaries.push({ fault, recoveryMs: recoveredAt - faultAt, stagesTwice: twice, violations, leftInMaintenance: left, success: r.success })
+  summaries.push({
+    fault,
+    recoveryMs: recoveredAt - faultAt,
+    stagesTwice: twice,
+    violations,
+    leftInMaintenance: left,
+    success: r.success
+  })
   expect(r.success).toBe(true)
   expect(r.hostsupdated.map((h) => h.hostname).sort()).toEqual([...ALL].sort())
   expect(twice).toBe(0)
@@ -107,31 +130,65 @@ async function check(fault: string, runId: string, mark: number, faultAt: number
   expect(left).toBe(0)
 }
 
-const points: Array<{ fault: string; host: string; stage: StageName; event: 'start' | 'end'; hooks: Partial<Record<StageName, HookSpec>> }> = [
-  { fault: 'worker killed during PreFlight', host: 'm1a', stage: 'PreFlight', event: 'start', hooks: { ...base, PreFlight: { sleepSec: 1 } } },
-  { fault: 'worker killed during PreMaintenance', host: 'm1a', stage: 'PreMaintenance', event: 'start', hooks: { ...base, PreMaintenance: { sleepSec: 1 } } },
+const points: Array<{
+  fault: string
+  host: string
+  stage: StageName
+  event: 'start' | 'end'
+  hooks: Partial<Record<StageName, HookSpec>>
+}> = [
+  {
+    fault: 'worker killed during PreFlight',
+    host: 'm1a',
+    stage: 'PreFlight',
+    event: 'start',
+    hooks: { ...base, PreFlight: { sleepSec: 1 } }
+  },
+  {
+    fault: 'worker killed during PreMaintenance',
+    host: 'm1a',
+    stage: 'PreMaintenance',
+    event: 'start',
+    hooks: { ...base, PreMaintenance: { sleepSec: 1 } }
+  },
   { fault: 'worker killed entering maintenance', host: 'm1a', stage: 'PreMaintenance', event: 'end', hooks: base },
-  { fault: 'worker killed during Maintenance', host: 'm1a', stage: 'Maintenance', event: 'start', hooks: { ...base, Maintenance: { sleepSec: 2 } } },
+  {
+    fault: 'worker killed during Maintenance',
+    host: 'm1a',
+    stage: 'Maintenance',
+    event: 'start',
+    hooks: { ...base, Maintenance: { sleepSec: 2 } }
+  },
   { fault: 'worker killed exiting maintenance', host: 'm1a', stage: 'Maintenance', event: 'end', hooks: base },
-  { fault: 'worker killed during PostMaintenance', host: 'm1a', stage: 'PostMaintenance', event: 'start', hooks: { ...base, PostMaintenance: { sleepSec: 1 } } },
-  { fault: 'worker killed between two hosts', host: 'm1a', stage: 'PostMaintenance', event: 'end', hooks: base },
+  {
+    fault: 'worker killed during PostMaintenance',
+    host: 'm1a',
+    stage: 'PostMaintenance',
+    event: 'start',
+    hooks: { ...base, PostMaintenance: { sleepSec: 1 } }
+  },
+  { fault: 'worker killed between two hosts', host: 'm1a', stage: 'PostMaintenance', event: 'end', hooks: base }
 ]
 
 describe('crash matrix: SIGKILL of the worker holding the host', () => {
   for (const p of points) {
-    it(p.fault, async () => {
-      setHooks(e2e.fleet, ALL, p.hooks)
-      await ensureWorkers(2)
-      const mark = e2e.fleet.readHostLog().length
-      const run = await e2e.start({ clusterids: CLUSTERS.map((c) => clusterId(c.name)) })
-      await waitFor(mark, p.host, p.stage, p.event)
-      const pid = await holderPid(p.host, run.id)
-      const victim = alive().find((w) => w.pid === pid)
-      expect(victim, `no live worker with pid ${pid}`).toBeDefined()
-      victim!.child.kill('SIGKILL')
-      const faultAt = Date.now()
-      await check(p.fault, run.id, mark, faultAt)
-    }, 120_000)
+    it(
+      p.fault,
+      async () => {
+        setHooks(e2e.fleet, ALL, p.hooks)
+        await ensureWorkers(2)
+        const mark = e2e.fleet.readHostLog().length
+        const run = await e2e.start({ clusterids: CLUSTERS.map((c) => clusterId(c.name)) })
+        await waitFor(mark, p.host, p.stage, p.event)
+        const pid = await holderPid(p.host, run.id)
+        const victim = alive().find((w) => w.pid === pid)
+        expect(victim, `no live worker with pid ${pid}`).toBeDefined()
+        victim!.child.kill('SIGKILL')
+        const faultAt = Date.now()
+        await check(p.fault, run.id, mark, faultAt)
+      },
+      120_000
+    )
   }
 })
 
@@ -164,7 +221,13 @@ describe('crash matrix: the API and Redis', () => {
   it('API process killed mid-run: the run goes on, a restarted API reports it', async () => {
     setHooks(e2e.fleet, ALL, { ...base, Maintenance: { sleepSec: 1 } })
     await ensureWorkers(2)
-    const apiEnv = { ...env, PORT: '0', HOST: '127.0.0.1', ROLLMAINT_API_KEYS: '', ROLLMAINT_DATA_DIR: '/tmp/rollmaint-crash-api' }
+    const apiEnv = {
+      ...env,
+      PORT: '0',
+      HOST: '127.0.0.1',
+      ROLLMAINT_API_KEYS: '',
+      ROLLMAINT_DATA_DIR: '/tmp/rollmaint-crash-api'
+    }
     const api = await startNodeProcess('api/server.ts', apiEnv, 'Server listening')
     procs.push(api)
     const mark = e2e.fleet.readHostLog().length

@@ -25,7 +25,13 @@ describe('a long Maintenance stage survives its worker', () => {
     procs.push(await startWorkerProcess(env), await startWorkerProcess(env))
     const mark = e2e.fleet.readHostLog().length
     const run = await e2e.start({ clusterids: [clusterId('lc')] })
-    while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.host === 'l1' && e.stage === 'Maintenance' && e.event === 'start')) await sleep(20)
+    while (
+      !e2e.fleet
+        .readHostLog()
+        .slice(mark)
+        .some((e) => e.host === 'l1' && e.stage === 'Maintenance' && e.event === 'start')
+    )
+      await sleep(20)
     await sleep(1000)
     const lease = await e2e.redis.get(e2e.keys.clusterLease(clusterId('lc')))
     const pid = Number(lease!.split('|')[1]!.split(':')[1])

@@ -14,7 +14,12 @@ afterAll(async () => {
 
 async function waitForStart(mark: number, host: string, stage: string): Promise<void> {
   const deadline = Date.now() + 30_000
-  while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.host === host && e.stage === stage && e.event === 'start')) {
+  while (
+    !e2e.fleet
+      .readHostLog()
+      .slice(mark)
+      .some((e) => e.host === host && e.stage === stage && e.event === 'start')
+  ) {
     if (Date.now() > deadline) throw new Error(`${host} never started ${stage}`)
     await sleep(10)
   }
@@ -28,7 +33,12 @@ async function rebootWhen(mark: number, host: string, stage: string): Promise<vo
 
 describe('reboots (boot id changes)', () => {
   it('a Maintenance script that reboots its host counts as completed once SSH answers again; PostMaintenance validates the host', async () => {
-    setHooks(e2e.fleet, ['r1', 'r2'], { PreFlight: {}, PreMaintenance: {}, Maintenance: { sleepSec: 30, stdout: 'rebooting' }, PostMaintenance: {} })
+    setHooks(e2e.fleet, ['r1', 'r2'], {
+      PreFlight: {},
+      PreMaintenance: {},
+      Maintenance: { sleepSec: 30, stdout: 'rebooting' },
+      PostMaintenance: {}
+    })
     setHooks(e2e.fleet, ['r2'], { PreFlight: {}, Maintenance: {} })
     const mark = e2e.fleet.readHostLog().length
     const run = await e2e.start({ clusterids: [clusterId('rb')] })
@@ -46,7 +56,12 @@ describe('reboots (boot id changes)', () => {
   })
 
   it('a reboot during another stage is a failure with a clear reason', async () => {
-    setHooks(e2e.fleet, ['r1', 'r2'], { PreFlight: {}, PreMaintenance: { sleepSec: 30 }, Maintenance: {}, PostMaintenance: {} })
+    setHooks(e2e.fleet, ['r1', 'r2'], {
+      PreFlight: {},
+      PreMaintenance: { sleepSec: 30 },
+      Maintenance: {},
+      PostMaintenance: {}
+    })
     const mark = e2e.fleet.readHostLog().length
     const run = await e2e.start({ hostids: [hostId('r1')] })
     await rebootWhen(mark, 'r1', 'PreMaintenance')
@@ -54,7 +69,12 @@ describe('reboots (boot id changes)', () => {
     const r = done.result!.rollingmaintenance
     expect(r.success).toBe(false)
     expect(r.details).toMatch(/PreMaintenance failed on host r1 .*rebooted during PreMaintenance/)
-    expect(e2e.fleet.readHostLog().slice(mark).some((e) => e.host === 'r1' && e.stage === 'Maintenance')).toBe(false)
+    expect(
+      e2e.fleet
+        .readHostLog()
+        .slice(mark)
+        .some((e) => e.host === 'r1' && e.stage === 'Maintenance')
+    ).toBe(false)
     expect((await e2e.runService.getHost(hostId('r1')))?.resourceState).toBe('Enabled')
   })
 
@@ -62,7 +82,12 @@ describe('reboots (boot id changes)', () => {
     // What a real host shows: systemd kills the stage processes first, sshd answers a little longer,
     // then the host goes down and comes back with a new boot id. A worker attached in between sees a
     // script that vanished under the old boot id; it must report the reboot, not a vanished script.
-    setHooks(e2e.fleet, ['r1', 'r2'], { PreFlight: {}, PreMaintenance: { sleepSec: 30 }, Maintenance: {}, PostMaintenance: {} })
+    setHooks(e2e.fleet, ['r1', 'r2'], {
+      PreFlight: {},
+      PreMaintenance: { sleepSec: 30 },
+      Maintenance: {},
+      PostMaintenance: {}
+    })
     const mark = e2e.fleet.readHostLog().length
     const run = await e2e.start({ hostids: [hostId('r1')] })
     await waitForStart(mark, 'r1', 'PreMaintenance')

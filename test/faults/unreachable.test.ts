@@ -6,7 +6,11 @@ import { setHooks } from '../support/hooks.js'
 
 let e2e: E2E
 beforeAll(async () => {
-  e2e = await startE2E({ label: 'stuck', clusters: [{ name: 'sc', hosts: ['u1', 'u2'] }], env: { ROLLMAINT_REATTACH_GRACE_MS: '1500' } })
+  e2e = await startE2E({
+    label: 'stuck',
+    clusters: [{ name: 'sc', hosts: ['u1', 'u2'] }],
+    env: { ROLLMAINT_REATTACH_GRACE_MS: '1500' }
+  })
 })
 afterAll(async () => {
   await e2e?.close()
@@ -17,7 +21,13 @@ describe('spec 3.5.5: a host whose maintenance mode cannot be exited', () => {
     setHooks(e2e.fleet, ['u1', 'u2'], { Maintenance: { sleepSec: 1 } })
     const mark = e2e.fleet.readHostLog().length
     const run = await e2e.start({ clusterids: [clusterId('sc')], timeout: 2, forced: true })
-    while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.host === 'u1' && e.stage === 'Maintenance' && e.event === 'start')) await sleep(20)
+    while (
+      !e2e.fleet
+        .readHostLog()
+        .slice(mark)
+        .some((e) => e.host === 'u1' && e.stage === 'Maintenance' && e.event === 'start')
+    )
+      await sleep(20)
     // the host drops off the network for good: sshd and its sessions gone
     await e2e.fleet.host('u1').disconnect()
     const done = await e2e.waitForRun(run.id, 60_000)
@@ -25,12 +35,19 @@ describe('spec 3.5.5: a host whose maintenance mode cannot be exited', () => {
     expect(r.success).toBe(false)
     expect(r.details).toMatch(/host u1 .* could not exit maintenance mode: Maintenance could not be confirmed finished/)
     // even with forced, nothing else starts in that cluster while u1 may still be in maintenance
-    expect(e2e.fleet.readHostLog().slice(mark).filter((e) => e.host === 'u2' && e.stage === 'Maintenance')).toEqual([])
+    expect(
+      e2e.fleet
+        .readHostLog()
+        .slice(mark)
+        .filter((e) => e.host === 'u2' && e.stage === 'Maintenance')
+    ).toEqual([])
     expect((await e2e.runService.getHost(hostId('u1')))?.resourceState).toBe('ErrorInMaintenance')
     expect(await e2e.redis.get(e2e.keys.clusterInMaintenance(clusterId('sc')))).toBe(hostId('u1'))
     // and the next run refuses the host that is still in maintenance
     const next = await e2e.waitForRun((await e2e.start({ hostids: [hostId('u1')] })).id)
-    expect(next.result!.rollingmaintenance.details).toMatch(/already in maintenance \(resource state ErrorInMaintenance\)/)
+    expect(next.result!.rollingmaintenance.details).toMatch(
+      /already in maintenance \(resource state ErrorInMaintenance\)/
+    )
 
     // The operator checks the host, brings it back and cancels its maintenance (once the dead
     // cycle's lease has expired); the cluster then takes part in runs again, both hosts updated.

@@ -6,14 +6,24 @@ import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import { loadConfig } from '../../shared/config.js'
 import { buildInventory } from '../../shared/load-inventory.js'
-import { FAILOVER_HOSTS, PRODUCTION_TIMINGS, runFailoverScenario, type FailoverReport } from '../support/failover-scenario.js'
+import {
+  FAILOVER_HOSTS,
+  PRODUCTION_TIMINGS,
+  runFailoverScenario,
+  type FailoverReport
+} from '../support/failover-scenario.js'
 import { startSentinelGroup, type SentinelGroup } from '../support/redis-ha.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { resolveMinReplicas, setReplicaAckPolicy } from '../../store/replica-ack.js'
 import { fencedHostCycle, takeLease } from '../support/fenced-cycle.js'
 import { uniquePrefix } from '../support/redis.js'
 
-const ADMIN: ApiUser = { name: 'ops', apiKey: 'ha-admin-key-0123456789', secretKey: 'ha-admin-secret-0123456789-abcdef', role: 'admin' }
+const ADMIN: ApiUser = {
+  name: 'ops',
+  apiKey: 'ha-admin-key-0123456789',
+  secretKey: 'ha-admin-secret-0123456789-abcdef',
+  role: 'admin'
+}
 const AUTH = `Basic ${Buffer.from(`${ADMIN.apiKey}:${ADMIN.secretKey}`).toString('base64')}`
 const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'
 
@@ -26,7 +36,10 @@ beforeAll(async () => {
 }, 60_000)
 afterAll(async () => {
   await group?.stop()
-  for (const r of reports) console.info(`${r.label}: promotion ${r.promotionMs} ms, recovery ${r.recoveryMs} ms, api ${JSON.stringify(r.apiStatuses)}, twice ${r.stagesTwice}, violations ${r.violations}`)
+  for (const r of reports)
+    console.info(
+      `${r.label}: promotion ${r.promotionMs} ms, recovery ${r.recoveryMs} ms, api ${JSON.stringify(r.apiStatuses)}, twice ${r.stagesTwice}, violations ${r.violations}`
+    )
 })
 
 const median = (xs: number[]): number => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
@@ -43,13 +56,16 @@ describe('what WAIT costs per host cycle (slot claim + release, the guarded writ
       const samples: Record<'none' | 'one', number[]> = { none: [], one: [] }
       for (let i = 0; i < 400; i++) {
         const mode = i % 2 === 0 ? 'none' : 'one'
-        setReplicaAckPolicy(client, mode === 'one' ? { minReplicas: 1, timeoutMs: 1000 } : { minReplicas: 0, timeoutMs: 0 })
+        setReplicaAckPolicy(
+          client,
+          mode === 'one' ? { minReplicas: 1, timeoutMs: 1000 } : { minReplicas: 0, timeoutMs: 0 }
+        )
         samples[mode].push(await fencedHostCycle(client, keys, lease, 'r1', `h${i}`))
       }
       const added = median(samples.one) - median(samples.none)
       console.info(
         `WAIT per host cycle: median ${median(samples.none).toFixed(2)} ms without, ${median(samples.one).toFixed(2)} ms with 1 replica (+${added.toFixed(2)} ms); ` +
-          `p99 ${p99(samples.none).toFixed(2)} / ${p99(samples.one).toFixed(2)} ms`,
+          `p99 ${p99(samples.none).toFixed(2)} / ${p99(samples.one).toFixed(2)} ms`
       )
       // Loopback replicas confirm within a round trip: a few ms at most, next to stages of seconds.
       expect(added).toBeLessThan(5)
@@ -62,16 +78,20 @@ describe('what WAIT costs per host cycle (slot claim + release, the guarded writ
 describe('Sentinel: the master SIGKILLed during Maintenance, a replica promoted', () => {
   it('the run completes with the right result, no stage twice, the invariant holds, the API answers 503 then recovers', async () => {
     let oldPort = 0
-    const report = await runFailoverScenario('ha-sentinel', {
-      env: group.env,
-      async killMaster() {
-        oldPort = await group.masterPort()
-        return group.killMaster()
+    const report = await runFailoverScenario(
+      'ha-sentinel',
+      {
+        env: group.env,
+        async killMaster() {
+          oldPort = await group.masterPort()
+          return group.killMaster()
+        },
+        async waitForPromotion() {
+          await group.waitForNewMaster(oldPort)
+        }
       },
-      async waitForPromotion() {
-        await group.waitForNewMaster(oldPort)
-      },
-    }, PRODUCTION_TIMINGS)
+      PRODUCTION_TIMINGS
+    )
     reports.push(report)
     expect(report.success).toBe(true)
     expect(report.hostsUpdated).toEqual([...FAILOVER_HOSTS].sort())
@@ -81,8 +101,17 @@ describe('Sentinel: the master SIGKILLed during Maintenance, a replica promoted'
     expect(report.workersAlive).toBe(2)
     expect(report.minReplicas).toEqual([1, 1])
     // Never a 500 through the failover (a 503 while no master answered); the last answer is a 200.
-    expect(Object.keys(report.apiStatuses).map(Number).filter((s) => s !== 200 && s !== 503), report.apiErrors.join('\n')).toEqual([])
-    if (report.api503Body) expect(report.api503Body).toMatchObject({ error: 'REDIS_UNAVAILABLE', message: expect.stringMatching(/Redis is not reachable.*retry/) })
+    expect(
+      Object.keys(report.apiStatuses)
+        .map(Number)
+        .filter((s) => s !== 200 && s !== 503),
+      report.apiErrors.join('\n')
+    ).toEqual([])
+    if (report.api503Body)
+      expect(report.api503Body).toMatchObject({
+        error: 'REDIS_UNAVAILABLE',
+        message: expect.stringMatching(/Redis is not reachable.*retry/)
+      })
     expect(report.lastApiStatus).toBe(200)
     expect(report.recoveryMs).toBeLessThan(30_000)
   }, 180_000)
@@ -93,14 +122,36 @@ describe('Sentinel: no master reachable at all (master and replicas down, nothin
     const prefix = uniquePrefix('ha-nomaster')
     const config = loadConfig({ ...group.env, REDIS_URL: '', ROLLMAINT_KEY_PREFIX: prefix })
     const inventory = buildInventory(
-      { defaults: { hostKey: HOST_KEY }, zones: [{ id: 'z1', name: 'z1', pods: [{ id: 'p1', name: 'p1', clusters: [{ id: 'c1', name: 'c1', hosts: [{ id: 'h1', name: 'h1', address: '10.0.0.1' }] }] }] }] },
-      'ha-nomaster',
+      {
+        defaults: { hostKey: HOST_KEY },
+        zones: [
+          {
+            id: 'z1',
+            name: 'z1',
+            pods: [
+              {
+                id: 'p1',
+                name: 'p1',
+                clusters: [{ id: 'c1', name: 'c1', hosts: [{ id: 'h1', name: 'h1', address: '10.0.0.1' }] }]
+              }
+            ]
+          }
+        ]
+      },
+      'ha-nomaster'
     )
     const fastify = Fastify({ ...serverOptions, loggerInstance: pino({ level: 'silent' }) as FastifyBaseLogger })
     await fastify.register(app, { config, inventory, apiKeys: createApiKeyStore([ADMIN]) })
     await fastify.ready()
-    const list = () => fastify.inject({ method: 'GET', url: '/api/v1/rolling-maintenance', headers: { authorization: AUTH } })
-    const create = () => fastify.inject({ method: 'POST', url: '/api/v1/rolling-maintenance', headers: { authorization: AUTH }, payload: { hostids: 'h1' } })
+    const list = () =>
+      fastify.inject({ method: 'GET', url: '/api/v1/rolling-maintenance', headers: { authorization: AUTH } })
+    const create = () =>
+      fastify.inject({
+        method: 'POST',
+        url: '/api/v1/rolling-maintenance',
+        headers: { authorization: AUTH },
+        payload: { hostids: 'h1' }
+      })
     try {
       expect((await list()).statusCode).toBe(200)
       const masterPort = await group.masterPort()
@@ -117,7 +168,9 @@ describe('Sentinel: no master reachable at all (master and replicas down, nothin
       for (const o of outage) {
         expect(o.status).toBe(503)
         expect(o.body.error).toBe('REDIS_UNAVAILABLE')
-        expect(o.body.message).toMatch(/^Redis is not reachable: no master answers .* Nothing was changed; retry in a few seconds\.$/)
+        expect(o.body.message).toMatch(
+          /^Redis is not reachable: no master answers .* Nothing was changed; retry in a few seconds\.$/
+        )
         expect(o.body.message).not.toMatch(/127\.0\.0\.1|\d{4,5}/)
       }
       const worstMs = Math.max(...outage.map((o) => o.ms))
@@ -135,7 +188,9 @@ describe('Sentinel: no master reachable at all (master and replicas down, nothin
       const recoveredMs = Date.now() - backAt
       expect(res.json()).toEqual({ runs: [] })
       expect((await create()).statusCode).toBe(202)
-      console.info(`no master: ${outage.length} requests answered 503 in at most ${worstMs} ms each; API back ${recoveredMs} ms after the master`)
+      console.info(
+        `no master: ${outage.length} requests answered 503 in at most ${worstMs} ms each; API back ${recoveredMs} ms after the master`
+      )
     } finally {
       await fastify.close()
     }

@@ -12,9 +12,20 @@ import { buildInventory } from '../../shared/load-inventory.js'
 import { createLogger } from '../../shared/logger.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
 
-const ADMIN: ApiUser = { name: 'ops', apiKey: 'admin-key-0123456789', secretKey: 'admin-secret-0123456789-abcdef', role: 'admin' }
-const READER: ApiUser = { name: 'viewer', apiKey: 'reader-key-0123456789', secretKey: 'reader-secret-0123456789-abcdef', role: 'readonly' }
-const basic = (u: { apiKey: string; secretKey: string }) => `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
+const ADMIN: ApiUser = {
+  name: 'ops',
+  apiKey: 'admin-key-0123456789',
+  secretKey: 'admin-secret-0123456789-abcdef',
+  role: 'admin'
+}
+const READER: ApiUser = {
+  name: 'viewer',
+  apiKey: 'reader-key-0123456789',
+  secretKey: 'reader-secret-0123456789-abcdef',
+  role: 'readonly'
+}
+const basic = (u: { apiKey: string; secretKey: string }) =>
+  `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
 
 const inventory = buildInventory(
   {
@@ -23,11 +34,26 @@ const inventory = buildInventory(
       {
         id: 'z1',
         name: 'zone1',
-        pods: [{ id: 'p1', name: 'pod1', clusters: [{ id: 'c1', name: 'cluster1', hosts: [{ id: 'h1', name: 'kvm1', address: '10.0.0.1' }, { id: 'h2', name: 'kvm2', address: '10.0.0.2' }] }] }],
-      },
-    ],
+        pods: [
+          {
+            id: 'p1',
+            name: 'pod1',
+            clusters: [
+              {
+                id: 'c1',
+                name: 'cluster1',
+                hosts: [
+                  { id: 'h1', name: 'kvm1', address: '10.0.0.1' },
+                  { id: 'h2', name: 'kvm2', address: '10.0.0.2' }
+                ]
+              }
+            ]
+          }
+        ]
+      }
+    ]
   },
-  'api-test',
+  'api-test'
 )
 
 const prefix = uniquePrefix('api')
@@ -36,7 +62,12 @@ let fastify: FastifyInstance
 
 beforeAll(async () => {
   const config = loadConfig({ REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: prefix })
-  const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb() } })
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(String(chunk))
+      cb()
+    }
+  })
   fastify = Fastify({ ...serverOptions, loggerInstance: createLogger('info', sink) as FastifyBaseLogger })
   await fastify.register(app, { config, inventory, apiKeys: createApiKeyStore([ADMIN, READER]) })
   await fastify.ready()
@@ -47,16 +78,24 @@ afterAll(async () => {
 })
 
 async function runCount(): Promise<number> {
-  const res = await fastify.inject({ method: 'GET', url: '/api/v1/rolling-maintenance?limit=500', headers: { authorization: basic(READER) } })
+  const res = await fastify.inject({
+    method: 'GET',
+    url: '/api/v1/rolling-maintenance?limit=500',
+    headers: { authorization: basic(READER) }
+  })
   return (res.json() as { runs: unknown[] }).runs.length
 }
 
-function post(body: unknown, user: { apiKey: string; secretKey: string } | null = ADMIN, headers: Record<string, string> = {}) {
+function post(
+  body: unknown,
+  user: { apiKey: string; secretKey: string } | null = ADMIN,
+  headers: Record<string, string> = {}
+) {
   return fastify.inject({
     method: 'POST',
     url: '/api/v1/rolling-maintenance',
     headers: { 'content-type': 'application/json', ...(user ? { authorization: basic(user) } : {}), ...headers },
-    payload: typeof body === 'string' ? body : JSON.stringify(body),
+    payload: typeof body === 'string' ? body : JSON.stringify(body)
   })
 }
 
@@ -68,10 +107,18 @@ describe('spec 5 REST', () => {
     expect(run.status).toBe('queued')
     expect(run.request.clusterids).toEqual(['c1'])
     expect(res.headers.location).toBe(`/api/v1/rolling-maintenance/${run.id}`)
-    const got = await fastify.inject({ method: 'GET', url: `/api/v1/rolling-maintenance/${run.id}`, headers: { authorization: basic(READER) } })
+    const got = await fastify.inject({
+      method: 'GET',
+      url: `/api/v1/rolling-maintenance/${run.id}`,
+      headers: { authorization: basic(READER) }
+    })
     expect(got.statusCode).toBe(200)
     expect(got.json()).toMatchObject({ id: run.id, status: 'queued', progress: { hostsTotal: 2 } })
-    const list = await fastify.inject({ method: 'GET', url: '/api/v1/rolling-maintenance', headers: { authorization: basic(READER) } })
+    const list = await fastify.inject({
+      method: 'GET',
+      url: '/api/v1/rolling-maintenance',
+      headers: { authorization: basic(READER) }
+    })
     expect((list.json() as { runs: Array<{ id: string }> }).runs[0]!.id).toBe(run.id)
   })
 
@@ -82,7 +129,11 @@ describe('spec 5 REST', () => {
   })
 
   it('GET of an unknown run is 404', async () => {
-    const res = await fastify.inject({ method: 'GET', url: '/api/v1/rolling-maintenance/nope', headers: { authorization: basic(READER) } })
+    const res = await fastify.inject({
+      method: 'GET',
+      url: '/api/v1/rolling-maintenance/nope',
+      headers: { authorization: basic(READER) }
+    })
     expect(res.statusCode).toBe(404)
     expect(res.json()).toMatchObject({ error: 'RUN_NOT_FOUND' })
   })
@@ -91,13 +142,22 @@ describe('spec 5 REST', () => {
     const auth = { authorization: basic(ADMIN) }
     const listed = await fastify.inject({ method: 'GET', url: '/api/v1/rolling-maintenance', headers: auth })
     const id = (listed.json() as { runs: Array<{ id: string }> }).runs[0]!.id
-    const ids = [`${id}:events`, `${id}:hosts`, `${id}:progress`, `${id}:`, `${id.toUpperCase()}`, `${id}x`, '{x}', 'a'.repeat(90)]
+    const ids = [
+      `${id}:events`,
+      `${id}:hosts`,
+      `${id}:progress`,
+      `${id}:`,
+      `${id.toUpperCase()}`,
+      `${id}x`,
+      '{x}',
+      'a'.repeat(90)
+    ]
     for (const bad of ids) {
       const enc = encodeURIComponent(bad)
       for (const [method, url] of [
         ['GET', `/api/v1/rolling-maintenance/${enc}`],
         ['POST', `/api/v1/rolling-maintenance/${enc}/cancel`],
-        ['GET', `/api/v1/rolling-maintenance/${enc}/events`],
+        ['GET', `/api/v1/rolling-maintenance/${enc}/events`]
       ] as const) {
         const res = await fastify.inject({ method, url, headers: auth })
         expect(res.statusCode, `${method} ${url}`).toBe(404)
@@ -105,11 +165,17 @@ describe('spec 5 REST', () => {
       }
     }
     // the run itself is untouched
-    expect((await fastify.inject({ method: 'GET', url: `/api/v1/rolling-maintenance/${id}`, headers: auth })).statusCode).toBe(200)
+    expect(
+      (await fastify.inject({ method: 'GET', url: `/api/v1/rolling-maintenance/${id}`, headers: auth })).statusCode
+    ).toBe(200)
   })
 
   it('hosts are listed with their resource state', async () => {
-    const res = await fastify.inject({ method: 'GET', url: '/api/v1/hosts/h1', headers: { authorization: basic(READER) } })
+    const res = await fastify.inject({
+      method: 'GET',
+      url: '/api/v1/hosts/h1',
+      headers: { authorization: basic(READER) }
+    })
     expect(res.json()).toMatchObject({ id: 'h1', name: 'kvm1', clusterId: 'c1', resourceState: 'Enabled' })
   })
 })
@@ -129,7 +195,7 @@ describe('bad input: 4xx naming the problem, never a 5xx, no run created', () =>
     ['NUL in payload', { hostids: ['h1'], payload: 'a\u0000b' }, 400, /NUL/],
     ['unknown field', { hostids: ['h1'], hostid: 'h1' }, 400, /additional properties|hostid/],
     ['malformed JSON', '{"hostids": [', 400, /JSON/i],
-    ['body over 256 KiB', { hostids: ['h1'], payload: 'x'.repeat(300_000) }, 413, /too large/],
+    ['body over 256 KiB', { hostids: ['h1'], payload: 'x'.repeat(300_000) }, 413, /too large/]
   ]
   for (const [name, body, status, message] of cases) {
     it(name, async () => {
@@ -147,7 +213,11 @@ describe('bad input: 4xx naming the problem, never a 5xx, no run created', () =>
   })
 
   it('a bad limit is 400', async () => {
-    const res = await fastify.inject({ method: 'GET', url: '/api/v1/rolling-maintenance?limit=-3', headers: { authorization: basic(READER) } })
+    const res = await fastify.inject({
+      method: 'GET',
+      url: '/api/v1/rolling-maintenance?limit=-3',
+      headers: { authorization: basic(READER) }
+    })
     expect(res.statusCode).toBe(400)
   })
 })
@@ -172,7 +242,11 @@ describe('spec 7 auth', () => {
     expect(res.statusCode).toBe(403)
     expect(res.json()).toMatchObject({ error: 'FORBIDDEN', message: expect.stringContaining('readonly') })
     expect(await runCount()).toBe(before)
-    const cancel = await fastify.inject({ method: 'POST', url: '/api/v1/rolling-maintenance/x/cancel', headers: { authorization: basic(READER) } })
+    const cancel = await fastify.inject({
+      method: 'POST',
+      url: '/api/v1/rolling-maintenance/x/cancel',
+      headers: { authorization: basic(READER) }
+    })
     expect(cancel.statusCode).toBe(403)
   })
 
@@ -187,7 +261,8 @@ describe('spec 7 auth', () => {
     await fastify.inject({ method: 'GET', url: '/api/v1/hosts', headers: { authorization: basic(ADMIN) } })
     const all = logLines.join('')
     expect(all.length).toBeGreaterThan(0)
-    for (const secret of [ADMIN.secretKey, READER.secretKey, 'Sup3r-S3cret-Wrong-Value', basic(ADMIN).slice(6)]) expect(all).not.toContain(secret)
+    for (const secret of [ADMIN.secretKey, READER.secretKey, 'Sup3r-S3cret-Wrong-Value', basic(ADMIN).slice(6)])
+      expect(all).not.toContain(secret)
   })
 
   it('first start without a keys file generates one admin key pair, mode 0600, reused on the next start', () => {

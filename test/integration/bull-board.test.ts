@@ -16,12 +16,35 @@ import type { RunService } from '../../service/run-service.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
 
 const CHROMIUM = '/usr/bin/chromium'
-const ADMIN: ApiUser = { name: 'ops', apiKey: 'board-admin-0123456789', secretKey: 'board-admin-secret-0123456789', role: 'admin' }
-const READER: ApiUser = { name: 'ro', apiKey: 'board-reader-0123456789', secretKey: 'board-reader-secret-0123456789', role: 'readonly' }
-const basic = (u: ApiUser) => ({ authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}` })
+const ADMIN: ApiUser = {
+  name: 'ops',
+  apiKey: 'board-admin-0123456789',
+  secretKey: 'board-admin-secret-0123456789',
+  role: 'admin'
+}
+const READER: ApiUser = {
+  name: 'ro',
+  apiKey: 'board-reader-0123456789',
+  secretKey: 'board-reader-secret-0123456789',
+  role: 'readonly'
+}
+const basic = (u: ApiUser) => ({
+  authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
+})
 const inventory = buildInventory(
-  { defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' }, zones: [{ id: 'z', name: 'z', pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }] }] },
-  'board-test',
+  {
+    defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
+    zones: [
+      {
+        id: 'z',
+        name: 'z',
+        pods: [
+          { id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }
+        ]
+      }
+    ]
+  },
+  'board-test'
 )
 const prefix = uniquePrefix('board')
 let fastify: FastifyInstance
@@ -52,7 +75,9 @@ describe('Bull Board at /admin/queues', () => {
     expect(none.statusCode).toBe(401)
     expect(none.headers['www-authenticate']).toMatch(/^Basic/)
     expect((await fastify.inject({ method: 'GET', url: '/admin/queues', headers: basic(READER) })).statusCode).toBe(403)
-    expect((await fastify.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: basic(READER) })).statusCode).toBe(403)
+    expect(
+      (await fastify.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: basic(READER) })).statusCode
+    ).toBe(403)
     const page = await fastify.inject({ method: 'GET', url: '/admin/queues', headers: basic(ADMIN) })
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toMatch(/text\/html/)
@@ -76,7 +101,7 @@ describe('Bull Board at /admin/queues', () => {
       ['PUT', `/api/queues/${RUNS_QUEUE}/${job!.id}/retry`],
       ['PUT', `/api/queues/${RUNS_QUEUE}/${job!.id}/clean`],
       ['PUT', `/api/queues/${RUNS_QUEUE}/${job!.id}/promote`],
-      ['PATCH', `/api/queues/${RUNS_QUEUE}/${job!.id}/update-data`, { data: { runId: 'x' } }],
+      ['PATCH', `/api/queues/${RUNS_QUEUE}/${job!.id}/update-data`, { data: { runId: 'x' } }]
     ]
     try {
       for (const [method, route, body] of attempts) {
@@ -84,7 +109,7 @@ describe('Bull Board at /admin/queues', () => {
           method: method as 'PUT',
           url: `/admin/queues${route}`,
           headers: { ...basic(ADMIN), ...(body ? { 'content-type': 'application/json' } : {}) },
-          ...(body ? { payload: JSON.stringify(body) } : {}),
+          ...(body ? { payload: JSON.stringify(body) } : {})
         })
         expect(res.statusCode, `${method} ${route}`).toBe(405)
       }
@@ -97,10 +122,20 @@ describe('Bull Board at /admin/queues', () => {
   })
 
   it('a real headless browser with admin credentials sees both queues; without them it gets 401', async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`the browser test needs Debian's chromium at ${CHROMIUM}: apt-get install -y chromium`)
+    if (!existsSync(CHROMIUM))
+      throw new Error(`the browser test needs Debian's chromium at ${CHROMIUM}: apt-get install -y chromium`)
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync'
+      ]
     })
     try {
       // Headless Chromium turns an unanswered Basic challenge into a navigation error; the browser
@@ -108,7 +143,9 @@ describe('Bull Board at /admin/queues', () => {
       const anonymous = await browser.newContext()
       expect((await anonymous.request.get(`${base}/admin/queues`)).status()).toBe(401)
       await expect((await anonymous.newPage()).goto(`${base}/admin/queues`)).rejects.toThrow(/AUTH/)
-      const context = await browser.newContext({ httpCredentials: { username: ADMIN.apiKey, password: ADMIN.secretKey } })
+      const context = await browser.newContext({
+        httpCredentials: { username: ADMIN.apiKey, password: ADMIN.secretKey }
+      })
       const page = await context.newPage()
       const res = await page.goto(`${base}/admin/queues`)
       expect(res?.status()).toBe(200)

@@ -10,8 +10,18 @@ import { createLogger } from '../../shared/logger.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { deletePrefix, testRedis, testRedisUrl, uniquePrefix } from '../support/redis.js'
 
-const ADMIN: ApiUser = { name: 'ops', apiKey: 'admin-key-0123456789', secretKey: 'admin-secret-0123456789-abcdef', role: 'admin' }
-const READER: ApiUser = { name: 'viewer', apiKey: 'reader-key-0123456789', secretKey: 'reader-secret-0123456789-abcdef', role: 'readonly' }
+const ADMIN: ApiUser = {
+  name: 'ops',
+  apiKey: 'admin-key-0123456789',
+  secretKey: 'admin-secret-0123456789-abcdef',
+  role: 'admin'
+}
+const READER: ApiUser = {
+  name: 'viewer',
+  apiKey: 'reader-key-0123456789',
+  secretKey: 'reader-secret-0123456789-abcdef',
+  role: 'readonly'
+}
 const basic = (u: ApiUser) => `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
 
 const host = (id: string) => ({ id, name: `kvm-${id}`, address: '10.0.0.1' })
@@ -29,14 +39,14 @@ const inventory = buildInventory(
             clusters: [
               { id: 'c1', name: 'cluster1', hosts: [host('h1'), host('h2')] },
               { id: 'c2', name: 'cluster2', hosts: [host('h3')] },
-              { id: 'c3', name: 'cluster3', hosts: [host('h4')] },
-            ],
-          },
-        ],
-      },
-    ],
+              { id: 'c3', name: 'cluster3', hosts: [host('h4')] }
+            ]
+          }
+        ]
+      }
+    ]
   },
-  'cancel-maintenance-test',
+  'cancel-maintenance-test'
 )
 
 const prefix = uniquePrefix('cancel-mnt')
@@ -48,7 +58,12 @@ let redis: RedisClient
 beforeAll(async () => {
   redis = testRedis()
   const config = loadConfig({ REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: prefix })
-  const sink = new Writable({ write(chunk, _enc, cb) { logLines.push(String(chunk)); cb() } })
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      logLines.push(String(chunk))
+      cb()
+    }
+  })
   fastify = Fastify({ ...serverOptions, loggerInstance: createLogger('info', sink) as FastifyBaseLogger })
   await fastify.register(app, { config, inventory, apiKeys: createApiKeyStore([ADMIN, READER]) })
   await fastify.ready()
@@ -61,14 +76,28 @@ afterAll(async () => {
 
 /** What a run leaves behind when it cannot take a host out of maintenance (spec 3.5.5). */
 async function leaveStuck(hostId: string, clusterId: string): Promise<void> {
-  await redis.hset(keys.host(hostId), 'state', 'ErrorInMaintenance', 'runId', 'run-that-failed', 'since', new Date().toISOString())
+  await redis.hset(
+    keys.host(hostId),
+    'state',
+    'ErrorInMaintenance',
+    'runId',
+    'run-that-failed',
+    'since',
+    new Date().toISOString()
+  )
   await redis.set(keys.clusterInMaintenance(clusterId), hostId)
 }
 
 const cancel = (id: string, user: ApiUser = ADMIN) =>
-  fastify.inject({ method: 'POST', url: `/api/v1/hosts/${id}/cancel-maintenance`, headers: { authorization: basic(user) } })
+  fastify.inject({
+    method: 'POST',
+    url: `/api/v1/hosts/${id}/cancel-maintenance`,
+    headers: { authorization: basic(user) }
+  })
 const stateOf = async (id: string) =>
-  (await fastify.inject({ method: 'GET', url: `/api/v1/hosts/${id}`, headers: { authorization: basic(READER) } })).json() as { resourceState: string; since?: string }
+  (
+    await fastify.inject({ method: 'GET', url: `/api/v1/hosts/${id}`, headers: { authorization: basic(READER) } })
+  ).json() as { resourceState: string; since?: string }
 
 describe('cancel a host left in maintenance (CloudStack cancelHostMaintenance)', () => {
   it('unknown host: 404; a host not in maintenance: 409 saying so', async () => {
@@ -77,7 +106,10 @@ describe('cancel a host left in maintenance (CloudStack cancelHostMaintenance)',
     expect(unknown.json()).toMatchObject({ error: 'HOST_NOT_FOUND', message: 'no host with id nope in the inventory' })
     const enabled = await cancel('h2')
     expect(enabled.statusCode).toBe(409)
-    expect(enabled.json()).toMatchObject({ error: 'HOST_NOT_IN_MAINTENANCE', message: 'host h2 is Enabled, not in maintenance; there is nothing to cancel' })
+    expect(enabled.json()).toMatchObject({
+      error: 'HOST_NOT_IN_MAINTENANCE',
+      message: 'host h2 is Enabled, not in maintenance; there is nothing to cancel'
+    })
   })
 
   it('a readonly key is refused (403) and nothing changes', async () => {
@@ -94,7 +126,9 @@ describe('cancel a host left in maintenance (CloudStack cancelHostMaintenance)',
     const busy = await cancel('h1')
     expect(busy.statusCode).toBe(409)
     expect(busy.json()).toMatchObject({ error: 'CLUSTER_BUSY' })
-    expect((busy.json() as { message: string }).message).toMatch(/a worker still holds the cluster c1 of host h1 .*retry in a few seconds/)
+    expect((busy.json() as { message: string }).message).toMatch(
+      /a worker still holds the cluster c1 of host h1 .*retry in a few seconds/
+    )
     expect(await redis.get(keys.clusterInMaintenance('c1'))).toBe('h1')
 
     await redis.del(keys.clusterLease('c1'))
@@ -104,7 +138,9 @@ describe('cancel a host left in maintenance (CloudStack cancelHostMaintenance)',
     expect(await redis.get(keys.clusterInMaintenance('c1'))).toBeNull()
     expect(await redis.hget(keys.host('h1'), 'clearedBy')).toBe('ops')
     expect(await redis.hget(keys.host('h1'), 'clearedFrom')).toBe('ErrorInMaintenance')
-    expect(logLines.some((l) => l.includes('host maintenance cancelled by an operator') && l.includes('"user":"ops"'))).toBe(true)
+    expect(
+      logLines.some((l) => l.includes('host maintenance cancelled by an operator') && l.includes('"user":"ops"'))
+    ).toBe(true)
     // and again: nothing left to cancel
     expect((await cancel('h1')).statusCode).toBe(409)
   })
@@ -115,7 +151,7 @@ describe('cancel a host left in maintenance (CloudStack cancelHostMaintenance)',
       method: 'POST',
       url: '/api/v1/rolling-maintenance',
       headers: { authorization: basic(ADMIN), 'content-type': 'application/json' },
-      payload: JSON.stringify({ clusterids: ['c2'] }),
+      payload: JSON.stringify({ clusterids: ['c2'] })
     })
     expect(run.statusCode).toBe(202)
     const runId = (run.json() as { id: string }).id

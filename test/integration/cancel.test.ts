@@ -9,12 +9,24 @@ import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 import { invariantViolations } from '../support/host-log-checks.js'
 
-const ADMIN: ApiUser = { name: 'ops', apiKey: 'cancel-admin-0123456789', secretKey: 'cancel-admin-secret-0123456789', role: 'admin' }
-const READER: ApiUser = { name: 'ro', apiKey: 'cancel-reader-0123456789', secretKey: 'cancel-reader-secret-0123456789', role: 'readonly' }
-const basic = (u: ApiUser) => ({ authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}` })
+const ADMIN: ApiUser = {
+  name: 'ops',
+  apiKey: 'cancel-admin-0123456789',
+  secretKey: 'cancel-admin-secret-0123456789',
+  role: 'admin'
+}
+const READER: ApiUser = {
+  name: 'ro',
+  apiKey: 'cancel-reader-0123456789',
+  secretKey: 'cancel-reader-secret-0123456789',
+  role: 'readonly'
+}
+const basic = (u: ApiUser) => ({
+  authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
+})
 const CLUSTERS = [
   { name: 'x1', hosts: ['x1a', 'x1b', 'x1c'] },
-  { name: 'x2', hosts: ['x2a', 'x2b', 'x2c'] },
+  { name: 'x2', hosts: ['x2a', 'x2b', 'x2c'] }
 ]
 const ALL = CLUSTERS.flatMap((c) => c.hosts)
 
@@ -25,7 +37,12 @@ beforeAll(async () => {
   // Two jobs at a time per worker, so that a run's PreFlight jobs queue up behind each other.
   e2e = await startE2E({ label: 'cancel', clusters: CLUSTERS, env: { ROLLMAINT_WORKER_CONCURRENCY: '2' } })
   fastify = Fastify(serverOptions)
-  await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([ADMIN, READER]) })
+  await fastify.register(app, {
+    config: e2e.config,
+    inventory: e2e.inventory,
+    runService: e2e.runService,
+    apiKeys: createApiKeyStore([ADMIN, READER])
+  })
 })
 afterAll(async () => {
   await fastify?.close()
@@ -40,19 +57,44 @@ describe('cancel', () => {
     const log = () => e2e.fleet.readHostLog().slice(mark)
     const run = await e2e.start({ clusterids: CLUSTERS.map((c) => clusterId(c.name)) })
     // Cancel while the first host of EACH cluster is inside its Maintenance stage.
-    const inMaintenance = (): Set<string> => new Set(log().filter((e) => e.stage === 'Maintenance' && e.event === 'start').map((e) => e.host))
+    const inMaintenance = (): Set<string> =>
+      new Set(
+        log()
+          .filter((e) => e.stage === 'Maintenance' && e.event === 'start')
+          .map((e) => e.host)
+      )
     const deadline = Date.now() + 20_000
     while (!(inMaintenance().has('x1a') && inMaintenance().has('x2a'))) {
       if (Date.now() > deadline) throw new Error(`the first hosts never reached Maintenance: ${JSON.stringify(log())}`)
       await sleep(20)
     }
     expect(log().filter((e) => e.stage === 'Maintenance' && e.event === 'end')).toEqual([])
-    expect((await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(READER) })).statusCode).toBe(403)
-    const res = await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(ADMIN) })
+    expect(
+      (
+        await fastify.inject({
+          method: 'POST',
+          url: `/api/v1/rolling-maintenance/${run.id}/cancel`,
+          headers: basic(READER)
+        })
+      ).statusCode
+    ).toBe(403)
+    const res = await fastify.inject({
+      method: 'POST',
+      url: `/api/v1/rolling-maintenance/${run.id}/cancel`,
+      headers: basic(ADMIN)
+    })
     expect(res.statusCode).toBe(202)
     expect(res.json()).toMatchObject({ id: run.id, status: 'running' })
     // Asking twice is harmless while the run winds down.
-    expect((await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(ADMIN) })).statusCode).toBe(202)
+    expect(
+      (
+        await fastify.inject({
+          method: 'POST',
+          url: `/api/v1/rolling-maintenance/${run.id}/cancel`,
+          headers: basic(ADMIN)
+        })
+      ).statusCode
+    ).toBe(202)
 
     const done = await e2e.waitForRun(run.id)
     expect(done.status).toBe('cancelled')
@@ -62,7 +104,10 @@ describe('cancel', () => {
     expect([...touched].sort()).toEqual(['x1a', 'x2a'])
     // ... and they finished their whole cycle: Maintenance ran to its end (not killed), then PostMaintenance.
     for (const h of ['x1a', 'x2a']) {
-      expect(entries.find((e) => e.host === h && e.stage === 'Maintenance' && e.event !== 'start')).toMatchObject({ event: 'end', rc: 0 })
+      expect(entries.find((e) => e.host === h && e.stage === 'Maintenance' && e.event !== 'start')).toMatchObject({
+        event: 'end',
+        rc: 0
+      })
       expect(entries.some((e) => e.host === h && e.stage === 'PostMaintenance' && e.event === 'end')).toBe(true)
     }
     const r = done.result!.rollingmaintenance
@@ -86,7 +131,15 @@ describe('cancel', () => {
     const log = () => e2e.fleet.readHostLog().slice(mark)
     const run = await e2e.start({ clusterids: CLUSTERS.map((c) => clusterId(c.name)) })
     while (!log().some((e) => e.stage === 'PreFlight' && e.event === 'start')) await sleep(20)
-    expect((await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(ADMIN) })).statusCode).toBe(202)
+    expect(
+      (
+        await fastify.inject({
+          method: 'POST',
+          url: `/api/v1/rolling-maintenance/${run.id}/cancel`,
+          headers: basic(ADMIN)
+        })
+      ).statusCode
+    ).toBe(202)
     const cancelledAt = Date.now()
     const done = await e2e.waitForRun(run.id)
     expect(done.status).toBe('cancelled')
@@ -101,10 +154,17 @@ describe('cancel', () => {
     setHooks(e2e.fleet, ['x1a'], { Maintenance: {} })
     const run = await e2e.start({ hostids: ['host-x1a'] })
     await e2e.waitForRun(run.id)
-    const res = await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(ADMIN) })
+    const res = await fastify.inject({
+      method: 'POST',
+      url: `/api/v1/rolling-maintenance/${run.id}/cancel`,
+      headers: basic(ADMIN)
+    })
     expect(res.statusCode).toBe(409)
     expect(res.json()).toMatchObject({ error: 'RUN_FINISHED' })
-    expect((await fastify.inject({ method: 'POST', url: '/api/v1/rolling-maintenance/nope/cancel', headers: basic(ADMIN) })).statusCode).toBe(404)
+    expect(
+      (await fastify.inject({ method: 'POST', url: '/api/v1/rolling-maintenance/nope/cancel', headers: basic(ADMIN) }))
+        .statusCode
+    ).toBe(404)
   })
 
   it('a run cancelled before any worker took it ends cancelled with nothing done', async () => {
@@ -112,7 +172,15 @@ describe('cancel', () => {
     await e2e.workers[0]!.drain()
     const mark = e2e.fleet.readHostLog().length
     const run = await e2e.start({ clusterids: [clusterId('x2')] })
-    expect((await fastify.inject({ method: 'POST', url: `/api/v1/rolling-maintenance/${run.id}/cancel`, headers: basic(ADMIN) })).statusCode).toBe(202)
+    expect(
+      (
+        await fastify.inject({
+          method: 'POST',
+          url: `/api/v1/rolling-maintenance/${run.id}/cancel`,
+          headers: basic(ADMIN)
+        })
+      ).statusCode
+    ).toBe(202)
     lateWorker = await createWorker({ config: e2e.config, inventory: e2e.inventory, logger: pino({ level: 'silent' }) })
     const done = await e2e.waitForRun(run.id)
     expect(done.status).toBe('cancelled')

@@ -9,15 +9,31 @@ import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
-const ADMIN: ApiUser = { name: 'cli', apiKey: 'cli-admin-key-0123456789', secretKey: 'cli-admin-secret-0123456789', role: 'admin' }
+const ADMIN: ApiUser = {
+  name: 'cli',
+  apiKey: 'cli-admin-key-0123456789',
+  secretKey: 'cli-admin-secret-0123456789',
+  role: 'admin'
+}
 
 let e2e: E2E
 let fastify: FastifyInstance
 let url: string
 beforeAll(async () => {
-  e2e = await startE2E({ label: 'cli', clusters: [{ name: 'k1', hosts: ['k1a', 'k1b'] }, { name: 'k2', hosts: ['k2a'] }] })
+  e2e = await startE2E({
+    label: 'cli',
+    clusters: [
+      { name: 'k1', hosts: ['k1a', 'k1b'] },
+      { name: 'k2', hosts: ['k2a'] }
+    ]
+  })
   fastify = Fastify(serverOptions)
-  await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([ADMIN]) })
+  await fastify.register(app, {
+    config: e2e.config,
+    inventory: e2e.inventory,
+    runService: e2e.runService,
+    apiKeys: createApiKeyStore([ADMIN])
+  })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   url = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`
 })
@@ -26,14 +42,18 @@ afterAll(async () => {
   await e2e?.close()
 })
 
-function cli(args: string[], env: Record<string, string> = {}, viaPty = false): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {},
+  viaPty = false
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   const argv = [process.execPath, path.join(ROOT, 'bin/rollmaint.js'), '--url', url, ...args]
   // util-linux `script` gives the command a pseudo-terminal: the CLI then takes its TTY path.
   const [cmd, ...rest] = viaPty ? ['script', '-qec', argv.map((a) => `'${a}'`).join(' '), '/dev/null'] : argv
   return new Promise((resolve) => {
     const child = spawn(cmd!, rest, {
       env: { ...process.env, ROLLMAINT_API_KEY: ADMIN.apiKey, ROLLMAINT_SECRET_KEY: ADMIN.secretKey, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe']
     })
     let stdout = ''
     let stderr = ''
@@ -53,7 +73,9 @@ describe('rollmaint CLI', () => {
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toMatch(/k1a Maintenance finished: exited 0 in \d+ ms/)
     expect(r.stdout).toMatch(/run succeeded/)
-    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{\n'))) as { rollingmaintenance: { success: boolean; hostsupdated: unknown[] } }
+    const json = JSON.parse(r.stdout.slice(r.stdout.indexOf('{\n'))) as {
+      rollingmaintenance: { success: boolean; hostsupdated: unknown[] }
+    }
     expect(json.rollingmaintenance.success).toBe(true)
     expect(json.rollingmaintenance.hostsupdated).toHaveLength(3)
   })
@@ -98,11 +120,14 @@ describe('rollmaint CLI', () => {
     expect(r.code).toBe(1)
     expect(r.stdout).toMatch(/k2a Maintenance finished: exited 3/)
     expect(r.stdout).toMatch(/run failed/)
-    expect(JSON.parse(r.stdout.slice(r.stdout.indexOf('{\n')))).toMatchObject({ rollingmaintenance: { success: false } })
+    expect(JSON.parse(r.stdout.slice(r.stdout.indexOf('{\n')))).toMatchObject({
+      rollingmaintenance: { success: false }
+    })
   })
 
   it('on a terminal: the per-cluster view is redrawn in place, then the result', async () => {
-    if (!hasScript) throw new Error("this test needs util-linux's script(1) for a pseudo-terminal: apt-get install -y bsdutils")
+    if (!hasScript)
+      throw new Error("this test needs util-linux's script(1) for a pseudo-terminal: apt-get install -y bsdutils")
     setHooks(e2e.fleet, ['k1a', 'k1b', 'k2a'], { Maintenance: { sleepSec: 1.2, stdout: 'patched' } })
     const r = await cli(['start', '--clusterids', `${clusterId('k1')},${clusterId('k2')}`, '--watch'], {}, true)
     expect(r.code, r.stdout + r.stderr).toBe(0)
@@ -134,13 +159,23 @@ describe('rollmaint CLI', () => {
 
   it('hosts lists resource states; cancel-maintenance brings a host left in maintenance back', async () => {
     // what a run leaves when it cannot take a host out of maintenance (spec 3.5.5)
-    await e2e.redis.hset(e2e.keys.host(hostId('k2a')), 'state', 'ErrorInMaintenance', 'runId', 'run-x', 'since', '2026-01-01T00:00:00.000Z')
+    await e2e.redis.hset(
+      e2e.keys.host(hostId('k2a')),
+      'state',
+      'ErrorInMaintenance',
+      'runId',
+      'run-x',
+      'since',
+      '2026-01-01T00:00:00.000Z'
+    )
     await e2e.redis.set(e2e.keys.clusterInMaintenance(clusterId('k2')), hostId('k2a'))
     const stuck = await cli(['hosts', '--state', 'ErrorInMaintenance'])
     expect(stuck.code, stuck.stderr).toBe(0)
     expect(stuck.stdout.trim().split('\n')).toEqual([
       expect.stringMatching(/^ID +NAME +CLUSTER +STATE +SINCE +RUN$/),
-      expect.stringMatching(new RegExp(`^${hostId('k2a')} +k2a +${clusterId('k2')} +ErrorInMaintenance +2026-01-01T00:00:00.000Z +run-x$`)),
+      expect.stringMatching(
+        new RegExp(`^${hostId('k2a')} +k2a +${clusterId('k2')} +ErrorInMaintenance +2026-01-01T00:00:00.000Z +run-x$`)
+      )
     ])
     const cleared = await cli(['cancel-maintenance', hostId('k2a')])
     expect(cleared.code, cleared.stderr).toBe(0)

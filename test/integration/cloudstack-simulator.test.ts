@@ -18,10 +18,25 @@ beforeAll(async () => {
         {
           id: 'z',
           name: 'z',
-          pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h1', name: 'kvm1', ipaddress: '10.0.0.1', vms: ['vm-a'] }, { id: 'h2', name: 'kvm2', ipaddress: '10.0.0.2' }] }] }],
-        },
-      ],
-    },
+          pods: [
+            {
+              id: 'p',
+              name: 'p',
+              clusters: [
+                {
+                  id: 'c',
+                  name: 'c',
+                  hosts: [
+                    { id: 'h1', name: 'kvm1', ipaddress: '10.0.0.1', vms: ['vm-a'] },
+                    { id: 'h2', name: 'kvm2', ipaddress: '10.0.0.2' }
+                  ]
+                }
+              ]
+            }
+          ]
+        }
+      ]
+    }
   })
   client = createCloudStackClient({ url: sim.url, apiKey: 'AK', secretKey: new Secret('SK') })
 })
@@ -62,24 +77,41 @@ describe('CloudStack simulator', () => {
   it('refuses unsigned and wrongly signed requests with 401', async () => {
     const unsigned = await fetch(`${sim.url}?command=listZones&response=json&apiKey=AK`)
     expect(unsigned.status).toBe(401)
-    expect(await unsigned.json()).toEqual({ listzonesresponse: { uuidList: [], errorcode: 401, cserrorcode: 9999, errortext: 'unable to verify user credentials and/or request signature' } })
+    expect(await unsigned.json()).toEqual({
+      listzonesresponse: {
+        uuidList: [],
+        errorcode: 401,
+        cserrorcode: 9999,
+        errortext: 'unable to verify user credentials and/or request signature'
+      }
+    })
     const wrong = createCloudStackClient({ url: sim.url, apiKey: 'AK', secretKey: new Secret('nope') })
     expect((await refusal(wrong.call('listZones'))).errorcode).toBe(401)
   })
 
   it("unknown commands, missing and unknown ids get CloudStack's codes and texts", async () => {
-    expect(await refusal(client.call('deployVirtualMachine'))).toMatchObject({ errorcode: 432, errortext: 'The given command does not exist or it is not available for user' })
+    expect(await refusal(client.call('deployVirtualMachine'))).toMatchObject({
+      errorcode: 432,
+      errortext: 'The given command does not exist or it is not available for user'
+    })
     expect(await refusal(client.call('prepareHostForMaintenance'))).toMatchObject({
       errorcode: 431,
-      errortext: 'Unable to execute API command prepareHostForMaintenance due to missing parameter id',
+      errortext: 'Unable to execute API command prepareHostForMaintenance due to missing parameter id'
     })
-    expect((await refusal(client.call('prepareHostForMaintenance', { id: 'nope' }))).errortext).toMatch(/^Unable to execute API command prepareHostForMaintenance due to invalid value\. Invalid parameter id value=nope/)
+    expect((await refusal(client.call('prepareHostForMaintenance', { id: 'nope' }))).errortext).toMatch(
+      /^Unable to execute API command prepareHostForMaintenance due to invalid value\. Invalid parameter id value=nope/
+    )
   })
 
   it('prepare → job result PrepareForMaintenance → Maintenance (VM moved); again → refused by the job; cancel → Enabled', async () => {
     const started = await client.call('prepareHostForMaintenance', { id: 'h1' })
     const done = await job(started.jobid)
-    expect(done).toMatchObject({ jobstatus: 1, jobresultcode: 0, cmd: 'org.apache.cloudstack.api.command.admin.host.PrepareForMaintenanceCmd', jobinstanceid: 'h1' })
+    expect(done).toMatchObject({
+      jobstatus: 1,
+      jobresultcode: 0,
+      cmd: 'org.apache.cloudstack.api.command.admin.host.PrepareForMaintenanceCmd',
+      jobinstanceid: 'h1'
+    })
     expect((done.jobresult as { host: { resourcestate: string } }).host.resourcestate).toBe('PrepareForMaintenance')
     await expect.poll(() => sim.resourceState('h1')).toBe('Maintenance')
     expect(sim.vmsOn('h2')).toEqual(['vm-a'])
@@ -88,7 +120,11 @@ describe('CloudStack simulator', () => {
     expect(again).toMatchObject({
       jobstatus: 2,
       jobresultcode: 530,
-      jobresult: { errorcode: 530, errortext: 'Failed to prepare host for maintenance due to: Host is already in state Maintenance. Cannot recall for maintenance until resolved.' },
+      jobresult: {
+        errorcode: 530,
+        errortext:
+          'Failed to prepare host for maintenance due to: Host is already in state Maintenance. Cannot recall for maintenance until resolved.'
+      }
     })
     const cancelled = await job((await client.call('cancelHostMaintenance', { id: 'h1' })).jobid)
     expect((cancelled.jobresult as { host: { resourcestate: string } }).host.resourcestate).toBe('Enabled')
@@ -98,6 +134,9 @@ describe('CloudStack simulator', () => {
   it('list filters as CloudStack applies them; empty lists are {}', async () => {
     expect((await client.call('listHosts', { type: 'Routing', hypervisor: 'kvm', clusterid: 'c' })).count).toBe(2)
     expect(await client.call('listHosts', { type: 'SecondaryStorageVM' })).toEqual({})
-    expect(await client.call('listClusters', { podid: 'p' })).toMatchObject({ count: 1, cluster: [{ id: 'c', hypervisortype: 'KVM', podid: 'p', zoneid: 'z' }] })
+    expect(await client.call('listClusters', { podid: 'p' })).toMatchObject({
+      count: 1,
+      cluster: [{ id: 'c', hypervisortype: 'KVM', podid: 'p', zoneid: 'z' }]
+    })
   })
 })

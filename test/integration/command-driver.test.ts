@@ -41,7 +41,7 @@ const HOST: HostConfig = {
   maintenance: { driver: 'none' },
   zoneId: 'z1',
   podId: 'p1',
-  clusterId: 'cluster-a',
+  clusterId: 'cluster-a'
 }
 
 function context(over: Partial<DriverContext> = {}): DriverContext {
@@ -55,13 +55,13 @@ function context(over: Partial<DriverContext> = {}): DriverContext {
     session: new Proxy({} as DriverContext['session'], {
       get() {
         throw new Error('the command driver must not use the host session')
-      },
+      }
     }),
     openSession: () => Promise.reject(new Error('the command driver must not open sessions')),
     emit: () => Promise.resolve(),
     logger: pino({ level: 'silent' }),
     signal: new AbortController().signal,
-    ...over,
+    ...over
   }
 }
 
@@ -88,11 +88,18 @@ describe('spec 8 command driver: argv, placeholders and environment', () => {
   printf 'STAGE=%s\\nRUN=%s\\nHOST_ID=%s\\nHOST_NAME=%s\\n' "$ROLLMAINT_STAGE" "$ROLLMAINT_RUN_ID" "$ROLLMAINT_HOST_ID" "$ROLLMAINT_HOST_NAME"
   printf 'PAYLOAD=%s\\n' "$ROLLMAINT_PAYLOAD"
   printf 'REDIS=%s KEYS=%s PATH_SET=%s\\n' "\${REDIS_URL-unset}" "\${ROLLMAINT_API_KEYS-unset}" "\${PATH:+yes}"
-} > "$out"`,
+} > "$out"`
     )
-    const driver = createCommandDriver(config([record, out, '{host.id}', '--name={host.name}', '{host.address}', '{cluster.id}', '{unknown}', 'a b']), {
-      baseEnv: { PATH: process.env.PATH, REDIS_URL: 'redis://:hunter2@redis:6379', ROLLMAINT_API_KEYS: '/etc/keys.yaml' },
-    })
+    const driver = createCommandDriver(
+      config([record, out, '{host.id}', '--name={host.name}', '{host.address}', '{cluster.id}', '{unknown}', 'a b']),
+      {
+        baseEnv: {
+          PATH: process.env.PATH,
+          REDIS_URL: 'redis://:hunter2@redis:6379',
+          ROLLMAINT_API_KEYS: '/etc/keys.yaml'
+        }
+      }
+    )
     await expect(driver.enter(context())).resolves.toEqual({ kind: 'entered', migrated: [] })
     expect(readFileSync(out, 'utf8')).toBe(
       [
@@ -108,14 +115,17 @@ describe('spec 8 command driver: argv, placeholders and environment', () => {
         `HOST_NAME=kvm 1 "$(touch /tmp/pwned)" ;`,
         `PAYLOAD=line1\nit's "quoted" $(date)`,
         'REDIS=unset KEYS=unset PATH_SET=yes',
-        '',
-      ].join('\n'),
+        ''
+      ].join('\n')
     )
   })
 
   it('exit runs the exit argv with ROLLMAINT_STAGE=ExitMaintenance; no payload means no ROLLMAINT_PAYLOAD', async () => {
     const out = path.join(dir, 'exit.txt')
-    const record = script('record-exit.sh', `printf '%s %s %s\\n' "$1" "$ROLLMAINT_STAGE" "\${ROLLMAINT_PAYLOAD-none}" > "${out}"`)
+    const record = script(
+      'record-exit.sh',
+      `printf '%s %s %s\\n' "$1" "$ROLLMAINT_STAGE" "\${ROLLMAINT_PAYLOAD-none}" > "${out}"`
+    )
     const driver = createCommandDriver(config(['/bin/false'], [record, '{host.address}']))
     await expect(driver.exit(context({ payload: undefined }))).resolves.toEqual({ kind: 'exited' })
     expect(readFileSync(out, 'utf8')).toBe('10.0.0.11 ExitMaintenance none\n')
@@ -126,17 +136,27 @@ describe('spec 8 command driver: failures carry the command and its output', () 
   it('a non-zero exit fails enter with the status and stdout+stderr', async () => {
     const fail = script('fail.sh', `echo "draining $ROLLMAINT_HOST_ID"; echo "no capacity left in cluster" >&2; exit 3`)
     const outcome = await createCommandDriver(config([fail])).enter(context())
-    expect(outcome).toEqual({ kind: 'failed', migrated: [], reason: `${fail} exited with status 3; output:\ndraining host-1\nno capacity left in cluster` })
+    expect(outcome).toEqual({
+      kind: 'failed',
+      migrated: [],
+      reason: `${fail} exited with status 3; output:\ndraining host-1\nno capacity left in cluster`
+    })
   })
 
   it('a failing exit command fails exit', async () => {
     const fail = script('fail-exit.sh', 'exit 1')
-    await expect(createCommandDriver(config(['/bin/true'], [fail])).exit(context())).resolves.toEqual({ kind: 'failed', reason: `${fail} exited with status 1 (no output)` })
+    await expect(createCommandDriver(config(['/bin/true'], [fail])).exit(context())).resolves.toEqual({
+      kind: 'failed',
+      reason: `${fail} exited with status 1 (no output)`
+    })
   })
 
   it('keeps only the last 64 KiB of output', async () => {
     // 200 KiB of numbered lines, then a last word: the reason holds the end, not the beginning
-    const chatty = script('chatty.sh', `i=0; while [ $i -lt 20000 ]; do echo "line $i xxxxxxxxx"; i=$((i+1)); done; echo LAST-WORD; exit 2`)
+    const chatty = script(
+      'chatty.sh',
+      `i=0; while [ $i -lt 20000 ]; do echo "line $i xxxxxxxxx"; i=$((i+1)); done; echo LAST-WORD; exit 2`
+    )
     const outcome = await createCommandDriver(config([chatty])).enter(context())
     if (outcome.kind !== 'failed') throw new Error('expected a failure')
     const output = outcome.reason.split('; output:\n')[1]!
@@ -151,7 +171,7 @@ describe('spec 8 command driver: failures carry the command and its output', () 
     await expect(createCommandDriver(config([missing])).enter(context())).resolves.toEqual({
       kind: 'failed',
       migrated: [],
-      reason: `cannot start ${missing}: ENOENT`,
+      reason: `cannot start ${missing}: ENOENT`
     })
   })
 
@@ -161,7 +181,11 @@ describe('spec 8 command driver: failures carry the command and its output', () 
     const started = Date.now()
     const outcome = await createCommandDriver(config([slow], ['/bin/true'], 1), { killGraceMs: 500 }).enter(context())
     expect(Date.now() - started).toBeLessThan(5000)
-    expect(outcome).toEqual({ kind: 'failed', migrated: [], reason: `${slow} timed out after 1 s and was killed; output:\nstarted` })
+    expect(outcome).toEqual({
+      kind: 'failed',
+      migrated: [],
+      reason: `${slow} timed out after 1 s and was killed; output:\nstarted`
+    })
     const [shPid, sleepPid] = readFileSync(pids, 'utf8').trim().split(' ').map(Number)
     await expect.poll(() => [alive(shPid!), alive(sleepPid!)], { timeout: 3000 }).toEqual([false, false])
   })
@@ -169,7 +193,9 @@ describe('spec 8 command driver: failures carry the command and its output', () 
   it('a command that ignores SIGTERM gets SIGKILL after the grace period', async () => {
     const pidFile = path.join(dir, 'stubborn.pid')
     const stubborn = script('stubborn.sh', `trap '' TERM; echo $$ > "${pidFile}"; while :; do sleep 1; done`)
-    const outcome = await createCommandDriver(config([stubborn], ['/bin/true'], 1), { killGraceMs: 300 }).enter(context())
+    const outcome = await createCommandDriver(config([stubborn], ['/bin/true'], 1), { killGraceMs: 300 }).enter(
+      context()
+    )
     expect(outcome.kind).toBe('failed')
     await expect.poll(() => alive(Number(readFileSync(pidFile, 'utf8'))), { timeout: 3000 }).toBe(false)
   })
@@ -181,7 +207,11 @@ describe('spec 8 command driver: failures carry the command and its output', () 
     const pending = createCommandDriver(config([slow]), { killGraceMs: 300 }).enter(context({ signal: ac.signal }))
     await expect.poll(() => existsSync(marker), { timeout: 3000 }).toBe(true)
     ac.abort()
-    await expect(pending).resolves.toEqual({ kind: 'failed', migrated: [], reason: `${slow} was stopped: this worker lost the cluster (no output)` })
+    await expect(pending).resolves.toEqual({
+      kind: 'failed',
+      migrated: [],
+      reason: `${slow} was stopped: this worker lost the cluster (no output)`
+    })
     expect(alive(Number(readFileSync(marker, 'utf8')))).toBe(false)
   })
 
@@ -189,7 +219,10 @@ describe('spec 8 command driver: failures carry the command and its output', () 
     const pidFile = path.join(dir, 'lingering.pid')
     const leaves = script('leaves-child.sh', `sleep 300 & echo $! > "${pidFile}"; echo done`)
     const started = Date.now()
-    await expect(createCommandDriver(config([leaves])).enter(context())).resolves.toEqual({ kind: 'entered', migrated: [] })
+    await expect(createCommandDriver(config([leaves])).enter(context())).resolves.toEqual({
+      kind: 'entered',
+      migrated: []
+    })
     expect(Date.now() - started).toBeLessThan(4000)
     await expect.poll(() => alive(Number(readFileSync(pidFile, 'utf8'))), { timeout: 3000 }).toBe(false)
   })

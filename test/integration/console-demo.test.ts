@@ -9,7 +9,10 @@ import { testRedisUrl } from '../support/redis.js'
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const CHROMIUM = '/usr/bin/chromium'
-const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? path.join(ROOT, 'docs/screenshots') : mkdtempSync(path.join(os.tmpdir(), 'rollmaint-shots-'))
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? path.join(ROOT, 'docs/screenshots')
+    : mkdtempSync(path.join(os.tmpdir(), 'rollmaint-shots-'))
 
 let demo: ChildProcess | undefined
 
@@ -26,7 +29,10 @@ afterAll(async () => {
 /** Starts `npm run demo -- --keep` (its script's command) and resolves with its output once it says it keeps running. */
 function startKeptDemo(): Promise<string> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/run-demo.ts', '--keep'], { cwd: ROOT, env: { ...process.env, REDIS_URL: testRedisUrl() } })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/run-demo.ts', '--keep'], {
+      cwd: ROOT,
+      env: { ...process.env, REDIS_URL: testRedisUrl() }
+    })
     demo = child
     let out = ''
     const timer = setTimeout(() => reject(new Error(`the demo did not get to --keep within 90 s:\n${out}`)), 90_000)
@@ -47,7 +53,8 @@ function startKeptDemo(): Promise<string> {
 
 describe('npm run demo -- --keep', () => {
   it("prints the console's URL, and the console shows the demo's run after sign-in with the printed key pair", async () => {
-    if (!existsSync(CHROMIUM)) throw new Error(`the console tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium`)
+    if (!existsSync(CHROMIUM))
+      throw new Error(`the console tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium`)
     const out = await startKeptDemo()
     const consoleUrl = /Console +(http:\/\/\S+\/ui\/runs\/(\S+))/.exec(out)
     const apiKey = /^ +apiKey +(\S+)$/m.exec(out)?.[1]
@@ -59,7 +66,16 @@ describe('npm run demo -- --keep', () => {
 
     const browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+      args: [
+        '--headless',
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+        '--disable-quic'
+      ]
     })
     try {
       const page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
@@ -68,14 +84,20 @@ describe('npm run demo -- --keep', () => {
       await page.getByLabel('API key').fill(apiKey!)
       await page.getByLabel('Secret key').fill(secretKey!)
       await page.getByRole('button', { name: 'Sign in' }).click()
-      await page.getByText('success: true').waitFor({ timeout: 20_000 }).catch(async (err: unknown) => {
-        throw new Error(`${String(err)}\n--- page ---\n${await page.locator('body').innerText()}`)
-      })
+      await page
+        .getByText('success: true')
+        .waitFor({ timeout: 20_000 })
+        .catch(async (err: unknown) => {
+          throw new Error(`${String(err)}\n--- page ---\n${await page.locator('body').innerText()}`)
+        })
       expect(page.url()).toBe(consoleUrl![1])
       await expect(page.locator('.result').textContent()).resolves.toMatch(/hostsupdated \(9\)/)
       expect(await page.locator('.lane').count()).toBe(3)
       expect(await page.locator('.lane-host[data-status="updated"]').count()).toBe(9)
-      for (const [width, height, tag] of [[1280, 800, 'desktop'], [390, 844, 'phone']] as const) {
+      for (const [width, height, tag] of [
+        [1280, 800, 'desktop'],
+        [390, 844, 'phone']
+      ] as const) {
         await page.setViewportSize({ width, height })
         await page.waitForTimeout(150)
         await page.screenshot({ path: path.join(SHOTS, `demo-run-${tag}.png`) })

@@ -17,9 +17,22 @@ const CHROMIUM = '/usr/bin/chromium'
  * Screenshots are taken on every run (both sizes render without error); they replace the committed
  * ones in docs/screenshots/ only with UPDATE_SCREENSHOTS=1, so a test run leaves no worktree dirty.
  */
-const SHOTS = process.env.UPDATE_SCREENSHOTS === '1' ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url)) : mkdtempSync(path.join(os.tmpdir(), 'rollmaint-shots-'))
-const ADMIN: ApiUser = { name: 'ops', apiKey: 'console-admin-0123456789', secretKey: 'console-admin-secret-0123456789', role: 'admin' }
-const READER: ApiUser = { name: 'dashboard', apiKey: 'console-reader-0123456789', secretKey: 'console-reader-secret-0123456789', role: 'readonly' }
+const SHOTS =
+  process.env.UPDATE_SCREENSHOTS === '1'
+    ? fileURLToPath(new URL('../../docs/screenshots/', import.meta.url))
+    : mkdtempSync(path.join(os.tmpdir(), 'rollmaint-shots-'))
+const ADMIN: ApiUser = {
+  name: 'ops',
+  apiKey: 'console-admin-0123456789',
+  secretKey: 'console-admin-secret-0123456789',
+  role: 'admin'
+}
+const READER: ApiUser = {
+  name: 'dashboard',
+  apiKey: 'console-reader-0123456789',
+  secretKey: 'console-reader-secret-0123456789',
+  role: 'readonly'
+}
 const HOSTS = ['kvm-a1', 'kvm-a2', 'kvm-b1', 'kvm-b2']
 
 let e2e: E2E
@@ -34,7 +47,10 @@ const pageErrors: string[] = []
 
 /** The same page at the two sizes spec 10 names, saved for the README. */
 async function shoot(page: Page, name: string): Promise<void> {
-  for (const [width, height, tag] of [[1280, 800, 'desktop'], [390, 844, 'phone']] as const) {
+  for (const [width, height, tag] of [
+    [1280, 800, 'desktop'],
+    [390, 844, 'phone']
+  ] as const) {
     await page.setViewportSize({ width, height })
     await page.waitForTimeout(150) // let the layout settle after the resize
     await page.screenshot({ path: path.join(SHOTS, `${name}-${tag}.png`) })
@@ -62,40 +78,88 @@ async function signIn(page: Page, user: Pick<ApiUser, 'apiKey' | 'secretKey'>): 
 }
 
 beforeAll(async () => {
-  if (!existsSync(CHROMIUM)) throw new Error(`the console tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium`)
+  if (!existsSync(CHROMIUM))
+    throw new Error(`the console tests need Debian's chromium at ${CHROMIUM}: apt-get install -y chromium`)
   mkdirSync(SHOTS, { recursive: true })
   e2e = await startE2E({
     label: 'console',
     clusters: [
       // The fleet names a host's driver; once workers use it, its 1 s enter and 0.7 s exit show on the time line.
-      { name: 'c-a', hosts: ['kvm-a1', 'kvm-a2'], zone: 'zone1', pod: 'pod1', maintenance: { driver: 'command', enter: ['sleep', '1'], exit: ['sleep', '0.7'] } },
-      { name: 'c-b', hosts: ['kvm-b1', 'kvm-b2'], zone: 'zone2', pod: 'pod2' },
-    ],
+      {
+        name: 'c-a',
+        hosts: ['kvm-a1', 'kvm-a2'],
+        zone: 'zone1',
+        pod: 'pod1',
+        maintenance: { driver: 'command', enter: ['sleep', '1'], exit: ['sleep', '0.7'] }
+      },
+      { name: 'c-b', hosts: ['kvm-b1', 'kvm-b2'], zone: 'zone2', pod: 'pod2' }
+    ]
   })
   setHooks(e2e.fleet, HOSTS, {
     PreFlight: { stdout: 'preflight: disks ok, 2 updates pending' },
     PreMaintenance: { stdout: 'pre: services drained' },
     Maintenance: { sleepSec: 3, stdout: 'maintenance: installed kernel 6.1.0-28, rebooting not needed' },
-    PostMaintenance: { stdout: 'post: libvirtd active, host healthy' },
+    PostMaintenance: { stdout: 'post: libvirtd active, host healthy' }
   })
   // What the libvirt driver keeps of a cluster's last reading: the fleet shows VM counts from it.
   await saveCapacitySnapshot(e2e.redis, e2e.keys, {
     clusterId: 'cluster-c-b',
     readAt: new Date().toISOString(),
     hosts: [
-      { hostId: 'host-kvm-b1', hostName: 'kvm-b1', totalMiB: 65536, freeMiB: 40000, reserveMemoryPercent: 10, eligible: true, vms: [{ name: 'web-1', memoryMiB: 4096 }, { name: 'db-1', memoryMiB: 8192 }, { name: 'ci-7', memoryMiB: 2048 }] },
-      { hostId: 'host-kvm-b2', hostName: 'kvm-b2', totalMiB: 65536, freeMiB: 52000, reserveMemoryPercent: 10, eligible: true, vms: [{ name: 'web-2', memoryMiB: 4096 }] },
-    ],
+      {
+        hostId: 'host-kvm-b1',
+        hostName: 'kvm-b1',
+        totalMiB: 65536,
+        freeMiB: 40000,
+        reserveMemoryPercent: 10,
+        eligible: true,
+        vms: [
+          { name: 'web-1', memoryMiB: 4096 },
+          { name: 'db-1', memoryMiB: 8192 },
+          { name: 'ci-7', memoryMiB: 2048 }
+        ]
+      },
+      {
+        hostId: 'host-kvm-b2',
+        hostName: 'kvm-b2',
+        totalMiB: 65536,
+        freeMiB: 52000,
+        reserveMemoryPercent: 10,
+        eligible: true,
+        vms: [{ name: 'web-2', memoryMiB: 4096 }]
+      }
+    ]
   })
   fastify = Fastify(serverOptions)
-  await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([ADMIN, READER]) })
+  await fastify.register(app, {
+    config: e2e.config,
+    inventory: e2e.inventory,
+    runService: e2e.runService,
+    apiKeys: createApiKeyStore([ADMIN, READER])
+  })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   base = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`
-  caps = capabilitiesFromOpenApi((await fastify.inject({ url: '/docs/json', headers: { authorization: `Basic ${Buffer.from(`${ADMIN.apiKey}:${ADMIN.secretKey}`).toString('base64')}` } })).json())
+  caps = capabilitiesFromOpenApi(
+    (
+      await fastify.inject({
+        url: '/docs/json',
+        headers: { authorization: `Basic ${Buffer.from(`${ADMIN.apiKey}:${ADMIN.secretKey}`).toString('base64')}` }
+      })
+    ).json()
+  )
   browser = await chromium.launch({
     executablePath: CHROMIUM,
     // launch() gives every run a fresh temporary profile (user data dir) of its own.
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: [
+      '--headless',
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic'
+    ]
   })
 }, 90_000)
 
@@ -127,12 +191,26 @@ describe('web console in headless Chromium', () => {
     expect((await fastify.inject({ url: '/api/v1/fleet' })).statusCode).toBe(401)
     // …and, without the console's header, challenges a browser for Basic credentials; with it, it does not.
     expect((await fastify.inject({ url: '/api/v1/whoami' })).headers['www-authenticate']).toMatch(/^Basic/)
-    expect((await fastify.inject({ url: '/api/v1/whoami', headers: { 'x-rollmaint-client': 'console' } })).headers['www-authenticate']).toBeUndefined()
+    expect(
+      (await fastify.inject({ url: '/api/v1/whoami', headers: { 'x-rollmaint-client': 'console' } })).headers[
+        'www-authenticate'
+      ]
+    ).toBeUndefined()
     const auth = { authorization: `Basic ${Buffer.from(`${READER.apiKey}:${READER.secretKey}`).toString('base64')}` }
-    expect((await fastify.inject({ url: '/api/v1/whoami', headers: auth })).json()).toEqual({ name: 'dashboard', role: 'readonly' })
+    expect((await fastify.inject({ url: '/api/v1/whoami', headers: auth })).json()).toEqual({
+      name: 'dashboard',
+      role: 'readonly'
+    })
     // A malformed run id reaches no Redis key: 404, as for an unknown run.
-    for (const id of ['not-a-run', '00000000-0000-4000-8000-000000000000:events', '00000000-0000-4000-8000-000000000000']) {
-      const res = await fastify.inject({ url: `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/timeline`, headers: auth })
+    for (const id of [
+      'not-a-run',
+      '00000000-0000-4000-8000-000000000000:events',
+      '00000000-0000-4000-8000-000000000000'
+    ]) {
+      const res = await fastify.inject({
+        url: `/api/v1/rolling-maintenance/${encodeURIComponent(id)}/timeline`,
+        headers: auth
+      })
       expect(res.statusCode).toBe(404)
       expect(res.json()).toMatchObject({ error: 'RUN_NOT_FOUND' })
     }
@@ -193,11 +271,20 @@ describe('web console in headless Chromium', () => {
     await page.waitForURL(/\/ui\/runs\/[^/]+$/)
     runId = decodeURIComponent(page.url().split('/').at(-1)!)
     const run = await e2e.runService.getRun(runId)
-    expect(run?.request).toMatchObject({ zoneids: ['zone-zone1'], clusterids: ['cluster-c-b'], forced: true, payload: 'kernel=6.1', timeout: 600, ...(caps.maxFailures ? { maxFailures: 1 } : {}) })
+    expect(run?.request).toMatchObject({
+      zoneids: ['zone-zone1'],
+      clusterids: ['cluster-c-b'],
+      forced: true,
+      payload: 'kernel=6.1',
+      timeout: 600,
+      ...(caps.maxFailures ? { maxFailures: 1 } : {})
+    })
 
     // Live: hosts move through their stages as the SSE stream reports them (the lanes are fed by events only).
     await page.locator('[data-host="kvm-a1"] .current-stage[data-stage="Maintenance"]').waitFor({ timeout: 30_000 })
-    await page.locator('[data-host="kvm-b1"] [data-stage="PreMaintenance"][data-outcome="ok"]').waitFor({ timeout: 30_000 })
+    await page
+      .locator('[data-host="kvm-b1"] [data-stage="PreMaintenance"][data-outcome="ok"]')
+      .waitFor({ timeout: 30_000 })
     await expect(page.getByRole('status').filter({ hasText: 'events:' }).textContent()).resolves.toMatch(/live/)
     await shoot(page, 'run-live')
 
@@ -232,7 +319,9 @@ describe('web console in headless Chromium', () => {
     const maintenance = page.locator('[data-host="kvm-b2"] button[data-stage="Maintenance"]')
     await maintenance.focus()
     await page.keyboard.press('Enter')
-    await expect(page.locator('[data-host="kvm-b2"] .output').textContent()).resolves.toContain('installed kernel 6.1.0-28')
+    await expect(page.locator('[data-host="kvm-b2"] .output').textContent()).resolves.toContain(
+      'installed kernel 6.1.0-28'
+    )
     await expect(page.locator('.events').textContent()).resolves.toMatch(/Run finished: succeeded/)
     await shoot(page, 'run-finished')
 
@@ -254,7 +343,8 @@ describe('web console in headless Chromium', () => {
     await page.goto(`${base}/ui/runs/${encodeURIComponent(runId)}`)
     await page.getByText('success: true').waitFor()
     expect(await page.getByRole('group', { name: 'Run actions' }).count()).toBe(0)
-    for (const name of ['Pause', 'Resume', /Cancel/, /Retry/]) expect(await page.getByRole('button', { name }).count()).toBe(0)
+    for (const name of ['Pause', 'Resume', /Cancel/, /Retry/])
+      expect(await page.getByRole('button', { name }).count()).toBe(0)
     await shoot(page, 'run-readonly')
     await page.context().close()
   })

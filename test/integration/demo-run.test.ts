@@ -25,7 +25,10 @@ interface Result {
 /** `npm run demo` as a newcomer runs it (the script's command: node --import tsx demo/run-demo.ts). */
 function runDemo(args: string[], env: Record<string, string | undefined>): Promise<DemoOutput> {
   return new Promise((resolve) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/run-demo.ts', ...args], { cwd: ROOT, env: { ...process.env, ...env } })
+    const child = spawn(process.execPath, ['--import', 'tsx', 'demo/run-demo.ts', ...args], {
+      cwd: ROOT,
+      env: { ...process.env, ...env }
+    })
     let stdout = ''
     let stderr = ''
     child.stdout.on('data', (d: Buffer) => (stdout += d.toString()))
@@ -53,14 +56,16 @@ function maintenanceOverlaps(stdout: string): string[] {
     if (!m) continue
     const [, cluster, host, what] = m as unknown as [string, string, string, string]
     if (what.startsWith('Maintenance')) {
-      if (inMaintenance.has(cluster)) problems.push(`${host} entered maintenance while ${inMaintenance.get(cluster)} was in it`)
+      if (inMaintenance.has(cluster))
+        problems.push(`${host} entered maintenance while ${inMaintenance.get(cluster)} was in it`)
       inMaintenance.set(cluster, host)
     } else if (inMaintenance.get(cluster) === host) inMaintenance.delete(cluster)
   }
   return problems
 }
 
-const hostsOf = (clusterIndex: [number, number]): string[] => SEED_ZONES[clusterIndex[0]]!.clusters[clusterIndex[1]]!.hosts.map((h) => h.name)
+const hostsOf = (clusterIndex: [number, number]): string[] =>
+  SEED_ZONES[clusterIndex[0]]!.clusters[clusterIndex[1]]!.hosts.map((h) => h.name)
 
 describe('npm run demo', () => {
   it("runs the seed's two zones on simulated SSH hosts with live progress, prints a successful result with 9 hosts, exits 0 and leaves no keys", async () => {
@@ -91,7 +96,11 @@ describe('npm run demo', () => {
     // the seed's ids and names; inside each cluster, the inventory order (kvm6, kvm5, kvm4 in cluster2)
     const seedHosts = SEED_ZONES.flatMap((z) => z.clusters.flatMap((c) => c.hosts))
     expect(new Map(updated.map((u) => [u.hostid, u.hostname]))).toEqual(new Map(seedHosts.map((h) => [h.id, h.name])))
-    for (const cluster of [[0, 0], [0, 1], [1, 0]] as Array<[number, number]>) {
+    for (const cluster of [
+      [0, 0],
+      [0, 1],
+      [1, 0]
+    ] as Array<[number, number]>) {
       const names = hostsOf(cluster)
       expect(updated.map((u) => u.hostname).filter((n) => names.includes(n))).toEqual(names)
     }
@@ -136,7 +145,11 @@ describe('npm run demo', () => {
     expect(resultOf(out).rollingmaintenance.success).toBe(true)
     const url = /private redis-server at (redis:\/\/\S+),/.exec(stdout)?.[1]
     expect(url).toBeDefined()
-    const probe = createRedisConnection({ mode: 'single', url: url! }, 'tool', undefined, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+    const probe = createRedisConnection({ mode: 'single', url: url! }, 'tool', undefined, {
+      lazyConnect: true,
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0
+    })
     probe.on('error', () => undefined)
     await expect(probe.connect()).rejects.toThrow()
     probe.disconnect()

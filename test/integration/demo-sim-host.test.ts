@@ -34,11 +34,20 @@ interface Exec {
 }
 
 /** A plain ssh2 client, no project code: what any SSH client sees. */
-function connect(host: SimHost, privateKey: string | Buffer = readFileSync(fleet.privateKeyPath)): Promise<InstanceType<typeof Client>> {
+function connect(
+  host: SimHost,
+  privateKey: string | Buffer = readFileSync(fleet.privateKeyPath)
+): Promise<InstanceType<typeof Client>> {
   return new Promise((resolve, reject) => {
     const c = new Client()
     c.on('ready', () => resolve(c)).on('error', reject)
-    c.connect({ host: host.address, port: host.port, username: os.userInfo().username, privateKey, readyTimeout: 10_000 })
+    c.connect({
+      host: host.address,
+      port: host.port,
+      username: os.userInfo().username,
+      privateKey,
+      readyTimeout: 10_000
+    })
   })
 }
 
@@ -78,7 +87,7 @@ function hostConfig(h: SimHost, over: Partial<HostConfig> = {}): HostConfig {
     zoneId: 'z',
     podId: 'p',
     clusterId: 'c',
-    ...over,
+    ...over
   }
 }
 
@@ -110,7 +119,7 @@ describe('simulated host: SSH as any client sees it', () => {
         hostVerifier: (key: Buffer) => {
           seen = key
           return true
-        },
+        }
       })
     })
     c.end()
@@ -130,18 +139,26 @@ describe('simulated host: SSH as any client sees it', () => {
         const c = new Client()
         c.on('ready', () => resolve(c)).on('error', reject)
         c.connect({ host: a.address, port: a.port, username: 'x', password: 'secret' })
-      }),
+      })
     ).rejects.toMatchObject({ level: 'client-authentication' })
   })
 
   it('exec: stdout, stderr and the exit status come back apart; cwd is the sandbox; stdin is the channel', async () => {
     const c = await connect(a)
     try {
-      expect(await exec(c, 'echo out; echo err >&2; exit 3')).toEqual({ code: 3, signal: undefined, stdout: 'out\n', stderr: 'err\n' })
+      expect(await exec(c, 'echo out; echo err >&2; exit 3')).toEqual({
+        code: 3,
+        signal: undefined,
+        stdout: 'out\n',
+        stderr: 'err\n'
+      })
       expect((await exec(c, 'pwd')).stdout.trim()).toBe(realpathSync(path.dirname(a.hooksDir)))
       expect(await exec(c, 'tr a-z A-Z', 'hello')).toMatchObject({ code: 0, stdout: 'HELLO' })
       expect(await exec(c, 'kill -TERM $$')).toMatchObject({ code: null, signal: 'SIGTERM' })
-      expect(await exec(c, 'head -c 1000000 /dev/zero | tr "\\0" x')).toMatchObject({ code: 0, stdout: 'x'.repeat(1_000_000) })
+      expect(await exec(c, 'head -c 1000000 /dev/zero | tr "\\0" x')).toMatchObject({
+        code: 0,
+        stdout: 'x'.repeat(1_000_000)
+      })
     } finally {
       c.end()
     }
@@ -162,7 +179,9 @@ describe('simulated host: SSH as any client sees it', () => {
   it('a client that vanishes mid-command kills neither the command nor the server', async () => {
     const marker = path.join(path.dirname(a.hooksDir), 'survived')
     const c = await connect(a)
-    await new Promise<void>((resolve, reject) => c.exec(`sleep 0.4; echo yes > ${marker}`, (err) => (err ? reject(err) : resolve())))
+    await new Promise<void>((resolve, reject) =>
+      c.exec(`sleep 0.4; echo yes > ${marker}`, (err) => (err ? reject(err) : resolve()))
+    )
     c.destroy() // no goodbye: the socket just goes
     await sleep(1_000)
     expect(readFileSync(marker, 'utf8')).toBe('yes\n')
@@ -174,23 +193,44 @@ describe('simulated host: SSH as any client sees it', () => {
 
 describe("simulated host: the project's SSH executor against it", () => {
   it('connectHost + runStage run a real stage script through the detached runner', async () => {
-    writeFileSync(path.join(b.hooksDir, 'PreFlight.sh'), '#!/bin/sh\necho "checked $ROLLMAINT_HOST_NAME in $ROLLMAINT_STAGE with [$1]"\nexit 70\n')
+    writeFileSync(
+      path.join(b.hooksDir, 'PreFlight.sh'),
+      '#!/bin/sh\necho "checked $ROLLMAINT_HOST_NAME in $ROLLMAINT_STAGE with [$1]"\nexit 70\n'
+    )
     chmodSync(path.join(b.hooksDir, 'PreFlight.sh'), 0o755)
     const conn = await connectHost(hostConfig(b))
     const shell = await openRunnerShell(conn, hostConfig(b))
     try {
-      const r = await runStage(shell, { runId: 'sim-run-1', host: hostConfig(b), stage: 'PreFlight', payload: 'a b', timeoutSec: 30 })
-      expect(r).toMatchObject({ kind: 'exited', exitCode: 70, output: 'checked sim-b in PreFlight with [a b]\n', bootIdChanged: false })
-      expect(await runStage(shell, { runId: 'sim-run-1', host: hostConfig(b), stage: 'Maintenance', timeoutSec: 30 })).toEqual({ kind: 'missing' })
+      const r = await runStage(shell, {
+        runId: 'sim-run-1',
+        host: hostConfig(b),
+        stage: 'PreFlight',
+        payload: 'a b',
+        timeoutSec: 30
+      })
+      expect(r).toMatchObject({
+        kind: 'exited',
+        exitCode: 70,
+        output: 'checked sim-b in PreFlight with [a b]\n',
+        bootIdChanged: false
+      })
+      expect(
+        await runStage(shell, { runId: 'sim-run-1', host: hostConfig(b), stage: 'Maintenance', timeoutSec: 30 })
+      ).toEqual({ kind: 'missing' })
       // the direct executor too
-      const direct = await runStage(shell, { runId: 'sim-run-2', host: hostConfig(b, { executor: 'direct' }), stage: 'PreFlight', timeoutSec: 30 })
+      const direct = await runStage(shell, {
+        runId: 'sim-run-2',
+        host: hostConfig(b, { executor: 'direct' }),
+        stage: 'PreFlight',
+        timeoutSec: 30
+      })
       expect(direct).toMatchObject({ kind: 'exited', exitCode: 70, output: 'checked sim-b in PreFlight with []\n' })
     } finally {
       conn.close()
     }
   })
 
-  it("the executor refuses a host whose key is not the pinned one, and a key the host does not accept", async () => {
+  it('the executor refuses a host whose key is not the pinned one, and a key the host does not accept', async () => {
     await expect(connectHost(hostConfig(b, { hostKey: a.hostKey }))).rejects.toBeInstanceOf(HostKeyMismatchError)
     const otherKey = path.join(path.dirname(fleet.privateKeyPath), 'other_ed25519')
     writeFileSync(otherKey, generateEd25519().private, { mode: 0o600 })

@@ -13,11 +13,18 @@ import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
 
-const ADMIN: ApiUser = { name: 'ops', apiKey: 'dry-admin-0123456789', secretKey: 'dry-admin-secret-0123456789', role: 'admin' }
-const basic = (u: ApiUser) => ({ authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}` })
+const ADMIN: ApiUser = {
+  name: 'ops',
+  apiKey: 'dry-admin-0123456789',
+  secretKey: 'dry-admin-secret-0123456789',
+  role: 'admin'
+}
+const basic = (u: ApiUser) => ({
+  authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
+})
 const CLUSTERS = [
   { name: 'd1', hosts: ['d1a', 'd1b', 'd1c'], gate: ['true'] },
-  { name: 'd2', hosts: ['d2a', 'd2b'] },
+  { name: 'd2', hosts: ['d2a', 'd2b'] }
 ]
 const ALL = CLUSTERS.flatMap((c) => c.hosts)
 
@@ -26,14 +33,20 @@ let fastify: FastifyInstance
 beforeAll(async () => {
   e2e = await startE2E({ label: 'dryrun', clusters: CLUSTERS, hostOverrides: { d2b: { enabled: false } } })
   fastify = Fastify(serverOptions)
-  await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([ADMIN]) })
+  await fastify.register(app, {
+    config: e2e.config,
+    inventory: e2e.inventory,
+    runService: e2e.runService,
+    apiKeys: createApiKeyStore([ADMIN])
+  })
 })
 afterAll(async () => {
   await fastify?.close()
   await e2e?.close()
 })
 
-const post = (body: unknown) => fastify.inject({ method: 'POST', url: '/api/v1/rolling-maintenance', headers: basic(ADMIN), payload: body as object })
+const post = (body: unknown) =>
+  fastify.inject({ method: 'POST', url: '/api/v1/rolling-maintenance', headers: basic(ADMIN), payload: body as object })
 const runCount = () => e2e.redis.zcard(e2e.keys.runIndex())
 const reservations = () => e2e.redis.mget(...CLUSTERS.map((c) => e2e.keys.clusterRun(clusterId(c.name))))
 
@@ -42,14 +55,33 @@ describe('dryRun', () => {
     setHooks(e2e.fleet, ALL, { PreFlight: {}, Maintenance: { stdout: 'ok' } })
     const mark = e2e.fleet.readHostLog().length
     const before = await runCount()
-    const body = { clusterids: CLUSTERS.map((c) => clusterId(c.name)), forced: true, canary: 1, soakSeconds: 0, maxFailures: 1 }
+    const body = {
+      clusterids: CLUSTERS.map((c) => clusterId(c.name)),
+      forced: true,
+      canary: 1,
+      soakSeconds: 0,
+      maxFailures: 1
+    }
     const res = await post({ ...body, dryRun: true })
     expect(res.statusCode).toBe(200)
     const { plan } = res.json() as { plan: DryRunPlan }
     expect(plan).toMatchObject({ hostsTotal: 5, hostsToMaintain: 4, hostsToSkip: 1, wouldStart: true })
     expect(plan.clusters.map((c) => [c.clusterName, c.hosts.map((h) => [h.hostName, h.action])])).toEqual([
-      ['d1', [['d1a', 'maintain'], ['d1b', 'maintain'], ['d1c', 'maintain']]],
-      ['d2', [['d2a', 'maintain'], ['d2b', 'skip']]],
+      [
+        'd1',
+        [
+          ['d1a', 'maintain'],
+          ['d1b', 'maintain'],
+          ['d1c', 'maintain']
+        ]
+      ],
+      [
+        'd2',
+        [
+          ['d2a', 'maintain'],
+          ['d2b', 'skip']
+        ]
+      ]
     ])
     expect(plan.clusters[0]).toMatchObject({ gate: ['true'], gateTimeout: 1800, maintenanceDriver: 'none' })
     expect(plan.clusters[1]!.hosts[1]!.reason).toMatch(/not Enabled/)
@@ -63,7 +95,12 @@ describe('dryRun', () => {
     const real = await post({ ...body, canary: undefined })
     expect(real.statusCode).toBe(202)
     const done = await e2e.waitForRun((real.json() as { id: string }).id)
-    expect(done.result!.rollingmaintenance.hostsupdated.map((h) => h.hostname).sort()).toEqual(['d1a', 'd1b', 'd1c', 'd2a'])
+    expect(done.result!.rollingmaintenance.hostsupdated.map((h) => h.hostname).sort()).toEqual([
+      'd1a',
+      'd1b',
+      'd1c',
+      'd2a'
+    ])
     expect(done.result!.rollingmaintenance.hostsskipped.map((h) => h.hostname)).toEqual(['d2b'])
   })
 
@@ -79,7 +116,10 @@ describe('dryRun', () => {
     expect((await post({ clusterids: [clusterId('d2')], forced: true })).statusCode).toBe(409)
     await e2e.waitForRun(active.id)
     // The finished run's cluster is free again and the dry run says so.
-    expect(((await post({ clusterids: [clusterId('d2')], dryRun: true, forced: true })).json() as { plan: DryRunPlan }).plan.wouldStart).toBe(true)
+    expect(
+      ((await post({ clusterids: [clusterId('d2')], dryRun: true, forced: true })).json() as { plan: DryRunPlan }).plan
+        .wouldStart
+    ).toBe(true)
   })
 
   it('without forced, a failing host check means the run would end at once', async () => {
@@ -97,9 +137,31 @@ describe('dryRun', () => {
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r))
     const port = (server.address() as AddressInfo).port
     const prefix = uniquePrefix('dryrun-nossh')
-    const host = (id: string) => ({ id, name: id, address: '127.0.0.1', port, hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA', maintenance: { driver: 'libvirt' } })
-    const inventory = buildInventory({ zones: [{ id: 'z', name: 'z', pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [host('h1'), host('h2')] }] }] }] }, 'nossh')
-    const service = await createRunService({ config: loadConfig({ REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: prefix }), inventory, logger: pino({ level: 'silent' }) })
+    const host = (id: string) => ({
+      id,
+      name: id,
+      address: '127.0.0.1',
+      port,
+      hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA',
+      maintenance: { driver: 'libvirt' }
+    })
+    const inventory = buildInventory(
+      {
+        zones: [
+          {
+            id: 'z',
+            name: 'z',
+            pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [host('h1'), host('h2')] }] }]
+          }
+        ]
+      },
+      'nossh'
+    )
+    const service = await createRunService({
+      config: loadConfig({ REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: prefix }),
+      inventory,
+      logger: pino({ level: 'silent' })
+    })
     try {
       const plan = await service.planRun({ zoneids: [], podids: [], clusterids: ['c'], hostids: [], forced: false })
       expect(plan.hostsToMaintain).toBe(2)

@@ -17,15 +17,32 @@ const USERS: ApiUser[] = Array.from({ length: 26 }, (_, i) => ({
   name: `watcher-${i}`,
   apiKey: `stream-key-${String(i).padStart(2, '0')}-0123456789`,
   secretKey: `stream-secret-${i}-0123456789`,
-  role: 'readonly' as const,
+  role: 'readonly' as const
 }))
-const auth = (u: ApiUser) => ({ authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}` })
+const auth = (u: ApiUser) => ({
+  authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
+})
 const inventory = buildInventory(
   {
     defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
-    zones: [{ id: 'z', name: 'z', pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }, { id: 'd', name: 'd', hosts: [{ id: 'h2', name: 'h2', address: 'y' }] }] }] }],
+    zones: [
+      {
+        id: 'z',
+        name: 'z',
+        pods: [
+          {
+            id: 'p',
+            name: 'p',
+            clusters: [
+              { id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] },
+              { id: 'd', name: 'd', hosts: [{ id: 'h2', name: 'h2', address: 'y' }] }
+            ]
+          }
+        ]
+      }
+    ]
   },
-  'stream-limits-test',
+  'stream-limits-test'
 )
 const prefix = uniquePrefix('streams')
 const keys = createRedisKeys(prefix)
@@ -45,9 +62,13 @@ interface OpenStream {
 /** Opens an event stream and keeps reading it in the background until closed. */
 async function openStream(user: ApiUser, runId: string): Promise<OpenStream> {
   const controller = new AbortController()
-  const res = await fetch(`${base}/api/v1/rolling-maintenance/${runId}/events`, { headers: { ...auth(user), accept: 'text/event-stream' }, signal: controller.signal })
+  const res = await fetch(`${base}/api/v1/rolling-maintenance/${runId}/events`, {
+    headers: { ...auth(user), accept: 'text/event-stream' },
+    signal: controller.signal
+  })
   let text = ''
-  if (res.status !== 200) return { status: res.status, text: () => text, close: () => controller.abort(), body: await res.text() }
+  if (res.status !== 200)
+    return { status: res.status, text: () => text, close: () => controller.abort(), body: await res.text() }
   const reader = res.body!.getReader()
   void (async () => {
     try {
@@ -83,7 +104,7 @@ beforeAll(async () => {
   // Two queued runs (no worker): their streams stay open, waiting for events.
   runIds = [
     (await runService.createRun({ zoneids: [], podids: [], clusterids: ['c'], hostids: [], forced: false })).id,
-    (await runService.createRun({ zoneids: [], podids: [], clusterids: ['d'], hostids: [], forced: false })).id,
+    (await runService.createRun({ zoneids: [], podids: [], clusterids: ['d'], hostids: [], forced: false })).id
   ]
   fastify = Fastify(serverOptions)
   await fastify.register(app, { config, inventory, runService, apiKeys: createApiKeyStore(USERS) })
@@ -109,8 +130,22 @@ describe('event streams: one shared Redis reader, 20 per key, 500 in all', () =>
       expect(await eventClients()).toBe(1)
       // Events appended now reach every stream of their run, once each, in order.
       for (const [i, runId] of runIds.entries()) {
-        await redis.xadd(keys.runEvents(runId), '*', 'type', 'host.updated', 'data', JSON.stringify({ n: `first-${i}` }))
-        await redis.xadd(keys.runEvents(runId), '*', 'type', 'host.updated', 'data', JSON.stringify({ n: `second-${i}` }))
+        await redis.xadd(
+          keys.runEvents(runId),
+          '*',
+          'type',
+          'host.updated',
+          'data',
+          JSON.stringify({ n: `first-${i}` })
+        )
+        await redis.xadd(
+          keys.runEvents(runId),
+          '*',
+          'type',
+          'host.updated',
+          'data',
+          JSON.stringify({ n: `second-${i}` })
+        )
       }
       await until(() => streams.every((s, i) => s.text().includes(`second-${i % 2}`)), 'the events on every stream')
       for (const [i, s] of streams.entries()) {
@@ -131,7 +166,10 @@ describe('event streams: one shared Redis reader, 20 per key, 500 in all', () =>
       expect(streams.every((s) => s.status === 200)).toBe(true)
       const refused = await openStream(USERS[0]!, runIds[0]!)
       expect(refused.status).toBe(429)
-      expect(JSON.parse(refused.body!)).toMatchObject({ error: 'TOO_MANY_STREAMS', message: expect.stringContaining('20 event streams open (the limit per key)') })
+      expect(JSON.parse(refused.body!)).toMatchObject({
+        error: 'TOO_MANY_STREAMS',
+        message: expect.stringContaining('20 event streams open (the limit per key)')
+      })
       // another key is not affected
       const other = await openStream(USERS[1]!, runIds[0]!)
       expect(other.status).toBe(200)
@@ -165,7 +203,10 @@ describe('event streams: one shared Redis reader, 20 per key, 500 in all', () =>
       expect(streams.filter((s) => s.status === 200).length).toBe(500)
       const refused = await openStream(USERS[25]!, runIds[1]!)
       expect(refused.status).toBe(429)
-      expect(JSON.parse(refused.body!)).toMatchObject({ error: 'TOO_MANY_STREAMS', message: expect.stringContaining('(the limit in all)') })
+      expect(JSON.parse(refused.body!)).toMatchObject({
+        error: 'TOO_MANY_STREAMS',
+        message: expect.stringContaining('(the limit in all)')
+      })
       expect(await eventClients()).toBe(1)
     } finally {
       for (const s of streams) s.close()

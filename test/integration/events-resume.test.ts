@@ -10,7 +10,12 @@ import { readSse } from '../support/read-sse.js'
 
 // Edges of the event stream the main events test does not reach: a run with no events yet (no
 // worker has taken it), and clients that come back after the run's last event.
-const READER: ApiUser = { name: 'watcher', apiKey: 'resume-key-0123456789', secretKey: 'resume-secret-0123456789', role: 'readonly' }
+const READER: ApiUser = {
+  name: 'watcher',
+  apiKey: 'resume-key-0123456789',
+  secretKey: 'resume-secret-0123456789',
+  role: 'readonly'
+}
 const auth = { authorization: `Basic ${Buffer.from(`${READER.apiKey}:${READER.secretKey}`).toString('base64')}` }
 
 let e2e: E2E
@@ -21,7 +26,12 @@ beforeAll(async () => {
   // No worker at first: runs stay queued until a test starts one.
   e2e = await startE2E({ label: 'sse-resume', clusters: [{ name: 'r1', hosts: ['r1a', 'r1b'] }], workers: 0 })
   fastify = Fastify(serverOptions)
-  await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([READER]) })
+  await fastify.register(app, {
+    config: e2e.config,
+    inventory: e2e.inventory,
+    runService: e2e.runService,
+    apiKeys: createApiKeyStore([READER])
+  })
   await fastify.listen({ port: 0, host: '127.0.0.1' })
   base = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`
 })
@@ -39,7 +49,10 @@ describe('event stream edges', () => {
     const run = await e2e.start({ clusterids: [clusterId('r1')] })
     const controller = new AbortController()
     const timer = setTimeout(() => controller.abort(), 3_000)
-    const res = await fetch(eventsUrl(run.id), { headers: { ...auth, accept: 'text/event-stream' }, signal: controller.signal })
+    const res = await fetch(eventsUrl(run.id), {
+      headers: { ...auth, accept: 'text/event-stream' },
+      signal: controller.signal
+    })
     clearTimeout(timer)
     expect(res.status).toBe(200)
     expect(res.headers.get('content-type')).toMatch(/^text\/event-stream/)
@@ -50,7 +63,9 @@ describe('event stream edges', () => {
     const events = await watching
     expect(events[0]!.event).toBe('run.started')
     expect(events.at(-1)!.event).toBe('run.finished')
-    expect(events.filter((e) => e.event === 'stage.started').length).toBe(events.filter((e) => e.event === 'stage.finished').length)
+    expect(events.filter((e) => e.event === 'stage.started').length).toBe(
+      events.filter((e) => e.event === 'stage.finished').length
+    )
     expect(new Set(events.map((e) => e.id)).size).toBe(events.length)
   })
 

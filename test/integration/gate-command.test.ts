@@ -7,7 +7,11 @@ import { runGateCommand } from '../../workers/controls/run-gate-command.js'
 
 describe('runGateCommand (a real process on the worker)', () => {
   it('exit 0 is go; the ROLLMAINT_* environment is passed', async () => {
-    const r = await runGateCommand(['sh', '-c', 'echo "gate for $ROLLMAINT_HOST_NAME"'], { ROLLMAINT_HOST_NAME: 'kvm1' }, 5000)
+    const r = await runGateCommand(
+      ['sh', '-c', 'echo "gate for $ROLLMAINT_HOST_NAME"'],
+      { ROLLMAINT_HOST_NAME: 'kvm1' },
+      5000
+    )
     expect(r).toEqual({ exitCode: 0, output: 'gate for kvm1\n', timedOut: false })
   })
 

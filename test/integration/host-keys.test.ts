@@ -46,29 +46,41 @@ describe('host keys on a host that offers ed25519, ECDSA and RSA', () => {
   })
 
   it('known_hosts: only the key types listed for the host are negotiated (an ECDSA-only entry works)', async () => {
-    expect(await connects({ hostKey: undefined, knownHostsPath: knownHosts(`[127.0.0.1]:${h.port} ${h.hostKeys.ecdsa}\n`) })).toBe(true)
-    expect(await connects({ hostKey: undefined, knownHostsPath: knownHosts(`[127.0.0.1]:${h.port} ${h.hostKeys.rsa}\n`) })).toBe(true)
+    expect(
+      await connects({ hostKey: undefined, knownHostsPath: knownHosts(`[127.0.0.1]:${h.port} ${h.hostKeys.ecdsa}\n`) })
+    ).toBe(true)
+    expect(
+      await connects({ hostKey: undefined, knownHostsPath: knownHosts(`[127.0.0.1]:${h.port} ${h.hostKeys.rsa}\n`) })
+    ).toBe(true)
   })
 
   it('wildcard patterns match; a negated pattern excludes the host', async () => {
-    expect(await connects({ hostKey: undefined, knownHostsPath: knownHosts(`[127.0.0.?]:*,other ${h.hostKeys.ecdsa}\n`) })).toBe(true)
+    expect(
+      await connects({ hostKey: undefined, knownHostsPath: knownHosts(`[127.0.0.?]:*,other ${h.hostKeys.ecdsa}\n`) })
+    ).toBe(true)
     expect(await connects({ hostKey: undefined, knownHostsPath: knownHosts(`* ${h.hostKeys.ed25519}\n`) })).toBe(true)
-    const negated = await connects({ hostKey: undefined, knownHostsPath: knownHosts(`[127.0.0.*]:*,![127.0.0.1]:${h.port} ${h.hostKeys.ecdsa}\n`) })
+    const negated = await connects({
+      hostKey: undefined,
+      knownHostsPath: knownHosts(`[127.0.0.*]:*,![127.0.0.1]:${h.port} ${h.hostKeys.ecdsa}\n`)
+    })
     expect(negated).toBeInstanceOf(HostKeyUnknownError)
     expect((negated as Error).message).toMatch(/no entry for \[127\.0\.0\.1\]:\d+ in known_hosts/)
   })
 
-  it('@revoked refuses the key whatever the line\'s host pattern, even when another line lists it for the host', async () => {
+  it("@revoked refuses the key whatever the line's host pattern, even when another line lists it for the host", async () => {
     const revoked = await connects({
       hostKey: undefined,
-      knownHostsPath: knownHosts(`@revoked * ${h.hostKeys.ecdsa}\n[127.0.0.1]:${h.port} ${h.hostKeys.ecdsa}\n`),
+      knownHostsPath: knownHosts(`@revoked * ${h.hostKeys.ecdsa}\n[127.0.0.1]:${h.port} ${h.hostKeys.ecdsa}\n`)
     })
     expect(revoked).toBeInstanceOf(HostKeyMismatchError)
     expect((revoked as Error).message).toMatch(/marked @revoked/)
   })
 
   it('a host known only through @cert-authority is refused, saying host certificates are not supported', async () => {
-    const err = await connects({ hostKey: undefined, knownHostsPath: knownHosts(`@cert-authority *.example,[127.0.0.1]:* ${h.hostKeys.rsa}\n`) })
+    const err = await connects({
+      hostKey: undefined,
+      knownHostsPath: knownHosts(`@cert-authority *.example,[127.0.0.1]:* ${h.hostKeys.rsa}\n`)
+    })
     expect(err).toBeInstanceOf(HostKeyUnknownError)
     expect((err as Error).message).toMatch(/@cert-authority.*not supported/)
   })

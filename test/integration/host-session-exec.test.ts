@@ -31,7 +31,7 @@ const alive = (pid: number): boolean => {
 describe('HostSession.exec on real sshd', () => {
   it('passes every argument byte for byte, never through a shell', async () => {
     const marker = path.join(fleet.host('e1').dir, 'pwned')
-    const args = ["a b", "it's", '$(touch ' + marker + ')', '`id`', ';', '*', 'ü\nnewline', '']
+    const args = ['a b', "it's", '$(touch ' + marker + ')', '`id`', ';', '*', 'ü\nnewline', '']
     const r = await session.exec(['printf', '%s|', ...args])
     expect(r).toEqual({ exitCode: 0, signal: undefined, stdout: args.map((a) => `${a}|`).join(''), stderr: '' })
     expect(() => readFileSync(marker)).toThrow()
@@ -52,7 +52,9 @@ describe('HostSession.exec on real sshd', () => {
   it('a timeout rejects with EXEC_TIMEOUT and kills the command and its children on the host', async () => {
     const pids = path.join(fleet.host('e1').dir, 'exec-pids')
     const started = Date.now()
-    const err = await session.exec(['sh', '-c', `sleep 60 & echo $! > ${pids}; echo $$ >> ${pids}; wait`], { timeoutMs: 700 }).catch((e: unknown) => e)
+    const err = await session
+      .exec(['sh', '-c', `sleep 60 & echo $! > ${pids}; echo $$ >> ${pids}; wait`], { timeoutMs: 700 })
+      .catch((e: unknown) => e)
     expect(err).toMatchObject({ code: 'EXEC_TIMEOUT', name: 'ExecTimeoutError' })
     expect(Date.now() - started).toBeLessThan(3000)
     const recorded = readFileSync(pids, 'utf8').trim().split('\n').map(Number)

@@ -38,22 +38,35 @@ beforeAll(async () => {
                     { id: 'h-1', name: 'kvm1', ipaddress: '10.1.0.11' },
                     { id: 'h-2', name: 'kvm2', ipaddress: '10.1.0.12', resourcestate: 'Disabled' },
                     { id: 'h-3', name: 'kvm3', ipaddress: '10.1.0.13', resourcestate: 'Maintenance' },
-                    { id: 's-1', name: 's-1-VM', ipaddress: '10.1.0.99', type: 'SecondaryStorageVM' },
-                  ],
+                    { id: 's-1', name: 's-1-VM', ipaddress: '10.1.0.99', type: 'SecondaryStorageVM' }
+                  ]
                 },
-                { id: 'c-vmw', name: 'vmware-cluster', hypervisortype: 'VMware', hosts: [{ id: 'esx-1', name: 'esx1', ipaddress: '10.1.1.1' }] },
-              ],
-            },
-          ],
+                {
+                  id: 'c-vmw',
+                  name: 'vmware-cluster',
+                  hypervisortype: 'VMware',
+                  hosts: [{ id: 'esx-1', name: 'esx1', ipaddress: '10.1.1.1' }]
+                }
+              ]
+            }
+          ]
         },
         {
           id: 'z-2',
           name: 'zone2',
-          pods: [{ id: 'p-2', name: 'pod2', clusters: [{ id: 'c-kvm-2', name: 'kvm-cluster-2', hosts: [{ id: 'h-4', name: 'kvm4', ipaddress: '10.2.0.11' }] }] }],
+          pods: [
+            {
+              id: 'p-2',
+              name: 'pod2',
+              clusters: [
+                { id: 'c-kvm-2', name: 'kvm-cluster-2', hosts: [{ id: 'h-4', name: 'kvm4', ipaddress: '10.2.0.11' }] }
+              ]
+            }
+          ]
         },
-        { id: 'z-3', name: 'empty-zone', pods: [{ id: 'p-3', name: 'pod3', clusters: [] }] },
-      ],
-    },
+        { id: 'z-3', name: 'empty-zone', pods: [{ id: 'p-3', name: 'pod3', clusters: [] }] }
+      ]
+    }
   })
 })
 afterAll(async () => {
@@ -61,11 +74,14 @@ afterAll(async () => {
   rmSync(dir, { recursive: true, force: true })
 })
 
-function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function cli(
+  args: string[],
+  env: Record<string, string> = {}
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
     const child = spawn(process.execPath, [path.join(ROOT, 'bin/rollmaint.js'), ...args], {
       env: { PATH: process.env.PATH, HOME: process.env.HOME, ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: ['ignore', 'pipe', 'pipe']
     })
     let stdout = ''
     let stderr = ''
@@ -78,7 +94,20 @@ function cli(args: string[], env: Record<string, string> = {}): Promise<{ code: 
 describe('rollmaint inventory import --cloudstack (spec 8)', () => {
   it('writes an inventory of the KVM routing hosts that the real loader accepts, with the cloudstack driver in defaults', async () => {
     const out = path.join(dir, 'inventory.yaml')
-    const r = await cli(['--api-key', API_KEY, 'inventory', 'import', '--cloudstack', sim.url, '--secret-key-file', secretFile, '-o', out, '--user', 'ops'])
+    const r = await cli([
+      '--api-key',
+      API_KEY,
+      'inventory',
+      'import',
+      '--cloudstack',
+      sim.url,
+      '--secret-key-file',
+      secretFile,
+      '-o',
+      out,
+      '--user',
+      'ops'
+    ])
     expect(r.code, r.stderr).toBe(0)
     expect(r.stderr).toContain(`4 KVM host(s) in 2 cluster(s), 2 pod(s), 2 zone(s) written to ${out}`)
     const text = readFileSync(out, 'utf8')
@@ -93,17 +122,25 @@ describe('rollmaint inventory import --cloudstack (spec 8)', () => {
       ['h-1', 'kvm1', '10.1.0.11', true, 'ops'],
       ['h-2', 'kvm2', '10.1.0.12', false, 'ops'],
       ['h-3', 'kvm3', '10.1.0.13', true, 'ops'],
-      ['h-4', 'kvm4', '10.2.0.11', true, 'ops'],
+      ['h-4', 'kvm4', '10.2.0.11', true, 'ops']
     ])
     const h1 = inv.hosts.get('h-1')!
     expect(h1.knownHostsPath).toBe(path.join(os.homedir(), '.ssh/known_hosts'))
-    expect(h1.maintenance).toMatchObject({ driver: 'cloudstack', url: sim.url, apiKey: API_KEY, secretKeyFile: secretFile })
+    expect(h1.maintenance).toMatchObject({
+      driver: 'cloudstack',
+      url: sim.url,
+      apiKey: API_KEY,
+      secretKeyFile: secretFile
+    })
     expect(h1.maintenance.driver === 'cloudstack' && h1.maintenance.secretKey.reveal()).toBe(SECRET)
     expect(sim.commands).toEqual(expect.arrayContaining(['listZones', 'listPods', 'listClusters', 'listHosts']))
   })
 
   it('prints to stdout without -o; credentials from the environment', async () => {
-    const r = await cli(['inventory', 'import', '--cloudstack', sim.url], { CLOUDSTACK_API_KEY: API_KEY, CLOUDSTACK_SECRET_KEY_FILE: secretFile })
+    const r = await cli(['inventory', 'import', '--cloudstack', sim.url], {
+      CLOUDSTACK_API_KEY: API_KEY,
+      CLOUDSTACK_SECRET_KEY_FILE: secretFile
+    })
     expect(r.code, r.stderr).toBe(0)
     expect(r.stdout).toContain('driver: cloudstack')
     expect(r.stdout).toContain('address: 10.2.0.11')
@@ -115,9 +152,22 @@ describe('rollmaint inventory import --cloudstack (spec 8)', () => {
     const wrong = path.join(dir, 'wrong-secret')
     writeFileSync(wrong, 'not-the-secret\n')
     const out = path.join(dir, 'never.yaml')
-    const r = await cli(['--api-key', API_KEY, 'inventory', 'import', '--cloudstack', sim.url, '--secret-key-file', wrong, '-o', out])
+    const r = await cli([
+      '--api-key',
+      API_KEY,
+      'inventory',
+      'import',
+      '--cloudstack',
+      sim.url,
+      '--secret-key-file',
+      wrong,
+      '-o',
+      out
+    ])
     expect(r.code).toBe(2)
-    expect(r.stderr).toMatch(/^rollmaint: CloudStack list\w+: unable to verify user credentials and\/or request signature \(errorcode 401\)$/m)
+    expect(r.stderr).toMatch(
+      /^rollmaint: CloudStack list\w+: unable to verify user credentials and\/or request signature \(errorcode 401\)$/m
+    )
     expect(r.stderr + r.stdout).not.toContain('not-the-secret')
     expect(existsSync(out)).toBe(false)
   })
@@ -125,12 +175,34 @@ describe('rollmaint inventory import --cloudstack (spec 8)', () => {
   it('usage errors: no credentials, unreadable key file, existing output without --force', async () => {
     const none = await cli(['inventory', 'import', '--cloudstack', sim.url])
     expect(none.code).toBe(2)
-    expect(none.stderr).toContain('no CloudStack credentials: set --api-key and --secret-key-file (or CLOUDSTACK_API_KEY and CLOUDSTACK_SECRET_KEY_FILE)')
-    const missing = await cli(['--api-key', API_KEY, 'inventory', 'import', '--cloudstack', sim.url, '--secret-key-file', path.join(dir, 'nope')])
+    expect(none.stderr).toContain(
+      'no CloudStack credentials: set --api-key and --secret-key-file (or CLOUDSTACK_API_KEY and CLOUDSTACK_SECRET_KEY_FILE)'
+    )
+    const missing = await cli([
+      '--api-key',
+      API_KEY,
+      'inventory',
+      'import',
+      '--cloudstack',
+      sim.url,
+      '--secret-key-file',
+      path.join(dir, 'nope')
+    ])
     expect(missing.stderr).toContain(`cannot read the secret key file ${path.join(dir, 'nope')}: ENOENT`)
     const existing = path.join(dir, 'existing.yaml')
     writeFileSync(existing, 'keep me')
-    const refused = await cli(['--api-key', API_KEY, 'inventory', 'import', '--cloudstack', sim.url, '--secret-key-file', secretFile, '-o', existing])
+    const refused = await cli([
+      '--api-key',
+      API_KEY,
+      'inventory',
+      'import',
+      '--cloudstack',
+      sim.url,
+      '--secret-key-file',
+      secretFile,
+      '-o',
+      existing
+    ])
     expect(refused.code).toBe(2)
     expect(refused.stderr).toContain(`${existing} exists; use --force to overwrite it`)
     expect(readFileSync(existing, 'utf8')).toBe('keep me')

@@ -4,7 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HostConfig } from '../../shared/types.js'
 import type { HostExecutor } from '../../workers/host-executor.js'
 import { createLibvirtDriver } from '../../workers/maintenance/libvirt/libvirt-driver.js'
-import { inventoryLibvirtSettings, lockDirOf, lockFileName, type LibvirtSettings } from '../../workers/maintenance/libvirt/libvirt-settings.js'
+import {
+  inventoryLibvirtSettings,
+  lockDirOf,
+  lockFileName,
+  type LibvirtSettings
+} from '../../workers/maintenance/libvirt/libvirt-settings.js'
 import type { DriverContext, VmEvent } from '../../workers/maintenance/maintenance-driver.js'
 import { createSshExecutor } from '../../workers/ssh/create-ssh-executor.js'
 import { startKvmLab, type KvmLab } from '../support/kvm-lab.js'
@@ -16,7 +21,7 @@ const settings: LibvirtSettings = {
   maxParallelMigrations: 2,
   migrationTimeout: 60,
   reserveMemoryPercent: 10,
-  returnVms: false,
+  returnVms: false
 }
 
 let lab: KvmLab
@@ -44,7 +49,7 @@ beforeAll(async () => {
     zoneId: 'z',
     podId: 'p',
     clusterId: 'c',
-    maintenance: { driver: 'libvirt', ...settings },
+    maintenance: { driver: 'libvirt', ...settings }
   }))
 }, 120_000)
 
@@ -60,7 +65,10 @@ const where = async (): Promise<Map<string, string[]>> => {
   return out
 }
 
-async function context(host: HostConfig, over: Partial<DriverContext> = {}): Promise<{ ctx: DriverContext; events: VmEvent[] }> {
+async function context(
+  host: HostConfig,
+  over: Partial<DriverContext> = {}
+): Promise<{ ctx: DriverContext; events: VmEvent[] }> {
   const events: VmEvent[] = []
   const ctx: DriverContext = {
     runId: 'r1',
@@ -75,7 +83,7 @@ async function context(host: HostConfig, over: Partial<DriverContext> = {}): Pro
     },
     logger,
     signal: new AbortController().signal,
-    ...over,
+    ...over
   }
   return { ctx, events }
 }
@@ -140,7 +148,9 @@ describe('libvirt driver on the KVM lab', () => {
       const outcome = await createLibvirtDriver(inventoryLibvirtSettings).enter(ctx)
       expect(outcome.kind).toBe('failed')
       if (outcome.kind === 'failed') {
-        expect(outcome.reason).toMatch(/^not enough memory: VM huge of host h2 needs 256 MiB; the most free on another host is 95 MiB \(h3, after its 10% reserve\)/)
+        expect(outcome.reason).toMatch(
+          /^not enough memory: VM huge of host h2 needs 256 MiB; the most free on another host is 95 MiB \(h3, after its 10% reserve\)/
+        )
         expect(outcome.migrated).toEqual([])
       }
       expect(await where()).toEqual(before)
@@ -158,7 +168,10 @@ describe('libvirt driver on the KVM lab', () => {
     const lock = `${lockDirOf(hosts[1]!)}/${lockFileName('moving')}`
     const dest = `qemu+ssh://${hosts[2]!.address}/system`
     await lab.ssh('h2', `virsh migrate-setspeed moving 1`)
-    const orphan = lab.ssh('h2', `mkdir -p ${lockDirOf(hosts[1]!)}; exec 9>>${lock}; flock -n 9 && exec virsh migrate --live --persistent --undefinesource moving ${dest}`)
+    const orphan = lab.ssh(
+      'h2',
+      `mkdir -p ${lockDirOf(hosts[1]!)}; exec 9>>${lock}; flock -n 9 && exec virsh migrate --live --persistent --undefinesource moving ${dest}`
+    )
     for (let i = 0; i < 100; i++) {
       const held = await lab.ssh('h2', `flock -n ${lock} true && echo free || echo held`)
       if (held.stdout.trim() === 'held') break
@@ -179,7 +192,7 @@ describe('libvirt driver on the KVM lab', () => {
     }
   })
 
-  it('a failing migration (target libvirtd stopped) fails naming the VM, the target and libvirt\'s error; the VM keeps running', async () => {
+  it("a failing migration (target libvirtd stopped) fails naming the VM, the target and libvirt's error; the VM keeps running", async () => {
     await lab.vm('h1', 'victim', 64)
     await lab.setmem('h3', 2048, 100) // h3 full: the only target is h2
     const { ctx, events } = await context(hosts[0]!)
@@ -194,14 +207,17 @@ describe('libvirt driver on the KVM lab', () => {
             await lab.libvirtdStop('h2')
           }
           await ctx.emit(e)
-        },
+        }
       })
       const outcome = await entering
       expect(outcome.kind).toBe('failed')
-      if (outcome.kind === 'failed') expect(outcome.reason).toMatch(/^VM \S+ could not be migrated from h1 to h2: .*(connect|socket|End of file)/)
+      if (outcome.kind === 'failed')
+        expect(outcome.reason).toMatch(/^VM \S+ could not be migrated from h1 to h2: .*(connect|socket|End of file)/)
       // both lanes had started (maxParallelMigrations 2); each ended in a failure, none migrated
       const types = events.map((e) => e.type)
-      expect(types.filter((t) => t === 'vm.migrating').length).toBe(types.filter((t) => t === 'vm.migration-failed').length)
+      expect(types.filter((t) => t === 'vm.migrating').length).toBe(
+        types.filter((t) => t === 'vm.migration-failed').length
+      )
       expect(types).not.toContain('vm.migrated')
       await lab.libvirtdStart('h2')
       h2Down = false

@@ -17,7 +17,12 @@ import { setHooks } from '../support/hooks.js'
  * Spec 8 end to end through the API, on real sshd hosts running real stage scripts: hosts whose
  * maintenance driver is cloudstack (against the CloudStack simulator) or command (real programs).
  */
-const ADMIN: ApiUser = { name: 'ops', apiKey: 'drivers-admin-key-0123456789', secretKey: 'drivers-admin-secret-0123456789', role: 'admin' }
+const ADMIN: ApiUser = {
+  name: 'ops',
+  apiKey: 'drivers-admin-key-0123456789',
+  secretKey: 'drivers-admin-secret-0123456789',
+  role: 'admin'
+}
 const CS_API_KEY = 'cs-api-key'
 const CS_SECRET = 'cs-secret-key-for-the-simulator'
 const basic = `Basic ${Buffer.from(`${ADMIN.apiKey}:${ADMIN.secretKey}`).toString('base64')}`
@@ -50,7 +55,7 @@ beforeAll(async () => {
 printf '%s %s %s %s %s %s\\n' "$(date +%s%3N)" "${verb}" "$1" "$ROLLMAINT_STAGE" "$ROLLMAINT_RUN_ID" "$ROLLMAINT_PAYLOAD" >> "${driverLog}"
 if [ -e "${dir}/fail-${verb}-$1" ]; then echo "drain refused: $2 is busy"; echo "see the orchestrator" >&2; exit 3; fi
 exit 0
-`,
+`
     )
     chmodSync(file, 0o755)
     return file
@@ -72,16 +77,31 @@ exit 0
               id: podId('z1-p1'),
               name: 'z1-p1',
               clusters: [
-                { id: clusterId('cs'), name: 'cs', hosts: [simHost('cs1', ['i-2-10-VM', 'i-2-11-VM']), simHost('cs2', ['i-2-12-VM']), simHost('cs3', [])] },
-                { id: clusterId('ce'), name: 'ce', hosts: [simHost('ce1', ['i-3-20-VM', 'i-3-21-VM']), simHost('ce2', []), simHost('ce3', [])] },
-              ],
-            },
-          ],
-        },
-      ],
-    },
+                {
+                  id: clusterId('cs'),
+                  name: 'cs',
+                  hosts: [simHost('cs1', ['i-2-10-VM', 'i-2-11-VM']), simHost('cs2', ['i-2-12-VM']), simHost('cs3', [])]
+                },
+                {
+                  id: clusterId('ce'),
+                  name: 'ce',
+                  hosts: [simHost('ce1', ['i-3-20-VM', 'i-3-21-VM']), simHost('ce2', []), simHost('ce3', [])]
+                }
+              ]
+            }
+          ]
+        }
+      ]
+    }
   })
-  const cloudstack = { driver: 'cloudstack', url: sim.url, apiKey: CS_API_KEY, secretKeyFile: secretFile, pollInterval: 0.05, timeout: 30 }
+  const cloudstack = {
+    driver: 'cloudstack',
+    url: sim.url,
+    apiKey: CS_API_KEY,
+    secretKeyFile: secretFile,
+    pollInterval: 0.05,
+    timeout: 30
+  }
   e2e = await startE2E({
     label: 'drivers',
     clusters: [
@@ -90,12 +110,22 @@ exit 0
       {
         name: 'cmd',
         hosts: ['cm1', 'cm2'],
-        maintenance: { driver: 'command', enter: [enterScript, '{host.id}', '{host.name}'], exit: [exitScript, '{host.id}', '{host.name}'], timeout: 20 },
-      },
-    ],
+        maintenance: {
+          driver: 'command',
+          enter: [enterScript, '{host.id}', '{host.name}'],
+          exit: [exitScript, '{host.id}', '{host.name}'],
+          timeout: 20
+        }
+      }
+    ]
   })
   fastify = Fastify(serverOptions)
-  await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([ADMIN]) })
+  await fastify.register(app, {
+    config: e2e.config,
+    inventory: e2e.inventory,
+    runService: e2e.runService,
+    apiKeys: createApiKeyStore([ADMIN])
+  })
   await fastify.ready()
 }, 60_000)
 
@@ -107,12 +137,21 @@ afterAll(async () => {
 })
 
 async function runThroughApi(body: Record<string, unknown>): Promise<RunView> {
-  const created = await fastify.inject({ method: 'POST', url: '/api/v1/rolling-maintenance', headers: { authorization: basic, 'content-type': 'application/json' }, payload: body })
+  const created = await fastify.inject({
+    method: 'POST',
+    url: '/api/v1/rolling-maintenance',
+    headers: { authorization: basic, 'content-type': 'application/json' },
+    payload: body
+  })
   expect(created.statusCode, created.body).toBe(202)
   const id = (created.json() as RunView).id
   const deadline = Date.now() + 60_000
   for (;;) {
-    const res = await fastify.inject({ method: 'GET', url: `/api/v1/rolling-maintenance/${id}`, headers: { authorization: basic } })
+    const res = await fastify.inject({
+      method: 'GET',
+      url: `/api/v1/rolling-maintenance/${id}`,
+      headers: { authorization: basic }
+    })
     const view = res.json() as RunView
     if (view.result && ['succeeded', 'failed', 'cancelled'].includes(view.status)) return view
     if (Date.now() > deadline) throw new Error(`run ${id} did not finish: ${res.body}`)
@@ -120,7 +159,8 @@ async function runThroughApi(body: Record<string, unknown>): Promise<RunView> {
   }
 }
 
-const maintenanceOf = (host: string) => stageIntervals(e2e.fleet.readHostLog(), 'Maintenance').filter((i) => i.host === host)
+const maintenanceOf = (host: string) =>
+  stageIntervals(e2e.fleet.readHostLog(), 'Maintenance').filter((i) => i.host === host)
 const driverLines = () =>
   readFileSync(driverLog, 'utf8')
     .split('\n')
@@ -160,11 +200,15 @@ describe('spec 8 cloudstack driver, end to end through the API', () => {
       }
     }
     // CloudStack moved every VM off each host in turn; none was lost
-    expect(['cs1', 'cs2', 'cs3'].flatMap((n) => sim.vmsOn(hostId(n))).sort()).toEqual(['i-2-10-VM', 'i-2-11-VM', 'i-2-12-VM'])
+    expect(['cs1', 'cs2', 'cs3'].flatMap((n) => sim.vmsOn(hostId(n))).sort()).toEqual([
+      'i-2-10-VM',
+      'i-2-11-VM',
+      'i-2-12-VM'
+    ])
     expect(sim.rejectedSignatures).toBe(0)
   })
 
-  it("ErrorInMaintenance in CloudStack: forced → skipped with `EnterMaintenance failed: <why>`, its Maintenance script never runs", async () => {
+  it('ErrorInMaintenance in CloudStack: forced → skipped with `EnterMaintenance failed: <why>`, its Maintenance script never runs', async () => {
     setHooks(e2e.fleet, ['ce1', 'ce2', 'ce3'], { PreFlight: {}, Maintenance: {} })
     sim.failMigrationOf('i-3-21-VM')
     const done = await runThroughApi({ clusterids: clusterId('ce'), forced: true })
@@ -173,8 +217,9 @@ describe('spec 8 cloudstack driver, end to end through the API', () => {
       {
         hostid: hostId('ce1'),
         hostname: 'ce1',
-        reason: 'EnterMaintenance failed: CloudStack put the host in ErrorInMaintenance: not every VM could be migrated off it; VMs still on it: i-3-21-VM',
-      },
+        reason:
+          'EnterMaintenance failed: CloudStack put the host in ErrorInMaintenance: not every VM could be migrated off it; VMs still on it: i-3-21-VM'
+      }
     ])
     expect(r.hostsupdated.map((h) => h.hostname)).toEqual(['ce2', 'ce3'])
     expect(maintenanceOf('ce1')).toEqual([])
@@ -184,7 +229,10 @@ describe('spec 8 cloudstack driver, end to end through the API', () => {
 
   it("a failed CloudStack job without forced: the run stops, CloudStack's errortext in the result", async () => {
     setHooks(e2e.fleet, ['ce1', 'ce2', 'ce3'], { PreFlight: {}, Maintenance: {} })
-    sim.failNextJob(hostId('ce1'), 'Host contains VMs in starting/stopping state. Please wait for them to complete before putting to maintenance.')
+    sim.failNextJob(
+      hostId('ce1'),
+      'Host contains VMs in starting/stopping state. Please wait for them to complete before putting to maintenance.'
+    )
     const before = maintenanceOf('ce2').length
     const done = await runThroughApi({ clusterids: clusterId('ce') })
     const r = done.result!.rollingmaintenance
@@ -193,7 +241,7 @@ describe('spec 8 cloudstack driver, end to end through the API', () => {
     expect(r.details).toContain('ce1')
     expect(r.details).toContain('EnterMaintenance')
     expect(r.details).toContain(
-      'Failed to prepare host for maintenance due to: Host contains VMs in starting/stopping state. Please wait for them to complete before putting to maintenance.',
+      'Failed to prepare host for maintenance due to: Host contains VMs in starting/stopping state. Please wait for them to complete before putting to maintenance.'
     )
     expect(r.hostsupdated).toEqual([])
     expect(maintenanceOf('ce2')).toHaveLength(before)
@@ -228,7 +276,11 @@ describe('spec 8 command driver, end to end through the API', () => {
     rmSync(path.join(dir, `fail-enter-${hostId('cm1')}`))
     const r = done.result!.rollingmaintenance
     expect(r.hostsskipped).toEqual([
-      { hostid: hostId('cm1'), hostname: 'cm1', reason: `EnterMaintenance failed: ${enterScript} exited with status 3; output:\ndrain refused: cm1 is busy\nsee the orchestrator` },
+      {
+        hostid: hostId('cm1'),
+        hostname: 'cm1',
+        reason: `EnterMaintenance failed: ${enterScript} exited with status 3; output:\ndrain refused: cm1 is busy\nsee the orchestrator`
+      }
     ])
     expect(r.hostsupdated.map((h) => h.hostname)).toEqual(['cm2'])
     expect(maintenanceOf('cm1')).toHaveLength(before)
@@ -242,7 +294,11 @@ describe('spec 8 command driver, end to end through the API', () => {
     expect(r.success).toBe(false)
     expect(r.details).toContain('cm1')
     expect(r.details).toContain('drain refused: cm1 is busy')
-    expect(driverLines().filter((l) => l.runId === done.id).map((l) => `${l.verb} ${l.host}`)).toEqual([`enter ${hostId('cm1')}`, `exit ${hostId('cm1')}`])
+    expect(
+      driverLines()
+        .filter((l) => l.runId === done.id)
+        .map((l) => `${l.verb} ${l.host}`)
+    ).toEqual([`enter ${hostId('cm1')}`, `exit ${hostId('cm1')}`])
     const states = await getHostResourceStates(e2e.redis, e2e.keys, [hostId('cm1'), hostId('cm2')])
     expect(states.get(hostId('cm1'))?.state).toBe('ErrorInMaintenance')
     expect(states.get(hostId('cm2'))?.state ?? 'Enabled').toBe('Enabled')

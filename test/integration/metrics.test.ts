@@ -5,7 +5,12 @@ import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js
 import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 
-const READER: ApiUser = { name: 'prom', apiKey: 'prom-key-0123456789', secretKey: 'prom-secret-0123456789', role: 'readonly' }
+const READER: ApiUser = {
+  name: 'prom',
+  apiKey: 'prom-key-0123456789',
+  secretKey: 'prom-secret-0123456789',
+  role: 'readonly'
+}
 const auth = { authorization: `Basic ${Buffer.from(`${READER.apiKey}:${READER.secretKey}`).toString('base64')}` }
 
 let e2e: E2E
@@ -13,12 +18,20 @@ let fastify: FastifyInstance
 beforeAll(async () => {
   e2e = await startE2E({
     label: 'metrics',
-    clusters: [{ name: 'mc', hosts: ['mh1', 'mh2'] }, { name: 'dead', hosts: ['gone'] }],
+    clusters: [
+      { name: 'mc', hosts: ['mh1', 'mh2'] },
+      { name: 'dead', hosts: ['gone'] }
+    ]
   })
   // a host whose sshd is down: connection refused
   await e2e.fleet.host('gone').stop()
   fastify = Fastify(serverOptions)
-  await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, runService: e2e.runService, apiKeys: createApiKeyStore([READER]) })
+  await fastify.register(app, {
+    config: e2e.config,
+    inventory: e2e.inventory,
+    runService: e2e.runService,
+    apiKeys: createApiKeyStore([READER])
+  })
 })
 afterAll(async () => {
   await fastify?.close()
@@ -62,10 +75,31 @@ describe('/docs', () => {
   it('serves an OpenAPI document generated from the route schemas', async () => {
     const res = await fastify.inject({ method: 'GET', url: '/docs/json', headers: auth })
     expect(res.statusCode).toBe(200)
-    const doc = res.json() as { openapi: string; paths: Record<string, Record<string, { requestBody?: { content: Record<string, { schema: { properties: Record<string, { maximum?: number }> } }> } }>> }
+    const doc = res.json() as {
+      openapi: string
+      paths: Record<
+        string,
+        Record<
+          string,
+          {
+            requestBody?: { content: Record<string, { schema: { properties: Record<string, { maximum?: number }> } }> }
+          }
+        >
+      >
+    }
     expect(doc.openapi).toMatch(/^3\./)
-    expect(Object.keys(doc.paths)).toEqual(expect.arrayContaining(['/api/v1/rolling-maintenance', '/api/v1/rolling-maintenance/{id}', '/api/v1/rolling-maintenance/{id}/events', '/api/v1/hosts']))
-    expect(doc.paths['/api/v1/rolling-maintenance']!.post!.requestBody!.content['application/json']!.schema.properties.timeout!.maximum).toBe(604800)
+    expect(Object.keys(doc.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/rolling-maintenance',
+        '/api/v1/rolling-maintenance/{id}',
+        '/api/v1/rolling-maintenance/{id}/events',
+        '/api/v1/hosts'
+      ])
+    )
+    expect(
+      doc.paths['/api/v1/rolling-maintenance']!.post!.requestBody!.content['application/json']!.schema.properties
+        .timeout!.maximum
+    ).toBe(604800)
     expect((await fastify.inject({ method: 'GET', url: '/docs' })).statusCode).toBe(401)
   })
 })

@@ -21,7 +21,6 @@ afterAll(async () => {
   await e2e?.close()
 })
 
-
 const GENERATED = 'generated an admin key pair in'
 
 /** Reads the admin key pair the API generated on its first start from the 0600 file its log line names. */
@@ -33,18 +32,23 @@ function generatedKeys(p: WorkerProcess, dataDir: string): { apiKey: string; sec
   return admin!
 }
 
-async function runOverHttp(port: number, creds: { apiKey: string; secretKey: string }): Promise<{ status: string; result: { rollingmaintenance: { success: boolean; hostsupdated: unknown[] } } }> {
+async function runOverHttp(
+  port: number,
+  creds: { apiKey: string; secretKey: string }
+): Promise<{ status: string; result: { rollingmaintenance: { success: boolean; hostsupdated: unknown[] } } }> {
   const auth = `Basic ${Buffer.from(`${creds.apiKey}:${creds.secretKey}`).toString('base64')}`
   const base = `http://127.0.0.1:${port}`
   const created = await fetch(`${base}/api/v1/rolling-maintenance`, {
     method: 'POST',
     headers: { authorization: auth, 'content-type': 'application/json' },
-    body: JSON.stringify({ clusterids: [clusterId('pc1')] }),
+    body: JSON.stringify({ clusterids: [clusterId('pc1')] })
   })
   expect(created.status).toBe(202)
   const { id } = (await created.json()) as { id: string }
   for (let i = 0; i < 600; i++) {
-    const view = (await (await fetch(`${base}/api/v1/rolling-maintenance/${id}`, { headers: { authorization: auth } })).json()) as { status: string; result?: never }
+    const view = (await (
+      await fetch(`${base}/api/v1/rolling-maintenance/${id}`, { headers: { authorization: auth } })
+    ).json()) as { status: string; result?: never }
     if (view.result) return view as never
     await sleep(50)
   }
@@ -55,7 +59,13 @@ describe('spec 6 processes', () => {
   it('npm run api + npm run worker: separate processes on one Redis; the first API start generates an admin key into a 0600 file and says where, never printing the secret', async () => {
     const port = await freePort()
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rm-data-'))
-    const env = { ...e2e.env, ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc), PORT: String(port), HOST: '127.0.0.1', ROLLMAINT_DATA_DIR: dataDir }
+    const env = {
+      ...e2e.env,
+      ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ROLLMAINT_DATA_DIR: dataDir
+    }
     const api = await startNodeProcess('api/server.ts', env, GENERATED)
     procs.push(api, await startWorkerProcess(env))
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
@@ -70,7 +80,13 @@ describe('spec 6 processes', () => {
   it('npm start: the API and a worker in one process', async () => {
     const port = await freePort()
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rm-data-'))
-    const env = { ...e2e.env, ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc), PORT: String(port), HOST: '127.0.0.1', ROLLMAINT_DATA_DIR: dataDir }
+    const env = {
+      ...e2e.env,
+      ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc),
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      ROLLMAINT_DATA_DIR: dataDir
+    }
     const all = await startNodeProcess('main.ts', env, GENERATED)
     procs.push(all)
     const done = await runOverHttp(port, generatedKeys(all, dataDir))
@@ -80,7 +96,26 @@ describe('spec 6 processes', () => {
   })
 
   it('a malformed inventory is refused at start-up with the file, the path and the problem', async () => {
-    const env = { ...e2e.env, ROLLMAINT_INVENTORY: writeInventory({ zones: [{ id: 'z', name: 'z', pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'a', port: 'ssh' }] }] }] }] }) }
-    await expect(startWorkerProcess(env, 15_000)).rejects.toThrow(/inventory\.yaml[\s\S]*zones\[0\]\.pods\[0\]\.clusters\[0\]\.hosts\[0\]\.port/)
+    const env = {
+      ...e2e.env,
+      ROLLMAINT_INVENTORY: writeInventory({
+        zones: [
+          {
+            id: 'z',
+            name: 'z',
+            pods: [
+              {
+                id: 'p',
+                name: 'p',
+                clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'a', port: 'ssh' }] }]
+              }
+            ]
+          }
+        ]
+      })
+    }
+    await expect(startWorkerProcess(env, 15_000)).rejects.toThrow(
+      /inventory\.yaml[\s\S]*zones\[0\]\.pods\[0\]\.clusters\[0\]\.hosts\[0\]\.port/
+    )
   })
 })

@@ -10,8 +10,19 @@ import { createWorker } from '../../workers/create-worker.js'
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.js'
 
 const inventory = buildInventory(
-  { defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' }, zones: [{ id: 'z', name: 'z', pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }] }] },
-  'policy-test',
+  {
+    defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
+    zones: [
+      {
+        id: 'z',
+        name: 'z',
+        pods: [
+          { id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }
+        ]
+      }
+    ]
+  },
+  'policy-test'
 )
 let redis: OwnRedis
 beforeAll(async () => {
@@ -39,7 +50,15 @@ describe('Redis guidance', () => {
 
   it('every key carries one hash tag, so Redis Cluster keeps a run in one slot', () => {
     const keys = createRedisKeys('prod')
-    for (const k of [keys.run('r'), keys.runHosts('r'), keys.runEvents('r'), keys.clusterLease('c'), keys.clusterInMaintenance('c'), keys.host('h'), keys.bullPrefix]) {
+    for (const k of [
+      keys.run('r'),
+      keys.runHosts('r'),
+      keys.runEvents('r'),
+      keys.clusterLease('c'),
+      keys.clusterInMaintenance('c'),
+      keys.host('h'),
+      keys.bullPrefix
+    ]) {
       expect(k.startsWith('{prod}')).toBe(true)
     }
   })

@@ -45,13 +45,25 @@ describe('spec 12: guarded writes wait for replica acknowledgement', () => {
     const err = await acquireClusterLease(redis, keys, 'c1', 'w1', 30_000).catch((e: unknown) => e)
     expect(Date.now() - started).toBeGreaterThanOrEqual(45)
     expect(err).toBeInstanceOf(ReplicaAckError)
-    expect((err as ReplicaAckError).message).toMatch(/replicas did not confirm the cluster c1 lease write within 50 ms \(0 of 1\).*ROLLMAINT_REDIS_MIN_REPLICAS/)
+    expect((err as ReplicaAckError).message).toMatch(
+      /replicas did not confirm the cluster c1 lease write within 50 ms \(0 of 1\).*ROLLMAINT_REDIS_MIN_REPLICAS/
+    )
     await expect(renewClusterLease(redis, keys, 'c1', lease, 30_000)).rejects.toThrow(/lease renewal/)
-    await expect(claimMaintenanceSlot(redis, keys, lease, 'r1', state)).rejects.toThrow(/maintenance slot claim of cluster c1/)
-    await expect(exitMaintenance(redis, keys, lease, 'r1', { ...state, phase: 'PostMaintenance', updated: { startdate: 's', enddate: 'e', output: '', seq: 1 } })).rejects.toThrow(/maintenance slot release of cluster c1/)
+    await expect(claimMaintenanceSlot(redis, keys, lease, 'r1', state)).rejects.toThrow(
+      /maintenance slot claim of cluster c1/
+    )
+    await expect(
+      exitMaintenance(redis, keys, lease, 'r1', {
+        ...state,
+        phase: 'PostMaintenance',
+        updated: { startdate: 's', enddate: 'e', output: '', seq: 1 }
+      })
+    ).rejects.toThrow(/maintenance slot release of cluster c1/)
     // A refused write (someone else's lease) needs no acknowledgement: it answers as before.
     expect(await acquireClusterLease(redis, keys, 'c1', 'w2', 30_000)).toBeUndefined()
-    expect(await claimMaintenanceSlot(redis, keys, { ...lease, token: '0' }, 'r1', state)).toEqual({ kind: 'lease-lost' })
+    expect(await claimMaintenanceSlot(redis, keys, { ...lease, token: '0' }, 'r1', state)).toEqual({
+      kind: 'lease-lost'
+    })
   })
 
   it('a worker waits while its lease write is unconfirmed, and gives up a lease whose renewal is unconfirmed', async () => {

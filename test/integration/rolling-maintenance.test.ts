@@ -13,7 +13,7 @@ const CLUSTERS = [
   { name: 'c1', hosts: ['a1', 'a2', 'a3'], zone: 'z1' },
   { name: 'c2', hosts: ['b1', 'b2'], zone: 'z1' },
   { name: 'c3', hosts: ['d1', 'd2'], zone: 'z2' },
-  { name: 'cx', hosts: ['x-off', 'x-xen'], zone: 'z3' },
+  { name: 'cx', hosts: ['x-off', 'x-xen'], zone: 'z3' }
 ]
 const ALL = CLUSTERS.flatMap((c) => c.hosts)
 const clusterOf = (host: string): string => CLUSTERS.find((c) => c.hosts.includes(host))!.name
@@ -32,7 +32,7 @@ beforeAll(async () => {
     label: 'rm',
     clusters: CLUSTERS,
     hostOverrides: { 'x-off': { enabled: false }, 'x-xen': { hypervisor: 'XenServer' } },
-    env: { ROLLMAINT_MAX_PARALLEL_CLUSTERS: '4' },
+    env: { ROLLMAINT_MAX_PARALLEL_CLUSTERS: '4' }
   })
 })
 afterAll(async () => {
@@ -90,8 +90,8 @@ describe('spec 3.2 host checks', () => {
     expect(r.hostsskipped.map((s) => [s.hostname, s.reason])).toEqual(
       expect.arrayContaining([
         ['x-off', expect.stringMatching(/not Enabled/)],
-        ['x-xen', expect.stringMatching(/XenServer/)],
-      ]),
+        ['x-xen', expect.stringMatching(/XenServer/)]
+      ])
     )
   })
 
@@ -131,7 +131,9 @@ describe('spec 3.4 PreFlight', () => {
     const done = await e2e.waitForRun((await e2e.start({ zoneids: [zoneId('z1'), zoneId('z2')] })).id)
     expect(done.status).toBe('succeeded')
     const entries = log()
-    const lastPreflightEnd = Math.max(...entries.filter((e) => e.stage === 'PreFlight' && e.event === 'end').map((e) => e.t))
+    const lastPreflightEnd = Math.max(
+      ...entries.filter((e) => e.stage === 'PreFlight' && e.event === 'end').map((e) => e.t)
+    )
     const firstOther = Math.min(...entries.filter((e) => e.stage !== 'PreFlight').map((e) => e.t))
     expect(entries.filter((e) => e.stage === 'PreFlight' && e.event === 'end')).toHaveLength(7)
     expect(lastPreflightEnd).toBeLessThanOrEqual(firstOther)
@@ -142,7 +144,9 @@ describe('spec 3.4 PreFlight', () => {
     const done = await e2e.waitForRun((await e2e.start({ clusterids: [clusterId('c2')] })).id)
     const r = done.result!.rollingmaintenance
     expect(r.success).toBe(true)
-    expect(r.hostsskipped).toEqual([{ hostid: hostId('b1'), hostname: 'b1', reason: 'Pre-flight stage set to avoid maintenance' }])
+    expect(r.hostsskipped).toEqual([
+      { hostid: hostId('b1'), hostname: 'b1', reason: 'Pre-flight stage set to avoid maintenance' }
+    ])
     expect(names(r.hostsupdated)).toEqual(['b2'])
     expect(log().filter((e) => e.host === 'b1' && e.stage !== 'PreFlight')).toEqual([])
   })
@@ -179,7 +183,9 @@ describe('spec 3.5 cluster by cluster, one host at a time', () => {
     setHooks(e2e.fleet, ['d1'], { PreFlight: {}, PreMaintenance: {} })
     const done = await e2e.waitForRun((await e2e.start({ clusterids: [clusterId('c3')] })).id)
     const r = done.result!.rollingmaintenance
-    expect(r.hostsskipped).toEqual([{ hostid: hostId('d1'), hostname: 'd1', reason: 'There is no maintenance script on the host' }])
+    expect(r.hostsskipped).toEqual([
+      { hostid: hostId('d1'), hostname: 'd1', reason: 'There is no maintenance script on the host' }
+    ])
     expect(log().filter((e) => e.host === 'd1' && e.stage === 'PreMaintenance')).toEqual([])
   })
 
@@ -187,7 +193,9 @@ describe('spec 3.5 cluster by cluster, one host at a time', () => {
     setHooks(e2e.fleet, ['d1'], { ...full, PreMaintenance: { exitCode: 70 } })
     const done = await e2e.waitForRun((await e2e.start({ clusterids: [clusterId('c3')] })).id)
     const r = done.result!.rollingmaintenance
-    expect(r.hostsskipped).toEqual([{ hostid: hostId('d1'), hostname: 'd1', reason: 'Pre-maintenance stage set to avoid maintenance' }])
+    expect(r.hostsskipped).toEqual([
+      { hostid: hostId('d1'), hostname: 'd1', reason: 'Pre-maintenance stage set to avoid maintenance' }
+    ])
     expect(names(r.hostsupdated)).toEqual(['d2'])
     expect(log().filter((e) => e.host === 'd1' && e.stage === 'Maintenance')).toEqual([])
     await expectAllEnabled()
@@ -199,7 +207,9 @@ describe('spec 3.5 cluster by cluster, one host at a time', () => {
     const seen = new Set<string>()
     let maxAtOnce = 0
     while ((await e2e.runService.getRun(run.id))?.result === undefined) {
-      const now = (await e2e.runService.listHosts()).filter((h) => h.clusterId === clusterId('c3') && h.resourceState === 'Maintenance')
+      const now = (await e2e.runService.listHosts()).filter(
+        (h) => h.clusterId === clusterId('c3') && h.resourceState === 'Maintenance'
+      )
       for (const h of now) seen.add(h.name)
       maxAtOnce = Math.max(maxAtOnce, now.length)
       await new Promise((r) => setTimeout(r, 50))
@@ -266,7 +276,10 @@ describe('spec 3.6 failures after PreFlight', () => {
     const done = await e2e.waitForRun((await e2e.start({ clusterids: [clusterId('c3')], forced: true })).id)
     const r = done.result!.rollingmaintenance
     expect(r.success).toBe(true)
-    expect(r.hostsskipped[0]).toMatchObject({ hostname: 'd1', reason: expect.stringMatching(/^Maintenance script failed: .*yum failed/) })
+    expect(r.hostsskipped[0]).toMatchObject({
+      hostname: 'd1',
+      reason: expect.stringMatching(/^Maintenance script failed: .*yum failed/)
+    })
     expect(names(r.hostsupdated)).toEqual(['d2'])
     await expectAllEnabled()
   })
@@ -285,7 +298,13 @@ describe('spec 3.6 failures after PreFlight', () => {
     const done = await e2e.waitForRun((await e2e.start({ clusterids: [clusterId('c3')], forced: true })).id)
     const r = done.result!.rollingmaintenance
     expect(names(r.hostsupdated)).toEqual(['d1', 'd2'])
-    expect(r.hostsskipped).toEqual([{ hostid: hostId('d1'), hostname: 'd1', reason: expect.stringMatching(/^Post-maintenance script failed: .*vm check failed/) }])
+    expect(r.hostsskipped).toEqual([
+      {
+        hostid: hostId('d1'),
+        hostname: 'd1',
+        reason: expect.stringMatching(/^Post-maintenance script failed: .*vm check failed/)
+      }
+    ])
   })
 
   it('PostMaintenance failure without forced: the host stays in hostsupdated, the run fails, no next host', async () => {
@@ -313,7 +332,9 @@ describe('spec 2 through a run', () => {
     setHooks(e2e.fleet, ['d1'], {})
     const dir = e2e.fleet.hostConfig('d1').hooksDir
     for (const stage of ['PreFlight', 'PreMaintenance', 'Maintenance', 'PostMaintenance']) {
-      writeFileSync(path.join(dir, `${stage}.sh`), `#!/bin/sh\nprintf '%s|%s|%s' "$#" "$ROLLMAINT_STAGE" "$1"\n`, { mode: 0o755 })
+      writeFileSync(path.join(dir, `${stage}.sh`), `#!/bin/sh\nprintf '%s|%s|%s' "$#" "$ROLLMAINT_STAGE" "$1"\n`, {
+        mode: 0o755
+      })
     }
     const done = await e2e.waitForRun((await e2e.start({ hostids: [hostId('d1')], payload })).id)
     expect(done.status).toBe('succeeded')

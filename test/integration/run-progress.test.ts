@@ -2,7 +2,13 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteRunRecord } from '../../store/run/delete-run-record.js'
 import { createRunRecord } from '../../store/run/create-run-record.js'
-import type { HostIdentity, HostPhase, HostRunState, HostSkippedRecord, HostUpdatedRecord } from '../../shared/host-run-state.js'
+import type {
+  HostIdentity,
+  HostPhase,
+  HostRunState,
+  HostSkippedRecord,
+  HostUpdatedRecord
+} from '../../shared/host-run-state.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { getRunSummary } from '../../store/run/get-run-summary.js'
 import { acquireClusterLease } from '../../store/cluster/acquire-cluster-lease.js'
@@ -30,7 +36,11 @@ afterAll(async () => {
 const CYCLE = new Set(['PreMaintenance', 'EnterMaintenance', 'Maintenance', 'ExitMaintenance', 'PostMaintenance'])
 
 /** Any phase with any records: the walk below writes combinations the cycle never makes, on purpose. */
-type LooseRecord = HostIdentity & { phase: HostPhase; updated?: HostUpdatedRecord | undefined; skipped?: HostSkippedRecord | undefined }
+type LooseRecord = HostIdentity & {
+  phase: HostPhase
+  updated?: HostUpdatedRecord | undefined
+  skipped?: HostSkippedRecord | undefined
+}
 const asRecords = (hosts: LooseRecord[]): HostRunState[] => hosts as HostRunState[]
 
 /** What the counters must say, recounted from the host records themselves. */
@@ -50,7 +60,9 @@ function recount(hosts: LooseRecord[]): Record<string, string> {
 }
 
 /** The counter fields of the stored hash, with zeros dropped (HINCRBY leaves them behind). */
-async function storedCounters(runId: string): Promise<{ counts: Record<string, string>; active: Record<string, { h: string; p: string }> }> {
+async function storedCounters(
+  runId: string
+): Promise<{ counts: Record<string, string>; active: Record<string, { h: string; p: string }> }> {
   const hash = await redis.hgetall(keys.runProgress(runId))
   const counts: Record<string, string> = {}
   const active: Record<string, { h: string; p: string }> = {}
@@ -65,7 +77,14 @@ describe('run progress counters kept by the host-record scripts', () => {
   it('after 400 random host-record writes the counters equal a recount of the records', async () => {
     const runId = 'walk'
     const clusters = ['c1', 'c2', 'c3']
-    const hosts: LooseRecord[] = clusters.flatMap((c) => [1, 2, 3, 4].map((i) => ({ hostId: `${c}-h${i}`, hostName: `${c}-h${i}`, clusterId: c, phase: 'pending' as HostPhase })))
+    const hosts: LooseRecord[] = clusters.flatMap((c) =>
+      [1, 2, 3, 4].map((i) => ({
+        hostId: `${c}-h${i}`,
+        hostName: `${c}-h${i}`,
+        clusterId: c,
+        phase: 'pending' as HostPhase
+      }))
+    )
     // some hosts start done (host checks with `forced`), as the run job writes them
     hosts[0] = { ...hosts[0]!, phase: 'done', skipped: { reason: 'disabled', seq: 1 } }
     await initHostRunStates(redis, keys, runId, asRecords(hosts))
@@ -76,7 +95,17 @@ describe('run progress counters kept by the host-record scripts', () => {
     // a deterministic pseudo-random walk (a small LCG), so a failure can be replayed
     let seed = 12345
     const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
-    const phases: HostPhase[] = ['pending', 'PreFlight', 'ready', 'PreMaintenance', 'EnterMaintenance', 'Maintenance', 'ExitMaintenance', 'PostMaintenance', 'done']
+    const phases: HostPhase[] = [
+      'pending',
+      'PreFlight',
+      'ready',
+      'PreMaintenance',
+      'EnterMaintenance',
+      'Maintenance',
+      'ExitMaintenance',
+      'PostMaintenance',
+      'done'
+    ]
     for (let step = 0; step < 400; step++) {
       const i = rand(hosts.length)
       const next: LooseRecord = { ...hosts[i]!, phase: phases[rand(phases.length)]! }
@@ -110,7 +139,13 @@ describe('run progress counters kept by the host-record scripts', () => {
     expect(await activeOf()).toEqual({ h: 'hx', p: 'PreMaintenance' })
     expect(await claimMaintenanceSlot(redis, keys, lease, runId, { ...base, phase: 'EnterMaintenance' })).toEqual(ok)
     expect(await activeOf()).toEqual({ h: 'hx', p: 'EnterMaintenance' })
-    expect(await setHostResourceState(redis, keys, lease, runId, 'Maintenance', { ...base, phase: 'Maintenance', startdate: 's' })).toEqual(ok)
+    expect(
+      await setHostResourceState(redis, keys, lease, runId, 'Maintenance', {
+        ...base,
+        phase: 'Maintenance',
+        startdate: 's'
+      })
+    ).toEqual(ok)
     expect(await activeOf()).toEqual({ h: 'hx', p: 'Maintenance' })
     const updated = { startdate: 's', enddate: 'e', output: 'o', seq: 1 }
     expect(await exitMaintenance(redis, keys, lease, runId, { ...base, phase: 'PostMaintenance', updated })).toEqual(ok)
@@ -120,7 +155,9 @@ describe('run progress counters kept by the host-record scripts', () => {
 
     // a writer without the lease changes neither the record nor the counters
     const stale: LeaseRef = { ...lease, token: '0' }
-    expect(await saveHostRunState(redis, keys, runId, { ...base, phase: 'Maintenance', startdate: 's' }, stale)).toEqual({ kind: 'lease-lost' })
+    expect(
+      await saveHostRunState(redis, keys, runId, { ...base, phase: 'Maintenance', startdate: 's' }, stale)
+    ).toEqual({ kind: 'lease-lost' })
     expect(await storedCounters(runId)).toEqual({ counts: { done: '1', 'done:cx': '1', updated: '1' }, active: {} })
   })
 
@@ -131,7 +168,7 @@ describe('run progress counters kept by the host-record scripts', () => {
       request: { zoneids: [], podids: [], clusterids: ['k1', 'k2'], hostids: [], forced: false },
       createdAt: new Date().toISOString(),
       hostIds: ['a', 'b', 'c'],
-      clusterIds: ['k1', 'k2'],
+      clusterIds: ['k1', 'k2']
     }
     expect(await createRunRecord(redis, keys, record, ['k1', 'k1', 'k2'])).toEqual([])
     const summary = await getRunSummary(redis, keys, 'r1')
@@ -152,7 +189,14 @@ describe('run progress counters kept by the host-record scripts', () => {
     const hostIds = Array.from({ length: 10_000 }, (_, i) => `h${i}`)
     const clusterOf = hostIds.map((_, i) => `k${Math.floor(i / 10)}`)
     const clusterIds = [...new Set(clusterOf)]
-    const record = { id: 'big', status: 'queued' as const, request: { zoneids: [], podids: [], clusterids: [], hostids: [], forced: false }, createdAt: new Date().toISOString(), hostIds, clusterIds }
+    const record = {
+      id: 'big',
+      status: 'queued' as const,
+      request: { zoneids: [], podids: [], clusterids: [], hostids: [], forced: false },
+      createdAt: new Date().toISOString(),
+      hostIds,
+      clusterIds
+    }
     expect(await createRunRecord(redis, keys, record, clusterOf)).toEqual([])
     const summary = await getRunSummary(redis, keys, 'big')
     expect(summary?.progress.hosts).toBe(10_000)

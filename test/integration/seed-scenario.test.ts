@@ -7,7 +7,7 @@ import { invariantViolations, stageIntervals } from '../support/host-log-checks.
 const CLUSTERS = [
   { name: 'cluster1', zone: 'zone1', hosts: ['711-kvm1', '711-kvm2', '711-kvm3'] },
   { name: 'cluster2', zone: 'zone1', hosts: ['711-kvm6', '711-kvm5', '711-kvm4'] },
-  { name: 'cluster3', zone: 'zone2', hosts: ['714-kvm3', '714-kvm1', '714-kvm2'] },
+  { name: 'cluster3', zone: 'zone2', hosts: ['714-kvm3', '714-kvm1', '714-kvm2'] }
 ]
 const ALL = CLUSTERS.flatMap((c) => c.hosts)
 const clusterOf = (host: string): string => CLUSTERS.find((c) => c.hosts.includes(host))!.name
@@ -36,7 +36,9 @@ describe("the seed's second example", () => {
     const log = e2e.fleet.readHostLog()
     const preflightEnds = log.filter((e) => e.stage === 'PreFlight' && e.event === 'end').map((e) => e.t)
     expect(preflightEnds).toHaveLength(9)
-    expect(Math.max(...preflightEnds)).toBeLessThanOrEqual(Math.min(...log.filter((e) => e.stage !== 'PreFlight').map((e) => e.t)))
+    expect(Math.max(...preflightEnds)).toBeLessThanOrEqual(
+      Math.min(...log.filter((e) => e.stage !== 'PreFlight').map((e) => e.t))
+    )
     expect(invariantViolations(log, clusterOf)).toEqual([])
     // inside each cluster the file order
     for (const c of CLUSTERS) {
@@ -45,7 +47,9 @@ describe("the seed's second example", () => {
     // Maintenance intervals of different clusters overlap
     const iv = stageIntervals(log, 'Maintenance')
     const overlapping = (x: string, y: string) =>
-      iv.some((a) => clusterOf(a.host) === x && iv.some((b) => clusterOf(b.host) === y && a.start < b.end && b.start < a.end))
+      iv.some(
+        (a) => clusterOf(a.host) === x && iv.some((b) => clusterOf(b.host) === y && a.start < b.end && b.start < a.end)
+      )
     expect(overlapping('cluster1', 'cluster2')).toBe(true)
     expect(overlapping('cluster1', 'cluster3')).toBe(true)
     expect(overlapping('cluster2', 'cluster3')).toBe(true)

@@ -31,7 +31,12 @@ afterAll(async () => {
 const host = () => fleet.hostConfig('s1')
 const stage = (s: Parameters<typeof runStage>[1]['stage'], extra: Partial<Parameters<typeof runStage>[1]> = {}) =>
   runStage(shell, { runId: nextRun(), host: host(), stage: s, timeoutSec: 30, ...extra })
-function hook(stageName: 'PreFlight' | 'Maintenance', body: string, ext: '' | '.sh' | '.py' = '', executable = true): void {
+function hook(
+  stageName: 'PreFlight' | 'Maintenance',
+  body: string,
+  ext: '' | '.sh' | '.py' = '',
+  executable = true
+): void {
   fleet.writeHook('s1', stageName, `#!/bin/sh\n${body}\n`, { ext, executable })
 }
 /** Dead (or a zombie waiting for this sandbox's init to reap it) within a second of the kill. */
@@ -82,8 +87,17 @@ describe('spec 2 arguments and environment', () => {
   })
 
   it('sets ROLLMAINT_STAGE, _RUN_ID, _HOST_ID, _HOST_NAME, _PAYLOAD', async () => {
-    hook('PreFlight', 'echo "$ROLLMAINT_STAGE/$ROLLMAINT_RUN_ID/$ROLLMAINT_HOST_ID/$ROLLMAINT_HOST_NAME/$ROLLMAINT_PAYLOAD"')
-    const r = await runStage(shell, { runId: 'env-run', host: host(), stage: 'PreFlight', timeoutSec: 30, payload: 'p q' })
+    hook(
+      'PreFlight',
+      'echo "$ROLLMAINT_STAGE/$ROLLMAINT_RUN_ID/$ROLLMAINT_HOST_ID/$ROLLMAINT_HOST_NAME/$ROLLMAINT_PAYLOAD"'
+    )
+    const r = await runStage(shell, {
+      runId: 'env-run',
+      host: host(),
+      stage: 'PreFlight',
+      timeoutSec: 30,
+      payload: 'p q'
+    })
     expect(r).toMatchObject({ output: 'PreFlight/env-run/host-s1/s1/p q\n' })
   })
 })
@@ -123,19 +137,39 @@ describe('detached runner: each stage at most once per host and run', () => {
     const mark = fleet.readHostLog().length
     const runId = nextRun()
     const first = await connectHost(host())
-    const pending = runStage(await openRunnerShell(first, host()), { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })
+    const pending = runStage(await openRunnerShell(first, host()), {
+      runId,
+      host: host(),
+      stage: 'Maintenance',
+      timeoutSec: 30
+    })
     await new Promise((r) => setTimeout(r, 700))
     first.close()
     await expect(pending).rejects.toMatchObject({ code: 'SSH_CONNECTION_LOST' })
     const again = await connectHost(host())
-    const r = await runStage(await openRunnerShell(again, host()), { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })
+    const r = await runStage(await openRunnerShell(again, host()), {
+      runId,
+      host: host(),
+      stage: 'Maintenance',
+      timeoutSec: 30
+    })
     again.close()
     expect(r).toMatchObject({ kind: 'exited', exitCode: 5, output: 'slow\n' })
-    const starts = fleet.readHostLog().slice(mark).filter((e) => e.event === 'start')
+    const starts = fleet
+      .readHostLog()
+      .slice(mark)
+      .filter((e) => e.event === 'start')
     expect(starts).toHaveLength(1)
     // and once finished, asking again returns the recorded result without running it
-    expect(await runStage(shell, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({ exitCode: 5 })
-    expect(fleet.readHostLog().slice(mark).filter((e) => e.event === 'start')).toHaveLength(1)
+    expect(await runStage(shell, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({
+      exitCode: 5
+    })
+    expect(
+      fleet
+        .readHostLog()
+        .slice(mark)
+        .filter((e) => e.event === 'start')
+    ).toHaveLength(1)
   })
 
   it('two workers asking for the same stage at once: one start, both get its result', async () => {
@@ -145,9 +179,16 @@ describe('detached runner: each stage at most once per host and run', () => {
     const conns = await Promise.all([connectHost(host()), connectHost(host())])
     try {
       const shells = await Promise.all(conns.map((c) => openRunnerShell(c, host())))
-      const results = await Promise.all(shells.map((s) => runStage(s, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })))
+      const results = await Promise.all(
+        shells.map((s) => runStage(s, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 }))
+      )
       for (const r of results) expect(r).toMatchObject({ kind: 'exited', exitCode: 3, output: 'once\n' })
-      expect(fleet.readHostLog().slice(mark).filter((e) => e.event === 'start')).toHaveLength(1)
+      expect(
+        fleet
+          .readHostLog()
+          .slice(mark)
+          .filter((e) => e.event === 'start')
+      ).toHaveLength(1)
     } finally {
       for (const c of conns) c.close()
     }
@@ -171,11 +212,15 @@ describe('spec 7 SSH: host keys and credentials', () => {
   it('an unknown host key is refused (no hostKey, empty known_hosts)', async () => {
     const kh = path.join(mkdtempSync(path.join(os.tmpdir(), 'kh-')), 'known_hosts')
     writeFileSync(kh, '')
-    await expect(connectHost(fleet.hostConfig('s2', { hostKey: undefined, knownHostsPath: kh }))).rejects.toBeInstanceOf(HostKeyUnknownError)
+    await expect(
+      connectHost(fleet.hostConfig('s2', { hostKey: undefined, knownHostsPath: kh }))
+    ).rejects.toBeInstanceOf(HostKeyUnknownError)
   })
 
   it('a changed host key is refused, naming both fingerprints', async () => {
-    const err = await connectHost(fleet.hostConfig('s2', { hostKey: fleet.host('s1').hostKey })).catch((e: unknown) => e)
+    const err = await connectHost(fleet.hostConfig('s2', { hostKey: fleet.host('s1').hostKey })).catch(
+      (e: unknown) => e
+    )
     expect(err).toBeInstanceOf(HostKeyMismatchError)
     expect((err as Error).message).toMatch(/offered SHA256:\S+, pinned hostKey is SHA256:\S+/)
   })
@@ -198,7 +243,9 @@ describe('spec 7 SSH: host keys and credentials', () => {
   })
 
   it('a closed port is unreachable', async () => {
-    await expect(connectHost(fleet.hostConfig('s2', { port: 1 }), { readyTimeoutMs: 3000 })).rejects.toBeInstanceOf(SshUnreachableError)
+    await expect(connectHost(fleet.hostConfig('s2', { port: 1 }), { readyTimeoutMs: 3000 })).rejects.toBeInstanceOf(
+      SshUnreachableError
+    )
   })
 })
 
@@ -206,10 +253,23 @@ describe('executor: direct (the script in the foreground, output streamed)', () 
   it('runs the script in the channel with the same lookup, $1, exit codes, output and timeout kill', async () => {
     const direct = { ...host(), executor: 'direct' as const }
     hook('Maintenance', 'printf "%s|%s|" "$#" "$ROLLMAINT_STAGE"; printf "%s" "$1"; echo err >&2; exit 4')
-    const r = await runStage(shell, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 30, payload: "a 'b' $(c)" })
-    expect(r).toMatchObject({ kind: 'exited', exitCode: 4, output: "1|Maintenance|a 'b' $(c)err\n", bootIdChanged: false })
+    const r = await runStage(shell, {
+      runId: nextRun(),
+      host: direct,
+      stage: 'Maintenance',
+      timeoutSec: 30,
+      payload: "a 'b' $(c)"
+    })
+    expect(r).toMatchObject({
+      kind: 'exited',
+      exitCode: 4,
+      output: "1|Maintenance|a 'b' $(c)err\n",
+      bootIdChanged: false
+    })
     clearHooks()
-    expect(await runStage(shell, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 30 })).toEqual({ kind: 'missing' })
+    expect(await runStage(shell, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 30 })).toEqual({
+      kind: 'missing'
+    })
     const pids = path.join(fleet.host('s1').dir, 'direct-pids')
     hook('Maintenance', `sleep 300 & echo $! > ${pids}; wait`)
     const t = await runStage(shell, { runId: nextRun(), host: direct, stage: 'Maintenance', timeoutSec: 1 })

@@ -39,10 +39,17 @@ const alive = (pid: number): boolean => {
 }
 
 describe('item 7: the payload reaches $1 byte for byte, whatever its characters', () => {
-  for (const [mode, host] of [['detached', detached], ['direct', direct]] as const) {
+  for (const [mode, host] of [
+    ['detached', detached],
+    ['direct', direct]
+  ] as const) {
     it(`${mode}: 40,000 single quotes and a 64 KiB payload of every byte but NUL`, async () => {
       const out = path.join(fleet.host('h1').dir, `payload-${mode}`)
-      fleet.writeHook('h1', 'Maintenance', `#!/bin/sh\nprintf '%s' "$1" > ${out}\nprintf '%s' "$ROLLMAINT_PAYLOAD" > ${out}.env\n`)
+      fleet.writeHook(
+        'h1',
+        'Maintenance',
+        `#!/bin/sh\nprintf '%s' "$1" > ${out}\nprintf '%s' "$ROLLMAINT_PAYLOAD" > ${out}.env\n`
+      )
       const s = await open(host())
       const quotes = "'".repeat(40_000)
       let r = await s.runStage({ runId: nextRun(), stage: 'Maintenance', payload: quotes, timeoutSec: 30 })
@@ -52,7 +59,7 @@ describe('item 7: the payload reaches $1 byte for byte, whatever its characters'
       let all = ''
       for (let c = 1; c < 128; c++) all += String.fromCharCode(c)
       let payload = all
-      while (Buffer.byteLength(payload) < 65536 - 200) payload += all + "é'\"\\$`\n\r"
+      while (Buffer.byteLength(payload) < 65536 - 200) payload += all + 'é\'"\\$`\n\r'
       payload = payload.slice(0, payload.length - 1)
       while (Buffer.byteLength(payload) > 65536) payload = payload.slice(0, -1)
       r = await s.runStage({ runId: nextRun(), stage: 'Maintenance', payload, timeoutSec: 30 })
@@ -79,7 +86,10 @@ describe('item 12: no predictable /tmp name decides a direct stage timed out', (
 })
 
 describe('item 13: a timed-out stage ends as soon as its process group is gone', () => {
-  for (const [mode, host] of [['detached', detached], ['direct', direct]] as const) {
+  for (const [mode, host] of [
+    ['detached', detached],
+    ['direct', direct]
+  ] as const) {
     it(`${mode}: a 2 s timeout on a script that dies on TERM ends in well under the 5 s grace`, async () => {
       const pids = path.join(fleet.host('h1').dir, `t13-${mode}`)
       fleet.writeHook('h1', 'Maintenance', `#!/bin/sh\nsleep 300 & echo $! > ${pids}\nwait\n`)
@@ -96,7 +106,11 @@ describe('item 13: a timed-out stage ends as soon as its process group is gone',
 
   it('a script that ignores TERM still gets the grace, then the whole group is killed', async () => {
     const pids = path.join(fleet.host('h1').dir, 't13-ignore')
-    fleet.writeHook('h1', 'Maintenance', `#!/bin/sh\ntrap '' TERM\nsleep 300 & echo $! > ${pids}\necho $$ >> ${pids}\nwhile :; do wait; done\n`)
+    fleet.writeHook(
+      'h1',
+      'Maintenance',
+      `#!/bin/sh\ntrap '' TERM\nsleep 300 & echo $! > ${pids}\necho $$ >> ${pids}\nwhile :; do wait; done\n`
+    )
     const s = await open(detached())
     const started = Date.now()
     const r = await s.runStage({ runId: nextRun(), stage: 'Maintenance', timeoutSec: 1 })
@@ -114,7 +128,14 @@ describe('item 2: executor direct never starts a stage again', () => {
     const runId = nextRun()
     const pending = s.runStage({ runId, stage: 'Maintenance', timeoutSec: 30 }).catch((e: unknown) => e)
     const deadline = Date.now() + 10_000
-    while (!fleet.readHostLog().slice(mark).some((e) => e.event === 'start') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20))
+    while (
+      !fleet
+        .readHostLog()
+        .slice(mark)
+        .some((e) => e.event === 'start') &&
+      Date.now() < deadline
+    )
+      await new Promise((r) => setTimeout(r, 20))
     await fleet.host('h1').disconnect()
     await fleet.host('h1').start()
     const outcome = await pending
@@ -122,9 +143,14 @@ describe('item 2: executor direct never starts a stage again', () => {
     expect(outcome).toMatchObject({ code: 'STAGE_OUTCOME_UNKNOWN' })
     // a worker taking over asks again: still unknown, never a second start
     const again = await open(direct())
-    expect(await again.runStage({ runId, stage: 'Maintenance', timeoutSec: 30 }).catch((e: unknown) => e)).toMatchObject({ code: 'STAGE_OUTCOME_UNKNOWN' })
+    expect(
+      await again.runStage({ runId, stage: 'Maintenance', timeoutSec: 30 }).catch((e: unknown) => e)
+    ).toMatchObject({ code: 'STAGE_OUTCOME_UNKNOWN' })
     await new Promise((r) => setTimeout(r, 2500))
-    const starts = fleet.readHostLog().slice(mark).filter((e) => e.event === 'start')
+    const starts = fleet
+      .readHostLog()
+      .slice(mark)
+      .filter((e) => e.event === 'start')
     expect(starts).toHaveLength(1)
   }, 30_000)
 })
@@ -134,7 +160,10 @@ describe('state kept on the host', () => {
     fleet.writeHook('h1', 'PreFlight', '#!/bin/sh\necho hi\n')
     const s = await open(direct())
     const runId = nextRun()
-    expect(await s.runStage({ runId, stage: 'PreFlight', timeoutSec: 30 })).toMatchObject({ kind: 'exited', output: 'hi\n' })
+    expect(await s.runStage({ runId, stage: 'PreFlight', timeoutSec: 30 })).toMatchObject({
+      kind: 'exited',
+      output: 'hi\n'
+    })
     expect(existsSync(path.join(detached().stateDir, 'runs', runId, 'host-h1', 'PreFlight', 'output'))).toBe(false)
   })
 })

@@ -17,7 +17,13 @@ const dir = mkdtempSync(path.join(os.tmpdir(), 'rm-tls-'))
 const procs: WorkerProcess[] = []
 const inventory = writeInventory({
   defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
-  zones: [{ id: 'z', name: 'z', pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }] }],
+  zones: [
+    {
+      id: 'z',
+      name: 'z',
+      pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }]
+    }
+  ]
 })
 const cert = path.join(dir, 'api.crt')
 const key = path.join(dir, 'api.key')
@@ -28,7 +34,13 @@ const otherAddress = Object.values(os.networkInterfaces())
   .find((a) => a && a.family === 'IPv4' && !a.internal)?.address
 
 function baseEnv(port: number): Record<string, string> {
-  return { REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: uniquePrefix('tls'), ROLLMAINT_INVENTORY: inventory, PORT: String(port), ROLLMAINT_DATA_DIR: mkdtempSync(path.join(dir, 'data-')) }
+  return {
+    REDIS_URL: testRedisUrl(),
+    ROLLMAINT_KEY_PREFIX: uniquePrefix('tls'),
+    ROLLMAINT_INVENTORY: inventory,
+    PORT: String(port),
+    ROLLMAINT_DATA_DIR: mkdtempSync(path.join(dir, 'data-'))
+  }
 }
 
 function connectable(host: string, port: number): Promise<boolean> {
@@ -53,7 +65,29 @@ function httpsGet(url: string): Promise<{ status: number; body: string }> {
 }
 
 beforeAll(() => {
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-days', '1', '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost,IP:127.0.0.1', '-keyout', key, '-out', cert], { stdio: 'ignore' })
+  execFileSync(
+    'openssl',
+    [
+      'req',
+      '-x509',
+      '-newkey',
+      'ec',
+      '-pkeyopt',
+      'ec_paramgen_curve:prime256v1',
+      '-nodes',
+      '-days',
+      '1',
+      '-subj',
+      '/CN=localhost',
+      '-addext',
+      'subjectAltName=DNS:localhost,IP:127.0.0.1',
+      '-keyout',
+      key,
+      '-out',
+      cert
+    ],
+    { stdio: 'ignore' }
+  )
 })
 afterAll(() => {
   for (const p of procs) p.child.kill('SIGKILL')
@@ -72,20 +106,34 @@ describe('TLS and the default bind address', () => {
     expect(await connectable(otherAddress!, port)).toBe(false)
   })
 
-  it('with TLS_CERT and TLS_KEY: HTTPS on every interface; plain HTTP gets no API', { timeout: 2 * START_MS }, async () => {
-    const port = await freePort()
-    const api = await startNodeProcess('api/server.ts', { ...baseEnv(port), TLS_CERT: cert, TLS_KEY: key }, 'API listening', START_MS)
-    procs.push(api)
-    expect(api.lines.join('\n')).toContain(`API listening on https://0.0.0.0:${port}`)
-    expect(await httpsGet(`https://127.0.0.1:${port}/healthz`)).toMatchObject({ status: 200 })
-    expect(await connectable(otherAddress!, port)).toBe(true)
-    await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow()
-  })
+  it(
+    'with TLS_CERT and TLS_KEY: HTTPS on every interface; plain HTTP gets no API',
+    { timeout: 2 * START_MS },
+    async () => {
+      const port = await freePort()
+      const api = await startNodeProcess(
+        'api/server.ts',
+        { ...baseEnv(port), TLS_CERT: cert, TLS_KEY: key },
+        'API listening',
+        START_MS
+      )
+      procs.push(api)
+      expect(api.lines.join('\n')).toContain(`API listening on https://0.0.0.0:${port}`)
+      expect(await httpsGet(`https://127.0.0.1:${port}/healthz`)).toMatchObject({ status: 200 })
+      expect(await connectable(otherAddress!, port)).toBe(true)
+      await expect(fetch(`http://127.0.0.1:${port}/healthz`)).rejects.toThrow()
+    }
+  )
 
   it('an unreadable TLS_KEY stops the API with a message naming the variable', { timeout: 2 * START_MS }, async () => {
     const port = await freePort()
-    await expect(startNodeProcess('api/server.ts', { ...baseEnv(port), TLS_CERT: cert, TLS_KEY: path.join(dir, 'missing.key') }, 'API listening', START_MS)).rejects.toThrow(
-      /TLS_KEY: cannot read .*missing\.key: ENOENT/,
-    )
+    await expect(
+      startNodeProcess(
+        'api/server.ts',
+        { ...baseEnv(port), TLS_CERT: cert, TLS_KEY: path.join(dir, 'missing.key') },
+        'API listening',
+        START_MS
+      )
+    ).rejects.toThrow(/TLS_KEY: cannot read .*missing\.key: ENOENT/)
   })
 })

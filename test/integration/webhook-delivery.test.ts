@@ -71,15 +71,24 @@ describe('webhook delivery through the BullMQ queue to a real HTTP receiver', ()
     }
   })
 
-  it('a dead endpoint: publishing costs the same as with a live one (the HTTP call is not on the caller\'s path)', async () => {
+  it("a dead endpoint: publishing costs the same as with a live one (the HTTP call is not on the caller's path)", async () => {
     const dead = [{ url: 'http://127.0.0.1:9/nothing-listens', events: ['*'], secret: SECRET }]
     const hanging = [{ url: receiver.url, events: ['*'], secret: SECRET }]
     receiver.set({ failFirst: 1000, hangMs: 5000 })
-    const publisher = createWebhookPublisher(redis, `{${prefix}-dead}`, [...dead, ...hanging], logger, { attempts: 3, backoffMs: 100 })
-    const worker = createWebhookWorker({ connection: redis, prefix: `{${prefix}-dead}`, webhooks: [...dead, ...hanging], logger })!
+    const publisher = createWebhookPublisher(redis, `{${prefix}-dead}`, [...dead, ...hanging], logger, {
+      attempts: 3,
+      backoffMs: 100
+    })
+    const worker = createWebhookWorker({
+      connection: redis,
+      prefix: `{${prefix}-dead}`,
+      webhooks: [...dead, ...hanging],
+      logger
+    })!
     try {
       const started = Date.now()
-      for (let i = 0; i < 50; i++) await publisher.publish({ runId: 'run-2', id: `${i}-0`, type: 'stage.started', data: { i } })
+      for (let i = 0; i < 50; i++)
+        await publisher.publish({ runId: 'run-2', id: `${i}-0`, type: 'stage.started', data: { i } })
       const elapsed = Date.now() - started
       // 50 events × 2 subscribers queued in well under a second although no delivery can succeed.
       expect(elapsed).toBeLessThan(2000)

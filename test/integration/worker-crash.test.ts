@@ -7,7 +7,7 @@ import { startWorkerProcess, writeInventory, type WorkerProcess } from '../suppo
 
 const CLUSTERS = [
   { name: 'k1', hosts: ['k1h1', 'k1h2', 'k1h3'] },
-  { name: 'k2', hosts: ['k2h1', 'k2h2', 'k2h3'] },
+  { name: 'k2', hosts: ['k2h1', 'k2h2', 'k2h3'] }
 ]
 const ALL = CLUSTERS.flatMap((c) => c.hosts)
 const clusterOf = (host: string): string => CLUSTERS.find((c) => c.hosts.includes(host))!.name
@@ -34,7 +34,12 @@ async function leaseHolderPid(cluster: string): Promise<number | undefined> {
 
 async function waitForStart(host: string, stage: string, mark: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs
-  while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.host === host && e.stage === stage && e.event === 'start')) {
+  while (
+    !e2e.fleet
+      .readHostLog()
+      .slice(mark)
+      .some((e) => e.host === host && e.stage === stage && e.event === 'start')
+  ) {
     if (Date.now() > deadline) throw new Error(`${host} never started ${stage}`)
     await sleep(20)
   }
@@ -42,7 +47,12 @@ async function waitForStart(host: string, stage: string, mark: number, timeoutMs
 
 describe('spec 3.7 invariant across worker crashes', () => {
   it('SIGKILL of one of two workers during Maintenance: every host accounted for, no stage twice, never two hosts of a cluster in maintenance', async () => {
-    setHooks(e2e.fleet, ALL, { PreFlight: {}, PreMaintenance: {}, Maintenance: { sleepSec: 2, stdout: 'done' }, PostMaintenance: {} })
+    setHooks(e2e.fleet, ALL, {
+      PreFlight: {},
+      PreMaintenance: {},
+      Maintenance: { sleepSec: 2, stdout: 'done' },
+      PostMaintenance: {}
+    })
     const mark = e2e.fleet.readHostLog().length
     procs.push(await startWorkerProcess(env), await startWorkerProcess(env))
     const run = await e2e.start({ clusterids: [clusterId('k1'), clusterId('k2')] })
@@ -69,7 +79,10 @@ describe('spec 3.7 invariant across worker crashes', () => {
 
   it('SIGTERM drains: the host in hand finishes its cycle, the worker exits, another worker completes the run', async () => {
     setHooks(e2e.fleet, ALL, { Maintenance: { sleepSec: 1.5 } })
-    while (procs.length < 2 || procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null).length < 2) {
+    while (
+      procs.length < 2 ||
+      procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null).length < 2
+    ) {
       procs.push(await startWorkerProcess(env))
     }
     const alive = procs.filter((p) => p.child.exitCode === null && p.child.signalCode === null)

@@ -9,12 +9,17 @@ import { invariantViolations, startCounts } from './host-log-checks.js'
 /** Two clusters of two hosts; the crash always targets m1a in cluster m1. */
 export const CRASH_CLUSTERS = [
   { name: 'm1', hosts: ['m1a', 'm1b'] },
-  { name: 'm2', hosts: ['m2a', 'm2b'] },
+  { name: 'm2', hosts: ['m2a', 'm2b'] }
 ]
 export const CRASH_HOSTS = CRASH_CLUSTERS.flatMap((c) => c.hosts)
 export const crashClusterOf = (h: string): string => CRASH_CLUSTERS.find((c) => c.hosts.includes(h))!.name
 
-const base: Partial<Record<StageName, HookSpec>> = { PreFlight: {}, PreMaintenance: {}, Maintenance: { sleepSec: 0.3 }, PostMaintenance: {} }
+const base: Partial<Record<StageName, HookSpec>> = {
+  PreFlight: {},
+  PreMaintenance: {},
+  Maintenance: { sleepSec: 0.3 },
+  PostMaintenance: {}
+}
 
 export interface CrashPoint {
   fault: string
@@ -26,13 +31,37 @@ export interface CrashPoint {
 
 /** Every point of a host cycle where a worker can die. */
 export const WORKER_CRASH_POINTS: CrashPoint[] = [
-  { fault: 'worker killed during PreFlight', host: 'm1a', stage: 'PreFlight', event: 'start', hooks: { ...base, PreFlight: { sleepSec: 1 } } },
-  { fault: 'worker killed during PreMaintenance', host: 'm1a', stage: 'PreMaintenance', event: 'start', hooks: { ...base, PreMaintenance: { sleepSec: 1 } } },
+  {
+    fault: 'worker killed during PreFlight',
+    host: 'm1a',
+    stage: 'PreFlight',
+    event: 'start',
+    hooks: { ...base, PreFlight: { sleepSec: 1 } }
+  },
+  {
+    fault: 'worker killed during PreMaintenance',
+    host: 'm1a',
+    stage: 'PreMaintenance',
+    event: 'start',
+    hooks: { ...base, PreMaintenance: { sleepSec: 1 } }
+  },
   { fault: 'worker killed entering maintenance', host: 'm1a', stage: 'PreMaintenance', event: 'end', hooks: base },
-  { fault: 'worker killed during Maintenance', host: 'm1a', stage: 'Maintenance', event: 'start', hooks: { ...base, Maintenance: { sleepSec: 2 } } },
+  {
+    fault: 'worker killed during Maintenance',
+    host: 'm1a',
+    stage: 'Maintenance',
+    event: 'start',
+    hooks: { ...base, Maintenance: { sleepSec: 2 } }
+  },
   { fault: 'worker killed exiting maintenance', host: 'm1a', stage: 'Maintenance', event: 'end', hooks: base },
-  { fault: 'worker killed during PostMaintenance', host: 'm1a', stage: 'PostMaintenance', event: 'start', hooks: { ...base, PostMaintenance: { sleepSec: 1 } } },
-  { fault: 'worker killed between two hosts', host: 'm1a', stage: 'PostMaintenance', event: 'end', hooks: base },
+  {
+    fault: 'worker killed during PostMaintenance',
+    host: 'm1a',
+    stage: 'PostMaintenance',
+    event: 'start',
+    hooks: { ...base, PostMaintenance: { sleepSec: 1 } }
+  },
+  { fault: 'worker killed between two hosts', host: 'm1a', stage: 'PostMaintenance', event: 'end', hooks: base }
 ]
 
 export interface CrashSummary {
@@ -44,15 +73,27 @@ export interface CrashSummary {
   success: boolean
 }
 
-export async function waitForHostLog(e2e: E2E, mark: number, host: string, stage: string, event: 'start' | 'end'): Promise<void> {
+export async function waitForHostLog(
+  e2e: E2E,
+  mark: number,
+  host: string,
+  stage: string,
+  event: 'start' | 'end'
+): Promise<void> {
   const deadline = Date.now() + 30_000
-  while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.host === host && e.stage === stage && e.event === event)) {
+  while (
+    !e2e.fleet
+      .readHostLog()
+      .slice(mark)
+      .some((e) => e.host === host && e.stage === stage && e.event === event)
+  ) {
     if (Date.now() > deadline) throw new Error(`${host} ${stage} ${event} never came`)
     await sleep(10)
   }
 }
 
-const pidOf = (workerId: string | undefined | null): number | undefined => (workerId ? Number(workerId.split(':')[1]) : undefined)
+const pidOf = (workerId: string | undefined | null): number | undefined =>
+  workerId ? Number(workerId.split(':')[1]) : undefined
 
 /** The worker process that holds the cluster's lease, or (before any lease) ran the host's PreFlight job. */
 export async function holderPid(e2e: E2E, host: string, runId: string): Promise<number | undefined> {
@@ -82,7 +123,13 @@ async function firstEventAfter(e2e: E2E, runId: string, since: number, cluster: 
 }
 
 /** Waits for the run and checks it from the hosts' own logs: right result, nothing twice, the invariant held. */
-export async function checkRecovery(e2e: E2E, fault: string, runId: string, mark: number, faultAt: number): Promise<CrashSummary> {
+export async function checkRecovery(
+  e2e: E2E,
+  fault: string,
+  runId: string,
+  mark: number,
+  faultAt: number
+): Promise<CrashSummary> {
   const recoveredAt = await firstEventAfter(e2e, runId, faultAt, 'm1')
   const done = await e2e.waitForRun(runId, 120_000)
   const log = e2e.fleet.readHostLog().slice(mark)
@@ -90,7 +137,14 @@ export async function checkRecovery(e2e: E2E, fault: string, runId: string, mark
   const violations = invariantViolations(log, crashClusterOf).length
   const left = (await e2e.runService.listHosts()).filter((h) => h.resourceState !== 'Enabled').length
   const r = done.result!.rollingmaintenance
-  const summary = { fault, recoveryMs: recoveredAt - faultAt, stagesTwice: twice, violations, leftInMaintenance: left, success: r.success }
+  const summary = {
+    fault,
+    recoveryMs: recoveredAt - faultAt,
+    stagesTwice: twice,
+    violations,
+    leftInMaintenance: left,
+    success: r.success
+  }
   expect(r.success).toBe(true)
   expect(r.hostsupdated.map((h) => h.hostname).sort()).toEqual([...CRASH_HOSTS].sort())
   expect(twice).toBe(0)
@@ -102,7 +156,12 @@ export async function checkRecovery(e2e: E2E, fault: string, runId: string, mark
 export function formatCrashSummaries(title: string, summaries: CrashSummary[]): string {
   return (
     `${title}:\n` +
-    summaries.map((s) => `  ${s.fault.padEnd(40)} recovery ${String(s.recoveryMs).padStart(6)} ms  twice ${s.stagesTwice}  violations ${s.violations}  left in maintenance ${s.leftInMaintenance}  success ${s.success}`).join('\n') +
+    summaries
+      .map(
+        (s) =>
+          `  ${s.fault.padEnd(40)} recovery ${String(s.recoveryMs).padStart(6)} ms  twice ${s.stagesTwice}  violations ${s.violations}  left in maintenance ${s.leftInMaintenance}  success ${s.success}`
+      )
+      .join('\n') +
     `\n  faults ${summaries.length}, runs completed ${summaries.filter((s) => s.success).length}, worst recovery ${Math.max(...summaries.map((s) => s.recoveryMs))} ms`
   )
 }

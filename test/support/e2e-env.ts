@@ -107,12 +107,12 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
               hooksDir: h.hooksDir,
               stateDir: h.stateDir,
               bootIdPath: h.bootIdPath,
-              ...(opts.hostOverrides?.[name] ?? {}),
+              ...(opts.hostOverrides?.[name] ?? {})
             }
-          }),
-        })),
-      })),
-    })),
+          })
+        }))
+      }))
+    }))
   }
   const inventory = buildInventory(inventoryDoc, `e2e:${opts.label}`)
   const prefix = uniquePrefix(opts.label)
@@ -124,7 +124,7 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
     ROLLMAINT_LEASE_TTL_MS: '3000',
     ROLLMAINT_JOB_LOCK_MS: '3000',
     ROLLMAINT_STALLED_INTERVAL_MS: '1000',
-    ...opts.env,
+    ...opts.env
   }
   const config = loadConfig(env)
   const logger = pino({ level: config.logLevel })
@@ -146,7 +146,7 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
     maxFailures: r.maxFailures,
     canary: r.canary,
     soakSeconds: r.soakSeconds,
-    window: r.window,
+    window: r.window
   })
 
   return {
@@ -169,7 +169,8 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
           return undefined
         })
         if (view && view.result && ['succeeded', 'failed', 'cancelled'].includes(view.status)) return view
-        if (Date.now() > deadline) throw new Error(`run ${id} did not finish within ${timeoutMs} ms: ${JSON.stringify(view)}`)
+        if (Date.now() > deadline)
+          throw new Error(`run ${id} did not finish within ${timeoutMs} ms: ${JSON.stringify(view)}`)
         await sleep(50)
       }
     },
@@ -179,6 +180,6 @@ export async function startE2E(opts: E2EOptions): Promise<E2E> {
       redis.disconnect()
       await fleet.stop()
       if (!opts.redisUrl && !opts.redisEnv) await deletePrefix(prefix)
-    },
+    }
   }
 }

@@ -50,11 +50,16 @@ export interface FailoverReport {
 const CLUSTERS = [
   { name: 'f1', hosts: ['f1a', 'f1b'] },
   { name: 'f2', hosts: ['f2a', 'f2b'] },
-  { name: 'f3', hosts: ['f3a', 'f3b'] },
+  { name: 'f3', hosts: ['f3a', 'f3b'] }
 ]
 const ALL = CLUSTERS.flatMap((c) => c.hosts)
 const clusterOf = (h: string): string => CLUSTERS.find((c) => c.hosts.includes(h))!.name
-const ADMIN: ApiUser = { name: 'ops', apiKey: 'ha-admin-key-0123456789', secretKey: 'ha-admin-secret-0123456789-abcdef', role: 'admin' }
+const ADMIN: ApiUser = {
+  name: 'ops',
+  apiKey: 'ha-admin-key-0123456789',
+  secretKey: 'ha-admin-secret-0123456789-abcdef',
+  role: 'admin'
+}
 const AUTH = `Basic ${Buffer.from(`${ADMIN.apiKey}:${ADMIN.secretKey}`).toString('base64')}`
 
 /**
@@ -62,7 +67,11 @@ const AUTH = `Basic ${Buffer.from(`${ADMIN.apiKey}:${ADMIN.secretKey}`).toString
  * topology; the master is SIGKILLed while f1a is inside its Maintenance script. Everything it
  * started is stopped before it returns; the topology itself is the caller's.
  */
-export async function runFailoverScenario(label: string, topology: FailoverTopology, extraEnv: Record<string, string> = {}): Promise<FailoverReport> {
+export async function runFailoverScenario(
+  label: string,
+  topology: FailoverTopology,
+  extraEnv: Record<string, string> = {}
+): Promise<FailoverReport> {
   const e2e = await startE2E({ label, clusters: CLUSTERS, workers: 0, redisEnv: topology.env, env: extraEnv })
   const workers: WorkerProcess[] = []
   // Errors the API logs (a 500's cause) are kept for the report.
@@ -77,12 +86,22 @@ export async function runFailoverScenario(label: string, topology: FailoverTopol
     await fastify.register(app, { config: e2e.config, inventory: e2e.inventory, apiKeys: createApiKeyStore([ADMIN]) })
     await fastify.ready()
 
-    const hooks: Partial<Record<StageName, HookSpec>> = { PreFlight: {}, PreMaintenance: {}, Maintenance: { sleepSec: 2 }, PostMaintenance: {} }
+    const hooks: Partial<Record<StageName, HookSpec>> = {
+      PreFlight: {},
+      PreMaintenance: {},
+      Maintenance: { sleepSec: 2 },
+      PostMaintenance: {}
+    }
     setHooks(e2e.fleet, ALL, hooks)
     const mark = e2e.fleet.readHostLog().length
     const run = await e2e.start({ clusterids: CLUSTERS.map((c) => clusterId(c.name)) })
     const deadline = Date.now() + 60_000
-    while (!e2e.fleet.readHostLog().slice(mark).some((e) => e.host === 'f1a' && e.stage === 'Maintenance' && e.event === 'start')) {
+    while (
+      !e2e.fleet
+        .readHostLog()
+        .slice(mark)
+        .some((e) => e.host === 'f1a' && e.stage === 'Maintenance' && e.event === 'start')
+    ) {
       if (Date.now() > deadline) throw new Error('f1a never started Maintenance')
       await sleep(20)
     }
@@ -92,7 +111,11 @@ export async function runFailoverScenario(label: string, topology: FailoverTopol
     let api503Body: unknown
     poller = (async () => {
       while (polling) {
-        const res = await fastify.inject({ method: 'GET', url: `/api/v1/rolling-maintenance/${run.id}`, headers: { authorization: AUTH } })
+        const res = await fastify.inject({
+          method: 'GET',
+          url: `/api/v1/rolling-maintenance/${run.id}`,
+          headers: { authorization: AUTH }
+        })
         apiStatuses[res.statusCode] = (apiStatuses[res.statusCode] ?? 0) + 1
         if (res.statusCode === 503) api503Body ??= res.json()
         await sleep(100)
@@ -109,7 +132,11 @@ export async function runFailoverScenario(label: string, topology: FailoverTopol
     await sleep(500)
     polling = false
     await poller
-    const final = await fastify.inject({ method: 'GET', url: `/api/v1/rolling-maintenance/${run.id}`, headers: { authorization: AUTH } })
+    const final = await fastify.inject({
+      method: 'GET',
+      url: `/api/v1/rolling-maintenance/${run.id}`,
+      headers: { authorization: AUTH }
+    })
     apiStatuses[final.statusCode] = (apiStatuses[final.statusCode] ?? 0) + 1
 
     const log = e2e.fleet.readHostLog().slice(mark)
@@ -131,7 +158,7 @@ export async function runFailoverScenario(label: string, topology: FailoverTopol
       minReplicas: workers.map((w) => {
         const line = w.lines.find((l) => l.includes('lease and slot writes wait for this many replicas'))
         return line ? (JSON.parse(line) as { minReplicas: number }).minReplicas : -1
-      }),
+      })
     }
   } catch (err) {
     // The workers' own logs say why a run did not go on: keep them next to the failure.
@@ -151,24 +178,38 @@ export async function runFailoverScenario(label: string, topology: FailoverTopol
 export const FAILOVER_HOSTS = ALL
 
 /** Blank = unset for loadConfig: the production lease, job lock and stalled-check defaults, not the tests' short ones. */
-export const PRODUCTION_TIMINGS = { ROLLMAINT_LEASE_TTL_MS: '', ROLLMAINT_JOB_LOCK_MS: '', ROLLMAINT_STALLED_INTERVAL_MS: '' }
+export const PRODUCTION_TIMINGS = {
+  ROLLMAINT_LEASE_TTL_MS: '',
+  ROLLMAINT_JOB_LOCK_MS: '',
+  ROLLMAINT_STALLED_INTERVAL_MS: ''
+}
 
 /** The first run event (any host) appended after `since`: only a worker that reached the new master can write it. */
-async function firstEventAfter(e2e: Awaited<ReturnType<typeof startE2E>>, runId: string, since: number): Promise<number> {
+async function firstEventAfter(
+  e2e: Awaited<ReturnType<typeof startE2E>>,
+  runId: string,
+  since: number
+): Promise<number> {
   const deadline = Date.now() + 90_000
   let lastError: unknown
   for (;;) {
-    const entries = await e2e.redis.xrange(e2e.keys.runEvents(runId), `${since + 1}`, '+', 'COUNT', 1).catch((err: unknown) => {
-      lastError = err
-      return []
-    })
+    const entries = await e2e.redis
+      .xrange(e2e.keys.runEvents(runId), `${since + 1}`, '+', 'COUNT', 1)
+      .catch((err: unknown) => {
+        lastError = err
+        return []
+      })
     const first = entries[0]
     if (first) return Number(first[0].split('-')[0])
     if (Date.now() > deadline) {
       const fresh = createRedisConnection(e2e.config.redis, 'tool')
-      const seen = await fresh.xrange(e2e.keys.runEvents(runId), `${since + 1}`, '+', 'COUNT', 1).catch((err: unknown) => String(err))
+      const seen = await fresh
+        .xrange(e2e.keys.runEvents(runId), `${since + 1}`, '+', 'COUNT', 1)
+        .catch((err: unknown) => String(err))
       fresh.disconnect()
-      throw new Error(`no run event after the failover (test connection ${e2e.redis.status}, last error ${String(lastError)}; a fresh connection reads ${JSON.stringify(seen)})`)
+      throw new Error(
+        `no run event after the failover (test connection ${e2e.redis.status}, last error ${String(lastError)}; a fresh connection reads ${JSON.stringify(seen)})`
+      )
     }
     await sleep(20)
   }

@@ -7,9 +7,13 @@ import { freePort } from '../../shared/free-port.js'
 import { createRedisConnection } from '../../store/connection.js'
 import { sweepOrphanLabs } from './kvm-lab.js'
 
-
 async function ping(url: string): Promise<boolean> {
-  const redis = createRedisConnection({ mode: 'single', url }, 'tool', undefined, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1000 })
+  const redis = createRedisConnection({ mode: 'single', url }, 'tool', undefined, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1000
+  })
   redis.on('error', () => undefined) // the caller retries; a refused connection while starting up is expected
   try {
     await redis.connect()
@@ -37,19 +41,37 @@ export default async function setup(project: TestProject): Promise<() => Promise
   } else {
     const found = spawnSync('redis-server', ['--version'])
     if (found.error) {
-      throw new Error('Tests need Redis: set REDIS_URL to a running Redis, or install redis-server (apt-get install -y redis-server) so the tests can start their own.')
+      throw new Error(
+        'Tests need Redis: set REDIS_URL to a running Redis, or install redis-server (apt-get install -y redis-server) so the tests can start their own.'
+      )
     }
     const port = await freePort()
     dir = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-redis-'))
     server = spawn(
       'redis-server',
-      ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'],
-      { stdio: 'ignore' },
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction'
+      ],
+      { stdio: 'ignore' }
     )
     url = `redis://127.0.0.1:${port}`
     const deadline = Date.now() + 10_000
     while (!(await ping(url))) {
-      if (Date.now() > deadline) throw new Error(`started redis-server on port ${port} but it did not answer within 10 s`)
+      if (Date.now() > deadline)
+        throw new Error(`started redis-server on port ${port} but it did not answer within 10 s`)
       await new Promise((r) => setTimeout(r, 100))
     }
   }

@@ -33,14 +33,18 @@ export function stageIntervals(log: HostLogEntry[], stage?: string, now = Date.n
 }
 
 /** Pairs of hosts of one cluster whose Maintenance scripts overlapped (the invariant, spec 3.7). */
-export function invariantViolations(log: HostLogEntry[], clusterOf: (host: string) => string): Array<[Interval, Interval]> {
+export function invariantViolations(
+  log: HostLogEntry[],
+  clusterOf: (host: string) => string
+): Array<[Interval, Interval]> {
   const intervals = stageIntervals(log, 'Maintenance')
   const bad: Array<[Interval, Interval]> = []
   for (let i = 0; i < intervals.length; i++) {
     for (let j = i + 1; j < intervals.length; j++) {
       const a = intervals[i]!
       const b = intervals[j]!
-      if (a.host !== b.host && clusterOf(a.host) === clusterOf(b.host) && a.start < b.end && b.start < a.end) bad.push([a, b])
+      if (a.host !== b.host && clusterOf(a.host) === clusterOf(b.host) && a.start < b.end && b.start < a.end)
+        bad.push([a, b])
     }
   }
   return bad
@@ -49,6 +53,7 @@ export function invariantViolations(log: HostLogEntry[], clusterOf: (host: strin
 /** How many times each host started a stage (a stage must never run twice in one run). */
 export function startCounts(log: HostLogEntry[]): Map<string, number> {
   const counts = new Map<string, number>()
-  for (const e of log) if (e.event === 'start') counts.set(`${e.host}/${e.stage}`, (counts.get(`${e.host}/${e.stage}`) ?? 0) + 1)
+  for (const e of log)
+    if (e.event === 'start') counts.set(`${e.host}/${e.stage}`, (counts.get(`${e.host}/${e.stage}`) ?? 0) + 1)
   return counts
 }

@@ -65,8 +65,17 @@ function belongsTo(pid: number, hostDir: string): boolean {
 }
 
 /** Pids the runner recorded for stages still running (no exit file) that are still this host's. */
-export function runningStagePids(stateDir: string, hostDir: string, file: 'supervisor' | 'watchdog' | 'pgid'): number[] {
-  return spawnSync('sh', ['-c', `for d in "$1"/runs/*/*/*; do [ -e "$d/exit" ] || cat "$d/${file}" 2>/dev/null; done`, 'sh', stateDir])
+export function runningStagePids(
+  stateDir: string,
+  hostDir: string,
+  file: 'supervisor' | 'watchdog' | 'pgid'
+): number[] {
+  return spawnSync('sh', [
+    '-c',
+    `for d in "$1"/runs/*/*/*; do [ -e "$d/exit" ] || cat "$d/${file}" 2>/dev/null; done`,
+    'sh',
+    stateDir
+  ])
     .stdout.toString()
     .split(/\s+/)
     .filter((p) => /^\d+$/.test(p))

@@ -17,7 +17,12 @@ import { startKvmLab, type KvmLab } from './kvm-lab.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from './redis.js'
 import { writeInventory } from './worker-process.js'
 
-export const ADMIN: ApiUser = { name: 'ops', apiKey: 'kvm-admin-key-0123456789', secretKey: 'kvm-admin-secret-0123456789-abcdef', role: 'admin' }
+export const ADMIN: ApiUser = {
+  name: 'ops',
+  apiKey: 'kvm-admin-key-0123456789',
+  secretKey: 'kvm-admin-secret-0123456789-abcdef',
+  role: 'admin'
+}
 const basic = `Basic ${Buffer.from(`${ADMIN.apiKey}:${ADMIN.secretKey}`).toString('base64')}`
 
 /** What the stage scripts on the lab hosts wrote (`t host stage event [detail]`). */
@@ -51,7 +56,9 @@ export interface KvmE2E {
   installHooks(opts?: { maintenanceSleepSec?: number }): void
   readHostLog(): KvmHostLogEntry[]
   /** POST /api/v1/rolling-maintenance with the admin key. */
-  start(body: Record<string, unknown>): Promise<{ statusCode: number; body: RunView & { error?: string; message?: string } }>
+  start(
+    body: Record<string, unknown>
+  ): Promise<{ statusCode: number; body: RunView & { error?: string; message?: string } }>
   getRun(id: string): Promise<RunView>
   waitForRun(id: string, timeoutMs?: number): Promise<RunView>
   events(runId: string): Promise<RunEventRecord[]>
@@ -79,7 +86,13 @@ export async function startKvmE2E(opts: {
     defaults: {
       user: 'root',
       privateKeyPath: lab.privateKeyPath,
-      maintenance: { driver: 'libvirt', maxParallelMigrations: 2, migrationTimeout: 120, reserveMemoryPercent: 10, ...opts.maintenance },
+      maintenance: {
+        driver: 'libvirt',
+        maxParallelMigrations: 2,
+        migrationTimeout: 120,
+        reserveMemoryPercent: 10,
+        ...opts.maintenance
+      }
     },
     zones: [
       {
@@ -89,11 +102,17 @@ export async function startKvmE2E(opts: {
           {
             id: `pod-${opts.label}`,
             name: 'lab',
-            clusters: [{ id: clusterId, name: `kvm-${opts.label}`, hosts: lab.hosts.map((h) => ({ id: hostId(h.name), name: h.name, ...lab.inventoryHost(h.name) })) }],
-          },
-        ],
-      },
-    ],
+            clusters: [
+              {
+                id: clusterId,
+                name: `kvm-${opts.label}`,
+                hosts: lab.hosts.map((h) => ({ id: hostId(h.name), name: h.name, ...lab.inventoryHost(h.name) }))
+              }
+            ]
+          }
+        ]
+      }
+    ]
   }
   const inventory = buildInventory(inventoryDoc, `kvm-e2e:${opts.label}`)
   const prefix = uniquePrefix(`kvm-${opts.label}`)
@@ -104,7 +123,7 @@ export async function startKvmE2E(opts: {
     ROLLMAINT_LEASE_TTL_MS: '3000',
     ROLLMAINT_JOB_LOCK_MS: '3000',
     ROLLMAINT_STALLED_INTERVAL_MS: '1000',
-    ...opts.env,
+    ...opts.env
   }
   const config = loadConfig(env)
   env.ROLLMAINT_INVENTORY = writeInventory(inventoryDoc)
@@ -118,7 +137,11 @@ export async function startKvmE2E(opts: {
   const keys = createRedisKeys(prefix)
 
   const getRun = async (id: string): Promise<RunView> => {
-    const res = await api.inject({ method: 'GET', url: `/api/v1/rolling-maintenance/${id}`, headers: { authorization: basic } })
+    const res = await api.inject({
+      method: 'GET',
+      url: `/api/v1/rolling-maintenance/${id}`,
+      headers: { authorization: basic }
+    })
     if (res.statusCode !== 200) throw new Error(`GET run ${id}: ${res.statusCode} ${res.body}`)
     return res.json()
   }
@@ -147,7 +170,7 @@ export async function startKvmE2E(opts: {
         'log vms "${vms:-none}"',
         `sleep ${o.maintenanceSleepSec ?? 0.3}`,
         'log end 0',
-        '',
+        ''
       ].join('\n')
       for (const h of lab.hosts) {
         for (const f of readdirSync(h.hooksDir)) rmSync(path.join(h.hooksDir, f), { force: true })
@@ -170,7 +193,7 @@ export async function startKvmE2E(opts: {
         method: 'POST',
         url: '/api/v1/rolling-maintenance',
         headers: { authorization: basic, 'content-type': 'application/json' },
-        payload: JSON.stringify(body),
+        payload: JSON.stringify(body)
       })
       return { statusCode: res.statusCode, body: res.json() }
     },
@@ -180,7 +203,8 @@ export async function startKvmE2E(opts: {
       for (;;) {
         const view = await getRun(id)
         if (view.result && ['succeeded', 'failed', 'cancelled'].includes(view.status)) return view
-        if (Date.now() > deadline) throw new Error(`run ${id} did not finish within ${timeoutMs} ms: ${JSON.stringify(view)}`)
+        if (Date.now() > deadline)
+          throw new Error(`run ${id} did not finish within ${timeoutMs} ms: ${JSON.stringify(view)}`)
         await sleep(100)
       }
     },
@@ -199,6 +223,6 @@ export async function startKvmE2E(opts: {
       await lab.stop()
       rmSync(dir, { recursive: true, force: true })
       await deletePrefix(prefix)
-    },
+    }
   }
 }

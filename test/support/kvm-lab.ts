@@ -50,16 +50,23 @@ const labEnv = (dir: string, net: string, sshBase: number, migBase: number): Nod
   LAB_DIR: dir,
   LAB_NET: net,
   LAB_SSH_BASE: String(sshBase),
-  LAB_MIG_BASE: String(migBase),
+  LAB_MIG_BASE: String(migBase)
 })
 
 function requireTools(): void {
-  const missing = ['virsh', '/usr/sbin/libvirtd', 'qemu-system-x86_64', '/usr/sbin/sshd', 'unshare', 'nsenter', 'ss', 'perl'].filter(
-    (t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0,
-  )
+  const missing = [
+    'virsh',
+    '/usr/sbin/libvirtd',
+    'qemu-system-x86_64',
+    '/usr/sbin/sshd',
+    'unshare',
+    'nsenter',
+    'ss',
+    'perl'
+  ].filter((t) => spawnSync('sh', ['-c', `command -v ${t}`]).status !== 0)
   if (missing.length > 0) {
     throw new Error(
-      `the KVM lab needs ${missing.join(', ')}: apt-get install -y --no-install-recommends qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients openssh-server iproute2`,
+      `the KVM lab needs ${missing.join(', ')}: apt-get install -y --no-install-recommends qemu-system-x86 libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients openssh-server iproute2`
     )
   }
   if (process.getuid?.() !== 0) throw new Error('the KVM lab needs root (namespaces, bind mounts, libvirtd)')
@@ -88,7 +95,8 @@ export function sweepOrphanLabs(): void {
     } catch {
       alive = false
     }
-    if (!alive) spawnSync('bash', [SCRIPT, 'stop'], { env: { ...process.env, LAB_DIR: path.join(dir, 'lab') }, stdio: 'ignore' })
+    if (!alive)
+      spawnSync('bash', [SCRIPT, 'stop'], { env: { ...process.env, LAB_DIR: path.join(dir, 'lab') }, stdio: 'ignore' })
     if (!alive) rmSync(dir, { recursive: true, force: true })
   }
 }
@@ -107,7 +115,12 @@ export async function startKvmLab(opts: { hosts: number }): Promise<KvmLab> {
   // Random 127/8 network and port bases below Linux's ephemeral range; the script refuses busy ports.
   for (let attempt = 0; attempt < 5 && !env; attempt++) {
     const net = `127.${100 + Math.floor(Math.random() * 150)}.${1 + Math.floor(Math.random() * 250)}`
-    const e = labEnv(dir, net, 20_000 + 100 * Math.floor(Math.random() * 60), 26_000 + 100 * Math.floor(Math.random() * 60))
+    const e = labEnv(
+      dir,
+      net,
+      20_000 + 100 * Math.floor(Math.random() * 60),
+      26_000 + 100 * Math.floor(Math.random() * 60)
+    )
     try {
       info = (await run('bash', [SCRIPT, 'start', String(opts.hosts)], { env: e, timeout: 120_000 })).stdout
       env = e
@@ -129,7 +142,8 @@ export async function startKvmLab(opts: { hosts: number }): Promise<KvmLab> {
     .map((m) => ({ name: m[1]!, address: m[2]!, port: Number(m[3]), hooksDir: m[4]!, stateDir: m[5]!, hostKey: m[6]! }))
   if (hosts.length !== opts.hosts) throw new Error(`KVM lab started but printed ${hosts.length} hosts:\n${info}`)
 
-  const lab = (args: string[], timeout = 60_000) => run('bash', [SCRIPT, ...args], { env: labEnvFinal, timeout, maxBuffer: 16 << 20 })
+  const lab = (args: string[], timeout = 60_000) =>
+    run('bash', [SCRIPT, ...args], { env: labEnvFinal, timeout, maxBuffer: 16 << 20 })
   const byName = (n: string): KvmLabHost => {
     const h = hosts.find((x) => x.name === n)
     if (!h) throw new Error(`no lab host ${n}`)
@@ -166,7 +180,11 @@ export async function startKvmLab(opts: { hosts: number }): Promise<KvmLab> {
       await lab(['libvirtd-start', h])
     },
     async domains(h) {
-      const { stdout } = await run('nsenter', ['-t', initPid(h), '-m', '-u', 'virsh', '-q', '-c', 'qemu:///system', 'domstats', '--state', '--balloon'], { timeout: 30_000 })
+      const { stdout } = await run(
+        'nsenter',
+        ['-t', initPid(h), '-m', '-u', 'virsh', '-q', '-c', 'qemu:///system', 'domstats', '--state', '--balloon'],
+        { timeout: 30_000 }
+      )
       return parseDomStats(stdout)
     },
     inventoryHost(n) {
@@ -178,6 +196,6 @@ export async function startKvmLab(opts: { hosts: number }): Promise<KvmLab> {
       stopped = true
       await lab(['stop'], 120_000).catch(() => undefined)
       if (!existsSync(path.join(dir, 'hosts'))) rmSync(root, { recursive: true, force: true })
-    },
+    }
   }
 }

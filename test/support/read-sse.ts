@@ -1,7 +1,12 @@
 import { createParser, type EventSourceMessage } from 'eventsource-parser'
 
 /** Reads an SSE response over real HTTP until `until` says stop (or the server ends the stream). */
-export async function readSse(url: string, headers: Record<string, string>, until: (e: EventSourceMessage) => boolean, timeoutMs = 60_000): Promise<EventSourceMessage[]> {
+export async function readSse(
+  url: string,
+  headers: Record<string, string>,
+  until: (e: EventSourceMessage) => boolean,
+  timeoutMs = 60_000
+): Promise<EventSourceMessage[]> {
   const events: EventSourceMessage[] = []
   const controller = new AbortController()
   const timer = setTimeout(() => controller.abort(), timeoutMs)
@@ -14,7 +19,7 @@ export async function readSse(url: string, headers: Record<string, string>, unti
         if (done) return
         events.push(e)
         if (until(e)) done = true
-      },
+      }
     })
     const decoder = new TextDecoder()
     for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {

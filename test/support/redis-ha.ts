@@ -35,7 +35,24 @@ function need(cmd: string): void {
 
 // Production-like persistence and policy; diskless sync without delay so replicas attach in
 // milliseconds instead of the default 5 s.
-const SERVER_ARGS = ['--bind', '127.0.0.1', '--save', '', '--appendonly', 'yes', '--appendfsync', 'everysec', '--maxmemory-policy', 'noeviction', '--repl-diskless-sync', 'yes', '--repl-diskless-sync-delay', '0', '--protected-mode', 'no']
+const SERVER_ARGS = [
+  '--bind',
+  '127.0.0.1',
+  '--save',
+  '',
+  '--appendonly',
+  'yes',
+  '--appendfsync',
+  'everysec',
+  '--maxmemory-policy',
+  'noeviction',
+  '--repl-diskless-sync',
+  'yes',
+  '--repl-diskless-sync-delay',
+  '0',
+  '--protected-mode',
+  'no'
+]
 
 function spawnRedis(cmd: string, args: string[], port: number): RedisProcess {
   let child!: ChildProcess
@@ -67,12 +84,17 @@ function spawnRedis(cmd: string, args: string[], port: number): RedisProcess {
       const i = args.indexOf('--replicaof')
       launch(opts.asMaster && i >= 0 ? [...args.slice(0, i), ...args.slice(i + 3)] : args)
       await waitUntil(`${cmd} on ${port} did not answer after a restart`, () => answers(port))
-    },
+    }
   }
 }
 
 async function answers(port: number): Promise<boolean> {
-  const r = createRedisConnection({ mode: 'single', url: `redis://127.0.0.1:${port}` }, 'tool', undefined, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 500 })
+  const r = createRedisConnection({ mode: 'single', url: `redis://127.0.0.1:${port}` }, 'tool', undefined, {
+    lazyConnect: true,
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 500
+  })
   r.on('error', () => undefined)
   try {
     await r.connect()
@@ -94,7 +116,11 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 
 /** One command on one node, on a short-lived connection. */
 export async function nodeCommand(port: number, ...args: Array<string | number>): Promise<unknown> {
-  const r = createRedisConnection({ mode: 'single', url: `redis://127.0.0.1:${port}` }, 'tool', undefined, { retryStrategy: () => null, maxRetriesPerRequest: 0, connectTimeout: 1000 })
+  const r = createRedisConnection({ mode: 'single', url: `redis://127.0.0.1:${port}` }, 'tool', undefined, {
+    retryStrategy: () => null,
+    maxRetriesPerRequest: 0,
+    connectTimeout: 1000
+  })
   r.on('error', () => undefined)
   try {
     return await r.call(String(args[0]), ...args.slice(1))
@@ -120,7 +146,9 @@ export interface SentinelGroup {
 }
 
 /** 1 master + `replicas` replicas + `sentinels` sentinels (quorum 2), failing over 1 s after the master stops answering. */
-export async function startSentinelGroup(opts: { replicas?: number; sentinels?: number; downAfterMs?: number } = {}): Promise<SentinelGroup> {
+export async function startSentinelGroup(
+  opts: { replicas?: number; sentinels?: number; downAfterMs?: number } = {}
+): Promise<SentinelGroup> {
   need('redis-server')
   need('redis-sentinel')
   const name = 'rollmaint-test'
@@ -135,7 +163,14 @@ export async function startSentinelGroup(opts: { replicas?: number; sentinels?: 
     const masterPort = await freePort()
     const startServer = async (port: number, replicaOf?: number): Promise<void> => {
       const d = mkdtempSync(path.join(dir, `redis-${port}-`))
-      const args = ['--port', String(port), '--dir', d, ...SERVER_ARGS, ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf)] : [])]
+      const args = [
+        '--port',
+        String(port),
+        '--dir',
+        d,
+        ...SERVER_ARGS,
+        ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf)] : [])
+      ]
       servers.push(spawnRedis('redis-server', args, port))
       await waitUntil(`redis-server on ${port} did not answer`, () => answers(port))
     }
@@ -159,8 +194,8 @@ export async function startSentinelGroup(opts: { replicas?: number; sentinels?: 
           `sentinel down-after-milliseconds ${name} ${opts.downAfterMs ?? 1000}`,
           `sentinel failover-timeout ${name} 10000`,
           `sentinel parallel-syncs ${name} 2`,
-          '',
-        ].join('\n'),
+          ''
+        ].join('\n')
       )
       sentinels.push(spawnRedis('redis-sentinel', [conf], port))
       await waitUntil(`redis-sentinel on ${port} did not answer`, () => answers(port))
@@ -170,7 +205,8 @@ export async function startSentinelGroup(opts: { replicas?: number; sentinels?: 
       for (const s of sentinels) {
         const master = (await nodeCommand(s.port, 'SENTINEL', 'MASTER', name)) as string[]
         const field = (k: string): number => Number(master[master.indexOf(k) + 1])
-        if (field('num-other-sentinels') !== sentinels.length - 1 || field('num-slaves') !== (opts.replicas ?? 2)) return false
+        if (field('num-other-sentinels') !== sentinels.length - 1 || field('num-slaves') !== (opts.replicas ?? 2))
+          return false
       }
       return true
     })
@@ -181,7 +217,8 @@ export async function startSentinelGroup(opts: { replicas?: number; sentinels?: 
   const env = { REDIS_SENTINELS: sentinels.map((s) => `127.0.0.1:${s.port}`).join(','), REDIS_SENTINEL_NAME: name }
   const masterPort = async (): Promise<number> => {
     for (const s of sentinels.filter((x) => x.alive)) {
-      const reply = (await nodeCommand(s.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name).catch(() => null)) as [string, string] | null
+      const reply = (await nodeCommand(s.port, 'SENTINEL', 'GET-MASTER-ADDR-BY-NAME', name).catch(() => null)) as
+        [string, string] | null
       if (reply) return Number(reply[1])
     }
     throw new Error('no sentinel answers')
@@ -203,14 +240,22 @@ export async function startSentinelGroup(opts: { replicas?: number; sentinels?: 
     },
     async waitForNewMaster(oldPort, timeoutMs = 30_000) {
       let port = oldPort
-      await waitUntil('the sentinels did not promote a replica', async () => {
-        port = await masterPort()
-        return port !== oldPort && String(await nodeCommand(port, 'ROLE')).startsWith('master')
-      }, timeoutMs)
+      await waitUntil(
+        'the sentinels did not promote a replica',
+        async () => {
+          port = await masterPort()
+          return port !== oldPort && String(await nodeCommand(port, 'ROLE')).startsWith('master')
+        },
+        timeoutMs
+      )
       return port
     },
-    connect: () => createRedisConnection({ mode: 'sentinel', sentinels: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })), name }, 'tool'),
-    stop,
+    connect: () =>
+      createRedisConnection(
+        { mode: 'sentinel', sentinels: sentinels.map((s) => ({ host: '127.0.0.1', port: s.port })), name },
+        'tool'
+      ),
+    stop
   }
 }
 
@@ -246,7 +291,9 @@ export interface RedisClusterProcs {
  * `masters` masters with `replicasPerMaster` replicas each (2 by default, so a promoted replica
  * still has one to acknowledge writes), made with `redis-cli --cluster create`.
  */
-export async function startRedisCluster(opts: { masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number } = {}): Promise<RedisClusterProcs> {
+export async function startRedisCluster(
+  opts: { masters?: number; replicasPerMaster?: number; nodeTimeoutMs?: number } = {}
+): Promise<RedisClusterProcs> {
   need('redis-server')
   need('redis-cli')
   const masters = opts.masters ?? 3
@@ -264,16 +311,40 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
       nodes.push(
         spawnRedis(
           'redis-server',
-          ['--port', String(port), '--dir', d, ...SERVER_ARGS, '--cluster-enabled', 'yes', '--cluster-config-file', path.join(d, 'nodes.conf'), '--cluster-node-timeout', String(opts.nodeTimeoutMs ?? 1000)],
-          port,
-        ),
+          [
+            '--port',
+            String(port),
+            '--dir',
+            d,
+            ...SERVER_ARGS,
+            '--cluster-enabled',
+            'yes',
+            '--cluster-config-file',
+            path.join(d, 'nodes.conf'),
+            '--cluster-node-timeout',
+            String(opts.nodeTimeoutMs ?? 1000)
+          ],
+          port
+        )
       )
     }
     for (const n of nodes) await waitUntil(`cluster node ${n.port} did not answer`, () => answers(n.port))
-    const create = spawnSync('redis-cli', ['--cluster', 'create', ...nodes.map((n) => `127.0.0.1:${n.port}`), '--cluster-replicas', String(perMaster), '--cluster-yes'], { encoding: 'utf8', timeout: 60_000 })
+    const create = spawnSync(
+      'redis-cli',
+      [
+        '--cluster',
+        'create',
+        ...nodes.map((n) => `127.0.0.1:${n.port}`),
+        '--cluster-replicas',
+        String(perMaster),
+        '--cluster-yes'
+      ],
+      { encoding: 'utf8', timeout: 60_000 }
+    )
     if (create.status !== 0) throw new Error(`redis-cli --cluster create failed: ${create.stdout}\n${create.stderr}`)
     await waitUntil('the cluster did not reach cluster_state:ok on every node', async () => {
-      for (const n of nodes) if (!String(await nodeCommand(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false
+      for (const n of nodes)
+        if (!String(await nodeCommand(n.port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')) return false
       return true
     })
   } catch (err) {
@@ -284,7 +355,9 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
   const masterOf = async (key: string): Promise<number> => {
     const slot = Number(await nodeCommand(live()[0]!.port, 'CLUSTER', 'KEYSLOT', key))
     for (const n of live()) {
-      const shards = (await nodeCommand(n.port, 'CLUSTER', 'SLOTS').catch(() => null)) as Array<[number, number, [string, number, string]]> | null
+      const shards = (await nodeCommand(n.port, 'CLUSTER', 'SLOTS').catch(() => null)) as Array<
+        [number, number, [string, number, string]]
+      > | null
       const owner = shards?.find(([from, to]) => slot >= from && slot <= to)
       if (owner) return Number(owner[2][1])
     }
@@ -304,14 +377,22 @@ export async function startRedisCluster(opts: { masters?: number; replicasPerMas
     },
     async waitForNewMasterOf(key, oldPort, timeoutMs = 30_000) {
       let port = oldPort
-      await waitUntil('no replica took over the slot', async () => {
-        port = await masterOf(key)
-        if (port === oldPort) return false
-        return String(await nodeCommand(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')
-      }, timeoutMs)
+      await waitUntil(
+        'no replica took over the slot',
+        async () => {
+          port = await masterOf(key)
+          if (port === oldPort) return false
+          return String(await nodeCommand(port, 'CLUSTER', 'INFO')).includes('cluster_state:ok')
+        },
+        timeoutMs
+      )
       return port
     },
-    connect: () => createRedisConnection({ mode: 'cluster', nodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.port })) }, 'tool'),
-    stop,
+    connect: () =>
+      createRedisConnection(
+        { mode: 'cluster', nodes: nodes.map((n) => ({ host: '127.0.0.1', port: n.port })) },
+        'tool'
+      ),
+    stop
   }
 }

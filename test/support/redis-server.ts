@@ -12,7 +12,6 @@ export interface OwnRedis {
   stop(): Promise<void>
 }
 
-
 /** A redis-server of the test's own, configured as production should be: AOF everysec, noeviction. */
 export async function startOwnRedis(): Promise<OwnRedis> {
   const port = await freePort()
@@ -20,12 +19,41 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   const url = `redis://127.0.0.1:${port}`
   let child: ChildProcess | undefined
   const start = async (): Promise<void> => {
-    child = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--appendfsync', 'everysec', '--save', '', '--maxmemory-policy', 'noeviction'], { stdio: 'ignore' })
+    child = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--dir',
+        dir,
+        '--appendonly',
+        'yes',
+        '--appendfsync',
+        'everysec',
+        '--save',
+        '',
+        '--maxmemory-policy',
+        'noeviction'
+      ],
+      { stdio: 'ignore' }
+    )
     const deadline = Date.now() + 10_000
     for (;;) {
-      const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, { lazyConnect: true, retryStrategy: () => null, maxRetriesPerRequest: 0 })
+      const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, {
+        lazyConnect: true,
+        retryStrategy: () => null,
+        maxRetriesPerRequest: 0
+      })
       r.on('error', () => undefined)
-      const ok = await r.connect().then(() => r.ping()).then(() => true, () => false)
+      const ok = await r
+        .connect()
+        .then(() => r.ping())
+        .then(
+          () => true,
+          () => false
+        )
       r.disconnect()
       if (ok) return
       if (Date.now() > deadline) throw new Error(`own redis-server on ${port} did not start`)
@@ -36,7 +64,10 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     const c = child
     if (!c || c.exitCode !== null) return
     const exited = new Promise((r) => c.once('exit', r))
-    const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, { retryStrategy: () => null, maxRetriesPerRequest: 0 })
+    const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, {
+      retryStrategy: () => null,
+      maxRetriesPerRequest: 0
+    })
     r.on('error', () => undefined)
     await r.call('SHUTDOWN').catch(() => undefined)
     r.disconnect()
@@ -53,6 +84,6 @@ export async function startOwnRedis(): Promise<OwnRedis> {
     async stop() {
       await shutdown()
       rmSync(dir, { recursive: true, force: true })
-    },
+    }
   }
 }

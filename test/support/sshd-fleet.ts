@@ -1,6 +1,15 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process'
 import { randomUUID } from 'node:crypto'
-import { appendFileSync, chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import {
+  appendFileSync,
+  chmodSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync
+} from 'node:fs'
 import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
@@ -48,7 +57,12 @@ export interface SshdFleet {
   hostLogPath: string
   host(name: string): SshdHost
   hostConfig(name: string, overrides?: Partial<HostConfig>): HostConfig
-  writeHook(hostName: string, stage: StageName, script: string, opts?: { ext?: '' | '.sh' | '.py'; executable?: boolean }): string
+  writeHook(
+    hostName: string,
+    stage: StageName,
+    script: string,
+    opts?: { ext?: '' | '.sh' | '.py'; executable?: boolean }
+  ): string
   loggingHook(opts?: { sleepSec?: number; exitCode?: number; stdout?: string }): string
   readHostLog(): HostLogEntry[]
   stop(): Promise<void>
@@ -57,10 +71,11 @@ export interface SshdFleet {
 function need(cmd: string, args: string[]): void {
   const r = spawnSync(cmd, args)
   if (r.error) {
-    throw new Error(`tests need ${cmd} (OpenSSH server): install it with \`apt-get install -y openssh-server\` (${r.error.message})`)
+    throw new Error(
+      `tests need ${cmd} (OpenSSH server): install it with \`apt-get install -y openssh-server\` (${r.error.message})`
+    )
   }
 }
-
 
 /** Resolves once something on the port answers with an SSH banner. */
 async function waitForBanner(port: number, timeoutMs: number): Promise<boolean> {
@@ -100,7 +115,9 @@ export interface SshdFleetOptions {
 
 export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet> {
   if (!existsSync(SSHD)) {
-    throw new Error(`tests need ${SSHD} (OpenSSH server) for real SSH hosts: install it with \`apt-get install -y openssh-server\``)
+    throw new Error(
+      `tests need ${SSHD} (OpenSSH server) for real SSH hosts: install it with \`apt-get install -y openssh-server\``
+    )
   }
   need('ssh-keygen', ['-?'])
   mkdirSync('/run/sshd', { recursive: true })
@@ -151,8 +168,8 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
         'Subsystem sftp internal-sftp',
         // Each simulated host gets a HOME of its own: the test machine's root ~/.bashrc (which bash
         // sources for every SSH command) must not slow down or change the hosts' behaviour.
-        `SetEnv HOME=${dir}`,
-      ].join('\n') + '\n',
+        `SetEnv HOME=${dir}`
+      ].join('\n') + '\n'
     )
     let child: ChildProcess | undefined
     const host: SshdHost = {
@@ -199,7 +216,8 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
         // session can watch a supervisor die under the old boot id, and no supervisor gets to
         // record an exit status. The new boot id is written before sshd answers again.
         const listener = child
-        const stageProcs = (): number[] => (['supervisor', 'watchdog', 'pgid'] as const).flatMap((f) => runningStagePids(stateDir, dir, f))
+        const stageProcs = (): number[] =>
+          (['supervisor', 'watchdog', 'pgid'] as const).flatMap((f) => runningStagePids(stateDir, dir, f))
         const frozen = new Set<number>()
         const freezeAll = (pids: number[]): void => {
           const fresh = pids.filter((p) => !frozen.has(p))
@@ -245,7 +263,7 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
         const exited = new Promise((r) => c.once('exit', r))
         c.kill('SIGTERM')
         await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
-      },
+      }
     }
     hosts.push(host)
   }
@@ -282,7 +300,7 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
         zoneId: 'zone',
         podId: 'pod',
         clusterId: 'cluster',
-        ...overrides,
+        ...overrides
       }
     },
     writeHook(hostName, stage, script, o = {}) {
@@ -302,7 +320,7 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
         o.sleepSec ? `sleep ${o.sleepSec} & wait $!` : '',
         `log end ${o.exitCode ?? 0}`,
         `exit ${o.exitCode ?? 0}`,
-        '',
+        ''
       ].join('\n')
     },
     readHostLog() {
@@ -311,13 +329,19 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
         .filter(Boolean)
         .map((line) => {
           const [t, host, stage, event, rc] = line.split(' ')
-          return { t: Number(t), host: host!, stage: stage!, event: event as HostLogEntry['event'], rc: rc === undefined ? undefined : Number(rc) }
+          return {
+            t: Number(t),
+            host: host!,
+            stage: stage!,
+            event: event as HostLogEntry['event'],
+            rc: rc === undefined ? undefined : Number(rc)
+          }
         })
     },
     async stop() {
       await Promise.all(hosts.map((h) => h.stop()))
       rmSync(root, { recursive: true, force: true })
-    },
+    }
   }
 }
 

@@ -24,8 +24,8 @@ export async function samplePlacement(lab: KvmLab): Promise<PlacementSample> {
       domains: await lab.domains(h.name).catch(() => {
         unreadable.push(h.name)
         return []
-      }),
-    })),
+      })
+    }))
   )
   const holders = new Map<string, string[]>()
   const stopped = new Map<string, string[]>()
@@ -54,7 +54,7 @@ export function startSampling(lab: KvmLab, intervalMs = 100): { stop(): Promise<
       running = false
       await loop
       return samples
-    },
+    }
   }
 }
 
@@ -67,7 +67,11 @@ export function startSampling(lab: KvmLab, intervalMs = 100): { stop(): Promise<
  * nowhere, or shut off anywhere) or a duplicate that lasts is reported, as is any VM missing from
  * the last sample.
  */
-export function placementViolations(all: readonly PlacementSample[], vms: readonly string[], maxSwitchMs = 2000): string[] {
+export function placementViolations(
+  all: readonly PlacementSample[],
+  vms: readonly string[],
+  maxSwitchMs = 2000
+): string[] {
   const problems: string[] = []
   // A sample missing a host proves nothing either way; there must be enough of the others.
   const samples = all.filter((s) => s.unreadable.length === 0)
@@ -92,7 +96,15 @@ export function placementViolations(all: readonly PlacementSample[], vms: readon
         before !== after &&
         seq[j - 1]!.t - seq[i]!.t <= maxSwitchMs &&
         [...seen].every((h) => h === before || h === after)
-      if (!ok) problems.push(`${vm} running on ${seq.slice(i, j).map((s) => `[${s.on.join(',')}]`).join(' ')} for ${seq[j - 1]!.t - seq[i]!.t} ms from ${seq[i]!.t} (before: ${before ?? '-'}, after: ${after ?? '-'})`)
+      if (!ok)
+        problems.push(
+          `${vm} running on ${seq
+            .slice(i, j)
+            .map((s) => `[${s.on.join(',')}]`)
+            .join(
+              ' '
+            )} for ${seq[j - 1]!.t - seq[i]!.t} ms from ${seq[i]!.t} (before: ${before ?? '-'}, after: ${after ?? '-'})`
+        )
       i = j
     }
   }
@@ -102,5 +114,7 @@ export function placementViolations(all: readonly PlacementSample[], vms: readon
 /** VM → host it runs on at the last sample. */
 export function finalPlacement(samples: readonly PlacementSample[]): Map<string, string> {
   const last = samples.at(-1)
-  return new Map([...(last?.holders ?? new Map<string, string[]>())].filter(([, h]) => h.length === 1).map(([vm, h]) => [vm, h[0]!]))
+  return new Map(
+    [...(last?.holders ?? new Map<string, string[]>())].filter(([, h]) => h.length === 1).map(([vm, h]) => [vm, h[0]!])
+  )
 }

@@ -52,6 +52,6 @@ export async function startWebhookReceiver(): Promise<WebhookReceiver> {
       new Promise<void>((resolve) => {
         server.closeAllConnections()
         server.close(() => resolve())
-      }),
+      })
   }
 }

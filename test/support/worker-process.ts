@@ -28,19 +28,27 @@ export function startWorkerProcess(env: Record<string, string>, timeoutMs = 20_0
 }
 
 /** Starts one of the project's entry points as its own OS process; resolves when a line contains `readyText`. */
-export async function startNodeProcess(entry: string, env: Record<string, string>, readyText: string, timeoutMs = 20_000): Promise<WorkerProcess> {
+export async function startNodeProcess(
+  entry: string,
+  env: Record<string, string>,
+  readyText: string,
+  timeoutMs = 20_000
+): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env, LOG_LEVEL: 'info' },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['ignore', 'pipe', 'pipe']
   })
   const lines: string[] = []
   let buffered = ''
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.once('exit', (code, signal) => resolve({ code, signal })),
+    child.once('exit', (code, signal) => resolve({ code, signal }))
   )
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${entry} did not get ready in ${timeoutMs} ms:\n${lines.join('\n')}`)), timeoutMs)
+    const timer = setTimeout(
+      () => reject(new Error(`${entry} did not get ready in ${timeoutMs} ms:\n${lines.join('\n')}`)),
+      timeoutMs
+    )
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString()
       const parts = buffered.split('\n')

@@ -10,14 +10,22 @@ const updated = (seq: number, output = `out-${seq}`): HostUpdatedRecord => ({
   startdate: `2020-03-12T12:4${seq}:00+00:00`,
   enddate: `2020-03-12T12:4${seq}:30+00:00`,
   output,
-  seq,
+  seq
 })
 
 describe('spec 4 result: exactly this shape', () => {
   it('has only the rollingmaintenance key, which has exactly details, hostsskipped, hostsupdated, success', () => {
-    const result = aggregateResult([host('h1', { updated: updated(1) }), host('h2', { skipped: { reason: 'r', seq: 2 } })])
+    const result = aggregateResult([
+      host('h1', { updated: updated(1) }),
+      host('h2', { skipped: { reason: 'r', seq: 2 } })
+    ])
     expect(Object.keys(result)).toEqual(['rollingmaintenance'])
-    expect(Object.keys(result.rollingmaintenance).sort()).toEqual(['details', 'hostsskipped', 'hostsupdated', 'success'])
+    expect(Object.keys(result.rollingmaintenance).sort()).toEqual([
+      'details',
+      'hostsskipped',
+      'hostsupdated',
+      'success'
+    ])
   })
 
   it('an updated host has hostid, hostname, startdate, enddate, output and nothing internal (no seq)', () => {
@@ -28,15 +36,17 @@ describe('spec 4 result: exactly this shape', () => {
         hostname: 'kvm-h1',
         startdate: '2020-03-12T12:41:00+00:00',
         enddate: '2020-03-12T12:41:30+00:00',
-        output: 'kernel updated\n',
-      },
+        output: 'kernel updated\n'
+      }
     ])
   })
 
   it('a skipped host has hostid, hostname, reason and nothing internal (no seq)', () => {
-    const result = aggregateResult([host('h1', { skipped: { reason: 'Pre-flight stage set to avoid maintenance', seq: 1 } })])
+    const result = aggregateResult([
+      host('h1', { skipped: { reason: 'Pre-flight stage set to avoid maintenance', seq: 1 } })
+    ])
     expect(result.rollingmaintenance.hostsskipped).toEqual([
-      { hostid: 'h1', hostname: 'kvm-h1', reason: 'Pre-flight stage set to avoid maintenance' },
+      { hostid: 'h1', hostname: 'kvm-h1', reason: 'Pre-flight stage set to avoid maintenance' }
     ])
   })
 
@@ -47,23 +57,39 @@ describe('spec 4 result: exactly this shape', () => {
         details: 'OK',
         hostsskipped: [],
         hostsupdated: [
-          { hostid: 'h1', hostname: 'kvm-h1', startdate: '2020-03-12T12:41:00+00:00', enddate: '2020-03-12T12:41:30+00:00', output: '' },
-          { hostid: 'h2', hostname: 'kvm-h2', startdate: '2020-03-12T12:42:00+00:00', enddate: '2020-03-12T12:42:30+00:00', output: '' },
+          {
+            hostid: 'h1',
+            hostname: 'kvm-h1',
+            startdate: '2020-03-12T12:41:00+00:00',
+            enddate: '2020-03-12T12:41:30+00:00',
+            output: ''
+          },
+          {
+            hostid: 'h2',
+            hostname: 'kvm-h2',
+            startdate: '2020-03-12T12:42:00+00:00',
+            enddate: '2020-03-12T12:42:30+00:00',
+            output: ''
+          }
         ],
-        success: true,
-      },
+        success: true
+      }
     })
   })
 
   it('skipped hosts alone do not fail the run', () => {
-    const result = aggregateResult([host('h1', { skipped: { reason: 'There is no maintenance script on the host', seq: 1 } })])
+    const result = aggregateResult([
+      host('h1', { skipped: { reason: 'There is no maintenance script on the host', seq: 1 } })
+    ])
     expect(result.rollingmaintenance.success).toBe(true)
     expect(result.rollingmaintenance.details).toBe('OK')
     expect(result.rollingmaintenance.hostsupdated).toEqual([])
   })
 
   it('no hosts at all: OK with empty lists', () => {
-    expect(aggregateResult([])).toEqual({ rollingmaintenance: { details: 'OK', hostsskipped: [], hostsupdated: [], success: true } })
+    expect(aggregateResult([])).toEqual({
+      rollingmaintenance: { details: 'OK', hostsskipped: [], hostsupdated: [], success: true }
+    })
   })
 })
 
@@ -74,7 +100,7 @@ describe('spec 4 hostsupdated is in the order hosts finished maintenance', () =>
       host('c1-h2', { clusterId: 'c1', updated: updated(5) }),
       host('c2-h1', { clusterId: 'c2', updated: updated(1) }),
       host('c2-h2', { clusterId: 'c2', updated: updated(4) }),
-      { hostId: 'c3-h1', hostName: 'kvm-c3-h1', clusterId: 'c3', phase: 'Maintenance' as const, startdate: 's' },
+      { hostId: 'c3-h1', hostName: 'kvm-c3-h1', clusterId: 'c3', phase: 'Maintenance' as const, startdate: 's' }
     ]
     const result = aggregateResult(hosts)
     expect(result.rollingmaintenance.hostsupdated.map((h) => h.hostid)).toEqual(['c2-h1', 'c1-h1', 'c2-h2', 'c1-h2'])
@@ -85,19 +111,19 @@ describe('spec 4 hostsupdated is in the order hosts finished maintenance', () =>
     const hosts = [
       host('h1', { skipped: { reason: 'third', seq: 9 } }),
       host('h2', { skipped: { reason: 'first', seq: 2 } }),
-      host('h3', { skipped: { reason: 'second', seq: 7 } }),
+      host('h3', { skipped: { reason: 'second', seq: 7 } })
     ]
     expect(aggregateResult(hosts).rollingmaintenance.hostsskipped.map((h) => [h.hostid, h.reason])).toEqual([
       ['h2', 'first'],
       ['h3', 'second'],
-      ['h1', 'third'],
+      ['h1', 'third']
     ])
   })
 
   it('hosts still in progress appear in neither list', () => {
     const result = aggregateResult([
       { hostId: 'h1', hostName: 'kvm-h1', clusterId: 'c1', phase: 'PreMaintenance' },
-      { hostId: 'h2', hostName: 'kvm-h2', clusterId: 'c1', phase: 'pending' },
+      { hostId: 'h2', hostName: 'kvm-h2', clusterId: 'c1', phase: 'pending' }
     ])
     expect(result.rollingmaintenance.hostsupdated).toEqual([])
     expect(result.rollingmaintenance.hostsskipped).toEqual([])
@@ -110,7 +136,7 @@ describe('spec 3.5.7 a forced PostMaintenance failure: the host stays in hostsup
     const reason = 'Post-maintenance script failed: exit status 3; output: disk check failed'
     const result = aggregateResult([
       host('h1', { updated: updated(1, 'maint ok') }),
-      host('h2', { updated: updated(2, 'maint ok 2'), skipped: { reason, seq: 3 } }),
+      host('h2', { updated: updated(2, 'maint ok 2'), skipped: { reason, seq: 3 } })
     ])
     expect(result.rollingmaintenance.hostsupdated.map((h) => h.hostid)).toEqual(['h1', 'h2'])
     expect(result.rollingmaintenance.hostsupdated[1]!.output).toBe('maint ok 2')
@@ -124,16 +150,21 @@ describe('spec 3.4 / 3.6 failures: success false, details naming host, stage and
   it('a PreFlight failure without forced', () => {
     const result = aggregateResult([
       host('h1', { failure: { stage: 'PreFlight', message: 'exit status 1; output: no space left' } }),
-      host('h2'),
+      host('h2')
     ])
     expect(result.rollingmaintenance.success).toBe(false)
-    expect(result.rollingmaintenance.details).toBe('PreFlight failed on host kvm-h1 (h1): exit status 1; output: no space left')
+    expect(result.rollingmaintenance.details).toBe(
+      'PreFlight failed on host kvm-h1 (h1): exit status 1; output: no space left'
+    )
     expect(result.rollingmaintenance.hostsupdated).toEqual([])
   })
 
   it('a PostMaintenance failure without forced keeps the host in hostsupdated and fails the run', () => {
     const result = aggregateResult([
-      host('h1', { updated: updated(1), failure: { stage: 'PostMaintenance', message: 'exit status 2; output: agent down' } }),
+      host('h1', {
+        updated: updated(1),
+        failure: { stage: 'PostMaintenance', message: 'exit status 2; output: agent down' }
+      })
     ])
     expect(result.rollingmaintenance.hostsupdated.map((h) => h.hostid)).toEqual(['h1'])
     expect(result.rollingmaintenance.success).toBe(false)
@@ -144,20 +175,29 @@ describe('spec 3.4 / 3.6 failures: success false, details naming host, stage and
   it('several failures are all named', () => {
     const result = aggregateResult([
       host('h1', { failure: { stage: 'Maintenance', message: 'timed out' } }),
-      host('h2', { clusterId: 'c2', failure: { stage: 'PreMaintenance', message: 'exit status 9' } }),
+      host('h2', { clusterId: 'c2', failure: { stage: 'PreMaintenance', message: 'exit status 9' } })
     ])
-    expect(result.rollingmaintenance.details).toBe('Maintenance failed on host kvm-h1 (h1): timed out; PreMaintenance failed on host kvm-h2 (h2): exit status 9')
+    expect(result.rollingmaintenance.details).toBe(
+      'Maintenance failed on host kvm-h1 (h1): timed out; PreMaintenance failed on host kvm-h2 (h2): exit status 9'
+    )
     expect(result.rollingmaintenance.success).toBe(false)
   })
 
   it('a host check failure (spec 3.2) is reported with its reason', () => {
-    const result = aggregateResult([host('h1', { failure: { stage: 'Host check', message: 'Host is not Enabled (enabled: false in the inventory)' } })])
+    const result = aggregateResult([
+      host('h1', { failure: { stage: 'Host check', message: 'Host is not Enabled (enabled: false in the inventory)' } })
+    ])
     expect(result.rollingmaintenance.success).toBe(false)
-    expect(result.rollingmaintenance.details).toBe('Host check failed on host kvm-h1 (h1): Host is not Enabled (enabled: false in the inventory)')
+    expect(result.rollingmaintenance.details).toBe(
+      'Host check failed on host kvm-h1 (h1): Host is not Enabled (enabled: false in the inventory)'
+    )
   })
 
   it('a run-level failure comes first in details', () => {
-    const result = aggregateResult([host('h1', { failure: { stage: 'Maintenance', message: 'boom' } })], 'run cancelled')
+    const result = aggregateResult(
+      [host('h1', { failure: { stage: 'Maintenance', message: 'boom' } })],
+      'run cancelled'
+    )
     expect(result.rollingmaintenance.details).toBe('run cancelled; Maintenance failed on host kvm-h1 (h1): boom')
     expect(result.rollingmaintenance.success).toBe(false)
   })
@@ -173,10 +213,12 @@ describe('spec 3.5.5 a host whose maintenance mode cannot be exited is reported,
   it('stuck host: success false and details naming the host and why', () => {
     const result = aggregateResult([
       host('h1', { updated: updated(1) }),
-      host('h2', { stuckInMaintenance: 'maintenance slot is held by run r2' }),
+      host('h2', { stuckInMaintenance: 'maintenance slot is held by run r2' })
     ])
     expect(result.rollingmaintenance.success).toBe(false)
-    expect(result.rollingmaintenance.details).toBe('host kvm-h2 (h2) could not exit maintenance mode: maintenance slot is held by run r2')
+    expect(result.rollingmaintenance.details).toBe(
+      'host kvm-h2 (h2) could not exit maintenance mode: maintenance slot is held by run r2'
+    )
     expect(result.rollingmaintenance.hostsupdated.map((h) => h.hostid)).toEqual(['h1'])
   })
 })

@@ -22,14 +22,14 @@ const inventory = buildInventory(
             clusters: [
               { id: 'c1', name: 'cluster1', hosts: [host('a1'), host('a2'), host('a3')] },
               { id: 'c2', name: 'cluster2', hosts: [host('b1'), host('b2'), host('b3')] },
-              { id: 'c3', name: 'cluster3', hosts: [host('x1')] },
-            ],
-          },
-        ],
-      },
-    ],
+              { id: 'c3', name: 'cluster3', hosts: [host('x1')] }
+            ]
+          }
+        ]
+      }
+    ]
   },
-  'inventory.yaml',
+  'inventory.yaml'
 )
 
 /** A running run over c1 and c2; `progress` is the stored counter hash. */
@@ -45,7 +45,7 @@ function summary(progress: Record<string, string> = {}, over: Partial<Omit<RunSu
     failures: 0,
     canaryDone: false,
     ...over,
-    progress: parseRunProgress({ ...initialProgressFields(['c1', 'c1', 'c1', 'c2', 'c2', 'c2']), ...progress }),
+    progress: parseRunProgress({ ...initialProgressFields(['c1', 'c1', 'c1', 'c2', 'c2', 'c2']), ...progress })
   }
 }
 
@@ -59,7 +59,7 @@ describe('spec 5 run view: id, status, request, dates, progress, result', () => 
       status: 'running',
       request: { clusterids: ['c1', 'c2'], forced: false },
       createdAt: '2020-03-12T12:40:00.000Z',
-      startedAt: '2020-03-12T12:40:01.000Z',
+      startedAt: '2020-03-12T12:40:01.000Z'
     })
     expect(view.finishedAt).toBeUndefined()
     expect(view.result).toBeUndefined()
@@ -73,18 +73,42 @@ describe('spec 5 run view: id, status, request, dates, progress, result', () => 
       hostsUpdated: 0,
       hostsSkipped: 0,
       clusters: [
-        { clusterId: 'c1', clusterName: 'cluster1', hostsTotal: 3, hostsDone: 0, currentHostId: undefined, currentHostName: undefined, currentStage: undefined },
-        { clusterId: 'c2', clusterName: 'cluster2', hostsTotal: 3, hostsDone: 0, currentHostId: undefined, currentHostName: undefined, currentStage: undefined },
+        {
+          clusterId: 'c1',
+          clusterName: 'cluster1',
+          hostsTotal: 3,
+          hostsDone: 0,
+          currentHostId: undefined,
+          currentHostName: undefined,
+          currentStage: undefined
+        },
+        {
+          clusterId: 'c2',
+          clusterName: 'cluster2',
+          hostsTotal: 3,
+          hostsDone: 0,
+          currentHostId: undefined,
+          currentHostName: undefined,
+          currentStage: undefined
+        }
       ],
-      failures: { count: 0, max: 0 },
+      failures: { count: 0, max: 0 }
     })
   })
 })
 
 describe('spec 5 progress: totals and, per cluster, the current host and stage', () => {
   const view = buildRunView(
-    summary({ done: '3', updated: '3', skipped: '1', 'done:c1': '1', 'done:c2': '2', 'active:c1': active('a2', 'Maintenance'), 'active:c2': active('b3', 'PostMaintenance') }),
-    inventory,
+    summary({
+      done: '3',
+      updated: '3',
+      skipped: '1',
+      'done:c1': '1',
+      'done:c2': '2',
+      'active:c1': active('a2', 'Maintenance'),
+      'active:c2': active('b3', 'PostMaintenance')
+    }),
+    inventory
   )
 
   it('counts hosts done, updated (live, before the run ends) and skipped', () => {
@@ -94,23 +118,50 @@ describe('spec 5 progress: totals and, per cluster, the current host and stage',
 
   it('names each cluster with its totals, current host (by inventory name) and stage, in run order', () => {
     expect(view.progress.clusters).toEqual([
-      { clusterId: 'c1', clusterName: 'cluster1', hostsTotal: 3, hostsDone: 1, currentHostId: 'a2', currentHostName: 'kvm-a2', currentStage: 'Maintenance' },
-      { clusterId: 'c2', clusterName: 'cluster2', hostsTotal: 3, hostsDone: 2, currentHostId: 'b3', currentHostName: 'kvm-b3', currentStage: 'PostMaintenance' },
+      {
+        clusterId: 'c1',
+        clusterName: 'cluster1',
+        hostsTotal: 3,
+        hostsDone: 1,
+        currentHostId: 'a2',
+        currentHostName: 'kvm-a2',
+        currentStage: 'Maintenance'
+      },
+      {
+        clusterId: 'c2',
+        clusterName: 'cluster2',
+        hostsTotal: 3,
+        hostsDone: 2,
+        currentHostId: 'b3',
+        currentHostName: 'kvm-b3',
+        currentStage: 'PostMaintenance'
+      }
     ])
   })
 
   it('hosts in PreFlight (side by side) show the stage without a host; a host in its cycle wins', () => {
-    const v = buildRunView(summary({ 'preflight:c1': '3', 'preflight:c2': '1', 'active:c2': active('b1', 'PreMaintenance') }), inventory)
+    const v = buildRunView(
+      summary({ 'preflight:c1': '3', 'preflight:c2': '1', 'active:c2': active('b1', 'PreMaintenance') }),
+      inventory
+    )
     expect(v.progress.clusters.map((c) => [c.currentHostId, c.currentStage])).toEqual([
       [undefined, 'PreFlight'],
-      ['b1', 'PreMaintenance'],
+      ['b1', 'PreMaintenance']
     ])
   })
 
   it('a cluster no longer in the inventory is shown by its id; an unknown host by its id', () => {
     const v = buildRunView(summary({ 'active:gone': active('h9', 'Maintenance') }, { clusterIds: ['gone'] }), inventory)
     expect(v.progress.clusters).toEqual([
-      { clusterId: 'gone', clusterName: 'gone', hostsTotal: 0, hostsDone: 0, currentHostId: 'h9', currentHostName: 'h9', currentStage: 'Maintenance' },
+      {
+        clusterId: 'gone',
+        clusterName: 'gone',
+        hostsTotal: 0,
+        hostsDone: 0,
+        currentHostId: 'h9',
+        currentHostName: 'h9',
+        currentStage: 'Maintenance'
+      }
     ])
   })
 })
@@ -122,10 +173,16 @@ describe('spec 5 a finished run shows the stored spec-4 result', () => {
         details: 'OK',
         hostsskipped: [{ hostid: 'b1', hostname: 'kvm-b1', reason: 'There is no maintenance script on the host' }],
         hostsupdated: [{ hostid: 'a1', hostname: 'kvm-a1', startdate: 's', enddate: 'e', output: '' }],
-        success: true,
-      },
+        success: true
+      }
     }
-    const v = buildRunView(summary({ done: '2', updated: '1', skipped: '0' }, { status: 'succeeded', finishedAt: '2020-03-12T13:00:00.000Z', result: stored }), inventory)
+    const v = buildRunView(
+      summary(
+        { done: '2', updated: '1', skipped: '0' },
+        { status: 'succeeded', finishedAt: '2020-03-12T13:00:00.000Z', result: stored }
+      ),
+      inventory
+    )
     expect(v.status).toBe('succeeded')
     expect(v.finishedAt).toBe('2020-03-12T13:00:00.000Z')
     expect(v.result).toBe(stored)
@@ -140,7 +197,15 @@ describe('progress counters as stored', () => {
   })
 
   it('parses counters, keeps cluster ids that contain colons, and ignores junk', () => {
-    const p = parseRunProgress({ hosts: '4', done: '2', 'total:a:b': '4', 'done:a:b': '2', 'active:a:b': 'not json', 'preflight:a:b': '-1', other: 'x' })
+    const p = parseRunProgress({
+      hosts: '4',
+      done: '2',
+      'total:a:b': '4',
+      'done:a:b': '2',
+      'active:a:b': 'not json',
+      'preflight:a:b': '-1',
+      other: 'x'
+    })
     expect(p).toMatchObject({ hosts: 4, done: 2, updated: 0, skipped: 0 })
     expect(p.clusters.get('a:b')).toEqual({ total: 4, done: 2, preflight: 0 })
   })
@@ -152,9 +217,16 @@ describe('spec 9 controls in the run view', () => {
   it('paused by an operator: status, pause state and a message; the audit is shown as recorded', () => {
     const audit = [
       { action: 'started' as const, by: 'ops', at: '2026-11-25T11:00:00.000Z' },
-      { action: 'paused' as const, by: 'alice', at: '2026-11-25T11:30:00.000Z' },
+      { action: 'paused' as const, by: 'alice', at: '2026-11-25T11:30:00.000Z' }
     ]
-    const view = buildRunView(summary({}, { status: 'paused', paused: { reason: 'operator', by: 'alice', at: '2026-11-25T11:30:00.000Z' }, audit }), inventory, NOW)
+    const view = buildRunView(
+      summary(
+        {},
+        { status: 'paused', paused: { reason: 'operator', by: 'alice', at: '2026-11-25T11:30:00.000Z' }, audit }
+      ),
+      inventory,
+      NOW
+    )
     expect(view.status).toBe('paused')
     expect(view.progress.paused).toEqual({ reason: 'operator', by: 'alice', at: '2026-11-25T11:30:00.000Z' })
     expect(view.progress.message).toBe('paused by alice')
@@ -163,21 +235,42 @@ describe('spec 9 controls in the run view', () => {
 
   it('paused after the canary: the message says how many hosts were updated', () => {
     const view = buildRunView(
-      summary({ updated: '2' }, { status: 'paused', paused: { reason: 'canary', at: 'x' }, canaryDone: true, request: { zoneids: [], podids: [], clusterids: ['c1', 'c2'], hostids: [], forced: false, canary: 2 } }),
+      summary(
+        { updated: '2' },
+        {
+          status: 'paused',
+          paused: { reason: 'canary', at: 'x' },
+          canaryDone: true,
+          request: { zoneids: [], podids: [], clusterids: ['c1', 'c2'], hostids: [], forced: false, canary: 2 }
+        }
+      ),
       inventory,
-      NOW,
+      NOW
     )
     expect(view.progress.message).toBe('paused after the canary: 2 hosts updated; resume to go on')
     expect(view.progress.canary).toEqual({ size: 2, reached: true })
   })
 
-  it('waiting for the window: per cluster and in the message, with the opening time in the window\'s zone', () => {
+  it("waiting for the window: per cluster and in the message, with the opening time in the window's zone", () => {
     const window = { start: '22:00', end: '05:00', timezone: 'Europe/Berlin' }
     const wait = JSON.stringify({ kind: 'window', opensAt: '2026-11-25T22:00:00+01:00' })
     const view = buildRunView(
-      summary({ 'wait:c1': wait, 'wait:c2': wait }, { request: { zoneids: [], podids: [], clusterids: ['c1', 'c2'], hostids: [], forced: false, window, maxFailures: 2 } }),
+      summary(
+        { 'wait:c1': wait, 'wait:c2': wait },
+        {
+          request: {
+            zoneids: [],
+            podids: [],
+            clusterids: ['c1', 'c2'],
+            hostids: [],
+            forced: false,
+            window,
+            maxFailures: 2
+          }
+        }
+      ),
       inventory,
-      NOW,
+      NOW
     )
     expect(view.progress.window).toEqual({ open: false, opensAt: '2026-11-25T22:00:00+01:00', closesAt: undefined })
     expect(view.progress.message).toBe('waiting for window, opens 2026-11-25T22:00:00+01:00')
@@ -191,12 +284,25 @@ describe('spec 9 controls in the run view', () => {
     expect(busy.progress.clusters[0]!.waiting).toBeUndefined()
     const idle = buildRunView(summary({ 'wait:c1': soak }), inventory, NOW)
     expect(idle.progress.clusters[0]!.waiting).toEqual({ kind: 'soak', until: '2026-11-25T12:01:00.000Z' })
-    const gate = JSON.stringify({ kind: 'gate', since: 'a', attempts: 3, lastExitCode: 1, output: 'HEALTH_WARN', giveUpAt: 'b' })
-    expect(buildRunView(summary({ 'wait:c2': gate }), inventory, NOW).progress.message).toBe('cluster cluster2: gate waiting')
+    const gate = JSON.stringify({
+      kind: 'gate',
+      since: 'a',
+      attempts: 3,
+      lastExitCode: 1,
+      output: 'HEALTH_WARN',
+      giveUpAt: 'b'
+    })
+    expect(buildRunView(summary({ 'wait:c2': gate }), inventory, NOW).progress.message).toBe(
+      'cluster cluster2: gate waiting'
+    )
   })
 
   it('forced: failures are unlimited (max null)', () => {
-    const view = buildRunView(summary({}, { failures: 4, request: { zoneids: [], podids: [], clusterids: ['c1'], hostids: [], forced: true } }), inventory, NOW)
+    const view = buildRunView(
+      summary({}, { failures: 4, request: { zoneids: [], podids: [], clusterids: ['c1'], hostids: [], forced: true } }),
+      inventory,
+      NOW
+    )
     expect(view.progress.failures).toEqual({ count: 4, max: null })
   })
 })

@@ -20,7 +20,7 @@ function host(id: string, over: Partial<HostConfig> = {}): HostConfig {
     zoneId: 'z1',
     podId: 'p1',
     clusterId: 'c1',
-    ...over,
+    ...over
   }
 }
 
@@ -49,23 +49,36 @@ describe('spec 3.2 host checks', () => {
 
   it('a disabled host (enabled: false) fails as not Enabled', () => {
     const failures = checkHosts([host('h1', { enabled: false })], none)
-    expect(failures).toEqual([{ hostId: 'h1', hostName: 'kvm-h1', reason: 'Host is not Enabled (enabled: false in the inventory)' }])
+    expect(failures).toEqual([
+      { hostId: 'h1', hostName: 'kvm-h1', reason: 'Host is not Enabled (enabled: false in the inventory)' }
+    ])
   })
 
-  it.each(['PrepareForMaintenance', 'Maintenance', 'ErrorInMaintenance'] as const)('a host already in %s fails', (state) => {
-    const failures = checkHosts([host('h1')], new Map([['h1', state]]))
-    expect(failures).toEqual([{ hostId: 'h1', hostName: 'kvm-h1', reason: `Host is already in maintenance (resource state ${state})` }])
-  })
+  it.each(['PrepareForMaintenance', 'Maintenance', 'ErrorInMaintenance'] as const)(
+    'a host already in %s fails',
+    (state) => {
+      const failures = checkHosts([host('h1')], new Map([['h1', state]]))
+      expect(failures).toEqual([
+        { hostId: 'h1', hostName: 'kvm-h1', reason: `Host is already in maintenance (resource state ${state})` }
+      ])
+    }
+  )
 
   it('resource state Disabled is not "in maintenance" (enabled in the inventory decides)', () => {
     expect(checkHosts([host('h1')], new Map([['h1', 'Disabled']]))).toEqual([])
   })
 
   it('reports one reason per failing host, in input order, passing hosts omitted', () => {
-    const hosts = [host('h1'), host('h2', { enabled: false }), host('h3', { hypervisor: 'XenServer' }), host('h4'), host('h5')]
+    const hosts = [
+      host('h1'),
+      host('h2', { enabled: false }),
+      host('h3', { hypervisor: 'XenServer' }),
+      host('h4'),
+      host('h5')
+    ]
     const states = new Map<string, HostResourceState>([
       ['h4', 'Maintenance'],
-      ['h5', 'Enabled'],
+      ['h5', 'Enabled']
     ])
     const failures = checkHosts(hosts, states)
     expect(failures.map((f) => f.hostId)).toEqual(['h2', 'h3', 'h4'])
@@ -75,7 +88,10 @@ describe('spec 3.2 host checks', () => {
   })
 
   it('a host failing several checks gets one reason, the hypervisor first', () => {
-    const failures = checkHosts([host('h1', { hypervisor: 'Hyperv', enabled: false })], new Map([['h1', 'Maintenance']]))
+    const failures = checkHosts(
+      [host('h1', { hypervisor: 'Hyperv', enabled: false })],
+      new Map([['h1', 'Maintenance']])
+    )
     expect(failures).toHaveLength(1)
     expect(failures[0]!.reason).toContain('Hyperv')
   })

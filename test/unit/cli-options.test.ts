@@ -8,9 +8,15 @@ describe('resolveConnection', () => {
   const env = { ROLLMAINT_URL: 'http://api:9000', ROLLMAINT_API_KEY: 'env-key', ROLLMAINT_SECRET_KEY: 'env-secret' }
 
   it('flags win over the environment, which wins over the default URL', () => {
-    expect(resolveConnection({ url: 'https://x', apiKey: 'k', secretKey: 's' }, env)).toEqual({ url: 'https://x', apiKey: 'k', secretKey: 's' })
+    expect(resolveConnection({ url: 'https://x', apiKey: 'k', secretKey: 's' }, env)).toEqual({
+      url: 'https://x',
+      apiKey: 'k',
+      secretKey: 's'
+    })
     expect(resolveConnection({}, env)).toEqual({ url: 'http://api:9000', apiKey: 'env-key', secretKey: 'env-secret' })
-    expect(resolveConnection({}, { ROLLMAINT_API_KEY: 'k', ROLLMAINT_SECRET_KEY: 's' }).url).toBe('http://127.0.0.1:8080')
+    expect(resolveConnection({}, { ROLLMAINT_API_KEY: 'k', ROLLMAINT_SECRET_KEY: 's' }).url).toBe(
+      'http://127.0.0.1:8080'
+    )
   })
 
   it('missing credentials or a URL that is not http(s) are usage errors that never echo the secret', () => {
@@ -39,7 +45,7 @@ describe('start flags', () => {
       hostids: 'h',
       forced: true,
       payload: '',
-      timeout: 30,
+      timeout: 30
     })
   })
 
@@ -67,20 +73,22 @@ describe('start flags for the operator controls', () => {
         windowStart: '22:00',
         windowEnd: '05:00',
         windowTz: 'Europe/Berlin',
-        windowDays: 'Fri, sat',
-      }),
+        windowDays: 'Fri, sat'
+      })
     ).toEqual({
       clusterids: 'c1',
       dryRun: true,
       maxFailures: 0,
       canary: 2,
       soakSeconds: 300,
-      window: { start: '22:00', end: '05:00', timezone: 'Europe/Berlin', days: ['fri', 'sat'] },
+      window: { start: '22:00', end: '05:00', timezone: 'Europe/Berlin', days: ['fri', 'sat'] }
     })
   })
 
   it('a window needs start, end and time zone together', () => {
-    expect(() => startBody({ clusterids: 'c1', windowStart: '22:00' })).toThrow(/--window-start, --window-end and --window-tz/)
+    expect(() => startBody({ clusterids: 'c1', windowStart: '22:00' })).toThrow(
+      /--window-start, --window-end and --window-tz/
+    )
     expect(() => startBody({ clusterids: 'c1', windowDays: 'mon' })).toThrow(/--window-start/)
   })
 
@@ -104,7 +112,7 @@ describe('renderPlan', () => {
         soakSeconds: 60,
         timeout: 1800,
         maxParallelClusters: 4,
-        window: { start: '22:00', end: '05:00', timezone: 'UTC', openNow: false, opensAt: '2026-11-25T22:00:00Z' },
+        window: { start: '22:00', end: '05:00', timezone: 'UTC', openNow: false, opensAt: '2026-11-25T22:00:00Z' }
       },
       clusters: [
         {
@@ -116,12 +124,36 @@ describe('renderPlan', () => {
           maintenanceDriver: 'libvirt',
           capacity: { verdict: 'fits', reason: 'every host fits' },
           hosts: [
-            { hostId: 'a', hostName: 'kvm1', action: 'maintain', reason: 'ok', maintenanceDriver: 'libvirt', evacuation: { verdict: 'fits', reason: '', migrations: [{ vm: 'vm1', to: 'b', toName: 'kvm2', memoryMiB: 1024 }] } },
-            { hostId: 'b', hostName: 'kvm2', action: 'skip', reason: 'Host is not Enabled', maintenanceDriver: 'libvirt' },
-          ],
+            {
+              hostId: 'a',
+              hostName: 'kvm1',
+              action: 'maintain',
+              reason: 'ok',
+              maintenanceDriver: 'libvirt',
+              evacuation: {
+                verdict: 'fits',
+                reason: '',
+                migrations: [{ vm: 'vm1', to: 'b', toName: 'kvm2', memoryMiB: 1024 }]
+              }
+            },
+            {
+              hostId: 'b',
+              hostName: 'kvm2',
+              action: 'skip',
+              reason: 'Host is not Enabled',
+              maintenanceDriver: 'libvirt'
+            }
+          ]
         },
-        { clusterId: 'c2', clusterName: 'cl2', order: 1, activeRunId: 'r9', maintenanceDriver: 'none', hosts: [{ hostId: 'c', hostName: 'kvm3', action: 'maintain', reason: 'ok', maintenanceDriver: 'none' }] },
-      ],
+        {
+          clusterId: 'c2',
+          clusterName: 'cl2',
+          order: 1,
+          activeRunId: 'r9',
+          maintenanceDriver: 'none',
+          hosts: [{ hostId: 'c', hostName: 'kvm3', action: 'maintain', reason: 'ok', maintenanceDriver: 'none' }]
+        }
+      ]
     })
     expect(text.split('\n')).toEqual([
       'dry run: 2 of 3 hosts would be maintained, 1 skipped (forced false, maxFailures 1, canary none, soak 60 s, stage timeout 1800 s)',
@@ -133,7 +165,7 @@ describe('renderPlan', () => {
       '2. cluster cl2  [in active run r9]',
       '   maintain kvm3: ok',
       '! cluster cl2 is in active run r9: a real start would be refused (409)',
-      'a real start would be refused or end at once',
+      'a real start would be refused or end at once'
     ])
   })
 })

@@ -32,7 +32,10 @@ describe('spec 6 / 1 / 2 / 3.5 defaults (no variable set)', () => {
     expect(tls.host).toBe('0.0.0.0')
     expect(tls.hostFrom).toBe('default (TLS)')
     expect(loadConfig({ HOST: '10.1.2.3' }, CWD)).toMatchObject({ host: '10.1.2.3', hostFrom: 'HOST', tls: undefined })
-    expect(loadConfig({ HOST: '127.0.0.1', TLS_CERT: 'c', TLS_KEY: 'k' }, CWD)).toMatchObject({ host: '127.0.0.1', hostFrom: 'HOST' })
+    expect(loadConfig({ HOST: '127.0.0.1', TLS_CERT: 'c', TLS_KEY: 'k' }, CWD)).toMatchObject({
+      host: '127.0.0.1',
+      hostFrom: 'HOST'
+    })
     expect(() => loadConfig({ TLS_CERT: 'c' }, CWD)).toThrow(/TLS_KEY: TLS_CERT is set but TLS_KEY is not/)
     expect(() => loadConfig({ TLS_KEY: 'k' }, CWD)).toThrow(/TLS_CERT: TLS_KEY is set but TLS_CERT is not/)
   })
@@ -64,7 +67,10 @@ describe('spec 6 / 1 / 2 / 3.5 defaults (no variable set)', () => {
   })
 
   it('treats empty and blank variables as unset', () => {
-    const blank = loadConfig({ PORT: '', REDIS_URL: '   ', ROLLMAINT_STAGE_TIMEOUT: ' ', ROLLMAINT_API_KEYS: '  ' }, CWD)
+    const blank = loadConfig(
+      { PORT: '', REDIS_URL: '   ', ROLLMAINT_STAGE_TIMEOUT: ' ', ROLLMAINT_API_KEYS: '  ' },
+      CWD
+    )
     expect(blank.port).toBe(8080)
     expect(blank.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' })
     expect(blank.stageTimeoutSec).toBe(1800)
@@ -74,8 +80,14 @@ describe('spec 6 / 1 / 2 / 3.5 defaults (no variable set)', () => {
 
 describe('spec 6 / 7 each environment variable is parsed', () => {
   it('REDIS_URL, redis:// and rediss://', () => {
-    expect(loadConfig({ REDIS_URL: 'redis://redis:6380/2' }, CWD).redis).toEqual({ mode: 'single', url: 'redis://redis:6380/2' })
-    expect(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.example:6379' }, CWD).redis).toEqual({ mode: 'single', url: 'rediss://user:pw@cache.example:6379' })
+    expect(loadConfig({ REDIS_URL: 'redis://redis:6380/2' }, CWD).redis).toEqual({
+      mode: 'single',
+      url: 'redis://redis:6380/2'
+    })
+    expect(loadConfig({ REDIS_URL: 'rediss://user:pw@cache.example:6379' }, CWD).redis).toEqual({
+      mode: 'single',
+      url: 'rediss://user:pw@cache.example:6379'
+    })
   })
 
   it('PORT', () => {
@@ -92,12 +104,16 @@ describe('spec 6 / 7 each environment variable is parsed', () => {
   it('ROLLMAINT_INVENTORY, relative paths resolved against cwd, absolute kept', () => {
     expect(loadConfig({ ROLLMAINT_INVENTORY: 'conf/inv.yaml' }, CWD).inventoryPath).toBe('/srv/rollmaint/conf/inv.yaml')
     expect(loadConfig({ ROLLMAINT_INVENTORY: '../inv.yaml' }, CWD).inventoryPath).toBe('/srv/inv.yaml')
-    expect(loadConfig({ ROLLMAINT_INVENTORY: '/etc/rollmaint/inventory.yaml' }, CWD).inventoryPath).toBe('/etc/rollmaint/inventory.yaml')
+    expect(loadConfig({ ROLLMAINT_INVENTORY: '/etc/rollmaint/inventory.yaml' }, CWD).inventoryPath).toBe(
+      '/etc/rollmaint/inventory.yaml'
+    )
   })
 
   it('ROLLMAINT_API_KEYS, resolved against cwd', () => {
     expect(loadConfig({ ROLLMAINT_API_KEYS: 'keys.yaml' }, CWD).apiKeysPath).toBe('/srv/rollmaint/keys.yaml')
-    expect(loadConfig({ ROLLMAINT_API_KEYS: '/etc/rollmaint/api-keys.yaml' }, CWD).apiKeysPath).toBe('/etc/rollmaint/api-keys.yaml')
+    expect(loadConfig({ ROLLMAINT_API_KEYS: '/etc/rollmaint/api-keys.yaml' }, CWD).apiKeysPath).toBe(
+      '/etc/rollmaint/api-keys.yaml'
+    )
   })
 
   it('ROLLMAINT_DATA_DIR', () => {
@@ -132,9 +148,9 @@ describe('spec 6 / 7 each environment variable is parsed', () => {
         ROLLMAINT_LEASE_TTL_MS: '2000',
         ROLLMAINT_JOB_LOCK_MS: '5000',
         ROLLMAINT_STALLED_INTERVAL_MS: '1000',
-        ROLLMAINT_RUN_RETENTION_DAYS: '30',
+        ROLLMAINT_RUN_RETENTION_DAYS: '30'
       },
-      CWD,
+      CWD
     )
     expect(config.workerConcurrency).toBe(4)
     expect(config.leaseTtlMs).toBe(2000)
@@ -155,7 +171,7 @@ describe('spec 6 bad values are refused at start-up with a ConfigError naming th
     ['ROLLMAINT_STAGE_TIMEOUT', '-5'],
     ['ROLLMAINT_MAX_PARALLEL_CLUSTERS', 'four'],
     ['ROLLMAINT_MAX_PARALLEL_CLUSTERS', '-2'],
-    ['ROLLMAINT_WORKER_CONCURRENCY', '3x'],
+    ['ROLLMAINT_WORKER_CONCURRENCY', '3x']
   ])('non-numeric or negative %s=%s', (name, value) => {
     const err = configError({ [name]: value })
     expect(err.variable).toBe(name)
@@ -172,7 +188,7 @@ describe('spec 6 bad values are refused at start-up with a ConfigError naming th
     ['ROLLMAINT_MAX_PARALLEL_CLUSTERS', '0', 'between 1 and 1000'],
     ['ROLLMAINT_MAX_PARALLEL_CLUSTERS', '1001', 'between 1 and 1000'],
     ['ROLLMAINT_LEASE_TTL_MS', '999', 'between 1000 and 600000'],
-    ['ROLLMAINT_RUN_RETENTION_DAYS', '1', 'between 7 and 3650'],
+    ['ROLLMAINT_RUN_RETENTION_DAYS', '1', 'between 7 and 3650']
   ])('out of range %s=%s', (name, value, range) => {
     const err = configError({ [name]: value })
     expect(err.variable).toBe(name)
@@ -206,7 +222,7 @@ describe('spec 6 bad values are refused at start-up with a ConfigError naming th
 })
 
 describe('issue 12 item 4: production defaults replace a dead worker within 15 s', () => {
-  it('lease 10 s; job lock 8 s and stalled check 4 s, so a dead worker\'s job moves on within 12 s', () => {
+  it("lease 10 s; job lock 8 s and stalled check 4 s, so a dead worker's job moves on within 12 s", () => {
     const config = loadConfig({}, CWD)
     expect(config.leaseTtlMs).toBe(10_000)
     expect(config.jobLockMs).toBe(8_000)

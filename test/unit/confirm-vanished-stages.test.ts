@@ -16,7 +16,7 @@ function scripted(results: StageResult[]): { executor: HostExecutor; calls: () =
     runStage: () => Promise.resolve(results[Math.min(calls++, results.length - 1)]!),
     cleanup: () => Promise.resolve(),
     exec: () => Promise.resolve({ exitCode: 0, stdout: '', stderr: '' }),
-    close: () => undefined,
+    close: () => undefined
   }
   return { executor: { open: () => Promise.resolve(session) }, calls: () => calls }
 }
@@ -42,12 +42,24 @@ describe('confirmVanishedStages (issue 15: a shutdown kills the script before ss
   })
 
   it('other results and direct stages are passed through at once, never re-run', async () => {
-    const exited: StageResult = { kind: 'exited', exitCode: 0, output: '', startedAt: '', finishedAt: '', durationMs: 1, bootIdChanged: false }
+    const exited: StageResult = {
+      kind: 'exited',
+      exitCode: 0,
+      output: '',
+      startedAt: '',
+      finishedAt: '',
+      durationMs: 1,
+      bootIdChanged: false
+    }
     const a = scripted([exited])
-    expect(await (await confirmVanishedStages(a.executor, opts).open(host('detached'))).runStage(request)).toEqual(exited)
+    expect(await (await confirmVanishedStages(a.executor, opts).open(host('detached'))).runStage(request)).toEqual(
+      exited
+    )
     expect(a.calls()).toBe(1)
     const b = scripted([vanished(false), vanished(true)])
-    expect(await (await confirmVanishedStages(b.executor, opts).open(host('direct'))).runStage(request)).toEqual(vanished(false))
+    expect(await (await confirmVanishedStages(b.executor, opts).open(host('direct'))).runStage(request)).toEqual(
+      vanished(false)
+    )
     expect(b.calls()).toBe(1)
   })
 })

@@ -7,7 +7,10 @@ import { CONFIG_ENV_VARS, loadConfig } from '../../shared/config.js'
 // No Docker engine runs where the tests run: the file is checked for consistency, not started.
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const compose = parse(readFileSync(path.join(ROOT, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { command?: string[]; environment?: Record<string, string>; deploy?: { replicas?: number }; profiles?: string[] }>
+  services: Record<
+    string,
+    { command?: string[]; environment?: Record<string, string>; deploy?: { replicas?: number }; profiles?: string[] }
+  >
 }
 
 /** `KEY=value` lines of an env file, as `docker compose --env-file` reads them. */
@@ -29,7 +32,9 @@ function interpolate(value: string, shell: Record<string, string>): string {
 }
 
 const serviceEnv = (name: string, shell: Record<string, string>): Record<string, string> =>
-  Object.fromEntries(Object.entries(compose.services[name]!.environment!).map(([k, v]) => [k, interpolate(String(v), shell)]))
+  Object.fromEntries(
+    Object.entries(compose.services[name]!.environment!).map(([k, v]) => [k, interpolate(String(v), shell)])
+  )
 
 describe('docker-compose.yml', () => {
   it('redis keeps its data (AOF) and never evicts', () => {
@@ -58,7 +63,10 @@ describe('docker-compose.yml', () => {
   })
 
   it('ha profile: two replicas of `redis` and three sentinels (quorum 2) watching it; ha.env points api and worker at them', () => {
-    const ha = Object.entries(compose.services).filter(([, svc]) => svc.profiles?.includes('ha')).map(([name]) => name).sort()
+    const ha = Object.entries(compose.services)
+      .filter(([, svc]) => svc.profiles?.includes('ha'))
+      .map(([name]) => name)
+      .sort()
     expect(ha).toEqual(['redis-replica-1', 'redis-replica-2', 'sentinel-1', 'sentinel-2', 'sentinel-3'])
     for (const name of ['redis-replica-1', 'redis-replica-2']) {
       const cmd = compose.services[name]!.command!.join(' ')
@@ -71,7 +79,11 @@ describe('docker-compose.yml', () => {
       const config = loadConfig(serviceEnv(name, envFile), '/app')
       expect(config.redis.mode).toBe('sentinel')
       if (config.redis.mode !== 'sentinel') return
-      expect(config.redis.sentinels.map((s) => `${s.host}:${s.port}`).sort()).toEqual(['sentinel-1:26379', 'sentinel-2:26379', 'sentinel-3:26379'])
+      expect(config.redis.sentinels.map((s) => `${s.host}:${s.port}`).sort()).toEqual([
+        'sentinel-1:26379',
+        'sentinel-2:26379',
+        'sentinel-3:26379'
+      ])
       for (const s of config.redis.sentinels) {
         const script = compose.services[s.host]!.command!.join('\n')
         expect(script).toContain(`sentinel monitor ${config.redis.name} redis 6379 2`)

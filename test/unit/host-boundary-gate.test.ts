@@ -12,23 +12,43 @@ describe('decideAtBoundary', () => {
     expect(decideAtBoundary(base)).toEqual({ kind: 'go' })
   })
   it('cancel and stop win over everything, then draining, then pause', () => {
-    expect(decideAtBoundary({ ...base, cancelled: true, paused: true, draining: true })).toEqual({ kind: 'stop', why: 'cancelled' })
+    expect(decideAtBoundary({ ...base, cancelled: true, paused: true, draining: true })).toEqual({
+      kind: 'stop',
+      why: 'cancelled'
+    })
     expect(decideAtBoundary({ ...base, stopReason: 'x', paused: true })).toEqual({ kind: 'stop', why: 'stopped' })
     expect(decideAtBoundary({ ...base, draining: true, paused: true })).toEqual({ kind: 'hand-over' })
-    expect(decideAtBoundary({ ...base, paused: true, soakUntil: NOW + 5000 })).toEqual({ kind: 'wait', reason: 'paused', until: NOW + PAUSE_RECHECK_MS })
+    expect(decideAtBoundary({ ...base, paused: true, soakUntil: NOW + 5000 })).toEqual({
+      kind: 'wait',
+      reason: 'paused',
+      until: NOW + PAUSE_RECHECK_MS
+    })
   })
   it('soaks until the soak ends, then checks the window', () => {
-    expect(decideAtBoundary({ ...base, soakUntil: NOW + 5000 })).toEqual({ kind: 'wait', reason: 'soak', until: NOW + 5000 })
+    expect(decideAtBoundary({ ...base, soakUntil: NOW + 5000 })).toEqual({
+      kind: 'wait',
+      reason: 'soak',
+      until: NOW + 5000
+    })
     expect(decideAtBoundary({ ...base, soakUntil: NOW - 1 })).toEqual({ kind: 'go' })
     const closed = { start: '22:00', end: '05:00', timezone: 'UTC' }
-    expect(decideAtBoundary({ ...base, soakUntil: NOW - 1, window: closed })).toMatchObject({ kind: 'wait', reason: 'window' })
+    expect(decideAtBoundary({ ...base, soakUntil: NOW - 1, window: closed })).toMatchObject({
+      kind: 'wait',
+      reason: 'window'
+    })
   })
   it('waits for a closed window in slices; goes inside it', () => {
     const soon = { start: '12:01', end: '13:00', timezone: 'UTC' }
     expect(decideAtBoundary({ ...base, window: soon })).toEqual({ kind: 'wait', reason: 'window', until: NOW + 60_000 })
     const tonight = { start: '22:00', end: '05:00', timezone: 'UTC' }
-    expect(decideAtBoundary({ ...base, window: tonight })).toEqual({ kind: 'wait', reason: 'window', until: NOW + MAX_WAIT_SLICE_MS })
-    expect(decideAtBoundary({ ...base, window: { start: '11:00', end: '13:00', timezone: 'UTC' } })).toEqual({ kind: 'go' })
+    expect(decideAtBoundary({ ...base, window: tonight })).toEqual({
+      kind: 'wait',
+      reason: 'window',
+      until: NOW + MAX_WAIT_SLICE_MS
+    })
+    expect(decideAtBoundary({ ...base, window: { start: '11:00', end: '13:00', timezone: 'UTC' } })).toEqual({
+      kind: 'go'
+    })
   })
 })
 
@@ -40,17 +60,20 @@ describe('gateStep', () => {
     expect(gateStep(wait, 1, NOW + 50_000, 60)).toEqual({ kind: 'retry', at: NOW + 60_000 })
     expect(gateStep({ ...wait, attempts: 7 }, 1, NOW + 50_001, 60)).toEqual({
       kind: 'fail',
-      message: 'gate not passed within 60 s (7 attempts; last exited 1): ceph HEALTH_WARN',
+      message: 'gate not passed within 60 s (7 attempts; last exited 1): ceph HEALTH_WARN'
     })
-    expect(gateStep(wait, null, NOW + 61_000, 60)).toMatchObject({ kind: 'fail', message: expect.stringMatching(/did not exit normally/) })
+    expect(gateStep(wait, null, NOW + 61_000, 60)).toMatchObject({
+      kind: 'fail',
+      message: expect.stringMatching(/did not exit normally/)
+    })
   })
 })
 
 describe('gateArgv', () => {
   it('substitutes host and cluster placeholders inside arguments, nothing else', () => {
     const host = { id: 'h1', name: 'kvm1', address: '10.0.0.1', clusterId: 'c1' } as HostConfig
-    expect(gateArgv(['check', '--host={host.name}', '{host.address}', '{cluster.id}', '$(reboot)', '{other}'], host)).toEqual([
-      'check', '--host=kvm1', '10.0.0.1', 'c1', '$(reboot)', '{other}',
-    ])
+    expect(
+      gateArgv(['check', '--host={host.name}', '{host.address}', '{cluster.id}', '$(reboot)', '{other}'], host)
+    ).toEqual(['check', '--host=kvm1', '10.0.0.1', 'c1', '$(reboot)', '{other}'])
   })
 })

@@ -18,7 +18,7 @@ describe('spec 1 inventory.example.yaml (the seed second example) loads', () => 
     expect([...inv.clusters.values()].map((c) => [c.zoneId, c.hostIds.length])).toEqual([
       [ZONE1, 3],
       [ZONE1, 3],
-      [ZONE2, 3],
+      [ZONE2, 3]
     ])
   })
 
@@ -31,7 +31,7 @@ describe('spec 1 inventory.example.yaml (the seed second example) loads', () => 
         knownHostsPath: '/etc/rollmaint/ssh/known_hosts',
         hooksDir: '/etc/rollmaint/hooks',
         hypervisor: 'KVM',
-        enabled: true,
+        enabled: true
       })
       expect(host.address).toMatch(/^10\.0\.0\.\d{1,3}$/)
     }
@@ -48,7 +48,7 @@ describe('spec 1 inventory.example.yaml (the seed second example) loads', () => 
       'ref-trl-711-k-M7-apanic-kvm4',
       'ref-trl-714-k-M7-apanic-kvm3',
       'ref-trl-714-k-M7-apanic-kvm1',
-      'ref-trl-714-k-M7-apanic-kvm2',
+      'ref-trl-714-k-M7-apanic-kvm2'
     ])
     expect(hostIds).toEqual([
       '86c0b59f-89de-40db-9b30-251f851e869f',
@@ -59,7 +59,7 @@ describe('spec 1 inventory.example.yaml (the seed second example) loads', () => 
       'adbbfc34-9369-4a15-93dc-7ed85756c24e',
       '59159ade-f5c3-4606-9174-e501301f59d4',
       'b0f54409-4874-4573-9c24-8efac5b07f6f',
-      '02228e26-a0d6-4607-824d-501ae5ac8dab',
+      '02228e26-a0d6-4607-824d-501ae5ac8dab'
     ])
   })
 })

@@ -38,18 +38,19 @@ function doc(): Doc {
                 name: 'cluster1',
                 hosts: [
                   { id: 'h1', name: 'kvm1', address: '10.0.0.11' },
-                  { id: 'h2', name: 'kvm2', address: '10.0.0.12' },
-                ],
+                  { id: 'h2', name: 'kvm2', address: '10.0.0.12' }
+                ]
               },
-              { id: 'c2', name: 'cluster2', hosts: [{ id: 'h3', name: 'kvm3', address: '10.0.0.13' }] },
-            ],
-          },
-        ],
-      },
-    ],
+              { id: 'c2', name: 'cluster2', hosts: [{ id: 'h3', name: 'kvm3', address: '10.0.0.13' }] }
+            ]
+          }
+        ]
+      }
+    ]
   }
 }
-const clusterOf = (d: Doc, i: number): Cluster => (d.zones[0] as { pods: Array<{ clusters: Cluster[] }> }).pods[0]!.clusters[i]!
+const clusterOf = (d: Doc, i: number): Cluster =>
+  (d.zones[0] as { pods: Array<{ clusters: Cluster[] }> }).pods[0]!.clusters[i]!
 const build = (d: Doc) => buildInventory(d, SOURCE, { readSecretFile })
 const maintenanceOf = (d: Doc, id: string): MaintenanceConfig => build(d).hosts.get(id)!.maintenance
 
@@ -71,7 +72,7 @@ const LIBVIRT_DEFAULTS = {
   maxParallelMigrations: 2,
   migrationTimeout: 1800,
   reserveMemoryPercent: 10,
-  returnVms: false,
+  returnVms: false
 }
 
 describe('spec 8 maintenance block: where it is set and what wins', () => {
@@ -90,9 +91,18 @@ describe('spec 8 maintenance block: where it is set and what wins', () => {
   it('a cluster block applies to its hosts only and beats defaults', () => {
     const d = doc()
     d.defaults!.maintenance = { driver: 'libvirt' }
-    clusterOf(d, 0).maintenance = { driver: 'command', enter: ['/usr/local/bin/drain', '{host.name}'], exit: ['/usr/local/bin/undrain', '{host.name}'] }
+    clusterOf(d, 0).maintenance = {
+      driver: 'command',
+      enter: ['/usr/local/bin/drain', '{host.name}'],
+      exit: ['/usr/local/bin/undrain', '{host.name}']
+    }
     const inv = build(d)
-    const command = { driver: 'command', enter: ['/usr/local/bin/drain', '{host.name}'], exit: ['/usr/local/bin/undrain', '{host.name}'], timeout: 3600 }
+    const command = {
+      driver: 'command',
+      enter: ['/usr/local/bin/drain', '{host.name}'],
+      exit: ['/usr/local/bin/undrain', '{host.name}'],
+      timeout: 3600
+    }
     expect(inv.hosts.get('h1')!.maintenance).toEqual(command)
     expect(inv.hosts.get('h2')!.maintenance).toEqual(command)
     expect(inv.hosts.get('h3')!.maintenance).toEqual(LIBVIRT_DEFAULTS)
@@ -123,7 +133,7 @@ describe('spec 8 maintenance block: where it is set and what wins', () => {
       maxParallelMigrations: 1,
       migrationTimeout: 600,
       reserveMemoryPercent: 0,
-      returnVms: true,
+      returnVms: true
     }
     d.defaults!.maintenance = block
     expect(maintenanceOf(d, 'h3')).toEqual(block)
@@ -131,27 +141,61 @@ describe('spec 8 maintenance block: where it is set and what wins', () => {
 
   it('cloudstack: the secret key is read once at start-up, trimmed, and never printed', () => {
     const d = doc()
-    d.defaults!.maintenance = { driver: 'cloudstack', url: 'https://cs.example/client/api', apiKey: 'AK', secretKeyFile: '/keys/cs-secret' }
+    d.defaults!.maintenance = {
+      driver: 'cloudstack',
+      url: 'https://cs.example/client/api',
+      apiKey: 'AK',
+      secretKeyFile: '/keys/cs-secret'
+    }
     const m = maintenanceOf(d, 'h1')
-    expect(m).toMatchObject({ driver: 'cloudstack', url: 'https://cs.example/client/api', apiKey: 'AK', secretKeyFile: '/keys/cs-secret', pollInterval: 5, timeout: 3600 })
+    expect(m).toMatchObject({
+      driver: 'cloudstack',
+      url: 'https://cs.example/client/api',
+      apiKey: 'AK',
+      secretKeyFile: '/keys/cs-secret',
+      pollInterval: 5,
+      timeout: 3600
+    })
     if (m.driver !== 'cloudstack') throw new Error('not cloudstack')
     expect(m.secretKey.reveal()).toBe('sEcReT-kEy')
-    const printed = [JSON.stringify(m), inspect(m, { depth: 5 }), String(m.secretKey), `${JSON.stringify({ host: build(d).hosts.get('h2') })}`]
+    const printed = [
+      JSON.stringify(m),
+      inspect(m, { depth: 5 }),
+      String(m.secretKey),
+      `${JSON.stringify({ host: build(d).hosts.get('h2') })}`
+    ]
     for (const text of printed) expect(text).not.toContain('sEcReT')
     expect(JSON.stringify(m)).toContain('"secretKey":"[redacted]"')
   })
 
   it('cloudstack: pollInterval and timeout can be set', () => {
     const d = doc()
-    clusterOf(d, 1).maintenance = { driver: 'cloudstack', url: 'http://127.0.0.1:8096/client/api', apiKey: 'AK', secretKeyFile: '/keys/cs-secret', pollInterval: 0.1, timeout: 30 }
+    clusterOf(d, 1).maintenance = {
+      driver: 'cloudstack',
+      url: 'http://127.0.0.1:8096/client/api',
+      apiKey: 'AK',
+      secretKeyFile: '/keys/cs-secret',
+      pollInterval: 0.1,
+      timeout: 30
+    }
     expect(maintenanceOf(d, 'h3')).toMatchObject({ pollInterval: 0.1, timeout: 30 })
     expect(maintenanceOf(d, 'h1')).toEqual({ driver: 'none' })
   })
 
   it('command: timeout can be set; placeholders inside an argument are allowed', () => {
     const d = doc()
-    d.defaults!.maintenance = { driver: 'command', enter: ['drain', '--host={host.address}', '{cluster.id}'], exit: ['undrain', '{host.id}'], timeout: 5 }
-    expect(maintenanceOf(d, 'h2')).toEqual({ driver: 'command', enter: ['drain', '--host={host.address}', '{cluster.id}'], exit: ['undrain', '{host.id}'], timeout: 5 })
+    d.defaults!.maintenance = {
+      driver: 'command',
+      enter: ['drain', '--host={host.address}', '{cluster.id}'],
+      exit: ['undrain', '{host.id}'],
+      timeout: 5
+    }
+    expect(maintenanceOf(d, 'h2')).toEqual({
+      driver: 'command',
+      enter: ['drain', '--host={host.address}', '{cluster.id}'],
+      exit: ['undrain', '{host.id}'],
+      timeout: 5
+    })
   })
 
   it('the same block in YAML, loaded from a file', () => {
@@ -185,12 +229,17 @@ zones:
             name: cluster2
             hosts:
               - { id: h3, name: kvm3, address: 10.0.0.3 }
-`,
+`
       )
       const inv = loadInventory(file)
       const h1 = inv.hosts.get('h1')!.maintenance
       expect(h1.driver === 'cloudstack' && h1.secretKey.reveal()).toBe('from-file')
-      expect(inv.hosts.get('h2')!.maintenance).toEqual({ driver: 'command', enter: ['/bin/true'], exit: ['/bin/true'], timeout: 3600 })
+      expect(inv.hosts.get('h2')!.maintenance).toEqual({
+        driver: 'command',
+        enter: ['/bin/true'],
+        exit: ['/bin/true'],
+        timeout: 3600
+      })
       expect(inv.hosts.get('h3')!.maintenance).toEqual(LIBVIRT_DEFAULTS)
     } finally {
       rmSync(dir, { recursive: true, force: true })
@@ -204,7 +253,9 @@ describe('spec 8 maintenance block: refused at start-up naming the path and the 
   it('an unknown driver', () => {
     const d = doc()
     d.defaults!.maintenance = { driver: 'virsh' }
-    expect(problemsOf(d)).toEqual(['defaults.maintenance.driver: must be one of none, libvirt, cloudstack, command (got "virsh")'])
+    expect(problemsOf(d)).toEqual([
+      'defaults.maintenance.driver: must be one of none, libvirt, cloudstack, command (got "virsh")'
+    ])
   })
 
   it('no driver at all', () => {
@@ -221,18 +272,30 @@ describe('spec 8 maintenance block: refused at start-up naming the path and the 
 
   it('a field of another driver (libvirt field under cloudstack)', () => {
     const d = doc()
-    d.defaults!.maintenance = { driver: 'cloudstack', url: 'https://cs/client/api', apiKey: 'AK', secretKeyFile: '/keys/cs-secret', maxParallelMigrations: 2 }
+    d.defaults!.maintenance = {
+      driver: 'cloudstack',
+      url: 'https://cs/client/api',
+      apiKey: 'AK',
+      secretKeyFile: '/keys/cs-secret',
+      maxParallelMigrations: 2
+    }
     expect(problemsOf(d)).toEqual(['defaults.maintenance.maxParallelMigrations: Unexpected property (got 2)'])
   })
 
   it('libvirt: out-of-range numbers and wrong types', () => {
     const d = doc()
-    clusterOf(d, 0).maintenance = { driver: 'libvirt', maxParallelMigrations: 0, reserveMemoryPercent: 100, migrationTimeout: '30m', returnVms: 'yes' }
+    clusterOf(d, 0).maintenance = {
+      driver: 'libvirt',
+      maxParallelMigrations: 0,
+      reserveMemoryPercent: 100,
+      migrationTimeout: '30m',
+      returnVms: 'yes'
+    }
     expect(problemsOf(d)).toEqual([
       `${C0}.maintenance.maxParallelMigrations: Expected integer to be greater or equal to 1 (got 0)`,
       `${C0}.maintenance.migrationTimeout: Expected integer (got "30m")`,
       `${C0}.maintenance.reserveMemoryPercent: Expected integer to be less or equal to 99 (got 100)`,
-      `${C0}.maintenance.returnVms: Expected boolean (got "yes")`,
+      `${C0}.maintenance.returnVms: Expected boolean (got "yes")`
     ])
   })
 
@@ -240,7 +303,7 @@ describe('spec 8 maintenance block: refused at start-up naming the path and the 
     const d = doc()
     d.defaults!.maintenance = { driver: 'libvirt', migrationUri: 'qemu+ssh://{target.adress}/system' }
     expect(problemsOf(d)).toEqual([
-      'defaults.maintenance.migrationUri: unknown placeholder {target.adress}; use {target.address}, {target.name}, {target.id}',
+      'defaults.maintenance.migrationUri: unknown placeholder {target.adress}; use {target.address}, {target.name}, {target.id}'
     ])
   })
 
@@ -250,25 +313,49 @@ describe('spec 8 maintenance block: refused at start-up naming the path and the 
     expect(problemsOf(d)).toEqual([
       'defaults.maintenance.url: Expected required property',
       'defaults.maintenance.apiKey: Expected required property',
-      'defaults.maintenance.secretKeyFile: Expected required property',
+      'defaults.maintenance.secretKeyFile: Expected required property'
     ])
   })
 
   it('cloudstack: a url that is not http(s), or carries credentials', () => {
     const d = doc()
-    d.defaults!.maintenance = { driver: 'cloudstack', url: 'cs.example/client/api', apiKey: 'AK', secretKeyFile: '/keys/cs-secret' }
-    expect(problemsOf(d)[0]).toMatch(/^defaults\.maintenance\.url: Expected string to match '\^https\?:\/\/' \(got "cs\.example\/client\/api"\)/)
-    d.defaults!.maintenance = { driver: 'cloudstack', url: 'https://admin:pw@cs.example/client/api', apiKey: 'AK', secretKeyFile: '/keys/cs-secret' }
-    expect(problemsOf(d)).toEqual(['defaults.maintenance.url: must not carry credentials; use apiKey and secretKeyFile'])
+    d.defaults!.maintenance = {
+      driver: 'cloudstack',
+      url: 'cs.example/client/api',
+      apiKey: 'AK',
+      secretKeyFile: '/keys/cs-secret'
+    }
+    expect(problemsOf(d)[0]).toMatch(
+      /^defaults\.maintenance\.url: Expected string to match '\^https\?:\/\/' \(got "cs\.example\/client\/api"\)/
+    )
+    d.defaults!.maintenance = {
+      driver: 'cloudstack',
+      url: 'https://admin:pw@cs.example/client/api',
+      apiKey: 'AK',
+      secretKeyFile: '/keys/cs-secret'
+    }
+    expect(problemsOf(d)).toEqual([
+      'defaults.maintenance.url: must not carry credentials; use apiKey and secretKeyFile'
+    ])
   })
 
   it('cloudstack: a secret key file that is missing or empty; the message never holds a key', () => {
     const d = doc()
-    clusterOf(d, 0).maintenance = { driver: 'cloudstack', url: 'https://cs/client/api', apiKey: 'AK', secretKeyFile: '/keys/missing' }
-    clusterOf(d, 1).maintenance = { driver: 'cloudstack', url: 'https://cs/client/api', apiKey: 'AK', secretKeyFile: '/keys/empty' }
+    clusterOf(d, 0).maintenance = {
+      driver: 'cloudstack',
+      url: 'https://cs/client/api',
+      apiKey: 'AK',
+      secretKeyFile: '/keys/missing'
+    }
+    clusterOf(d, 1).maintenance = {
+      driver: 'cloudstack',
+      url: 'https://cs/client/api',
+      apiKey: 'AK',
+      secretKeyFile: '/keys/empty'
+    }
     expect(problemsOf(d)).toEqual([
       `${C0}.maintenance.secretKeyFile: cannot read /keys/missing: ENOENT`,
-      'zones[0].pods[0].clusters[1].maintenance.secretKeyFile: /keys/empty is empty',
+      'zones[0].pods[0].clusters[1].maintenance.secretKeyFile: /keys/empty is empty'
     ])
   })
 
@@ -277,13 +364,20 @@ describe('spec 8 maintenance block: refused at start-up naming the path and the 
     clusterOf(d, 0).hosts[1]!.maintenance = { driver: 'command', enter: [], exit: ['undrain', 7] }
     expect(problemsOf(d)).toEqual([
       `${C0}.hosts[1].maintenance.enter: Expected array length to be greater or equal to 1`,
-      `${C0}.hosts[1].maintenance.exit[1]: Expected string (got 7)`,
+      `${C0}.hosts[1].maintenance.exit[1]: Expected string (got 7)`
     ])
-    clusterOf(d, 0).hosts[1]!.maintenance = { driver: 'command', enter: ['drain', '{host.ip}'], exit: ['undrain'], timeout: 0 }
-    expect(problemsOf(d)).toEqual([`${C0}.hosts[1].maintenance.timeout: Expected integer to be greater or equal to 1 (got 0)`])
+    clusterOf(d, 0).hosts[1]!.maintenance = {
+      driver: 'command',
+      enter: ['drain', '{host.ip}'],
+      exit: ['undrain'],
+      timeout: 0
+    }
+    expect(problemsOf(d)).toEqual([
+      `${C0}.hosts[1].maintenance.timeout: Expected integer to be greater or equal to 1 (got 0)`
+    ])
     clusterOf(d, 0).hosts[1]!.maintenance = { driver: 'command', enter: ['drain', '{host.ip}'], exit: ['undrain'] }
     expect(problemsOf(d)).toEqual([
-      `${C0}.hosts[1].maintenance.enter[1]: unknown placeholder {host.ip}; use {host.id}, {host.name}, {host.address}, {cluster.id}`,
+      `${C0}.hosts[1].maintenance.enter[1]: unknown placeholder {host.ip}; use {host.id}, {host.name}, {host.address}, {cluster.id}`
     ])
   })
 

@@ -23,7 +23,10 @@ function writeInventory(name: string, text: string): string {
 }
 
 /** One zone, one pod, one cluster, two hosts: small documents to break one field at a time. */
-function smallDoc(): { defaults?: Record<string, unknown>; zones: Array<Record<string, unknown>> } & Record<string, unknown> {
+function smallDoc(): { defaults?: Record<string, unknown>; zones: Array<Record<string, unknown>> } & Record<
+  string,
+  unknown
+> {
   return {
     zones: [
       {
@@ -39,14 +42,14 @@ function smallDoc(): { defaults?: Record<string, unknown>; zones: Array<Record<s
                 name: 'cluster1',
                 hosts: [
                   { id: 'h1', name: 'kvm1', address: '10.0.0.11', hostKey: KEY },
-                  { id: 'h2', name: 'kvm2', address: '10.0.0.12', hostKey: KEY },
-                ],
-              },
-            ],
-          },
-        ],
-      },
-    ],
+                  { id: 'h2', name: 'kvm2', address: '10.0.0.12', hostKey: KEY }
+                ]
+              }
+            ]
+          }
+        ]
+      }
+    ]
   }
 }
 
@@ -105,20 +108,20 @@ describe('spec 1 inventory: the documented example loads', () => {
     expect(inv.zones.get('6f3c9827-6e99-4c63-b7d5-e8f427f6dcff')).toEqual({
       id: '6f3c9827-6e99-4c63-b7d5-e8f427f6dcff',
       name: 'zone1',
-      podIds: ['0b1e0000-0000-4000-8000-000000000001'],
+      podIds: ['0b1e0000-0000-4000-8000-000000000001']
     })
     expect(inv.pods.get('0b1e0000-0000-4000-8000-000000000001')).toEqual({
       id: '0b1e0000-0000-4000-8000-000000000001',
       name: 'pod1',
       zoneId: '6f3c9827-6e99-4c63-b7d5-e8f427f6dcff',
-      clusterIds: ['3c1a0000-0000-4000-8000-000000000001'],
+      clusterIds: ['3c1a0000-0000-4000-8000-000000000001']
     })
     expect(inv.clusters.get('3c1a0000-0000-4000-8000-000000000001')).toEqual({
       id: '3c1a0000-0000-4000-8000-000000000001',
       name: 'cluster1',
       zoneId: '6f3c9827-6e99-4c63-b7d5-e8f427f6dcff',
       podId: '0b1e0000-0000-4000-8000-000000000001',
-      hostIds: ['86c0b59f-89de-40db-9b30-251f851e869f', 'ef10dacd-ac4e-4ec0-bc8d-7fb5bb461c9d'],
+      hostIds: ['86c0b59f-89de-40db-9b30-251f851e869f', 'ef10dacd-ac4e-4ec0-bc8d-7fb5bb461c9d']
     })
     expect(inv.hosts.get('86c0b59f-89de-40db-9b30-251f851e869f')).toEqual({
       id: '86c0b59f-89de-40db-9b30-251f851e869f',
@@ -138,7 +141,7 @@ describe('spec 1 inventory: the documented example loads', () => {
       maintenance: { driver: 'none' },
       zoneId: '6f3c9827-6e99-4c63-b7d5-e8f427f6dcff',
       podId: '0b1e0000-0000-4000-8000-000000000001',
-      clusterId: '3c1a0000-0000-4000-8000-000000000001',
+      clusterId: '3c1a0000-0000-4000-8000-000000000001'
     })
     const kvm2 = inv.hosts.get('ef10dacd-ac4e-4ec0-bc8d-7fb5bb461c9d')!
     expect(kvm2.address).toBe('kvm2.example.org')
@@ -170,7 +173,7 @@ describe('spec 1 defaults: every host field may be set in defaults and overridde
       privateKeyPath: '/keys/id_ed25519',
       knownHostsPath: '/keys/known_hosts',
       hypervisor: 'KVM',
-      enabled: true,
+      enabled: true
     }
     Object.assign(hostOf(doc, 1), {
       user: 'admin',
@@ -181,7 +184,7 @@ describe('spec 1 defaults: every host field may be set in defaults and overridde
       privateKeyPath: '/other/key',
       knownHostsPath: '/other/known_hosts',
       hypervisor: 'VMware',
-      enabled: false,
+      enabled: false
     })
     const inv = buildInventory(doc, SOURCE)
     expect(inv.hosts.get('h1')).toMatchObject({
@@ -193,7 +196,7 @@ describe('spec 1 defaults: every host field may be set in defaults and overridde
       privateKeyPath: '/keys/id_ed25519',
       knownHostsPath: '/keys/known_hosts',
       hypervisor: 'KVM',
-      enabled: true,
+      enabled: true
     })
     expect(inv.hosts.get('h2')).toMatchObject({
       user: 'admin',
@@ -204,7 +207,7 @@ describe('spec 1 defaults: every host field may be set in defaults and overridde
       privateKeyPath: '/other/key',
       knownHostsPath: '/other/known_hosts',
       hypervisor: 'VMware',
-      enabled: false,
+      enabled: false
     })
   })
 
@@ -265,7 +268,7 @@ zones:
       - id: p2
         name: pod2
         clusters: []
-`,
+`
     )
     const inv = loadInventory(file)
     expect(inv.clusters.get('c1')!.hostIds).toEqual(['h-c', 'h-a', 'h-b'])
@@ -284,7 +287,9 @@ describe('spec 1 a malformed inventory is refused, naming the file, the path and
     const err = inventoryError(() => buildInventory(doc, SOURCE))
     expect(err.file).toBe(SOURCE)
     expect(err.problems).toEqual(['zones[0].pods[0].clusters[0].hosts[1].port: Expected integer (got "22")'])
-    expect(err.message).toBe(`invalid inventory ${SOURCE}:\n  - zones[0].pods[0].clusters[0].hosts[1].port: Expected integer (got "22")`)
+    expect(err.message).toBe(
+      `invalid inventory ${SOURCE}:\n  - zones[0].pods[0].clusters[0].hosts[1].port: Expected integer (got "22")`
+    )
   })
 
   it('wrong type: enabled given as "yes"', () => {
@@ -335,7 +340,9 @@ describe('spec 1 a malformed inventory is refused, naming the file, the path and
     const doc = smallDoc()
     hostOf(doc, 1).port = 70000
     const err = inventoryError(() => buildInventory(doc, SOURCE))
-    expect(err.problems).toEqual(['zones[0].pods[0].clusters[0].hosts[1].port: Expected integer to be less or equal to 65535 (got 70000)'])
+    expect(err.problems).toEqual([
+      'zones[0].pods[0].clusters[0].hosts[1].port: Expected integer to be less or equal to 65535 (got 70000)'
+    ])
   })
 
   it('port 0 is out of range', () => {
@@ -370,7 +377,7 @@ describe('spec 1 a malformed inventory is refused, naming the file, the path and
     hostOf(doc, 1).id = 'z1'
     const err = inventoryError(() => buildInventory(doc, SOURCE))
     expect(err.problems).toEqual([
-      'zones[0].pods[0].clusters[0].hosts[1].id: id "z1" is already used at zones[0]; ids must be unique across the inventory',
+      'zones[0].pods[0].clusters[0].hosts[1].id: id "z1" is already used at zones[0]; ids must be unique across the inventory'
     ])
   })
 
@@ -379,7 +386,7 @@ describe('spec 1 a malformed inventory is refused, naming the file, the path and
     doc.zones.push({ id: 'z2', name: 'zone2', pods: [{ id: 'c1', name: 'pod2', clusters: [] }] })
     const err = inventoryError(() => buildInventory(doc, SOURCE))
     expect(err.problems).toEqual([
-      'zones[1].pods[0].id: id "c1" is already used at zones[0].pods[0].clusters[0]; ids must be unique across the inventory',
+      'zones[1].pods[0].id: id "c1" is already used at zones[0].pods[0].clusters[0]; ids must be unique across the inventory'
     ])
   })
 
@@ -388,7 +395,7 @@ describe('spec 1 a malformed inventory is refused, naming the file, the path and
     hostOf(doc, 1).id = 'h1'
     const err = inventoryError(() => buildInventory(doc, SOURCE))
     expect(err.problems).toEqual([
-      'zones[0].pods[0].clusters[0].hosts[1].id: id "h1" is already used at zones[0].pods[0].clusters[0].hosts[0]; ids must be unique across the inventory',
+      'zones[0].pods[0].clusters[0].hosts[1].id: id "h1" is already used at zones[0].pods[0].clusters[0].hosts[0]; ids must be unique across the inventory'
     ])
   })
 
@@ -397,7 +404,9 @@ describe('spec 1 a malformed inventory is refused, naming the file, the path and
     delete hostOf(doc, 1).hostKey
     const err = inventoryError(() => buildInventory(doc, SOURCE))
     expect(err.problems).toHaveLength(1)
-    expect(err.problems[0]).toMatch(/^zones\[0\]\.pods\[0\]\.clusters\[0\]\.hosts\[1\]: neither hostKey nor knownHostsPath is set/)
+    expect(err.problems[0]).toMatch(
+      /^zones\[0\]\.pods\[0\]\.clusters\[0\]\.hosts\[1\]: neither hostKey nor knownHostsPath is set/
+    )
   })
 
   it('reports several problems at once', () => {
@@ -425,11 +434,16 @@ describe('spec 1 a malformed inventory is refused, naming the file, the path and
   })
 
   it('a schema error in a file names the file and the path', () => {
-    const file = writeInventory('port.yaml', SPEC_EXAMPLE.replace('port: 22\n                hostKey', 'port: 70000\n                hostKey'))
+    const file = writeInventory(
+      'port.yaml',
+      SPEC_EXAMPLE.replace('port: 22\n                hostKey', 'port: 70000\n                hostKey')
+    )
     const err = inventoryError(() => loadInventory(file))
     expect(err.file).toBe(file)
     expect(err.message).toContain(file)
-    expect(err.problems).toEqual(['zones[0].pods[0].clusters[0].hosts[0].port: Expected integer to be less or equal to 65535 (got 70000)'])
+    expect(err.problems).toEqual([
+      'zones[0].pods[0].clusters[0].hosts[0].port: Expected integer to be less or equal to 65535 (got 70000)'
+    ])
   })
 
   it('an empty file', () => {
@@ -455,7 +469,10 @@ describe('spec 9 cluster gate', () => {
 
   it('a cluster may carry gate (argv) and gateTimeout; both reach the cluster config', () => {
     const doc = smallDoc()
-    Object.assign(clusterOf(doc), { gate: ['/usr/local/bin/ceph-health', '--cluster', '{cluster.id}'], gateTimeout: 600 })
+    Object.assign(clusterOf(doc), {
+      gate: ['/usr/local/bin/ceph-health', '--cluster', '{cluster.id}'],
+      gateTimeout: 600
+    })
     const c = buildInventory(doc, SOURCE).clusters.get('c1')!
     expect(c.gate).toEqual(['/usr/local/bin/ceph-health', '--cluster', '{cluster.id}'])
     expect(c.gateTimeout).toBe(600)
@@ -466,7 +483,7 @@ describe('spec 9 cluster gate', () => {
     for (const [field, value, re] of [
       ['gate', [], /clusters\[0\]\.gate: Expected array length to be greater or equal to 1/],
       ['gate', 'ceph health', /clusters\[0\]\.gate: Expected array/],
-      ['gateTimeout', 0, /clusters\[0\]\.gateTimeout: Expected integer to be greater or equal to 1/],
+      ['gateTimeout', 0, /clusters\[0\]\.gateTimeout: Expected integer to be greater or equal to 1/]
     ] as const) {
       const doc = smallDoc()
       clusterOf(doc)[field] = value

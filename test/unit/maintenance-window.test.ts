@@ -1,6 +1,11 @@
 import type { DateTime } from 'luxon'
 import { describe, expect, it } from 'vitest'
-import { formatWindowTime, windowProblems, windowState, type MaintenanceWindow } from '../../shared/controls/maintenance-window.js'
+import {
+  formatWindowTime,
+  windowProblems,
+  windowState,
+  type MaintenanceWindow
+} from '../../shared/controls/maintenance-window.js'
 
 const at = (iso: string): Date => new Date(iso)
 const iso = (t: DateTime | undefined): string | undefined => (t ? formatWindowTime(t) : undefined)
@@ -100,7 +105,7 @@ describe('windowProblems', () => {
     [{ ...ok, end: '05:60' }, [/window.end must be HH:MM/]],
     [{ ...ok, days: [] }, [/window.days is empty/]],
     [{ ...ok, days: ['monday'] }, [/window.days: unknown day "monday"/]],
-    [{ ...ok, days: ['mon', 'mon'] }, [/lists a day twice/]],
+    [{ ...ok, days: ['mon', 'mon'] }, [/lists a day twice/]]
   ] as Array<[MaintenanceWindow, RegExp[]]>)('%j', (w, expected) => {
     const problems = windowProblems(w)
     expect(problems).toHaveLength(expected.length)

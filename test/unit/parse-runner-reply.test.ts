@@ -9,7 +9,13 @@ describe('persistent runner replies', () => {
     const buf = b('hello\n\nROLLMAINT-END n1 exited 3 boot1 boot1\nnext')
     const found = takeReply(buf, 'n1')!
     expect(found.used).toBe(buf.length - 4)
-    expect(stageResultOf(found.reply, timing)).toEqual({ kind: 'exited', exitCode: 3, output: 'hello\n', ...timing, bootIdChanged: false })
+    expect(stageResultOf(found.reply, timing)).toEqual({
+      kind: 'exited',
+      exitCode: 3,
+      output: 'hello\n',
+      ...timing,
+      bootIdChanged: false
+    })
   })
 
   it('waits for the whole end line; an end line with another nonce is output (a script cannot forge it)', () => {
@@ -23,7 +29,11 @@ describe('persistent runner replies', () => {
   it('a timeout, a vanished stage after a reboot, a missing script; found/unknown are not stage results', () => {
     const one = (s: string) => stageResultOf(takeReply(b(s), 'n')!.reply, timing)
     expect(one('\nROLLMAINT-END n timeout 124 b1 b1\n')).toMatchObject({ kind: 'timeout', bootIdChanged: false })
-    expect(one('partial\nROLLMAINT-END n vanished - b1 b2\n')).toEqual({ kind: 'vanished', output: 'partial', bootIdChanged: true })
+    expect(one('partial\nROLLMAINT-END n vanished - b1 b2\n')).toEqual({
+      kind: 'vanished',
+      output: 'partial',
+      bootIdChanged: true
+    })
     expect(one('\nROLLMAINT-END n missing - - b1\n')).toEqual({ kind: 'missing' })
     expect(one('\nROLLMAINT-END n unknown - - b1\n')).toBeUndefined()
     expect(one('\nROLLMAINT-END n found - - b1\n')).toBeUndefined()

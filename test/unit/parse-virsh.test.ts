@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest'
 import { parseProbe } from '../../workers/maintenance/libvirt/host-probe.js'
-import { lockFileName, migrationUriFor, vmOfLockFile, type LibvirtSettings } from '../../workers/maintenance/libvirt/libvirt-settings.js'
-import { parseDomJobInfo, parseDomStats, parseNodeMemStats, virshError } from '../../workers/maintenance/libvirt/parse-virsh.js'
+import {
+  lockFileName,
+  migrationUriFor,
+  vmOfLockFile,
+  type LibvirtSettings
+} from '../../workers/maintenance/libvirt/libvirt-settings.js'
+import {
+  parseDomJobInfo,
+  parseDomStats,
+  parseNodeMemStats,
+  virshError
+} from '../../workers/maintenance/libvirt/parse-virsh.js'
 import type { HostConfig } from '../../shared/types.js'
 
 // Verbatim output of virsh 9.0 (Debian 12) on the KVM lab.
@@ -36,13 +46,16 @@ describe('virsh output parsers', () => {
   it('domstats: name, state, reason and memory (balloon.maximum, else current) in MiB', () => {
     expect(parseDomStats(DOMSTATS)).toEqual([
       { name: 'vma', state: 1, reason: 1, memoryMiB: 128 },
-      { name: "it''s odd", state: 3, reason: 11, memoryMiB: 64 },
+      { name: "it''s odd", state: 3, reason: 11, memoryMiB: 64 }
     ])
     expect(parseDomStats('')).toEqual([])
   })
 
   it('nodememstats: free counts buffers and page cache', () => {
-    expect(parseNodeMemStats(NODEMEM)).toEqual({ totalMiB: 24105, freeMiB: Math.floor((20565684 + 98472 + 2542724) / 1024) })
+    expect(parseNodeMemStats(NODEMEM)).toEqual({
+      totalMiB: 24105,
+      freeMiB: Math.floor((20565684 + 98472 + 2542724) / 1024)
+    })
     expect(() => parseNodeMemStats('garbage')).toThrow(/unexpected virsh nodememstats output/)
   })
 
@@ -52,9 +65,9 @@ describe('virsh output parsers', () => {
   })
 
   it('virsh errors on one line without the error: prefixes', () => {
-    expect(virshError("error: failed to connect to the hypervisor\nerror: Cannot recv data: Connection reset by peer\n")).toBe(
-      'failed to connect to the hypervisor; Cannot recv data: Connection reset by peer',
-    )
+    expect(
+      virshError('error: failed to connect to the hypervisor\nerror: Cannot recv data: Connection reset by peer\n')
+    ).toBe('failed to connect to the hypervisor; Cannot recv data: Connection reset by peer')
     expect(virshError('', '')).toBe('no output')
   })
 
@@ -72,7 +85,11 @@ describe('virsh output parsers', () => {
 
   it('migration URI placeholders', () => {
     const s = { migrationUri: 'qemu+ssh://root@{target.address}/system?name={target.name}' } as LibvirtSettings
-    expect(migrationUriFor(s, { address: '10.0.0.2', name: 'kvm2', id: 'x' } as HostConfig)).toBe('qemu+ssh://root@10.0.0.2/system?name=kvm2')
-    expect(migrationUriFor(s, { address: 'fd00::2', name: 'kvm2', id: 'x' } as HostConfig)).toBe('qemu+ssh://root@[fd00::2]/system?name=kvm2')
+    expect(migrationUriFor(s, { address: '10.0.0.2', name: 'kvm2', id: 'x' } as HostConfig)).toBe(
+      'qemu+ssh://root@10.0.0.2/system?name=kvm2'
+    )
+    expect(migrationUriFor(s, { address: 'fd00::2', name: 'kvm2', id: 'x' } as HostConfig)).toBe(
+      'qemu+ssh://root@[fd00::2]/system?name=kvm2'
+    )
   })
 })

@@ -23,18 +23,26 @@ const inventory = buildInventory(
             name: 'pod1',
             clusters: [
               { id: 'c1', name: 'cluster1', hosts: [host('h1'), host('h2'), host('h3')] },
-              { id: 'c2', name: 'cluster2', hosts: [host('h6'), host('h5'), host('h4')] },
-            ],
+              { id: 'c2', name: 'cluster2', hosts: [host('h6'), host('h5'), host('h4')] }
+            ]
           },
-          { id: 'p2', name: 'pod2', clusters: [{ id: 'c3', name: 'cluster3', hosts: [host('h7')] }] },
-        ],
+          { id: 'p2', name: 'pod2', clusters: [{ id: 'c3', name: 'cluster3', hosts: [host('h7')] }] }
+        ]
       },
-      { id: 'z2', name: 'zone2', pods: [{ id: 'p3', name: 'pod3', clusters: [{ id: 'c4', name: 'cluster4', hosts: [host('h8'), host('h9')] }] }] },
+      {
+        id: 'z2',
+        name: 'zone2',
+        pods: [{ id: 'p3', name: 'pod3', clusters: [{ id: 'c4', name: 'cluster4', hosts: [host('h8'), host('h9')] }] }]
+      },
       { id: 'z3', name: 'zone3', pods: [{ id: 'p4', name: 'pod4', clusters: [] }] },
-      { id: 'z4', name: 'zone4', pods: [{ id: 'p5', name: 'pod5', clusters: [{ id: 'c5', name: 'cluster5', hosts: [] }] }] },
-    ],
+      {
+        id: 'z4',
+        name: 'zone4',
+        pods: [{ id: 'p5', name: 'pod5', clusters: [{ id: 'c5', name: 'cluster5', hosts: [] }] }]
+      }
+    ]
   },
-  '/etc/rollmaint/inventory.yaml',
+  '/etc/rollmaint/inventory.yaml'
 )
 
 type Scope = Pick<RunRequest, 'zoneids' | 'podids' | 'clusterids' | 'hostids'>
@@ -54,38 +62,47 @@ describe('spec 3.1 scope: the hosts are the union of every kind of id, each once
   it('a zone gives all its hosts, cluster by cluster in file order', () => {
     expect(resolveScope(inventory, scope({ zoneids: ['z1'] }))).toEqual({
       hostIds: ['h1', 'h2', 'h3', 'h6', 'h5', 'h4', 'h7'],
-      clusterIds: ['c1', 'c2', 'c3'],
+      clusterIds: ['c1', 'c2', 'c3']
     })
   })
 
   it('a pod gives the hosts of its clusters', () => {
     expect(resolveScope(inventory, scope({ podids: ['p1'] }))).toEqual({
       hostIds: ['h1', 'h2', 'h3', 'h6', 'h5', 'h4'],
-      clusterIds: ['c1', 'c2'],
+      clusterIds: ['c1', 'c2']
     })
   })
 
   it('a cluster gives its hosts in file order', () => {
-    expect(resolveScope(inventory, scope({ clusterids: ['c2'] }))).toEqual({ hostIds: ['h6', 'h5', 'h4'], clusterIds: ['c2'] })
+    expect(resolveScope(inventory, scope({ clusterids: ['c2'] }))).toEqual({
+      hostIds: ['h6', 'h5', 'h4'],
+      clusterIds: ['c2']
+    })
   })
 
   it('hosts are returned in inventory order, not request order', () => {
     expect(resolveScope(inventory, scope({ hostids: ['h9', 'h4', 'h1'] }))).toEqual({
       hostIds: ['h1', 'h4', 'h9'],
-      clusterIds: ['c1', 'c2', 'c4'],
+      clusterIds: ['c1', 'c2', 'c4']
     })
   })
 
   it('mixes every kind (CloudStack would use only the first non-empty kind; we take the union)', () => {
-    const resolved = resolveScope(inventory, scope({ zoneids: ['z2'], podids: ['p2'], clusterids: ['c2'], hostids: ['h2'] }))
+    const resolved = resolveScope(
+      inventory,
+      scope({ zoneids: ['z2'], podids: ['p2'], clusterids: ['c2'], hostids: ['h2'] })
+    )
     expect(resolved).toEqual({
       hostIds: ['h2', 'h6', 'h5', 'h4', 'h7', 'h8', 'h9'],
-      clusterIds: ['c1', 'c2', 'c3', 'c4'],
+      clusterIds: ['c1', 'c2', 'c3', 'c4']
     })
   })
 
   it('overlapping kinds list each host once', () => {
-    const resolved = resolveScope(inventory, scope({ zoneids: ['z1'], podids: ['p1'], clusterids: ['c1'], hostids: ['h1', 'h1', 'h7'] }))
+    const resolved = resolveScope(
+      inventory,
+      scope({ zoneids: ['z1'], podids: ['p1'], clusterids: ['c1'], hostids: ['h1', 'h1', 'h7'] })
+    )
     expect(resolved.hostIds).toEqual(['h1', 'h2', 'h3', 'h6', 'h5', 'h4', 'h7'])
     expect(new Set(resolved.hostIds).size).toBe(resolved.hostIds.length)
     expect(resolved.clusterIds).toEqual(['c1', 'c2', 'c3'])

@@ -1,12 +1,24 @@
 import { describe, expect, it } from 'vitest'
 import type { StageName } from '../../shared/types.js'
 import type { StageResult } from '../../workers/ssh/stage-result.js'
-import { connectionFailure, EXIT_NO_MAINTENANCE, failureReason, judgeStage, SKIP_REASONS } from '../../workers/stage-decisions.js'
+import {
+  connectionFailure,
+  EXIT_NO_MAINTENANCE,
+  failureReason,
+  judgeStage,
+  SKIP_REASONS
+} from '../../workers/stage-decisions.js'
 
 const STAGES: StageName[] = ['PreFlight', 'PreMaintenance', 'Maintenance', 'PostMaintenance']
 const T = { startedAt: '2020-03-12T12:40:44+00:00', finishedAt: '2020-03-12T12:41:24+00:00', durationMs: 40_000 }
 
-const exited = (exitCode: number, output = '', bootIdChanged = false): StageResult => ({ kind: 'exited', exitCode, output, bootIdChanged, ...T })
+const exited = (exitCode: number, output = '', bootIdChanged = false): StageResult => ({
+  kind: 'exited',
+  exitCode,
+  output,
+  bootIdChanged,
+  ...T
+})
 const timeout = (output = '', bootIdChanged = false): StageResult => ({ kind: 'timeout', output, bootIdChanged, ...T })
 const vanished = (bootIdChanged: boolean, output = ''): StageResult => ({ kind: 'vanished', output, bootIdChanged })
 
@@ -26,20 +38,29 @@ describe('spec 2 exit 70 "no maintenance needed" is only meaningful for PreFligh
   })
 
   it.each(['Maintenance', 'PostMaintenance'] as const)('%s: exit 70 is an ordinary failure', (stage) => {
-    expect(judgeStage(stage, exited(70, 'already patched'))).toEqual({ kind: 'failed', message: 'exit status 70; output: already patched' })
+    expect(judgeStage(stage, exited(70, 'already patched'))).toEqual({
+      kind: 'failed',
+      message: 'exit status 70; output: already patched'
+    })
   })
 })
 
 describe('spec 2 any other exit status is a failure, the output in the message', () => {
-  it.each(STAGES.flatMap((s) => [1, 2, 69, 71, 127, 255].map((code) => [s, code] as const)))('%s: exit %i fails', (stage, code) => {
-    expect(judgeStage(stage, exited(code, '  E: dpkg was interrupted\n'))).toEqual({
-      kind: 'failed',
-      message: `exit status ${code}; output: E: dpkg was interrupted`,
-    })
-  })
+  it.each(STAGES.flatMap((s) => [1, 2, 69, 71, 127, 255].map((code) => [s, code] as const)))(
+    '%s: exit %i fails',
+    (stage, code) => {
+      expect(judgeStage(stage, exited(code, '  E: dpkg was interrupted\n'))).toEqual({
+        kind: 'failed',
+        message: `exit status ${code}; output: E: dpkg was interrupted`
+      })
+    }
+  )
 
   it('a failure without output says so', () => {
-    expect(judgeStage('Maintenance', exited(1, ' \n'))).toEqual({ kind: 'failed', message: 'exit status 1; output: (no output)' })
+    expect(judgeStage('Maintenance', exited(1, ' \n'))).toEqual({
+      kind: 'failed',
+      message: 'exit status 1; output: (no output)'
+    })
   })
 })
 
@@ -66,31 +87,45 @@ describe('spec 3.4 / 3.5.1 no script: the stage is not run', () => {
 
 describe('a reboot (boot id changed) is a success only for Maintenance', () => {
   it('Maintenance: the script vanished because the host rebooted is ok, with the output so far', () => {
-    expect(judgeStage('Maintenance', vanished(true, 'rebooting into new kernel'))).toEqual({ kind: 'ok', output: 'rebooting into new kernel' })
+    expect(judgeStage('Maintenance', vanished(true, 'rebooting into new kernel'))).toEqual({
+      kind: 'ok',
+      output: 'rebooting into new kernel'
+    })
   })
 
   it('Maintenance: the host rebooted, so whatever status the shutdown left (0, 143 from its SIGTERM) counts as completed', () => {
     expect(judgeStage('Maintenance', exited(0, 'done', true))).toEqual({ kind: 'ok', output: 'done' })
-    expect(judgeStage('Maintenance', exited(143, 'killed by shutdown', true))).toEqual({ kind: 'ok', output: 'killed by shutdown' })
+    expect(judgeStage('Maintenance', exited(143, 'killed by shutdown', true))).toEqual({
+      kind: 'ok',
+      output: 'killed by shutdown'
+    })
   })
 
-  it.each(['PreFlight', 'PreMaintenance', 'PostMaintenance'] as const)('%s: a reboot is a failure, even with exit 0 or 70', (stage) => {
-    for (const result of [vanished(true, 'x'), exited(0, 'x', true), exited(70, 'x', true)]) {
-      expect(judgeStage(stage, result)).toEqual({ kind: 'failed', message: `the host rebooted during ${stage}; output: x` })
+  it.each(['PreFlight', 'PreMaintenance', 'PostMaintenance'] as const)(
+    '%s: a reboot is a failure, even with exit 0 or 70',
+    (stage) => {
+      for (const result of [vanished(true, 'x'), exited(0, 'x', true), exited(70, 'x', true)]) {
+        expect(judgeStage(stage, result)).toEqual({
+          kind: 'failed',
+          message: `the host rebooted during ${stage}; output: x`
+        })
+      }
     }
-  })
+  )
 
   it.each(STAGES)('%s: a script that vanished without a reboot is a failure', (stage) => {
     expect(judgeStage(stage, vanished(false, 'partial'))).toEqual({
       kind: 'failed',
-      message: 'the script disappeared without an exit status; output: partial',
+      message: 'the script disappeared without an exit status; output: partial'
     })
   })
 })
 
 describe('spec 3.4 / 3.5 / 3.6 reasons', () => {
   it('failureReason prefixes are "<Stage> script failed: ", with CloudStack spelling for pre-flight and post-maintenance', () => {
-    expect(failureReason('PreFlight', 'exit status 1; output: x')).toBe('Pre-flight script failed: exit status 1; output: x')
+    expect(failureReason('PreFlight', 'exit status 1; output: x')).toBe(
+      'Pre-flight script failed: exit status 1; output: x'
+    )
     expect(failureReason('PreMaintenance', 'm')).toBe('PreMaintenance script failed: m')
     expect(failureReason('Maintenance', 'm')).toBe('Maintenance script failed: m')
     expect(failureReason('PostMaintenance', 'm')).toBe('Post-maintenance script failed: m')
@@ -100,7 +135,7 @@ describe('spec 3.4 / 3.5 / 3.6 reasons', () => {
     expect(SKIP_REASONS).toEqual({
       preflightAvoid: 'Pre-flight stage set to avoid maintenance',
       premaintenanceAvoid: 'Pre-maintenance stage set to avoid maintenance',
-      noMaintenanceScript: 'There is no maintenance script on the host',
+      noMaintenanceScript: 'There is no maintenance script on the host'
     })
   })
 })
@@ -112,7 +147,9 @@ describe('spec 2 an unreachable host is a failure with a clear message', () => {
   })
 
   it('uses the message alone when there is no string code', () => {
-    expect(connectionFailure(new Error('All configured authentication methods failed'))).toBe('All configured authentication methods failed')
+    expect(connectionFailure(new Error('All configured authentication methods failed'))).toBe(
+      'All configured authentication methods failed'
+    )
     expect(connectionFailure(Object.assign(new Error('x'), { code: 42 }))).toBe('x')
   })
 

@@ -26,14 +26,26 @@ describe('ROLLMAINT_WEBHOOKS in loadConfig', () => {
   })
 
   it('inline YAML list', () => {
-    const config = loadConfig({ ROLLMAINT_WEBHOOKS: `- {url: "http://127.0.0.1:9/hook", events: [run.finished, run.paused], secret: ${SECRET}}` }, '/tmp')
-    expect(config.webhooks).toEqual([{ url: 'http://127.0.0.1:9/hook', events: ['run.finished', 'run.paused'], secret: SECRET }])
+    const config = loadConfig(
+      {
+        ROLLMAINT_WEBHOOKS: `- {url: "http://127.0.0.1:9/hook", events: [run.finished, run.paused], secret: ${SECRET}}`
+      },
+      '/tmp'
+    )
+    expect(config.webhooks).toEqual([
+      { url: 'http://127.0.0.1:9/hook', events: ['run.finished', 'run.paused'], secret: SECRET }
+    ])
   })
 
   it('a file, resolved against the working directory', () => {
     const dir = mkdtempSync(path.join(os.tmpdir(), 'rm-wh-'))
-    writeFileSync(path.join(dir, 'hooks.yaml'), `- url: https://chat.example/rollmaint\n  events: ["*"]\n  secret: ${SECRET}\n`)
-    expect(loadConfig({ ROLLMAINT_WEBHOOKS: 'hooks.yaml' }, dir).webhooks).toEqual([{ url: 'https://chat.example/rollmaint', events: ['*'], secret: SECRET }])
+    writeFileSync(
+      path.join(dir, 'hooks.yaml'),
+      `- url: https://chat.example/rollmaint\n  events: ["*"]\n  secret: ${SECRET}\n`
+    )
+    expect(loadConfig({ ROLLMAINT_WEBHOOKS: 'hooks.yaml' }, dir).webhooks).toEqual([
+      { url: 'https://chat.example/rollmaint', events: ['*'], secret: SECRET }
+    ])
   })
 
   it.each([
@@ -46,9 +58,12 @@ describe('ROLLMAINT_WEBHOOKS in loadConfig', () => {
     [`- {url: "http://u:p@h/x", events: [run.finished], secret: ${SECRET}}`, /must not carry credentials/],
     [`- {url: "http://h/x", events: [], secret: ${SECRET}}`, /events must be a non-empty list/],
     [`- {url: "http://h/x", events: [run.finishd], secret: ${SECRET}}`, /unknown event run.finishd/],
-    [`- {url: "http://h/x", events: [run.finished], secret: short}`, /secret is required and must be at least 16 characters/],
+    [
+      `- {url: "http://h/x", events: [run.finished], secret: short}`,
+      /secret is required and must be at least 16 characters/
+    ],
     [`- {url: "http://h/x", events: [run.finished]}`, /secret is required/],
-    [`- {url: "http://h/x", events: [run.finished], secret: ${SECRET}, retries: 3}`, /unknown field retries/],
+    [`- {url: "http://h/x", events: [run.finished], secret: ${SECRET}, retries: 3}`, /unknown field retries/]
   ])('%s is refused naming the problem', (value, re) => {
     expect(error(value)).toMatch(re)
   })
@@ -58,7 +73,7 @@ describe('webhook selection and signature', () => {
   it('subscribers of an event type, with * for all', () => {
     const hooks = [
       { url: 'http://a/', events: ['run.finished'], secret: SECRET },
-      { url: 'http://b/', events: ['*'], secret: SECRET },
+      { url: 'http://b/', events: ['*'], secret: SECRET }
     ]
     expect(subscribersOf(hooks, 'run.finished')).toEqual([0, 1])
     expect(subscribersOf(hooks, 'stage.started')).toEqual([1])
@@ -66,7 +81,9 @@ describe('webhook selection and signature', () => {
 
   it('sha256=<hex HMAC of the exact body>', () => {
     // HMAC-SHA256("key", "The quick brown fox jumps over the lazy dog"), a published test vector
-    expect(signWebhook('key', 'The quick brown fox jumps over the lazy dog')).toBe('sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8')
+    expect(signWebhook('key', 'The quick brown fox jumps over the lazy dog')).toBe(
+      'sha256=f7bc83f430538424b13298e6aa6fb143ef4d59a14946175997479dbc2d1a3cd8'
+    )
     const body = JSON.stringify({ type: 'run.finished' })
     expect(verifyWebhook(SECRET, body, signWebhook(SECRET, body))).toBe(true)
     expect(verifyWebhook(SECRET, `${body} `, signWebhook(SECRET, body))).toBe(false)

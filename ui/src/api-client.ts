@@ -6,7 +6,7 @@ export class ApiError extends Error {
   constructor(
     readonly status: number,
     readonly code: string,
-    message: string,
+    message: string
   ) {
     super(message)
   }
@@ -44,8 +44,12 @@ export class ApiClient {
     try {
       res = await fetch(path, {
         method,
-        headers: { ...this.headers, accept: 'application/json', ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
-        body: body === undefined ? null : JSON.stringify(body),
+        headers: {
+          ...this.headers,
+          accept: 'application/json',
+          ...(body === undefined ? {} : { 'content-type': 'application/json' })
+        },
+        body: body === undefined ? null : JSON.stringify(body)
       })
     } catch {
       throw new ApiError(0, 'NETWORK', `Cannot reach the rollmaint API at ${location.origin}. Is it running?`)
@@ -59,7 +63,11 @@ export class ApiClient {
     }
     if (!res.ok) {
       const e = (json ?? {}) as { error?: string; message?: string }
-      throw new ApiError(res.status, e.error ?? `HTTP_${res.status}`, e.message ?? (text || `${method} ${path} answered ${res.status}`))
+      throw new ApiError(
+        res.status,
+        e.error ?? `HTTP_${res.status}`,
+        e.message ?? (text || `${method} ${path} answered ${res.status}`)
+      )
     }
     return json as T
   }
@@ -72,5 +80,6 @@ export class ApiClient {
   timeline = (id: string) => this.request<RunTimeline>('GET', `${RUNS}/${encodeURIComponent(id)}/timeline`)
   start = (body: Record<string, unknown>) => this.request<RunView>('POST', RUNS, body)
   dryRun = (body: Record<string, unknown>) => this.request<unknown>('POST', RUNS, { ...body, dryRun: true })
-  action = (id: string, action: 'pause' | 'resume' | 'cancel' | 'retry') => this.request<RunView>('POST', `${RUNS}/${encodeURIComponent(id)}/${action}`)
+  action = (id: string, action: 'pause' | 'resume' | 'cancel' | 'retry') =>
+    this.request<RunView>('POST', `${RUNS}/${encodeURIComponent(id)}/${action}`)
 }

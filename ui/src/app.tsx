@@ -27,7 +27,10 @@ export function App() {
   useEffect(() => {
     if (!api) return
     // The server's own OpenAPI document says which of spec 9's controls it has.
-    api.openApi().then((doc) => setCaps(capabilitiesFromOpenApi(doc)), () => setCaps(NO_CAPABILITIES))
+    api.openApi().then(
+      (doc) => setCaps(capabilitiesFromOpenApi(doc)),
+      () => setCaps(NO_CAPABILITIES)
+    )
   }, [api])
 
   useEffect(() => {

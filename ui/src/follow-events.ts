@@ -19,7 +19,7 @@ export async function followRunEvents(
   runId: string,
   afterId: string | undefined,
   handlers: { onEvent(e: StreamEvent): void; onState(s: StreamState, detail?: string): void },
-  signal: AbortSignal,
+  signal: AbortSignal
 ): Promise<void> {
   let lastId = afterId
   let failures = 0
@@ -33,7 +33,7 @@ export async function followRunEvents(
     try {
       const res = await fetch(`/api/v1/rolling-maintenance/${encodeURIComponent(runId)}/events`, {
         headers: { ...authHeaders(creds), accept: 'text/event-stream', ...(lastId ? { 'last-event-id': lastId } : {}) },
-        signal,
+        signal
       })
       if (res.status >= 400 && res.status < 500) {
         const body = (await res.json().catch(() => ({}))) as { message?: string }
@@ -55,7 +55,7 @@ export async function followRunEvents(
           const type = e.event ?? 'message'
           if (type === 'run.finished') finished = true
           handlers.onEvent({ id: e.id, type, data })
-        },
+        }
       })
       const reader = res.body.pipeThrough(new TextDecoderStream()).getReader()
       for (;;) {

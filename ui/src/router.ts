@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks'
 
-export type Route = { page: 'fleet' } | { page: 'runs' } | { page: 'run'; id: string } | { page: 'not-found'; path: string }
+export type Route =
+  { page: 'fleet' } | { page: 'runs' } | { page: 'run'; id: string } | { page: 'not-found'; path: string }
 
 /** Console pages live under /ui/ (the API serves index.html for all of them); `/` is the fleet. */
 export function parseRoute(pathname: string): Route {
@@ -15,7 +16,7 @@ export function parseRoute(pathname: string): Route {
 export const hrefFor = {
   fleet: '/ui/fleet',
   runs: '/ui/runs',
-  run: (id: string) => `/ui/runs/${encodeURIComponent(id)}`,
+  run: (id: string) => `/ui/runs/${encodeURIComponent(id)}`
 }
 
 export function navigate(href: string): void {

@@ -15,7 +15,12 @@ export function loadSession(): Session | undefined {
     const raw = sessionStorage.getItem(KEY)
     if (!raw) return undefined
     const s = JSON.parse(raw) as Partial<Session>
-    if (typeof s.apiKey !== 'string' || typeof s.secretKey !== 'string' || (s.role !== 'admin' && s.role !== 'readonly')) return undefined
+    if (
+      typeof s.apiKey !== 'string' ||
+      typeof s.secretKey !== 'string' ||
+      (s.role !== 'admin' && s.role !== 'readonly')
+    )
+      return undefined
     return { apiKey: s.apiKey, secretKey: s.secretKey, name: typeof s.name === 'string' ? s.name : '', role: s.role }
   } catch {
     return undefined

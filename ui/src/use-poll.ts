@@ -5,7 +5,12 @@ import { ApiError } from './api-client.js'
  * Loads `load()` now and every `intervalMs` (0: once) while the page is shown. A 401 means the key
  * was removed or changed on the server: `onAuthLost` takes the user back to the sign-in form.
  */
-export function usePoll<T>(load: () => Promise<T>, intervalMs: number, onAuthLost: (message: string) => void, deps: unknown[] = []) {
+export function usePoll<T>(
+  load: () => Promise<T>,
+  intervalMs: number,
+  onAuthLost: (message: string) => void,
+  deps: unknown[] = []
+) {
   const [data, setData] = useState<T | undefined>(undefined)
   const [error, setError] = useState('')
   const loadRef = useRef(load)
@@ -23,7 +28,8 @@ export function usePoll<T>(load: () => Promise<T>, intervalMs: number, onAuthLos
       setError('')
     } catch (err) {
       if (mine !== seq.current) return
-      if (err instanceof ApiError && err.status === 401) authLostRef.current('The API no longer accepts this key pair; sign in again.')
+      if (err instanceof ApiError && err.status === 401)
+        authLostRef.current('The API no longer accepts this key pair; sign in again.')
       else setError(err instanceof Error ? err.message : String(err))
     }
   }, [])

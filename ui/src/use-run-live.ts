@@ -11,7 +11,12 @@ import { isActive } from './lib/run-actions.js'
  * status, result) is re-read after events, at most once a second, and every few seconds anyway
  * (pause and resume may change the status between events).
  */
-export function useRunLive(api: ApiClient, creds: { apiKey: string; secretKey: string }, id: string, onAuthLost: (m: string) => void) {
+export function useRunLive(
+  api: ApiClient,
+  creds: { apiKey: string; secretKey: string },
+  id: string,
+  onAuthLost: (m: string) => void
+) {
   const [run, setRun] = useState<RunView | undefined>(undefined)
   const [timeline, setTimeline] = useState<RunTimeline | undefined>(undefined)
   const [stream, setStream] = useState<{ state: StreamState; detail?: string | undefined }>({ state: 'connecting' })
@@ -28,7 +33,8 @@ export function useRunLive(api: ApiClient, creds: { apiKey: string; secretKey: s
     let lastRead = 0
     const handle = (err: unknown) => {
       if (abort.signal.aborted) return
-      if (err instanceof ApiError && err.status === 401) authLost.current('The API no longer accepts this key pair; sign in again.')
+      if (err instanceof ApiError && err.status === 401)
+        authLost.current('The API no longer accepts this key pair; sign in again.')
       else setError(err instanceof Error ? err.message : String(err))
     }
     const readRun = () => {
@@ -38,10 +44,13 @@ export function useRunLive(api: ApiClient, creds: { apiKey: string; secretKey: s
     // After a burst of events, one read a second is enough for the counters.
     refreshRun.current = () => {
       if (pending) return
-      pending = setTimeout(() => {
-        pending = undefined
-        readRun()
-      }, Math.max(0, 1000 - (Date.now() - lastRead)))
+      pending = setTimeout(
+        () => {
+          pending = undefined
+          readRun()
+        },
+        Math.max(0, 1000 - (Date.now() - lastRead))
+      )
     }
     const poll = setInterval(readRun, 5000)
     const tick = setInterval(() => setNow(Date.now()), 1000)
@@ -52,7 +61,8 @@ export function useRunLive(api: ApiClient, creds: { apiKey: string; secretKey: s
         setRun(r)
         setTimeline(tl)
         // A run that ended before the page opened has nothing more to stream.
-        if (!isActive(r.status) && tl.events.some((e) => e.type === 'run.finished')) return setStream({ state: 'ended' })
+        if (!isActive(r.status) && tl.events.some((e) => e.type === 'run.finished'))
+          return setStream({ state: 'ended' })
         await followRunEvents(
           creds,
           id,
@@ -63,9 +73,9 @@ export function useRunLive(api: ApiClient, creds: { apiKey: string; secretKey: s
               if (e.type === 'run.finished') readRun()
               else refreshRun.current()
             },
-            onState: (state, detail) => setStream({ state, detail }),
+            onState: (state, detail) => setStream({ state, detail })
           },
-          abort.signal,
+          abort.signal
         )
         readRun()
       } catch (err) {
@@ -83,5 +93,12 @@ export function useRunLive(api: ApiClient, creds: { apiKey: string; secretKey: s
   // The browser's clock may be a little behind the server's: never draw "now" before the last event.
   const lastEventAt = Date.parse(timeline?.events.at(-1)?.at ?? '') || 0
   const liveNow = Math.max(now, lastEventAt)
-  return { run, setRun, timeline, stream, error, now: run && isActive(run.status) ? liveNow : Date.parse(run?.finishedAt ?? '') || liveNow }
+  return {
+    run,
+    setRun,
+    timeline,
+    stream,
+    error,
+    now: run && isActive(run.status) ? liveNow : Date.parse(run?.finishedAt ?? '') || liveNow
+  }
 }

@@ -60,7 +60,7 @@ export async function atHostBoundary(ctx: WorkerContext, args: BoundaryArgs): Pr
     draining: ctx.draining.aborted,
     paused: state.status === 'paused',
     soakUntil: soak > 0 && args.lastFinishedAt !== undefined ? args.lastFinishedAt + soak * 1000 : undefined,
-    window: request.window,
+    window: request.window
   })
   switch (decision.kind) {
     case 'stop':
@@ -75,7 +75,8 @@ export async function atHostBoundary(ctx: WorkerContext, args: BoundaryArgs): Pr
       else {
         const opens = windowState(request.window!, new Date(now)).opensAt
         wait = { kind: 'window', opensAt: opens ? formatWindowTime(opens) : iso(decision.until) }
-        if (state.wait?.kind !== 'window') await emitRunEvent(redis, keys, runId, 'run.waiting-window', { clusterId, opensAt: wait.opensAt })
+        if (state.wait?.kind !== 'window')
+          await emitRunEvent(redis, keys, runId, 'run.waiting-window', { clusterId, opensAt: wait.opensAt })
       }
       // The gate of a host that has not started keeps its attempts while the cluster waits.
       await show(ctx, args, state, wait, state.gate?.hostId === host.id ? state.gate : undefined)
@@ -93,12 +94,23 @@ export async function atHostBoundary(ctx: WorkerContext, args: BoundaryArgs): Pr
 }
 
 /** Writes the cluster's wait and gate only when they changed (most boundaries change nothing). */
-async function show(ctx: WorkerContext, args: BoundaryArgs, state: BoundaryState, wait: ClusterWait | undefined, gate: GateWait | undefined): Promise<void> {
+async function show(
+  ctx: WorkerContext,
+  args: BoundaryArgs,
+  state: BoundaryState,
+  wait: ClusterWait | undefined,
+  gate: GateWait | undefined
+): Promise<void> {
   if (JSON.stringify(state.wait) === JSON.stringify(wait) && JSON.stringify(state.gate) === JSON.stringify(gate)) return
   await setClusterWait(ctx.redis, ctx.keys, args.runId, args.clusterId, wait, gate)
 }
 
-async function runGate(ctx: WorkerContext, args: BoundaryArgs, state: BoundaryState, gate: string[]): Promise<BoundaryOutcome> {
+async function runGate(
+  ctx: WorkerContext,
+  args: BoundaryArgs,
+  state: BoundaryState,
+  gate: string[]
+): Promise<BoundaryOutcome> {
   const { redis, keys } = ctx
   const { runId, clusterId, host } = args
   const timeoutSec = ctx.inventory.clusters.get(clusterId)?.gateTimeout ?? DEFAULT_GATE_TIMEOUT_SEC
@@ -114,17 +126,29 @@ async function runGate(ctx: WorkerContext, args: BoundaryArgs, state: BoundarySt
     ROLLMAINT_HOST_ID: host.id,
     ROLLMAINT_HOST_NAME: host.name,
     ROLLMAINT_CLUSTER_ID: clusterId,
-    ROLLMAINT_PAYLOAD: args.request.payload ?? '',
+    ROLLMAINT_PAYLOAD: args.request.payload ?? ''
   }
   const attempt = await runGateCommand(gateArgv(gate, host), env, attemptMs)
   const now = Date.now()
-  const wait: GateWait = { hostId: host.id, since, attempts: (previous?.attempts ?? 0) + 1, lastExitCode: attempt.exitCode, output: attempt.output }
+  const wait: GateWait = {
+    hostId: host.id,
+    since,
+    attempts: (previous?.attempts ?? 0) + 1,
+    lastExitCode: attempt.exitCode,
+    output: attempt.output
+  }
   const step = gateStep(wait, attempt.exitCode, now, timeoutSec)
   const log = ctx.logger.child({ runId, clusterId, hostId: host.id })
   switch (step.kind) {
     case 'pass':
       await show(ctx, args, state, undefined, undefined)
-      await emitRunEvent(redis, keys, runId, 'gate.passed', { clusterId, hostId: host.id, hostName: host.name, attempts: wait.attempts, waitedMs: now - since })
+      await emitRunEvent(redis, keys, runId, 'gate.passed', {
+        clusterId,
+        hostId: host.id,
+        hostName: host.name,
+        attempts: wait.attempts,
+        waitedMs: now - since
+      })
       log.info({ attempts: wait.attempts }, 'gate passed')
       return { kind: 'go' }
     case 'retry': {
@@ -134,7 +158,7 @@ async function runGate(ctx: WorkerContext, args: BoundaryArgs, state: BoundarySt
         attempts: wait.attempts,
         lastExitCode: wait.lastExitCode,
         output: wait.output,
-        giveUpAt: iso(deadline),
+        giveUpAt: iso(deadline)
       }
       await setClusterWait(redis, keys, runId, clusterId, shown, wait)
       await emitRunEvent(redis, keys, runId, 'gate.waiting', {
@@ -144,7 +168,7 @@ async function runGate(ctx: WorkerContext, args: BoundaryArgs, state: BoundarySt
         attempts: wait.attempts,
         exitCode: attempt.exitCode,
         output: attempt.output,
-        retryAt: iso(step.at),
+        retryAt: iso(step.at)
       })
       log.info({ attempts: wait.attempts, exitCode: attempt.exitCode }, 'gate not passed; retrying')
       return { kind: 'sleep', until: step.at }

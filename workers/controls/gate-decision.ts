@@ -12,16 +12,19 @@ export interface GateWait {
   output: string
 }
 
-export type GateStep =
-  | { kind: 'pass' }
-  | { kind: 'retry'; at: number }
-  | { kind: 'fail'; message: string }
+export type GateStep = { kind: 'pass' } | { kind: 'retry'; at: number } | { kind: 'fail'; message: string }
 
 /**
  * After an attempt: pass on exit 0; otherwise retry in 10 s while that is still before the deadline;
  * otherwise give up with a message naming the attempts and the last output. Pure.
  */
-export function gateStep(wait: GateWait, exitCode: number | null, now: number, timeoutSec: number, retryMs = GATE_RETRY_MS): GateStep {
+export function gateStep(
+  wait: GateWait,
+  exitCode: number | null,
+  now: number,
+  timeoutSec: number,
+  retryMs = GATE_RETRY_MS
+): GateStep {
   if (exitCode === 0) return { kind: 'pass' }
   const deadline = wait.since + timeoutSec * 1000
   const at = now + retryMs
@@ -30,6 +33,6 @@ export function gateStep(wait: GateWait, exitCode: number | null, now: number, t
   const output = wait.output.trim()
   return {
     kind: 'fail',
-    message: `gate not passed within ${timeoutSec} s (${wait.attempts} attempt${wait.attempts === 1 ? '' : 's'}; last ${last})${output ? `: ${output}` : ''}`,
+    message: `gate not passed within ${timeoutSec} s (${wait.attempts} attempt${wait.attempts === 1 ? '' : 's'}; last ${last})${output ? `: ${output}` : ''}`
   }
 }

@@ -35,7 +35,8 @@ export function decideAtBoundary(i: BoundaryInput): BoundaryDecision {
   if (i.stopReason) return { kind: 'stop', why: 'stopped' }
   if (i.draining) return { kind: 'hand-over' }
   if (i.paused) return { kind: 'wait', reason: 'paused', until: i.now + PAUSE_RECHECK_MS }
-  if (i.soakUntil !== undefined && i.soakUntil > i.now) return { kind: 'wait', reason: 'soak', until: Math.min(i.soakUntil, i.now + MAX_WAIT_SLICE_MS) }
+  if (i.soakUntil !== undefined && i.soakUntil > i.now)
+    return { kind: 'wait', reason: 'soak', until: Math.min(i.soakUntil, i.now + MAX_WAIT_SLICE_MS) }
   if (i.window) {
     const w = windowState(i.window, new Date(i.now))
     if (!w.open) {

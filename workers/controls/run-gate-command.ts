@@ -20,7 +20,7 @@ export function gateArgv(argv: readonly string[], host: HostConfig): string[] {
     '{host.id}': host.id,
     '{host.name}': host.name,
     '{host.address}': host.address,
-    '{cluster.id}': host.clusterId,
+    '{cluster.id}': host.clusterId
   }
   return argv.map((arg) => arg.replace(/\{(?:host\.id|host\.name|host\.address|cluster\.id)\}/g, (m) => values[m]!))
 }
@@ -33,7 +33,7 @@ export function gateArgv(argv: readonly string[], host: HostConfig): string[] {
 export function runGateCommand(
   argv: readonly string[],
   env: Record<string, string>,
-  timeoutMs: number,
+  timeoutMs: number
 ): Promise<GateAttempt> {
   return new Promise((resolve) => {
     let output = ''
@@ -44,7 +44,7 @@ export function runGateCommand(
     const child = spawn(argv[0]!, argv.slice(1), {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],
-      detached: true,
+      detached: true
     })
     child.stdout.on('data', append)
     child.stderr.on('data', append)
@@ -62,7 +62,11 @@ export function runGateCommand(
     })
     child.once('close', (code) => {
       clearTimeout(timer)
-      resolve({ exitCode: timedOut ? null : code, output: timedOut ? `${output}\n(gate attempt timed out after ${timeoutMs} ms)` : output, timedOut })
+      resolve({
+        exitCode: timedOut ? null : code,
+        output: timedOut ? `${output}\n(gate attempt timed out after ${timeoutMs} ms)` : output,
+        timedOut
+      })
     })
   })
 }

@@ -1,5 +1,9 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { createCloudStackClient, type CloudStackClient, type CloudStackObject } from '../../shared/cloudstack/cloudstack-client.js'
+import {
+  createCloudStackClient,
+  type CloudStackClient,
+  type CloudStackObject
+} from '../../shared/cloudstack/cloudstack-client.js'
 import { CloudStackRequestError } from '../../shared/errors/cloudstack-request-error.js'
 import type { MaintenanceConfig } from '../../shared/maintenance-config.js'
 import { createVmWatch, type VmWatch } from './cloudstack-vm-watch.js'
@@ -14,7 +18,11 @@ export interface CloudStackDriverOptions {
 }
 
 /** The VMs CloudStack still has on the host, to say what kept it out of Maintenance. */
-async function vmsStillOn(client: CloudStackClient, hostId: string, signal: AbortSignal): Promise<string[] | undefined> {
+async function vmsStillOn(
+  client: CloudStackClient,
+  hostId: string,
+  signal: AbortSignal
+): Promise<string[] | undefined> {
   try {
     const vms = await client.listAll('listVirtualMachines', 'virtualmachine', { hostid: hostId, listall: true }, signal)
     return vms.map((v) => String(v.instancename ?? v.name ?? v.id))
@@ -25,7 +33,9 @@ async function vmsStillOn(client: CloudStackClient, hostId: string, signal: Abor
 
 function jobErrorText(job: CloudStackObject): string {
   const result = job.jobresult as { errortext?: unknown } | undefined
-  return typeof result?.errortext === 'string' ? result.errortext : `CloudStack job ${String(job.jobid)} failed without an error text`
+  return typeof result?.errortext === 'string'
+    ? result.errortext
+    : `CloudStack job ${String(job.jobid)} failed without an error text`
 }
 
 /**
@@ -36,8 +46,12 @@ function jobErrorText(job: CloudStackObject): string {
  * state PrepareForMaintenance"). Network trouble is retried until the deadline; CloudStack's own
  * refusals end the wait at once with its `errortext`.
  */
-export function createCloudStackDriver(config: CloudStackConfig, options: CloudStackDriverOptions = {}): MaintenanceDriver {
-  const client = options.client ?? createCloudStackClient({ url: config.url, apiKey: config.apiKey, secretKey: config.secretKey })
+export function createCloudStackDriver(
+  config: CloudStackConfig,
+  options: CloudStackDriverOptions = {}
+): MaintenanceDriver {
+  const client =
+    options.client ?? createCloudStackClient({ url: config.url, apiKey: config.apiKey, secretKey: config.secretKey })
   const pollMs = config.pollInterval * 1000
 
   const readHost = async (hostId: string, signal: AbortSignal): Promise<CloudStackObject | undefined> => {
@@ -57,7 +71,8 @@ export function createCloudStackDriver(config: CloudStackConfig, options: CloudS
     let lastState: string | undefined
     let lastProblem: string | undefined
     for (;;) {
-      if (ctx.signal.aborted) return `stopped waiting for CloudStack (this worker lost the cluster); the host was ${lastState ?? 'not read yet'}`
+      if (ctx.signal.aborted)
+        return `stopped waiting for CloudStack (this worker lost the cluster); the host was ${lastState ?? 'not read yet'}`
       try {
         if (jobId !== undefined && !jobDone) {
           const job = await client.call('queryAsyncJobResult', { jobid: jobId }, ctx.signal)
@@ -81,7 +96,8 @@ export function createCloudStackDriver(config: CloudStackConfig, options: CloudS
             await watch?.start()
             watching = true
           }
-          const inProgress = wanted === 'Maintenance' && (state === 'PrepareForMaintenance' || state === 'ErrorInPrepareForMaintenance')
+          const inProgress =
+            wanted === 'Maintenance' && (state === 'PrepareForMaintenance' || state === 'ErrorInPrepareForMaintenance')
           if (!inProgress) {
             if (started) {
               if (state === 'ErrorInMaintenance') {
@@ -124,11 +140,13 @@ export function createCloudStackDriver(config: CloudStackConfig, options: CloudS
     kind: 'cloudstack',
     async enter(ctx): Promise<EnterOutcome> {
       const failure = await drive(ctx, 'Maintenance', createVmWatch(client, ctx))
-      return failure === undefined ? { kind: 'entered', migrated: [] } : { kind: 'failed', reason: failure, migrated: [] }
+      return failure === undefined
+        ? { kind: 'entered', migrated: [] }
+        : { kind: 'failed', reason: failure, migrated: [] }
     },
     async exit(ctx): Promise<ExitOutcome> {
       const failure = await drive(ctx, 'Enabled')
       return failure === undefined ? { kind: 'exited' } : { kind: 'failed', reason: failure }
-    },
+    }
   }
 }

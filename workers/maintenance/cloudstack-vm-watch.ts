@@ -33,7 +33,10 @@ export function createVmWatch(client: CloudStackClient, ctx: DriverContext): VmW
       try {
         for (const vm of await onHost()) if (!reported.has(nameOf(vm))) watched.set(String(vm.id), nameOf(vm))
       } catch (err) {
-        ctx.logger.debug({ hostId, err: (err as Error).message }, 'cannot list the VMs of the host; their moves will not be reported')
+        ctx.logger.debug(
+          { hostId, err: (err as Error).message },
+          'cannot list the VMs of the host; their moves will not be reported'
+        )
       }
     },
     async poll() {
@@ -42,7 +45,12 @@ export function createVmWatch(client: CloudStackClient, ctx: DriverContext): VmW
         const still = new Set((await onHost()).map((vm) => String(vm.id)))
         for (const [id, name] of watched) {
           if (still.has(id)) continue
-          const [where] = await client.listAll('listVirtualMachines', 'virtualmachine', { id, listall: true }, ctx.signal)
+          const [where] = await client.listAll(
+            'listVirtualMachines',
+            'virtualmachine',
+            { id, listall: true },
+            ctx.signal
+          )
           // stopped or destroyed meanwhile is not a migration; a VM in flight shows up on its next poll
           if (!where || where.state !== 'Running' || !where.hostid || where.hostid === hostId) continue
           watched.delete(id)
@@ -54,13 +62,16 @@ export function createVmWatch(client: CloudStackClient, ctx: DriverContext): VmW
             vm: name,
             to: String(where.hostid),
             toName: String(where.hostname ?? where.hostid),
-            durationMs: Date.now() - startedAt,
+            durationMs: Date.now() - startedAt
           })
         }
       } catch (err) {
         if (ctx.signal.aborted) return
-        ctx.logger.debug({ hostId, err: (err as Error).message }, 'cannot list the VMs of the host; retrying on the next poll')
+        ctx.logger.debug(
+          { hostId, err: (err as Error).message },
+          'cannot list the VMs of the host; retrying on the next poll'
+        )
       }
-    },
+    }
   }
 }

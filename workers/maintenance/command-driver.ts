@@ -10,11 +10,20 @@ type Phase = 'EnterMaintenance' | 'ExitMaintenance'
 const PRIVATE_ENV = /^(ROLLMAINT_|REDIS_)/
 
 export function commandArgv(template: readonly string[], ctx: Pick<DriverContext, 'host'>): string[] {
-  const values = { 'host.id': ctx.host.id, 'host.name': ctx.host.name, 'host.address': ctx.host.address, 'cluster.id': ctx.host.clusterId }
+  const values = {
+    'host.id': ctx.host.id,
+    'host.name': ctx.host.name,
+    'host.address': ctx.host.address,
+    'cluster.id': ctx.host.clusterId
+  }
   return template.map((arg) => substitutePlaceholders(arg, values))
 }
 
-export function commandEnv(phase: Phase, ctx: Pick<DriverContext, 'host' | 'runId' | 'payload'>, base: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+export function commandEnv(
+  phase: Phase,
+  ctx: Pick<DriverContext, 'host' | 'runId' | 'payload'>,
+  base: NodeJS.ProcessEnv
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(base).filter(([name]) => !PRIVATE_ENV.test(name)))
   env.ROLLMAINT_STAGE = phase
   env.ROLLMAINT_RUN_ID = ctx.runId
@@ -25,7 +34,11 @@ export function commandEnv(phase: Phase, ctx: Pick<DriverContext, 'host' | 'runI
 }
 
 /** Why a command did not succeed, with its kept output so the operator sees the command's own words. */
-export function describeFailure(program: string, result: Exclude<LocalCommandResult, { kind: 'exited'; exitCode: 0 }>, timeoutSeconds: number): string {
+export function describeFailure(
+  program: string,
+  result: Exclude<LocalCommandResult, { kind: 'exited'; exitCode: 0 }>,
+  timeoutSeconds: number
+): string {
   const withOutput = (what: string, output: string): string => {
     const text = output.trimEnd()
     return text === '' ? `${what} (no output)` : `${what}; output:\n${text}`
@@ -56,7 +69,11 @@ export interface CommandDriverOptions {
  * idempotent, as the stage scripts are.
  */
 export function createCommandDriver(config: CommandConfig, options: CommandDriverOptions = {}): MaintenanceDriver {
-  const run = async (phase: Phase, template: readonly string[], ctx: DriverContext): Promise<{ ok: true } | { ok: false; reason: string }> => {
+  const run = async (
+    phase: Phase,
+    template: readonly string[],
+    ctx: DriverContext
+  ): Promise<{ ok: true } | { ok: false; reason: string }> => {
     const argv = commandArgv(template, ctx)
     const program = argv[0]!
     ctx.logger.info({ hostId: ctx.host.id, phase, program }, 'maintenance command starting')
@@ -64,7 +81,7 @@ export function createCommandDriver(config: CommandConfig, options: CommandDrive
       env: commandEnv(phase, ctx, options.baseEnv ?? process.env),
       timeoutMs: config.timeout * 1000,
       signal: ctx.signal,
-      ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {}),
+      ...(options.killGraceMs !== undefined ? { killGraceMs: options.killGraceMs } : {})
     })
     if (result.kind === 'exited' && result.exitCode === 0) return { ok: true }
     const reason = describeFailure(program, result, config.timeout)
@@ -80,6 +97,6 @@ export function createCommandDriver(config: CommandConfig, options: CommandDrive
     async exit(ctx): Promise<ExitOutcome> {
       const r = await run('ExitMaintenance', config.exit, ctx)
       return r.ok ? { kind: 'exited' } : { kind: 'failed', reason: r.reason }
-    },
+    }
   }
 }

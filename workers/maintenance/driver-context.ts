@@ -17,7 +17,10 @@ export function recordVmEvent(record: EvacuationRecord, e: VmEvent): EvacuationR
     case 'vm.migrating':
       return { announced: [...announced, { vm: e.vm, to: e.to }], migrated: record.migrated }
     case 'vm.migrated':
-      return { announced, migrated: [...record.migrated.filter((m) => m.vm !== e.vm), { vm: e.vm, to: e.to, durationMs: e.durationMs }] }
+      return {
+        announced,
+        migrated: [...record.migrated.filter((m) => m.vm !== e.vm), { vm: e.vm, to: e.to, durationMs: e.durationMs }]
+      }
     case 'vm.migration-failed':
       return { announced, migrated: record.migrated }
   }
@@ -45,7 +48,9 @@ export interface DriverContextOptions {
  * host's run record before they are published (so a takeover never reports one migration twice),
  * one at a time in the order the driver emitted them.
  */
-export async function buildDriverContext(o: DriverContextOptions): Promise<{ ctx: DriverContext; record(): EvacuationRecord }> {
+export async function buildDriverContext(
+  o: DriverContextOptions
+): Promise<{ ctx: DriverContext; record(): EvacuationRecord }> {
   const others = o.clusterHosts.filter((h) => h.id !== o.host.id).map((h) => h.id)
   const resource = await getHostResourceStates(o.redis, o.keys, others)
   const unavailable = new Set([...resource].filter(([, r]) => r.state !== 'Enabled').map(([id]) => id))
@@ -73,7 +78,7 @@ export async function buildDriverContext(o: DriverContextOptions): Promise<{ ctx
     announced: record.announced,
     migrated: record.migrated,
     logger: o.logger,
-    signal: o.signal,
+    signal: o.signal
   }
   return { ctx, record: () => record }
 }

@@ -4,5 +4,5 @@ import type { MaintenanceDriver } from './maintenance-driver.js'
 export const noneDriver: MaintenanceDriver = {
   kind: 'none',
   enter: () => Promise.resolve({ kind: 'entered', migrated: [] }),
-  exit: () => Promise.resolve({ kind: 'exited' }),
+  exit: () => Promise.resolve({ kind: 'exited' })
 }

@@ -23,7 +23,9 @@ export class OutputTail {
   toString(): string {
     this.#compact()
     // a cut in the middle of a multi-byte character decodes as U+FFFD; drop it rather than show garbage
-    return Buffer.concat(this.#chunks).toString('utf8').replace(/^\uFFFD+/, '')
+    return Buffer.concat(this.#chunks)
+      .toString('utf8')
+      .replace(/^\uFFFD+/, '')
   }
 
   #compact(): void {

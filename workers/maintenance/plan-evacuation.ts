@@ -48,7 +48,8 @@ export interface EvacuationInput {
   targets: readonly HostCapacity[]
 }
 
-export const usableMiB = (t: HostCapacity): number => Math.floor(t.freeMiB - (t.totalMiB * t.reserveMemoryPercent) / 100)
+export const usableMiB = (t: HostCapacity): number =>
+  Math.floor(t.freeMiB - (t.totalMiB * t.reserveMemoryPercent) / 100)
 
 export function planEvacuation({ host, vms, targets }: EvacuationInput): EvacuationPlan {
   const room = targets.map((t) => ({ t, left: usableMiB(t) }))
@@ -63,7 +64,15 @@ export function planEvacuation({ host, vms, targets }: EvacuationInput): Evacuat
       const reason = best
         ? `VM ${vm.name} of host ${host.name} needs ${vm.memoryMiB} MiB; the most free on another host is ${mostFreeMiB} MiB (${best.t.hostName}, after its ${best.t.reserveMemoryPercent}% reserve)`
         : `VM ${vm.name} of host ${host.name} needs ${vm.memoryMiB} MiB and there is no other eligible host to move it to`
-      return { verdict: 'does-not-fit', migrations, vm: vm.name, neededMiB: vm.memoryMiB, mostFreeMiB, mostFreeHost: best?.t.hostName, reason }
+      return {
+        verdict: 'does-not-fit',
+        migrations,
+        vm: vm.name,
+        neededMiB: vm.memoryMiB,
+        mostFreeMiB,
+        mostFreeHost: best?.t.hostName,
+        reason
+      }
     }
     best.left -= vm.memoryMiB
     migrations.push({ vm: vm.name, memoryMiB: vm.memoryMiB, to: best.t.hostId, toName: best.t.hostName })
@@ -118,6 +127,10 @@ export function planClusterEvacuation({ clusterName, hosts, evacuate }: ClusterE
   }
   const first = out.find((h) => h.plan.verdict !== 'fits')
   return first && first.plan.verdict === 'does-not-fit'
-    ? { verdict: 'does-not-fit', reason: `cluster ${clusterName} cannot evacuate host ${first.hostName}: ${first.plan.reason}`, hosts: out }
+    ? {
+        verdict: 'does-not-fit',
+        reason: `cluster ${clusterName} cannot evacuate host ${first.hostName}: ${first.plan.reason}`,
+        hosts: out
+      }
     : { verdict: 'fits', reason: 'OK', hosts: out }
 }

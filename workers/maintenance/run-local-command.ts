@@ -30,7 +30,12 @@ export function runLocalCommand(argv: readonly string[], options: LocalCommandOp
     let ended: 'timed-out' | 'aborted' | undefined
     let killTimer: NodeJS.Timeout | undefined
     let drainTimer: NodeJS.Timeout | undefined
-    const child = spawn(file, args, { env: options.env, stdio: ['ignore', 'pipe', 'pipe'], detached: true, shell: false })
+    const child = spawn(file, args, {
+      env: options.env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      detached: true,
+      shell: false
+    })
     child.stdout.on('data', (d: Buffer) => tail.push(d))
     child.stderr.on('data', (d: Buffer) => tail.push(d))
 

@@ -75,7 +75,12 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
       try {
         privateKey = loadPrivateKey(host.privateKeyPath)
       } catch (err) {
-        reject(new SshAuthError(host.id, `cannot read privateKeyPath ${host.privateKeyPath} for ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`))
+        reject(
+          new SshAuthError(
+            host.id,
+            `cannot read privateKeyPath ${host.privateKeyPath} for ${where}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`
+          )
+        )
         return
       }
     }
@@ -101,7 +106,8 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
           return new Promise<ClientChannel>((res, rej) => {
             if (closed) return rej(new SshConnectionLostError(host.id, `connection to ${where} is closed`))
             client.exec(command, (err, channel) => {
-              if (err) return rej(new SshConnectionLostError(host.id, `cannot open a channel to ${where}: ${err.message}`))
+              if (err)
+                return rej(new SshConnectionLostError(host.id, `cannot open a channel to ${where}: ${err.message}`))
               res(channel)
             })
           })
@@ -123,7 +129,12 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
                 timer = setTimeout(() => {
                   settled = true
                   pending.delete(lost)
-                  rej(new ExecTimeoutError(host.id, `command on ${where} did not finish within ${execOpts.timeoutMs} ms; it was killed`))
+                  rej(
+                    new ExecTimeoutError(
+                      host.id,
+                      `command on ${where} did not finish within ${execOpts.timeoutMs} ms; it was killed`
+                    )
+                  )
                   channel.close()
                 }, execOpts.timeoutMs)
               }
@@ -148,13 +159,15 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
                 if (settled) return
                 pending.delete(lost)
                 if (code === null && signal === undefined && closed) {
-                  return rej(new SshConnectionLostError(host.id, `connection to ${where} closed while a command was running`))
+                  return rej(
+                    new SshConnectionLostError(host.id, `connection to ${where} closed while a command was running`)
+                  )
                 }
                 res({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(errs) })
               })
             })
           })
-        },
+        }
       })
     })
     client.on('error', (err: Error & { level?: string; code?: string }) => {
@@ -164,7 +177,12 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
           return reject(new Err(host.id, `${verdict.message}; refusing to connect to ${where}`))
         }
         if (err.level === 'client-authentication') {
-          return reject(new SshAuthError(host.id, `authentication as ${host.user} refused by ${where}; check privateKeyPath and the host's authorized_keys`))
+          return reject(
+            new SshAuthError(
+              host.id,
+              `authentication as ${host.user} refused by ${where}; check privateKeyPath and the host's authorized_keys`
+            )
+          )
         }
         return reject(new SshUnreachableError(host.id, `cannot reach ${where}: ${err.code ?? err.message}`))
       }
@@ -174,11 +192,17 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
       closed = true
       for (const listener of closeListeners.splice(0)) listener()
       if (!ready) reject(new SshUnreachableError(host.id, `connection to ${where} closed during the handshake`))
-      for (const fail of pending) fail(new SshConnectionLostError(host.id, `connection to ${where} was lost while a command was running`))
+      for (const fail of pending)
+        fail(new SshConnectionLostError(host.id, `connection to ${where} was lost while a command was running`))
       pending.clear()
     })
     // Only the key types we can check: a host offering ed25519 too must still show the pinned ECDSA/RSA key.
-    const serverHostKey = serverHostKeyAlgorithms({ address: host.address, port: host.port, hostKey: host.hostKey, knownHosts })
+    const serverHostKey = serverHostKeyAlgorithms({
+      address: host.address,
+      port: host.port,
+      hostKey: host.hostKey,
+      knownHosts
+    })
     client.connect({
       ...(serverHostKey ? { algorithms: { serverHostKey: serverHostKey as ServerHostKeyAlgorithm[] } } : {}),
       host: host.address,
@@ -193,7 +217,7 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
       hostVerifier: (key: Buffer) => {
         verdict = verifyHostKey({ address: host.address, port: host.port, hostKey: host.hostKey, knownHosts }, key)
         return verdict.ok
-      },
+      }
     })
     // From the first packet, not only once ready: with Nagle the handshake's back-to-back small
     // packets (KEXINIT then KEX_ECDH_INIT, NEWKEYS then SERVICE_REQUEST) each waited for the

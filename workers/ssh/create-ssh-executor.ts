@@ -30,7 +30,7 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
   const connectOpts = {
     readyTimeoutMs: opts.readyTimeoutMs ?? 20_000,
     keepaliveIntervalMs: opts.keepaliveIntervalMs ?? 5_000,
-    logger: opts.logger,
+    logger: opts.logger
   }
   const reattachGraceMs = opts.reattachGraceMs ?? 60_000
 
@@ -100,16 +100,24 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
           // the worker's timer (same length) answers the caller without waiting for the host.
           const command = ['timeout', '-k', '1', `${(timeoutMs / 1000).toFixed(3)}s`, ...argv].map(shellQuote).join(' ')
           const r = await conn.exec(command, { stdin: options.stdin, timeoutMs, keepBytes: EXEC_KEEP_BYTES })
-          return { exitCode: r.code, signal: r.signal, stdout: r.stdout.toString('utf8'), stderr: r.stderr.toString('utf8') }
+          return {
+            exitCode: r.code,
+            signal: r.signal,
+            stdout: r.stdout.toString('utf8'),
+            stderr: r.stderr.toString('utf8')
+          }
         },
         async cleanup(days: number): Promise<void> {
           if (!conn.closed) await cleanupOldRuns(await runner(Date.now() + connectOpts.readyTimeoutMs), days)
         },
         close() {
-          void shell?.then((s) => s.close(), () => undefined)
+          void shell?.then(
+            (s) => s.close(),
+            () => undefined
+          )
           conn.close()
-        },
+        }
       }
-    },
+    }
   }
 }

@@ -16,7 +16,8 @@ export function loadPrivateKey(path: string): ParsedKey {
   if (hit && hit.mtimeMs === st.mtimeMs && hit.size === st.size) return hit.key
   const parsed = ssh2.utils.parseKey(readFileSync(path))
   const key = Array.isArray(parsed) ? parsed[0] : parsed
-  if (!key || key instanceof Error) throw new Error(`cannot parse the key: ${key instanceof Error ? key.message : 'no key found'}`)
+  if (!key || key instanceof Error)
+    throw new Error(`cannot parse the key: ${key instanceof Error ? key.message : 'no key found'}`)
   cache.set(path, { mtimeMs: st.mtimeMs, size: st.size, key })
   return key
 }

@@ -15,7 +15,7 @@ export interface RunStageRequest {
 
 function runnerFailure(host: HostConfig, code: string, detail: string): Error {
   return new Error(
-    `the stage runner on host ${host.name} failed (${code}): ${detail || 'no message'}; it needs sh, timeout and tail, and a writable stateDir ${host.stateDir}`,
+    `the stage runner on host ${host.name} failed (${code}): ${detail || 'no message'}; it needs sh, timeout and tail, and a writable stateDir ${host.stateDir}`
   )
 }
 
@@ -35,16 +35,26 @@ export async function runStage(shell: RunnerShell, req: RunStageRequest): Promis
     reply = await shell.request('stage', args)
   } catch (err) {
     if (direct && err instanceof SshConnectionLostError) {
-      throw new StageOutcomeUnknownError(host.id, `the connection to host ${host.name} was lost while its ${req.stage} stage ran with executor direct: its outcome is unknown and it is not started again (${err.message})`)
+      throw new StageOutcomeUnknownError(
+        host.id,
+        `the connection to host ${host.name} was lost while its ${req.stage} stage ran with executor direct: its outcome is unknown and it is not started again (${err.message})`
+      )
     }
     throw err
   }
   const finished = Date.now()
-  const timing = { startedAt: new Date(started).toISOString(), finishedAt: new Date(finished).toISOString(), durationMs: finished - started }
+  const timing = {
+    startedAt: new Date(started).toISOString(),
+    finishedAt: new Date(finished).toISOString(),
+    durationMs: finished - started
+  }
   const result = stageResultOf(reply, timing)
   if (result) return result
   if (reply.kind === 'unknown') {
-    throw new StageOutcomeUnknownError(host.id, `the ${req.stage} stage of this run was already started on host ${host.name} with executor direct and its end was not seen: its outcome is unknown and it is not started again`)
+    throw new StageOutcomeUnknownError(
+      host.id,
+      `the ${req.stage} stage of this run was already started on host ${host.name} with executor direct and its end was not seen: its outcome is unknown and it is not started again`
+    )
   }
   throw runnerFailure(host, `${reply.kind} ${reply.code}`, reply.output.toString('utf8').trim().slice(-300))
 }

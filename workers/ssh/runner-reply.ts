@@ -9,7 +9,16 @@ export interface RunnerReply {
   output: Buffer
 }
 
-const KINDS = new Set<RunnerReply['kind']>(['found', 'missing', 'exited', 'timeout', 'vanished', 'unknown', 'done', 'error'])
+const KINDS = new Set<RunnerReply['kind']>([
+  'found',
+  'missing',
+  'exited',
+  'timeout',
+  'vanished',
+  'unknown',
+  'done',
+  'error'
+])
 export const OUTPUT_LIMIT = 64 * 1024
 
 export function endMarker(nonce: string): Buffer {
@@ -26,16 +35,34 @@ export function takeReply(buf: Buffer, nonce: string): { reply: RunnerReply; use
   if (at < 0) return undefined
   const eol = buf.indexOf(0x0a, at + marker.length)
   if (eol < 0) return undefined
-  const [kind, code, bootAtStart, bootNow] = buf.subarray(at + marker.length, eol).toString('utf8').split(' ')
+  const [kind, code, bootAtStart, bootNow] = buf
+    .subarray(at + marker.length, eol)
+    .toString('utf8')
+    .split(' ')
   const output = buf.subarray(Math.max(0, at - OUTPUT_LIMIT), at)
   if (!kind || !KINDS.has(kind as RunnerReply['kind'])) {
-    return { reply: { kind: 'error', code: `bad reply ${kind ?? ''}`, bootAtStart: '-', bootNow: '-', output }, used: eol + 1 }
+    return {
+      reply: { kind: 'error', code: `bad reply ${kind ?? ''}`, bootAtStart: '-', bootNow: '-', output },
+      used: eol + 1
+    }
   }
-  return { reply: { kind: kind as RunnerReply['kind'], code: code ?? '-', bootAtStart: bootAtStart ?? '-', bootNow: bootNow ?? '-', output }, used: eol + 1 }
+  return {
+    reply: {
+      kind: kind as RunnerReply['kind'],
+      code: code ?? '-',
+      bootAtStart: bootAtStart ?? '-',
+      bootNow: bootNow ?? '-',
+      output
+    },
+    used: eol + 1
+  }
 }
 
 /** A stage reply as a StageResult; undefined for kinds that are not a stage's outcome. Pure. */
-export function stageResultOf(reply: RunnerReply, timing: { startedAt: string; finishedAt: string; durationMs: number }): StageResult | undefined {
+export function stageResultOf(
+  reply: RunnerReply,
+  timing: { startedAt: string; finishedAt: string; durationMs: number }
+): StageResult | undefined {
   const output = reply.output.toString('utf8')
   const bootIdChanged = reply.bootAtStart !== '-' && reply.bootAtStart !== reply.bootNow
   switch (reply.kind) {

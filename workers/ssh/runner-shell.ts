@@ -40,7 +40,12 @@ export async function openRunnerShell(conn: HostConnection, host: HostConfig): P
     const w = waiting
     waiting = undefined
     const detail = stderr.trim().slice(-300)
-    w?.reject(new SshConnectionLostError(host.id, `the stage runner on host ${host.name} went away ${why}${detail ? `: ${detail}` : ''}`))
+    w?.reject(
+      new SshConnectionLostError(
+        host.id,
+        `the stage runner on host ${host.name} went away ${why}${detail ? `: ${detail}` : ''}`
+      )
+    )
   }
   const pump = (): void => {
     if (!waiting) return
@@ -76,7 +81,7 @@ export async function openRunnerShell(conn: HostConnection, host: HostConfig): P
     `rm_state=${shellQuote(host.stateDir)} rm_host=${shellQuote(host.id)} rm_hooks=${shellQuote(host.hooksDir)}`,
     `rm_boot_path=${shellQuote(host.bootIdPath)} rm_name=${shellQuote(host.name)}`,
     // Not the login directory: the shell should hold nothing busy there (an unmount, a home on NFS).
-    '[ -d "$rm_state" ] || mkdir -p "$rm_state" 2>/dev/null; cd "$rm_state" 2>/dev/null || cd /',
+    '[ -d "$rm_state" ] || mkdir -p "$rm_state" 2>/dev/null; cd "$rm_state" 2>/dev/null || cd /'
   ].join('\n')
   channel.write(`${RUNNER_PROGRAM}\n${init}\n`)
 
@@ -85,9 +90,11 @@ export async function openRunnerShell(conn: HostConnection, host: HostConfig): P
       return closed || conn.closed
     },
     request(verb, args) {
-      for (const a of args) if (a.includes('\0')) throw new Error('a stage argument (payload) cannot contain a NUL byte')
+      for (const a of args)
+        if (a.includes('\0')) throw new Error('a stage argument (payload) cannot contain a NUL byte')
       const run = async (): Promise<RunnerReply> => {
-        if (closed || conn.closed) throw new SshConnectionLostError(host.id, `the stage runner on host ${host.name} is closed`)
+        if (closed || conn.closed)
+          throw new SshConnectionLostError(host.id, `the stage runner on host ${host.name} is closed`)
         const nonce = randomBytes(12).toString('hex')
         const reply = new Promise<RunnerReply>((resolve, reject) => (waiting = { nonce, resolve, reject }))
         channel.write(`rm_${verb} ${[nonce, ...args].map(shellQuote).join(' ')}\n`)
@@ -104,6 +111,6 @@ export async function openRunnerShell(conn: HostConnection, host: HostConfig): P
       // EOF ends the shell once it is idle; a detached stage it runs is not affected.
       channel.end()
       fail('(closed by the worker)')
-    },
+    }
   }
 }

@@ -1,9 +1,7 @@
 import { createHash, createHmac } from 'node:crypto'
 import { readFileSync } from 'node:fs'
 
-export type HostKeyVerdict =
-  | { ok: true }
-  | { ok: false; kind: 'mismatch' | 'unknown' | 'revoked'; message: string }
+export type HostKeyVerdict = { ok: true } | { ok: false; kind: 'mismatch' | 'unknown' | 'revoked'; message: string }
 
 export interface HostKeyTarget {
   address: string
@@ -29,7 +27,10 @@ function hostName(address: string, port: number): string {
 
 /** OpenSSH's pattern syntax: `*` any run of characters, `?` one character, the rest literal. */
 function globMatch(pattern: string, name: string): boolean {
-  const re = pattern.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.')
+  const re = pattern
+    .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+    .replace(/\*/g, '.*')
+    .replace(/\?/g, '.')
   return new RegExp(`^${re}$`, 'i').test(name)
 }
 
@@ -92,7 +93,7 @@ export function verifyHostKey(target: HostKeyTarget, offered: Buffer): HostKeyVe
     return {
       ok: false,
       kind: 'mismatch',
-      message: `host key mismatch: offered ${offeredFp}, pinned hostKey is ${pinned ? fingerprint(pinned) : '(unparsable)'}`,
+      message: `host key mismatch: offered ${offeredFp}, pinned hostKey is ${pinned ? fingerprint(pinned) : '(unparsable)'}`
     }
   }
   const name = hostName(target.address, target.port)
@@ -107,17 +108,21 @@ export function verifyHostKey(target: HostKeyTarget, offered: Buffer): HostKeyVe
     return {
       ok: false,
       kind: 'mismatch',
-      message: `host key mismatch: offered ${offeredFp}, known_hosts has ${candidates.map(fingerprint).join(', ')} for ${name}`,
+      message: `host key mismatch: offered ${offeredFp}, known_hosts has ${candidates.map(fingerprint).join(', ')} for ${name}`
     }
   }
   if (forHost.some((l) => l.marker === '@cert-authority')) {
     return {
       ok: false,
       kind: 'unknown',
-      message: `host key ${offeredFp} is unknown: known_hosts names ${name} only through @cert-authority, and host certificates are not supported; pin the host's key (hostKey) or list it in known_hosts`,
+      message: `host key ${offeredFp} is unknown: known_hosts names ${name} only through @cert-authority, and host certificates are not supported; pin the host's key (hostKey) or list it in known_hosts`
     }
   }
-  return { ok: false, kind: 'unknown', message: `host key ${offeredFp} is unknown: no hostKey pinned and no entry for ${name} in known_hosts` }
+  return {
+    ok: false,
+    kind: 'unknown',
+    message: `host key ${offeredFp} is unknown: no hostKey pinned and no entry for ${name} in known_hosts`
+  }
 }
 
 /** What ssh2 may negotiate for each key type (an RSA key signs with SHA-2 where the server can). */
@@ -126,7 +131,7 @@ const ALGORITHMS_BY_TYPE: Record<string, string[]> = {
   'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
   'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
   'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
-  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa']
 }
 
 /**

@@ -29,14 +29,19 @@ export function createWebhookWorker(opts: {
     async (job) => {
       const hook = webhooks[job.data.hook]
       if (!hook || hook.url !== job.data.url) {
-        throw new UnrecoverableError(`webhook ${job.data.hook} (${job.data.url}) is no longer configured on this worker`)
+        throw new UnrecoverableError(
+          `webhook ${job.data.hook} (${job.data.url}) is no longer configured on this worker`
+        )
       }
       return deliverWebhook(hook.url, hook.secret, job.data.body, { type: job.data.type, deliveryId: job.id! })
     },
-    { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency ?? DELIVERY_CONCURRENCY },
+    { connection: opts.connection, prefix: opts.prefix, concurrency: opts.concurrency ?? DELIVERY_CONCURRENCY }
   )
   worker.on('failed', (job, err) =>
-    logger.warn({ jobId: job?.id, url: job?.data.url, type: job?.data.type, attemptsMade: job?.attemptsMade, err: err.message }, 'webhook delivery failed'),
+    logger.warn(
+      { jobId: job?.id, url: job?.data.url, type: job?.data.type, attemptsMade: job?.attemptsMade, err: err.message },
+      'webhook delivery failed'
+    )
   )
   worker.on('error', (err) => logger.error({ err }, 'webhook worker error'))
   return worker

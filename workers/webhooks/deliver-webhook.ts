@@ -11,7 +11,7 @@ export async function deliverWebhook(
   secret: string,
   body: string,
   headers: { type: string; deliveryId: string },
-  timeoutMs = DELIVERY_TIMEOUT_MS,
+  timeoutMs = DELIVERY_TIMEOUT_MS
 ): Promise<number> {
   let res: Response
   try {
@@ -22,11 +22,11 @@ export async function deliverWebhook(
         'user-agent': 'rollmaint-webhook',
         [SIGNATURE_HEADER]: signWebhook(secret, body),
         'X-Rollmaint-Event': headers.type,
-        'X-Rollmaint-Delivery': headers.deliveryId,
+        'X-Rollmaint-Delivery': headers.deliveryId
       },
       body,
       signal: AbortSignal.timeout(timeoutMs),
-      redirect: 'manual',
+      redirect: 'manual'
     })
   } catch (err) {
     const e = err as Error

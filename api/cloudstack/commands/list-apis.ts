@@ -15,16 +15,34 @@ const APIS = [
       list('podids', 'the IDs of the pods to start maintenance on'),
       list('clusterids', 'the IDs of the clusters to start maintenance on'),
       list('hostids', 'the IDs of the hosts to start maintenance on'),
-      { name: 'forced', description: 'if rolling mechanism should continue in case of an error', type: 'boolean', required: false, length: 255 },
-      { name: 'payload', description: 'the command to execute while hosts are on maintenance', type: 'string', required: false, length: 65536 },
-      { name: 'timeout', description: 'optional operation timeout (in seconds) that overrides the global timeout setting', type: 'integer', required: false, length: 255 },
+      {
+        name: 'forced',
+        description: 'if rolling mechanism should continue in case of an error',
+        type: 'boolean',
+        required: false,
+        length: 255
+      },
+      {
+        name: 'payload',
+        description: 'the command to execute while hosts are on maintenance',
+        type: 'string',
+        required: false,
+        length: 65536
+      },
+      {
+        name: 'timeout',
+        description: 'optional operation timeout (in seconds) that overrides the global timeout setting',
+        type: 'integer',
+        required: false,
+        length: 255
+      }
     ],
     response: [
       { name: 'details', description: 'in case of failure, details are displayed', type: 'string' },
       { name: 'hostsskipped', description: 'the hosts skipped', type: 'list' },
       { name: 'hostsupdated', description: 'the hosts updated', type: 'list' },
-      { name: 'success', description: 'indicates if the rolling maintenance operation was successful', type: 'boolean' },
-    ],
+      { name: 'success', description: 'indicates if the rolling maintenance operation was successful', type: 'boolean' }
+    ]
   },
   {
     name: 'queryAsyncJobResult',
@@ -32,11 +50,13 @@ const APIS = [
     isasync: false,
     since: '',
     related: 'listAsyncJobs',
-    params: [{ name: 'jobid', description: 'the ID of the asynchronous job', type: 'uuid', required: true, length: 255 }],
+    params: [
+      { name: 'jobid', description: 'the ID of the asynchronous job', type: 'uuid', required: true, length: 255 }
+    ],
     response: [
       { name: 'jobstatus', description: 'the current job status-should be 0 for PENDING', type: 'integer' },
-      { name: 'jobresult', description: 'the result reason', type: 'responseobject' },
-    ],
+      { name: 'jobresult', description: 'the result reason', type: 'responseobject' }
+    ]
   },
   {
     name: 'listAsyncJobs',
@@ -44,8 +64,10 @@ const APIS = [
     isasync: false,
     since: '',
     related: 'queryAsyncJobResult',
-    params: [{ name: 'pagesize', description: 'the number of jobs to list', type: 'integer', required: false, length: 255 }],
-    response: [{ name: 'jobid', description: 'the ID of the async job', type: 'string' }],
+    params: [
+      { name: 'pagesize', description: 'the number of jobs to list', type: 'integer', required: false, length: 255 }
+    ],
+    response: [{ name: 'jobid', description: 'the ID of the async job', type: 'string' }]
   },
   {
     name: 'listApis',
@@ -54,8 +76,8 @@ const APIS = [
     since: '',
     related: '',
     params: [{ name: 'name', description: 'API name', type: 'string', required: false, length: 255 }],
-    response: [{ name: 'name', description: 'the name of the api command', type: 'string' }],
-  },
+    response: [{ name: 'name', description: 'the name of the api command', type: 'string' }]
+  }
 ]
 
 export const listApis: CloudStackCommand = {
@@ -65,5 +87,5 @@ export const listApis: CloudStackCommand = {
     const name = param(params, 'name')
     const api = name ? APIS.filter((a) => a.name.toLowerCase() === name.toLowerCase()) : APIS
     return { count: api.length, api }
-  },
+  }
 }

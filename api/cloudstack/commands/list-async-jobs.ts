@@ -8,5 +8,5 @@ export const listAsyncJobs: CloudStackCommand = {
     const pageSize = Math.min(500, Math.max(1, Number(param(params, 'pagesize') ?? 50) || 50))
     const runs = await runService.listRuns({ limit: pageSize })
     return { count: runs.length, asyncjobs: runs.map((r) => asyncJobView(r, user)) }
-  },
+  }
 }

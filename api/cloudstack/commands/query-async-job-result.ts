@@ -7,9 +7,13 @@ export const queryAsyncJobResult: CloudStackCommand = {
   role: 'readonly',
   async handle({ params, runService, user }) {
     const jobid = param(params, 'jobid')
-    if (!jobid) throw new CloudStackApiError('PARAM_ERROR', 'Unable to execute API command queryasyncjobresult due to missing parameter jobid')
+    if (!jobid)
+      throw new CloudStackApiError(
+        'PARAM_ERROR',
+        'Unable to execute API command queryasyncjobresult due to missing parameter jobid'
+      )
     const run = await runService.getRun(jobid)
     if (!run) throw new CloudStackApiError('PARAM_ERROR', `Unable to find a job by id ${jobid}`)
     return asyncJobView(run, user)
-  },
+  }
 }

@@ -18,18 +18,19 @@ const getFleet: FastifyPluginAsyncTypebox<{ config: Config; inventory: Inventory
     {
       schema: {
         tags: ['hosts'],
-        summary: 'Zones, pods, clusters and hosts with resource state, the active run covering them and, where the libvirt driver read them, VM counts',
-        response: { 200: FleetViewSchema },
-      },
+        summary:
+          'Zones, pods, clusters and hosts with resource state, the active run covering them and, where the libvirt driver read them, VM counts',
+        response: { 200: FleetViewSchema }
+      }
     },
     async () => {
       const [hosts, runs, snapshots] = await Promise.all([
         fastify.runService.listHosts(),
         fastify.runService.listRuns({ limit: RECENT_RUNS }),
-        getCapacitySnapshots(fastify.redis, keys, clusterIds),
+        getCapacitySnapshots(fastify.redis, keys, clusterIds)
       ])
       return buildFleetView(opts.inventory, hosts, runs, vmCounts(snapshots))
-    },
+    }
   )
 }
 export default getFleet

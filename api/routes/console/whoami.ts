@@ -5,8 +5,8 @@ import { WhoAmISchema } from '../../schemas/console-schemas.js'
 const whoami: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/api/v1/whoami',
-    { schema: { tags: ['auth'], summary: 'The API key\'s name and role', response: { 200: WhoAmISchema } } },
-    async (request) => ({ name: request.apiUser!.name, role: request.apiUser!.role }),
+    { schema: { tags: ['auth'], summary: "The API key's name and role", response: { 200: WhoAmISchema } } },
+    async (request) => ({ name: request.apiUser!.name, role: request.apiUser!.role })
   )
 }
 export default whoami

@@ -12,10 +12,10 @@ const cancelHostMaintenance: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['hosts'],
         summary: 'Set a host left in maintenance back to Enabled and free its cluster (check the host by hand first)',
         params: IdParams,
-        response: { 200: HostViewSchema, 404: ErrorReply, 409: ErrorReply },
-      },
+        response: { 200: HostViewSchema, 404: ErrorReply, 409: ErrorReply }
+      }
     },
-    async (request) => fastify.runService.cancelHostMaintenance(request.params.id, request.apiUser?.name ?? 'unknown'),
+    async (request) => fastify.runService.cancelHostMaintenance(request.params.id, request.apiUser?.name ?? 'unknown')
   )
 }
 export default cancelHostMaintenance

@@ -11,14 +11,14 @@ const cancelRun: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['rolling-maintenance'],
         summary: 'Cancel a run: no new host starts, hosts in hand finish their cycle, then status cancelled',
         params: IdParams,
-        response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply },
-      },
+        response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply }
+      }
     },
     async (request, reply) => {
       const run = await fastify.runService.cancelRun(request.params.id, request.apiUser?.name)
       request.log.info({ runId: run.id, user: request.apiUser?.name }, 'run cancel requested')
       return reply.code(202).send(run)
-    },
+    }
   )
 }
 export default cancelRun

@@ -12,10 +12,11 @@ const createRun: FastifyPluginAsyncTypebox = async (fastify) => {
       config: { access: 'admin' },
       schema: {
         tags: ['rolling-maintenance'],
-        summary: 'Start a rolling maintenance run (spec 3); answers at once, the run proceeds in the workers. With dryRun: 200 {plan}, nothing is started',
+        summary:
+          'Start a rolling maintenance run (spec 3); answers at once, the run proceeds in the workers. With dryRun: 200 {plan}, nothing is started',
         body: CreateRunBody,
-        response: { 200: DryRunReply, 202: RunViewSchema, 400: ErrorReply, 409: ErrorReply },
-      },
+        response: { 200: DryRunReply, 202: RunViewSchema, 400: ErrorReply, 409: ErrorReply }
+      }
     },
     async (request, reply) => {
       const b = request.body
@@ -23,7 +24,7 @@ const createRun: FastifyPluginAsyncTypebox = async (fastify) => {
         zoneids: normaliseIds(b.zoneids),
         podids: normaliseIds(b.podids),
         clusterids: normaliseIds(b.clusterids),
-        hostids: normaliseIds(b.hostids),
+        hostids: normaliseIds(b.hostids)
       }
       const limitProblem = payloadProblem(b.payload)
       if (limitProblem) throw new ScopeError(limitProblem)
@@ -35,13 +36,13 @@ const createRun: FastifyPluginAsyncTypebox = async (fastify) => {
         maxFailures: b.maxFailures,
         canary: b.canary,
         soakSeconds: b.soakSeconds,
-        window: b.window,
+        window: b.window
       }
       if (b.dryRun) return reply.code(200).send({ plan: await fastify.runService.planRun(runRequest) })
       const run = await fastify.runService.createRun(runRequest, request.apiUser?.name)
       request.log.info({ runId: run.id, user: request.apiUser?.name }, 'run created')
       return reply.code(202).header('location', `/api/v1/rolling-maintenance/${run.id}`).send(run)
-    },
+    }
   )
 }
 export default createRun

@@ -11,14 +11,14 @@ const getRun: FastifyPluginAsyncTypebox = async (fastify) => {
         tags: ['rolling-maintenance'],
         summary: 'A run: status, progress and, once ended, the CloudStack-shaped result',
         params: IdParams,
-        response: { 200: RunViewSchema, 404: ErrorReply },
-      },
+        response: { 200: RunViewSchema, 404: ErrorReply }
+      }
     },
     async (request) => {
       const run = await fastify.runService.getRun(request.params.id)
       if (!run) throw new RunNotFoundError(request.params.id)
       return run
-    },
+    }
   )
 }
 export default getRun

@@ -9,15 +9,16 @@ const pauseRun: FastifyPluginAsyncTypebox = async (fastify) => {
       config: { access: 'admin' },
       schema: {
         tags: ['rolling-maintenance'],
-        summary: 'Pause a run (spec 9): no new host starts; hosts in their cycle finish it; status paused. Pausing twice is harmless',
+        summary:
+          'Pause a run (spec 9): no new host starts; hosts in their cycle finish it; status paused. Pausing twice is harmless',
         params: IdParams,
-        response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply },
-      },
+        response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply }
+      }
     },
     async (request, reply) => {
       const run = await fastify.runService.pauseRun(request.params.id, request.apiUser!.name)
       return reply.code(202).send(run)
-    },
+    }
   )
 }
 export default pauseRun

@@ -9,15 +9,16 @@ const resumeRun: FastifyPluginAsyncTypebox = async (fastify) => {
       config: { access: 'admin' },
       schema: {
         tags: ['rolling-maintenance'],
-        summary: 'Resume a paused run (spec 9): its clusters start their next host (inside the window, after soak and gate)',
+        summary:
+          'Resume a paused run (spec 9): its clusters start their next host (inside the window, after soak and gate)',
         params: IdParams,
-        response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply },
-      },
+        response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply }
+      }
     },
     async (request, reply) => {
       const run = await fastify.runService.resumeRun(request.params.id, request.apiUser!.name)
       return reply.code(202).send(run)
-    },
+    }
   )
 }
 export default resumeRun

@@ -12,14 +12,14 @@ const retryRun: FastifyPluginAsyncTypebox = async (fastify) => {
         summary:
           'Retry a finished run (spec 9): a new run, with the same options, over its hosts that failed, were skipped for a failure or never started; answers the new run (retryOf = :id)',
         params: IdParams,
-        response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply },
-      },
+        response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply }
+      }
     },
     async (request, reply) => {
       const run = await fastify.runService.retryRun(request.params.id, request.apiUser!.name)
       request.log.info({ runId: run.id, retryOf: request.params.id, user: request.apiUser?.name }, 'run retried')
       return reply.code(202).header('location', `/api/v1/rolling-maintenance/${run.id}`).send(run)
-    },
+    }
   )
 }
 export default retryRun

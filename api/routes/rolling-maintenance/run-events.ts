@@ -25,18 +25,20 @@ const runEvents: FastifyPluginAsyncTypebox<{ limits?: StreamLimits }> = async (f
         tags: ['rolling-maintenance'],
         summary: 'Live progress of a run (text/event-stream), resumable with Last-Event-ID',
         params: IdParams,
-        querystring: Type.Object({ lastEventId: Type.Optional(Type.String({ pattern: '^[0-9]+-[0-9]+$' })) }),
-      },
+        querystring: Type.Object({ lastEventId: Type.Optional(Type.String({ pattern: '^[0-9]+-[0-9]+$' })) })
+      }
     },
     async (request, reply) => {
       const afterId = reply.sse.lastEventId ?? request.query.lastEventId
       // Spec 11: 20 per key, 500 in all; counted until the response ends, whatever ends it.
       const release = slots.acquire(request.apiUser?.apiKey ?? '')
       reply.raw.once('close', release)
-      const stream = await fastify.runService.openEventStream(request.params.id, afterId ?? undefined).catch((err: unknown) => {
-        release()
-        throw err
-      })
+      const stream = await fastify.runService
+        .openEventStream(request.params.id, afterId ?? undefined)
+        .catch((err: unknown) => {
+          release()
+          throw err
+        })
       if (!stream) {
         release()
         throw new RunNotFoundError(request.params.id)
@@ -57,7 +59,7 @@ const runEvents: FastifyPluginAsyncTypebox<{ limits?: StreamLimits }> = async (f
         await reply.sse.send(
           (async function* () {
             for await (const e of stream) yield { id: e.id, event: e.type, data: e.data }
-          })(),
+          })()
         )
       } catch (err) {
         // Headers are out, so no error reply is possible: end the stream; the client resumes with Last-Event-ID.
@@ -66,7 +68,7 @@ const runEvents: FastifyPluginAsyncTypebox<{ limits?: StreamLimits }> = async (f
         // The run finished, the server is closing or the read failed: end the response instead of idling on heartbeats.
         reply.sse.close()
       }
-    },
+    }
   )
 }
 export default runEvents

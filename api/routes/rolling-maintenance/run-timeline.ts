@@ -26,16 +26,20 @@ const runTimeline: FastifyPluginAsyncTypebox<{ config: Config; inventory: Invent
         tags: ['rolling-maintenance'],
         summary: 'Per host of a run: stages with times, outcome and output tail, plus the latest events',
         params: IdParams,
-        response: { 200: RunTimelineSchema, 404: ErrorReply },
-      },
+        response: { 200: RunTimelineSchema, 404: ErrorReply }
+      }
     },
     async (request) => {
       // No key is built from a caller's id that is not a run id (`<id>:events` would name the event stream).
-      const data = isRunId(request.params.id) ? await readRunTimelineData(fastify.redis, keys, request.params.id) : undefined
+      const data = isRunId(request.params.id)
+        ? await readRunTimelineData(fastify.redis, keys, request.params.id)
+        : undefined
       if (!data) throw new RunNotFoundError(request.params.id)
-      const records = [...data.hosts].sort((a, b) => (order.get(a.hostId) ?? Infinity) - (order.get(b.hostId) ?? Infinity))
+      const records = [...data.hosts].sort(
+        (a, b) => (order.get(a.hostId) ?? Infinity) - (order.get(b.hostId) ?? Infinity)
+      )
       return buildRunTimeline(records, data.events)
-    },
+    }
   )
 }
 export default runTimeline

@@ -16,7 +16,7 @@ import {
   type SimLayout,
   type SimPod,
   type SimVm,
-  type SimZone,
+  type SimZone
 } from './sim-model.js'
 
 /**
@@ -61,7 +61,7 @@ const CANCEL_CMD = 'org.apache.cloudstack.api.command.admin.host.CancelMaintenan
 class ApiError extends Error {
   constructor(
     readonly errorcode: number,
-    message: string,
+    message: string
   ) {
     super(message)
   }
@@ -103,7 +103,7 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
             hypervisor: h.hypervisor ?? cluster.hypervisortype,
             cluster,
             resourcestate: state,
-            history: [{ state, at: Date.now() }],
+            history: [{ state, at: Date.now() }]
           }
           hosts.push(host)
           for (const name of h.vms ?? []) vms.push({ id: randomUUID(), name, host })
@@ -142,13 +142,18 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
     if (!host) {
       throw new ApiError(
         431,
-        `Unable to execute API command ${command} due to invalid value. Invalid parameter id value=${id} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.`,
+        `Unable to execute API command ${command} due to invalid value. Invalid parameter id value=${id} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.`
       )
     }
     return host
   }
 
-  const startJob = (cmd: string, host: SimHost, body: (job: SimJob) => Record<string, unknown>, wrap: string): Record<string, unknown> => {
+  const startJob = (
+    cmd: string,
+    host: SimHost,
+    body: (job: SimJob) => Record<string, unknown>,
+    wrap: string
+  ): Record<string, unknown> => {
     const job: SimJob = { id: randomUUID(), cmd, instanceId: host.id, status: 0, resultCode: 0, created: new Date() }
     jobs.set(job.id, job)
     later(jobDelayMs, () => {
@@ -180,8 +185,12 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
       if (host.resourcestate !== 'PrepareForMaintenance') return // cancelled meanwhile
       const vm = queue.shift()
       if (vm) {
-        const targets = hosts.filter((h) => h !== host && h.cluster === host.cluster && h.resourcestate === 'Enabled' && h.type === 'Routing')
-        const target = targets.sort((a, b) => vms.filter((v) => v.host === a).length - vms.filter((v) => v.host === b).length)[0]
+        const targets = hosts.filter(
+          (h) => h !== host && h.cluster === host.cluster && h.resourcestate === 'Enabled' && h.type === 'Routing'
+        )
+        const target = targets.sort(
+          (a, b) => vms.filter((v) => v.host === a).length - vms.filter((v) => v.host === b).length
+        )[0]
         if (!target || unmovable.has(vm.name)) failed++
         else vm.host = target
         later(migrationMs, step)
@@ -203,14 +212,25 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
   const handlers: Record<string, (p: Map<string, string>) => Record<string, unknown>> = {
     listzones: (p) => list('zone', zones.filter((z) => !p.get('id') || z.id === p.get('id')).map(zoneView), p),
     listpods: (p) =>
-      list('pod', pods.filter((x) => (!p.get('id') || x.id === p.get('id')) && (!p.get('zoneid') || x.zone.id === p.get('zoneid'))).map(podView), p),
+      list(
+        'pod',
+        pods
+          .filter((x) => (!p.get('id') || x.id === p.get('id')) && (!p.get('zoneid') || x.zone.id === p.get('zoneid')))
+          .map(podView),
+        p
+      ),
     listclusters: (p) =>
       list(
         'cluster',
         clusters
-          .filter((c) => (!p.get('id') || c.id === p.get('id')) && (!p.get('podid') || c.pod.id === p.get('podid')) && (!p.get('zoneid') || c.pod.zone.id === p.get('zoneid')))
+          .filter(
+            (c) =>
+              (!p.get('id') || c.id === p.get('id')) &&
+              (!p.get('podid') || c.pod.id === p.get('podid')) &&
+              (!p.get('zoneid') || c.pod.zone.id === p.get('zoneid'))
+          )
           .map(clusterView),
-        p,
+        p
       ),
     listhosts: (p) => {
       const want = (name: string, value: string, caseless = false): boolean => {
@@ -226,12 +246,18 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
           want('clusterid', h.cluster.id) &&
           want('type', h.type) &&
           want('hypervisor', h.hypervisor, true) &&
-          want('resourcestate', h.resourcestate),
+          want('resourcestate', h.resourcestate)
       )
       return list('host', found.map(hostView), p)
     },
     listvirtualmachines: (p) =>
-      list('virtualmachine', vms.filter((v) => (!p.get('hostid') || v.host.id === p.get('hostid')) && (!p.get('id') || v.id === p.get('id'))).map(vmView), p),
+      list(
+        'virtualmachine',
+        vms
+          .filter((v) => (!p.get('hostid') || v.host.id === p.get('hostid')) && (!p.get('id') || v.id === p.get('id')))
+          .map(vmView),
+        p
+      ),
     preparehostformaintenance: (p) => {
       const host = findHost('prepareHostForMaintenance', p.get('id'))
       return startJob(
@@ -239,19 +265,26 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
         host,
         () => {
           if (!canAttemptMaintenance(host.resourcestate)) {
-            throw new Error(`Host is already in state ${host.resourcestate}. Cannot recall for maintenance until resolved.`)
-          }
-          const busy = hosts.some((h) => h.cluster === host.cluster && (h.resourcestate === 'PrepareForMaintenance' || h.resourcestate === 'ErrorInPrepareForMaintenance'))
-          if (busy) {
             throw new Error(
-              `There are other servers attempting migrations for maintenance. Found hosts in PrepareForMaintenance OR ErrorInPrepareForMaintenance STATUS in cluster ${host.cluster.dbId}`,
+              `Host is already in state ${host.resourcestate}. Cannot recall for maintenance until resolved.`
             )
           }
-          if (!transit(host, 'AdminAskMaintenance')) throw new Error(`Unable to prepare for maintenance host ${host.dbId}`)
+          const busy = hosts.some(
+            (h) =>
+              h.cluster === host.cluster &&
+              (h.resourcestate === 'PrepareForMaintenance' || h.resourcestate === 'ErrorInPrepareForMaintenance')
+          )
+          if (busy) {
+            throw new Error(
+              `There are other servers attempting migrations for maintenance. Found hosts in PrepareForMaintenance OR ErrorInPrepareForMaintenance STATUS in cluster ${host.cluster.dbId}`
+            )
+          }
+          if (!transit(host, 'AdminAskMaintenance'))
+            throw new Error(`Unable to prepare for maintenance host ${host.dbId}`)
           evacuate(host)
           return { host: hostView(host) }
         },
-        'Failed to prepare host for maintenance due to: ',
+        'Failed to prepare host for maintenance due to: '
       )
     },
     cancelhostmaintenance: (p) => {
@@ -261,18 +294,24 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
         host,
         () => {
           if (!transit(host, 'AdminCancelMaintenance')) {
-            throw new Error(`Cannot perform cancelMaintenance when resource state is ${host.resourcestate}, hostId = ${host.dbId}`)
+            throw new Error(
+              `Cannot perform cancelMaintenance when resource state is ${host.resourcestate}, hostId = ${host.dbId}`
+            )
           }
           return { host: hostView(host) }
         },
-        'Failed to cancel host maintenance due to: ',
+        'Failed to cancel host maintenance due to: '
       )
     },
     queryasyncjobresult: (p) => {
       const job = jobs.get(p.get('jobid') ?? '')
-      if (!job) throw new ApiError(431, `Unable to execute API command queryasyncjobresult due to invalid value. Invalid parameter jobid value=${p.get('jobid') ?? ''} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.`)
+      if (!job)
+        throw new ApiError(
+          431,
+          `Unable to execute API command queryasyncjobresult due to invalid value. Invalid parameter jobid value=${p.get('jobid') ?? ''} due to incorrect long value format, or entity does not exist or due to incorrect parameter annotation for the field in api cmd class.`
+        )
       return jobView(job)
-    },
+    }
   }
 
   /** CloudStack's list responses: `{count, <key>: [...]}`, `{}` when empty; page/pagesize honoured. */
@@ -299,7 +338,8 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
         res.writeHead(status, { 'content-type': 'application/json; charset=UTF-8' })
         res.end(JSON.stringify({ [`${command.toLowerCase() || 'error'}response`]: payload }))
       }
-      const fail = (errorcode: number, errortext: string): void => send(errorcode, { uuidList: [], errorcode, cserrorcode: errorcode === 431 ? 4350 : 9999, errortext })
+      const fail = (errorcode: number, errortext: string): void =>
+        send(errorcode, { uuidList: [], errorcode, cserrorcode: errorcode === 431 ? 4350 : 9999, errortext })
       if (!req.url?.startsWith('/client/api')) return fail(404, 'not found')
       const user = options.users.find((u) => u.apiKey === p.get('apikey'))
       if (!user || !verifyCloudStackSignature(raw, user.secretKey, new Date()).ok) {
@@ -340,6 +380,6 @@ export async function startCloudStackSimulator(options: CloudStackSimulatorOptio
       for (const t of timers) clearTimeout(t)
       server.closeAllConnections()
       await new Promise<void>((resolve) => server.close(() => resolve()))
-    },
+    }
   }
 }

@@ -45,7 +45,7 @@ const TRANSITIONS: ReadonlyArray<readonly [ResourceState, ResourceEvent, Resourc
   ['ErrorInMaintenance', 'AdminAskMaintenance', 'PrepareForMaintenance'],
   ['ErrorInMaintenance', 'Disable', 'Disabled'],
   ['ErrorInMaintenance', 'AdminCancelMaintenance', 'Enabled'],
-  ['Degraded', 'AdminAskMaintenance', 'Maintenance'],
+  ['Degraded', 'AdminAskMaintenance', 'Maintenance']
 ]
 
 /** The next state, or undefined where CloudStack's state machine has no such transition. */

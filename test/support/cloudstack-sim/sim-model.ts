@@ -94,7 +94,7 @@ export function clusterView(c: SimCluster): Record<string, unknown> {
     hypervisortype: c.hypervisortype,
     clustertype: 'CloudManaged',
     allocationstate: 'Enabled',
-    managedstate: 'Managed',
+    managedstate: 'Managed'
   }
 }
 
@@ -113,7 +113,7 @@ export function hostView(h: SimHost): Record<string, unknown> {
     clustername: h.cluster.name,
     clustertype: 'CloudManaged',
     hypervisor: h.hypervisor,
-    resourcestate: h.resourcestate,
+    resourcestate: h.resourcestate
   }
 }
 
@@ -135,6 +135,6 @@ export function jobView(j: SimJob): Record<string, unknown> {
     jobinstanceid: j.instanceId,
     created: dateOf(j.created),
     ...(j.completed ? { completed: dateOf(j.completed) } : {}),
-    jobid: j.id,
+    jobid: j.id
   }
 }

@@ -14,7 +14,7 @@ const RESOURCE: Record<string, Look> = {
   Disabled: { tone: 'muted', icon: 'minus', label: 'Disabled' },
   PrepareForMaintenance: { tone: 'busy', icon: 'spinner', label: 'Preparing for maintenance' },
   Maintenance: { tone: 'info', icon: 'wrench', label: 'Maintenance' },
-  ErrorInMaintenance: { tone: 'bad', icon: 'warn', label: 'Error in maintenance' },
+  ErrorInMaintenance: { tone: 'bad', icon: 'warn', label: 'Error in maintenance' }
 }
 
 const RUN: Record<string, Look> = {
@@ -23,7 +23,7 @@ const RUN: Record<string, Look> = {
   paused: { tone: 'warn', icon: 'pause', label: 'paused' },
   succeeded: { tone: 'ok', icon: 'check', label: 'succeeded' },
   failed: { tone: 'bad', icon: 'cross', label: 'failed' },
-  cancelled: { tone: 'muted', icon: 'stop', label: 'cancelled' },
+  cancelled: { tone: 'muted', icon: 'stop', label: 'cancelled' }
 }
 
 const LANE: Record<string, Look> = {
@@ -31,7 +31,7 @@ const LANE: Record<string, Look> = {
   active: { tone: 'busy', icon: 'spinner', label: 'in progress' },
   updated: { tone: 'ok', icon: 'check', label: 'updated' },
   skipped: { tone: 'warn', icon: 'skip', label: 'skipped' },
-  failed: { tone: 'bad', icon: 'cross', label: 'failed' },
+  failed: { tone: 'bad', icon: 'cross', label: 'failed' }
 }
 
 export const OUTCOME: Record<string, Look> = {
@@ -40,7 +40,7 @@ export const OUTCOME: Record<string, Look> = {
   avoid: { tone: 'warn', icon: 'skip', label: 'nothing to do' },
   failed: { tone: 'bad', icon: 'cross', label: 'failed' },
   timeout: { tone: 'bad', icon: 'clock', label: 'timed out' },
-  missing: { tone: 'muted', icon: 'minus', label: 'no script' },
+  missing: { tone: 'muted', icon: 'minus', label: 'no script' }
 }
 
 const fallback = (label: string): Look => ({ tone: 'muted', icon: 'dot', label })

@@ -10,7 +10,7 @@ const SHORT: Record<string, string> = {
   EnterMaintenance: 'Enter',
   Maintenance: 'Maint',
   ExitMaintenance: 'Exit',
-  PostMaintenance: 'Post',
+  PostMaintenance: 'Post'
 }
 
 const spanText = (s: StageSpan, now: number): string => {
@@ -54,10 +54,20 @@ function clusterNow(c: ClusterProgressView, hosts: HostLane[]): string {
  * width = how long), coloured by outcome and carrying an icon and a label too. A stage is a
  * button: it shows that stage's output tail.
  */
-export function ClusterLanes({ clusters, hosts, now }: { clusters: ClusterProgressView[]; hosts: HostLane[]; now: number }) {
+export function ClusterLanes({
+  clusters,
+  hosts,
+  now
+}: {
+  clusters: ClusterProgressView[]
+  hosts: HostLane[]
+  now: number
+}) {
   const bounds = timelineBounds(hosts, now)
   const known = new Set(clusters.map((c) => c.clusterId))
-  const extra: ClusterProgressView[] = [...new Set(hosts.map((h) => h.clusterId))].filter((id) => !known.has(id)).map((id) => ({ clusterId: id, clusterName: id, hostsTotal: 0, hostsDone: 0 }))
+  const extra: ClusterProgressView[] = [...new Set(hosts.map((h) => h.clusterId))]
+    .filter((id) => !known.has(id))
+    .map((id) => ({ clusterId: id, clusterName: id, hostsTotal: 0, hostsDone: 0 }))
   return (
     <div class="lanes">
       {bounds && (
@@ -67,11 +77,17 @@ export function ClusterLanes({ clusters, hosts, now }: { clusters: ClusterProgre
         </p>
       )}
       {[...clusters, ...extra].map((c) => (
-        <section class="lane card" key={c.clusterId} aria-labelledby={`lane-${c.clusterId}`} data-cluster={c.clusterName}>
+        <section
+          class="lane card"
+          key={c.clusterId}
+          aria-labelledby={`lane-${c.clusterId}`}
+          data-cluster={c.clusterName}
+        >
           <header class="lane-head">
             <h3 id={`lane-${c.clusterId}`}>Cluster {c.clusterName}</h3>
             <span class="muted">
-              {c.hostsDone}/{c.hostsTotal} done{clusterNow(c, hosts)}{clusterWaiting(c)}
+              {c.hostsDone}/{c.hostsTotal} done{clusterNow(c, hosts)}
+              {clusterWaiting(c)}
             </span>
           </header>
           <ol class="lane-hosts">
@@ -87,7 +103,15 @@ export function ClusterLanes({ clusters, hosts, now }: { clusters: ClusterProgre
   )
 }
 
-function HostRow({ lane, bounds, now }: { lane: HostLane; bounds: { start: number; end: number } | undefined; now: number }) {
+function HostRow({
+  lane,
+  bounds,
+  now
+}: {
+  lane: HostLane
+  bounds: { start: number; end: number } | undefined
+  now: number
+}) {
   const [selected, setSelected] = useState<number | undefined>(undefined)
   const current = lane.stages.find((s) => s.outcome === 'running')
   const chosen = selected !== undefined ? lane.stages[selected] : undefined
@@ -104,27 +128,27 @@ function HostRow({ lane, bounds, now }: { lane: HostLane; bounds: { start: numbe
       </div>
       <div class="track" role="group" aria-label={`Stages of ${lane.hostName}`}>
         <div class="track-inner">
-        {bounds &&
-          lane.stages.map((s, i) => {
-            const g = spanGeometry(s, bounds, now)
-            return (
-              <button
-                type="button"
-                key={`${s.stage}-${i}`}
-                class={`seg outcome-${s.outcome}${selected === i ? ' selected' : ''}`}
-                style={{ left: `${g.left}%`, width: `${g.width}%` }}
-                aria-pressed={selected === i}
-                aria-label={spanText(s, now)}
-                title={spanText(s, now)}
-                data-stage={s.stage}
-                data-outcome={s.outcome}
-                onClick={() => setSelected(selected === i ? undefined : i)}
-              >
-                <Icon name={OUTCOME[s.outcome]?.icon ?? 'dot'} />
-                <span class="seg-label">{SHORT[s.stage] ?? s.stage}</span>
-              </button>
-            )
-          })}
+          {bounds &&
+            lane.stages.map((s, i) => {
+              const g = spanGeometry(s, bounds, now)
+              return (
+                <button
+                  type="button"
+                  key={`${s.stage}-${i}`}
+                  class={`seg outcome-${s.outcome}${selected === i ? ' selected' : ''}`}
+                  style={{ left: `${g.left}%`, width: `${g.width}%` }}
+                  aria-pressed={selected === i}
+                  aria-label={spanText(s, now)}
+                  title={spanText(s, now)}
+                  data-stage={s.stage}
+                  data-outcome={s.outcome}
+                  onClick={() => setSelected(selected === i ? undefined : i)}
+                >
+                  <Icon name={OUTCOME[s.outcome]?.icon ?? 'dot'} />
+                  <span class="seg-label">{SHORT[s.stage] ?? s.stage}</span>
+                </button>
+              )
+            })}
         </div>
       </div>
       {lane.reason && <p class="lane-reason">{lane.reason}</p>}
@@ -135,7 +159,9 @@ function HostRow({ lane, bounds, now }: { lane: HostLane; bounds: { start: numbe
             <span class="sub">
               {typeof chosen.exitCode === 'number' ? `exit ${chosen.exitCode} · ` : ''}
               started {new Date(chosen.startedAt).toLocaleTimeString()}
-              {chosen.finishedAt ? ` · took ${formatDuration(chosen.durationMs ?? Date.parse(chosen.finishedAt) - Date.parse(chosen.startedAt))}` : ' · running'}
+              {chosen.finishedAt
+                ? ` · took ${formatDuration(chosen.durationMs ?? Date.parse(chosen.finishedAt) - Date.parse(chosen.startedAt))}`
+                : ' · running'}
             </span>
           </p>
           {chosen.output ? (

@@ -1,5 +1,18 @@
 /** Small inline SVG icons (no font or file to load): every state shows an icon and a word, never colour alone. */
-export type IconName = 'check' | 'cross' | 'skip' | 'spinner' | 'pause' | 'play' | 'dot' | 'warn' | 'wrench' | 'clock' | 'stop' | 'retry' | 'minus'
+export type IconName =
+  | 'check'
+  | 'cross'
+  | 'skip'
+  | 'spinner'
+  | 'pause'
+  | 'play'
+  | 'dot'
+  | 'warn'
+  | 'wrench'
+  | 'clock'
+  | 'stop'
+  | 'retry'
+  | 'minus'
 
 const PATHS: Record<IconName, string> = {
   check: 'M3 8.5l3 3 7-7',
@@ -14,12 +27,19 @@ const PATHS: Record<IconName, string> = {
   clock: 'M8 2a6 6 0 1 0 0.01 0M8 5v3.5l2.5 1.5',
   stop: 'M4 4h8v8h-8z',
   retry: 'M13 8a5 5 0 1 1-1.5-3.6M13 2.5v2.5h-2.5',
-  minus: 'M4 8h8',
+  minus: 'M4 8h8'
 }
 
 export function Icon({ name, class: cls }: { name: IconName; class?: string }) {
   return (
-    <svg class={`icon icon-${name}${cls ? ` ${cls}` : ''}`} viewBox="0 0 16 16" width="16" height="16" aria-hidden="true" focusable="false">
+    <svg
+      class={`icon icon-${name}${cls ? ` ${cls}` : ''}`}
+      viewBox="0 0 16 16"
+      width="16"
+      height="16"
+      aria-hidden="true"
+      focusable="false"
+    >
       <path d={PATHS[name]} />
     </svg>
   )

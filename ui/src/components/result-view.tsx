@@ -19,7 +19,10 @@ export function ResultView({ result }: { result: CloudStackResult }) {
             <ul>
               {r.hostsupdated.map((h) => (
                 <li key={h.hostid}>
-                  <strong>{h.hostname}</strong> <span class="sub">{h.startdate} → {h.enddate}</span>
+                  <strong>{h.hostname}</strong>{' '}
+                  <span class="sub">
+                    {h.startdate} → {h.enddate}
+                  </span>
                 </li>
               ))}
             </ul>

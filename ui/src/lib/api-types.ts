@@ -3,7 +3,14 @@
  * (spec 5) and lets fields added since (spec 9's controls) through as optional.
  */
 export type { FleetCluster, FleetHost, FleetPod, FleetView, FleetZone } from '../../../shared/fleet-view.js'
-export type { HostLane, RunTimeline, StageOutcome, StageSpan, TimelineEvent, LaneStatus } from '../../../shared/run-timeline.js'
+export type {
+  HostLane,
+  RunTimeline,
+  StageOutcome,
+  StageSpan,
+  TimelineEvent,
+  LaneStatus
+} from '../../../shared/run-timeline.js'
 
 export type Role = 'admin' | 'readonly'
 

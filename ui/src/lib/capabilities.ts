@@ -21,7 +21,7 @@ export const NO_CAPABILITIES: Capabilities = {
   window: false,
   pause: false,
   resume: false,
-  retry: false,
+  retry: false
 }
 
 interface OpenApiDoc {
@@ -57,6 +57,6 @@ export function capabilitiesFromOpenApi(doc: unknown): Capabilities {
     window: fields.has('window'),
     pause: has('pause'),
     resume: has('resume'),
-    retry: has('retry'),
+    retry: has('retry')
   }
 }

@@ -4,7 +4,14 @@ import { formatDuration } from './timeline-geometry.js'
 
 const s = (v: unknown): string => (typeof v === 'string' ? v : v === undefined || v === null ? '' : JSON.stringify(v))
 
-const OUTCOME_WORDS = { ok: 'succeeded', avoid: 'says nothing to do', failed: 'failed', timeout: 'timed out', missing: 'has no script', running: 'running' } as const
+const OUTCOME_WORDS = {
+  ok: 'succeeded',
+  avoid: 'says nothing to do',
+  failed: 'failed',
+  timeout: 'timed out',
+  missing: 'has no script',
+  running: 'running'
+} as const
 
 /** Pure: one line of plain language for an event of the run's stream (unknown types included). */
 export function describeEvent(e: Pick<TimelineEvent, 'type' | 'data'>): string {

@@ -17,7 +17,13 @@ export function fleetNames(fleet: FleetView | undefined): Map<string, string> {
 }
 
 /** "zones zone1, zone2 · cluster c3" for a run's request. */
-export function describeRequest(r: Pick<RunRequestView, 'zoneids' | 'podids' | 'clusterids' | 'hostids'>, names: Map<string, string>): string {
-  const part = (label: string, ids: string[]) => (ids.length === 0 ? '' : `${label}${ids.length > 1 ? 's' : ''} ${ids.map((id) => names.get(id) ?? id).join(', ')}`)
-  return [part('zone', r.zoneids), part('pod', r.podids), part('cluster', r.clusterids), part('host', r.hostids)].filter(Boolean).join(' · ')
+export function describeRequest(
+  r: Pick<RunRequestView, 'zoneids' | 'podids' | 'clusterids' | 'hostids'>,
+  names: Map<string, string>
+): string {
+  const part = (label: string, ids: string[]) =>
+    ids.length === 0 ? '' : `${label}${ids.length > 1 ? 's' : ''} ${ids.map((id) => names.get(id) ?? id).join(', ')}`
+  return [part('zone', r.zoneids), part('pod', r.podids), part('cluster', r.clusterids), part('host', r.hostids)]
+    .filter(Boolean)
+    .join(' · ')
 }

@@ -30,8 +30,13 @@ export interface PlanView {
 }
 
 const rec = (v: unknown): Record<string, unknown> => (v && typeof v === 'object' ? (v as Record<string, unknown>) : {})
-const text = (v: unknown): string => (typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : '')
-const VERDICT: Record<string, string> = { fits: 'capacity fits', 'does-not-fit': 'capacity does not fit', unknown: 'capacity not known yet' }
+const text = (v: unknown): string =>
+  typeof v === 'string' ? v : typeof v === 'number' || typeof v === 'boolean' ? String(v) : ''
+const VERDICT: Record<string, string> = {
+  fits: 'capacity fits',
+  'does-not-fit': 'capacity does not fit',
+  unknown: 'capacity not known yet'
+}
 
 function evacuation(h: Record<string, unknown>): string {
   const e = rec(h.evacuation)
@@ -49,10 +54,12 @@ function evacuation(h: Record<string, unknown>): string {
 function clusterNote(c: Record<string, unknown>): string {
   const notes: string[] = []
   const cap = rec(c.capacity)
-  if (typeof cap.verdict === 'string' && cap.verdict !== 'fits') notes.push([VERDICT[cap.verdict] ?? cap.verdict, text(cap.reason)].filter(Boolean).join(': '))
+  if (typeof cap.verdict === 'string' && cap.verdict !== 'fits')
+    notes.push([VERDICT[cap.verdict] ?? cap.verdict, text(cap.reason)].filter(Boolean).join(': '))
   if (typeof c.activeRunId === 'string') notes.push(`held by run ${c.activeRunId.slice(0, 8)}`)
   if (Array.isArray(c.gate) && c.gate.length > 0) notes.push(`gate: ${c.gate.map(text).join(' ')}`)
-  if (typeof c.maintenanceDriver === 'string' && c.maintenanceDriver !== 'none') notes.push(`driver ${c.maintenanceDriver}`)
+  if (typeof c.maintenanceDriver === 'string' && c.maintenanceDriver !== 'none')
+    notes.push(`driver ${c.maintenanceDriver}`)
   return notes.join(' · ')
 }
 
@@ -66,19 +73,30 @@ export function planView(reply: unknown): PlanView {
       note: clusterNote(c),
       hosts: (Array.isArray(c.hosts) ? c.hosts : []).map((hv) => {
         const h = rec(hv)
-        return { hostName: text(h.hostName ?? h.name ?? h.hostId), action: text(h.action), reason: text(h.reason), evacuation: evacuation(h) }
-      }),
+        return {
+          hostName: text(h.hostName ?? h.name ?? h.hostId),
+          action: text(h.action),
+          reason: text(h.reason),
+          evacuation: evacuation(h)
+        }
+      })
     }
   })
   const parts: string[] = []
-  if (typeof plan.hostsTotal === 'number') parts.push(`${plan.hostsTotal} hosts: ${text(plan.hostsToMaintain)} to maintain, ${text(plan.hostsToSkip)} to skip`)
+  if (typeof plan.hostsTotal === 'number')
+    parts.push(`${plan.hostsTotal} hosts: ${text(plan.hostsToMaintain)} to maintain, ${text(plan.hostsToSkip)} to skip`)
   const win = rec(rec(plan.controls).window)
-  if (typeof win.openNow === 'boolean') parts.push(win.openNow ? 'window open now' : `window closed${typeof win.opensAt === 'string' ? `, opens ${win.opensAt}` : ''}`)
+  if (typeof win.openNow === 'boolean')
+    parts.push(
+      win.openNow
+        ? 'window open now'
+        : `window closed${typeof win.opensAt === 'string' ? `, opens ${win.opensAt}` : ''}`
+    )
   return {
     wouldStart: typeof plan.wouldStart === 'boolean' ? plan.wouldStart : undefined,
     problems: Array.isArray(plan.problems) ? plan.problems.map(text).filter(Boolean) : [],
     summary: parts.join(' · '),
-    clusters,
+    clusters
   }
 }
 
@@ -91,20 +109,36 @@ export function localPlan(fleet: FleetView, scope: ScopeSelection): PlanView {
   for (const z of fleet.zones) {
     for (const p of z.pods) {
       for (const c of p.clusters) {
-        const hosts = c.hosts.filter((h) => scope.zoneids.includes(z.id) || scope.podids.includes(p.id) || scope.clusterids.includes(c.id) || scope.hostids.includes(h.id))
+        const hosts = c.hosts.filter(
+          (h) =>
+            scope.zoneids.includes(z.id) ||
+            scope.podids.includes(p.id) ||
+            scope.clusterids.includes(c.id) ||
+            scope.hostids.includes(h.id)
+        )
         if (hosts.length === 0) continue
         rows.push({
           clusterName: c.name,
           note: c.runId ? `held by run ${c.runId.slice(0, 8)}: starting will be refused` : '',
           hosts: hosts.map((h) => {
-            const reason = !h.enabled ? 'host is disabled' : h.hypervisor !== 'KVM' ? `hypervisor ${h.hypervisor}, not KVM` : h.resourceState !== 'Enabled' ? `already in ${h.resourceState}` : ''
+            const reason = !h.enabled
+              ? 'host is disabled'
+              : h.hypervisor !== 'KVM'
+                ? `hypervisor ${h.hypervisor}, not KVM`
+                : h.resourceState !== 'Enabled'
+                  ? `already in ${h.resourceState}`
+                  : ''
             return { hostName: h.name, action: reason ? 'skip' : 'maintain', reason, evacuation: '' }
-          }),
+          })
         })
       }
     }
   }
   const hosts = rows.flatMap((r) => r.hosts)
   const skip = hosts.filter((h) => h.action === 'skip').length
-  return { problems: [], summary: `${hosts.length} hosts: ${hosts.length - skip} to maintain, ${skip} to skip`, clusters: rows }
+  return {
+    problems: [],
+    summary: `${hosts.length} hosts: ${hosts.length - skip} to maintain, ${skip} to skip`,
+    clusters: rows
+  }
 }

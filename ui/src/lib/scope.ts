@@ -32,7 +32,13 @@ export function hostsInScope(fleet: FleetView, sel: ScopeSelection): FleetHost[]
     for (const pod of zone.pods) {
       for (const cluster of pod.clusters) {
         for (const host of cluster.hosts) {
-          if (sel.zoneids.includes(zone.id) || sel.podids.includes(pod.id) || sel.clusterids.includes(cluster.id) || sel.hostids.includes(host.id)) out.push(host)
+          if (
+            sel.zoneids.includes(zone.id) ||
+            sel.podids.includes(pod.id) ||
+            sel.clusterids.includes(cluster.id) ||
+            sel.hostids.includes(host.id)
+          )
+            out.push(host)
         }
       }
     }

@@ -17,7 +17,12 @@ export function timelineBounds(lanes: HostLane[], now: number): { start: number;
 }
 
 /** Pure: where a stage sits on its lane, in percent of the run's time line; never thinner than `minPct`. */
-export function spanGeometry(span: StageSpan, bounds: { start: number; end: number }, now: number, minPct = 1.5): { left: number; width: number } {
+export function spanGeometry(
+  span: StageSpan,
+  bounds: { start: number; end: number },
+  now: number,
+  minPct = 1.5
+): { left: number; width: number } {
   const total = bounds.end - bounds.start
   const a = Date.parse(span.startedAt)
   const b = span.finishedAt ? Date.parse(span.finishedAt) : now

@@ -4,7 +4,15 @@ import { ResourceStateBadge } from '../components/badge.js'
 import { Link } from '../components/link.js'
 import type { FleetCluster, FleetHost, FleetView } from '../lib/api-types.js'
 import { countByState, filterFleet, RESOURCE_STATES } from '../lib/fleet-filter.js'
-import { EMPTY_SCOPE, hostsInScope, isEmptyScope, isSelected, toggleScope, type ScopeKind, type ScopeSelection } from '../lib/scope.js'
+import {
+  EMPTY_SCOPE,
+  hostsInScope,
+  isEmptyScope,
+  isSelected,
+  toggleScope,
+  type ScopeKind,
+  type ScopeSelection
+} from '../lib/scope.js'
 import { hrefFor } from '../router.js'
 import { usePoll } from '../use-poll.js'
 import { StartDialog } from './start-dialog.js'
@@ -14,7 +22,7 @@ const STATE_LABELS: Record<string, string> = {
   Disabled: 'Disabled',
   PrepareForMaintenance: 'Preparing for maintenance',
   Maintenance: 'Maintenance',
-  ErrorInMaintenance: 'Error in maintenance',
+  ErrorInMaintenance: 'Error in maintenance'
 }
 
 /** Zones → pods → clusters → hosts with resource state, the run covering them, VMs where known. */
@@ -75,12 +83,20 @@ export function FleetPage(props: PageProps) {
         </div>
         <div class="field">
           <label for="host-search">Find host</label>
-          <input id="host-search" type="search" placeholder="name or address" value={text} onInput={(e) => setText(e.currentTarget.value)} />
+          <input
+            id="host-search"
+            type="search"
+            placeholder="name or address"
+            value={text}
+            onInput={(e) => setText(e.currentTarget.value)}
+          />
         </div>
         {admin && (
           <div class="toolbar-action">
             <p class="muted" aria-live="polite">
-              {isEmptyScope(scope) ? 'Tick zones, pods, clusters or hosts to pick the scope.' : `${picked.length} hosts picked`}
+              {isEmptyScope(scope)
+                ? 'Tick zones, pods, clusters or hosts to pick the scope.'
+                : `${picked.length} hosts picked`}
             </p>
             <button type="button" class="btn btn-primary" onClick={() => setDialogOpen(true)}>
               Start rolling maintenance…
@@ -92,13 +108,17 @@ export function FleetPage(props: PageProps) {
       {shown.zones.map((zone) => (
         <section class="zone" key={zone.id} aria-labelledby={`zone-${zone.id}`}>
           <h2 id={`zone-${zone.id}`}>
-            {admin && <ScopeBox kind="zoneids" id={zone.id} label={`zone ${zone.name}`} scope={scope} onToggle={select} />}
+            {admin && (
+              <ScopeBox kind="zoneids" id={zone.id} label={`zone ${zone.name}`} scope={scope} onToggle={select} />
+            )}
             Zone {zone.name}
           </h2>
           {zone.pods.map((pod) => (
             <section class="pod" key={pod.id} aria-labelledby={`pod-${pod.id}`}>
               <h3 id={`pod-${pod.id}`}>
-                {admin && <ScopeBox kind="podids" id={pod.id} label={`pod ${pod.name}`} scope={scope} onToggle={select} />}
+                {admin && (
+                  <ScopeBox kind="podids" id={pod.id} label={`pod ${pod.name}`} scope={scope} onToggle={select} />
+                )}
                 Pod {pod.name}
               </h3>
               <div class="clusters">
@@ -111,23 +131,67 @@ export function FleetPage(props: PageProps) {
         </section>
       ))}
       {admin && dialogOpen && (
-        <StartDialog {...props} fleet={all as FleetView} scope={scope} onScopeChange={setScope} onClose={() => setDialogOpen(false)} />
+        <StartDialog
+          {...props}
+          fleet={all as FleetView}
+          scope={scope}
+          onScopeChange={setScope}
+          onClose={() => setDialogOpen(false)}
+        />
       )}
     </section>
   )
 }
 
-function ScopeBox({ kind, id, label, scope, onToggle }: { kind: ScopeKind; id: string; label: string; scope: ScopeSelection; onToggle(kind: ScopeKind, id: string): void }) {
-  return <input type="checkbox" class="scope-box" aria-label={`Include ${label} in the run`} checked={isSelected(scope, kind, id)} onChange={() => onToggle(kind, id)} />
+function ScopeBox({
+  kind,
+  id,
+  label,
+  scope,
+  onToggle
+}: {
+  kind: ScopeKind
+  id: string
+  label: string
+  scope: ScopeSelection
+  onToggle(kind: ScopeKind, id: string): void
+}) {
+  return (
+    <input
+      type="checkbox"
+      class="scope-box"
+      aria-label={`Include ${label} in the run`}
+      checked={isSelected(scope, kind, id)}
+      onChange={() => onToggle(kind, id)}
+    />
+  )
 }
 
-function ClusterCard({ cluster, admin, scope, onToggle }: { cluster: FleetCluster; admin: boolean; scope: ScopeSelection; onToggle(kind: ScopeKind, id: string): void }) {
+function ClusterCard({
+  cluster,
+  admin,
+  scope,
+  onToggle
+}: {
+  cluster: FleetCluster
+  admin: boolean
+  scope: ScopeSelection
+  onToggle(kind: ScopeKind, id: string): void
+}) {
   const showVms = cluster.hosts.some((h) => h.vmCount !== undefined)
   return (
     <article class="card cluster" aria-labelledby={`cluster-${cluster.id}`}>
       <header class="cluster-head">
         <h4 id={`cluster-${cluster.id}`}>
-          {admin && <ScopeBox kind="clusterids" id={cluster.id} label={`cluster ${cluster.name}`} scope={scope} onToggle={onToggle} />}
+          {admin && (
+            <ScopeBox
+              kind="clusterids"
+              id={cluster.id}
+              label={`cluster ${cluster.name}`}
+              scope={scope}
+              onToggle={onToggle}
+            />
+          )}
           Cluster {cluster.name}
         </h4>
         {cluster.runId && (
@@ -160,7 +224,19 @@ function ClusterCard({ cluster, admin, scope, onToggle }: { cluster: FleetCluste
   )
 }
 
-function HostRow({ host, admin, showVms, scope, onToggle }: { host: FleetHost; admin: boolean; showVms: boolean; scope: ScopeSelection; onToggle(kind: ScopeKind, id: string): void }) {
+function HostRow({
+  host,
+  admin,
+  showVms,
+  scope,
+  onToggle
+}: {
+  host: FleetHost
+  admin: boolean
+  showVms: boolean
+  scope: ScopeSelection
+  onToggle(kind: ScopeKind, id: string): void
+}) {
   return (
     <tr data-host={host.name}>
       {admin && (
@@ -190,7 +266,14 @@ function HostRow({ host, admin, showVms, scope, onToggle }: { host: FleetHost; a
         )}
       </td>
       {showVms && (
-        <td data-label="VMs" title={host.vmsReadAt ? `as read ${new Date(host.vmsReadAt).toLocaleString()}` : 'not reported by this host\'s driver'}>
+        <td
+          data-label="VMs"
+          title={
+            host.vmsReadAt
+              ? `as read ${new Date(host.vmsReadAt).toLocaleString()}`
+              : "not reported by this host's driver"
+          }
+        >
           {host.vmCount ?? <span class="muted">?</span>}
         </td>
       )}

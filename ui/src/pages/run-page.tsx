@@ -15,9 +15,20 @@ import { usePoll } from '../use-poll.js'
 import { useRunLive } from '../use-run-live.js'
 import { formatTime } from './runs-page.js'
 
-const ACTION_LABEL: Record<RunAction, string> = { pause: 'Pause', resume: 'Resume', cancel: 'Cancel run', retry: 'Retry failed hosts' }
+const ACTION_LABEL: Record<RunAction, string> = {
+  pause: 'Pause',
+  resume: 'Resume',
+  cancel: 'Cancel run',
+  retry: 'Retry failed hosts'
+}
 const ACTION_ICON = { pause: 'pause', resume: 'play', cancel: 'stop', retry: 'retry' } as const
-const STREAM_LABEL = { connecting: 'connecting…', live: 'live', reconnecting: 'reconnecting…', ended: 'complete', failed: 'lost' } as const
+const STREAM_LABEL = {
+  connecting: 'connecting…',
+  live: 'live',
+  reconnecting: 'reconnecting…',
+  ended: 'complete',
+  failed: 'lost'
+} as const
 
 interface AuditEntry {
   action: string
@@ -31,7 +42,13 @@ interface AuditEntry {
 function auditEntries(v: unknown): AuditEntry[] {
   if (!Array.isArray(v)) return []
   const str = (x: unknown) => (typeof x === 'string' ? x : undefined)
-  return v.map((e: Record<string, unknown>) => ({ action: str(e.action) ?? '?', by: str(e.by), at: str(e.at) ?? '', reason: str(e.reason), runId: str(e.runId) }))
+  return v.map((e: Record<string, unknown>) => ({
+    action: str(e.action) ?? '?',
+    by: str(e.by),
+    at: str(e.at) ?? '',
+    reason: str(e.reason),
+    runId: str(e.runId)
+  }))
 }
 
 /** One run as it happens: lanes per cluster, events, result, and the actions the key may take. */
@@ -68,7 +85,8 @@ export function RunPage({ id, api, session, caps, onAuthLost }: PageProps & { id
       if (action === 'retry') navigate(hrefFor.run(reply.id))
       else live.setRun(reply)
     } catch (err) {
-      if (err instanceof ApiError && err.status === 401) onAuthLost('The API no longer accepts this key pair; sign in again.')
+      if (err instanceof ApiError && err.status === 401)
+        onAuthLost('The API no longer accepts this key pair; sign in again.')
       else setActionError(err instanceof Error ? err.message : String(err))
     } finally {
       setBusy(undefined)
@@ -120,8 +138,15 @@ export function RunPage({ id, api, session, caps, onAuthLost }: PageProps & { id
         {actions.length > 0 && (
           <div class="actions" role="group" aria-label="Run actions">
             {actions.map((a) => (
-              <button type="button" key={a} class={`btn ${a === 'cancel' ? 'btn-danger' : a === 'retry' ? 'btn-primary' : ''}`} disabled={busy !== undefined} onClick={() => act(a)}>
-                <Icon name={ACTION_ICON[a]} /> {a === 'cancel' && confirmCancel ? 'Yes, cancel the run' : ACTION_LABEL[a]}
+              <button
+                type="button"
+                key={a}
+                class={`btn ${a === 'cancel' ? 'btn-danger' : a === 'retry' ? 'btn-primary' : ''}`}
+                disabled={busy !== undefined}
+                onClick={() => act(a)}
+              >
+                <Icon name={ACTION_ICON[a]} />{' '}
+                {a === 'cancel' && confirmCancel ? 'Yes, cancel the run' : ACTION_LABEL[a]}
               </button>
             ))}
             {confirmCancel && (

@@ -6,7 +6,8 @@ import { describeRequest, fleetNames } from '../lib/names.js'
 import { hrefFor } from '../router.js'
 import { usePoll } from '../use-poll.js'
 
-export const formatTime = (iso: string | undefined): string => (iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }) : '')
+export const formatTime = (iso: string | undefined): string =>
+  iso ? new Date(iso).toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'medium' }) : ''
 
 /** Recent runs, newest first. */
 export function RunsPage({ api, onAuthLost }: PageProps) {
@@ -54,7 +55,11 @@ export function RunsPage({ api, onAuthLost }: PageProps) {
                 </td>
                 <td data-label="Created">{formatTime(r.createdAt)}</td>
                 <td data-label="Hosts done">
-                  <ProgressBar done={r.progress.hostsDone} total={r.progress.hostsTotal} label={`Run ${r.id.slice(0, 8)} progress`} />
+                  <ProgressBar
+                    done={r.progress.hostsDone}
+                    total={r.progress.hostsTotal}
+                    label={`Run ${r.id.slice(0, 8)} progress`}
+                  />
                 </td>
                 <td data-label="Updated / skipped">
                   {r.progress.hostsUpdated} / {r.progress.hostsSkipped}

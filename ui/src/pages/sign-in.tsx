@@ -23,7 +23,9 @@ export function SignIn({ notice, onSignedIn }: { notice: string; onSignedIn(s: S
       onSignedIn({ ...creds, name: me.name, role: me.role })
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
-        setError('Sign-in failed: this API key and secret key do not match any API user. Check both values (the keys file, or the key pair printed at first start).')
+        setError(
+          'Sign-in failed: this API key and secret key do not match any API user. Check both values (the keys file, or the key pair printed at first start).'
+        )
       } else {
         setError(err instanceof Error ? err.message : String(err))
       }
@@ -45,9 +47,25 @@ export function SignIn({ notice, onSignedIn }: { notice: string; onSignedIn(s: S
           </p>
         )}
         <label for="apiKey">API key</label>
-        <input id="apiKey" name="apiKey" autoComplete="username" spellcheck={false} value={apiKey} onInput={(e) => setApiKey(e.currentTarget.value)} required />
+        <input
+          id="apiKey"
+          name="apiKey"
+          autoComplete="username"
+          spellcheck={false}
+          value={apiKey}
+          onInput={(e) => setApiKey(e.currentTarget.value)}
+          required
+        />
         <label for="secretKey">Secret key</label>
-        <input id="secretKey" name="secretKey" type="password" autoComplete="current-password" value={secretKey} onInput={(e) => setSecretKey(e.currentTarget.value)} required />
+        <input
+          id="secretKey"
+          name="secretKey"
+          type="password"
+          autoComplete="current-password"
+          value={secretKey}
+          onInput={(e) => setSecretKey(e.currentTarget.value)}
+          required
+        />
         {error && (
           <p class="alert alert-error" role="alert">
             {error}

@@ -24,7 +24,9 @@ type Preview = { body: string; plan: PlanView; local: boolean }
 export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Props) {
   const ref = useRef<HTMLDialogElement>(null)
   const previewRef = useRef<HTMLElement>(null)
-  const [form, setForm] = useState<StartForm>(() => emptyStartForm(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC'))
+  const [form, setForm] = useState<StartForm>(() =>
+    emptyStartForm(Intl.DateTimeFormat().resolvedOptions().timeZone || 'UTC')
+  )
   const [preview, setPreview] = useState<Preview | undefined>(undefined)
   const [error, setError] = useState('')
   const [busy, setBusy] = useState(false)
@@ -43,7 +45,8 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
   const set = <K extends keyof StartForm>(key: K, value: StartForm[K]) => setForm((f) => ({ ...f, [key]: value }))
 
   const fail = (err: unknown) => {
-    if (err instanceof ApiError && err.status === 401) onAuthLost('The API no longer accepts this key pair; sign in again.')
+    if (err instanceof ApiError && err.status === 401)
+      onAuthLost('The API no longer accepts this key pair; sign in again.')
     else setError(err instanceof Error ? err.message : String(err))
   }
 
@@ -100,13 +103,30 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
         <fieldset>
           <legend>Run</legend>
           <div class="check">
-            <input id="forced" type="checkbox" checked={form.forced} onChange={(e) => set('forced', e.currentTarget.checked)} />
+            <input
+              id="forced"
+              type="checkbox"
+              checked={form.forced}
+              onChange={(e) => set('forced', e.currentTarget.checked)}
+            />
             <label for="forced">Forced: skip hosts that fail and go on</label>
           </div>
           <label for="timeout">Stage timeout (seconds)</label>
-          <input id="timeout" inputMode="numeric" placeholder="server default" value={form.timeout} onInput={(e) => set('timeout', e.currentTarget.value)} />
+          <input
+            id="timeout"
+            inputMode="numeric"
+            placeholder="server default"
+            value={form.timeout}
+            onInput={(e) => set('timeout', e.currentTarget.value)}
+          />
           <label for="payload">Payload (passed to every stage script as $1)</label>
-          <textarea id="payload" rows={2} spellcheck={false} value={form.payload} onInput={(e) => set('payload', e.currentTarget.value)} />
+          <textarea
+            id="payload"
+            rows={2}
+            spellcheck={false}
+            value={form.payload}
+            onInput={(e) => set('payload', e.currentTarget.value)}
+          />
         </fieldset>
         <fieldset>
           <legend>Operator controls</legend>
@@ -115,26 +135,49 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
             {caps.maxFailures && (
               <div>
                 <label for="maxFailures">Max failures before stopping</label>
-                <input id="maxFailures" inputMode="numeric" placeholder="0" value={form.maxFailures} onInput={(e) => set('maxFailures', e.currentTarget.value)} />
+                <input
+                  id="maxFailures"
+                  inputMode="numeric"
+                  placeholder="0"
+                  value={form.maxFailures}
+                  onInput={(e) => set('maxFailures', e.currentTarget.value)}
+                />
               </div>
             )}
             {caps.canary && (
               <div>
                 <label for="canary">Canary: pause after this many hosts</label>
-                <input id="canary" inputMode="numeric" placeholder="off" value={form.canary} onInput={(e) => set('canary', e.currentTarget.value)} />
+                <input
+                  id="canary"
+                  inputMode="numeric"
+                  placeholder="off"
+                  value={form.canary}
+                  onInput={(e) => set('canary', e.currentTarget.value)}
+                />
               </div>
             )}
             {caps.soakSeconds && (
               <div>
                 <label for="soakSeconds">Soak after each host (seconds)</label>
-                <input id="soakSeconds" inputMode="numeric" placeholder="0" value={form.soakSeconds} onInput={(e) => set('soakSeconds', e.currentTarget.value)} />
+                <input
+                  id="soakSeconds"
+                  inputMode="numeric"
+                  placeholder="0"
+                  value={form.soakSeconds}
+                  onInput={(e) => set('soakSeconds', e.currentTarget.value)}
+                />
               </div>
             )}
           </div>
           {caps.window && (
             <div class="window">
               <div class="check">
-                <input id="windowOn" type="checkbox" checked={form.windowOn} onChange={(e) => set('windowOn', e.currentTarget.checked)} />
+                <input
+                  id="windowOn"
+                  type="checkbox"
+                  checked={form.windowOn}
+                  onChange={(e) => set('windowOn', e.currentTarget.checked)}
+                />
                 <label for="windowOn">Start hosts only inside a maintenance window</label>
               </div>
               {form.windowOn && (
@@ -145,7 +188,14 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
                         <input
                           type="checkbox"
                           checked={form.windowDays.includes(d)}
-                          onChange={(e) => set('windowDays', e.currentTarget.checked ? WEEK_DAYS.filter((x) => x === d || form.windowDays.includes(x)) : form.windowDays.filter((x) => x !== d))}
+                          onChange={(e) =>
+                            set(
+                              'windowDays',
+                              e.currentTarget.checked
+                                ? WEEK_DAYS.filter((x) => x === d || form.windowDays.includes(x))
+                                : form.windowDays.filter((x) => x !== d)
+                            )
+                          }
                         />
                         {d}
                       </label>
@@ -154,15 +204,29 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
                   <div class="grid3">
                     <div>
                       <label for="windowStart">Opens</label>
-                      <input id="windowStart" type="time" value={form.windowStart} onInput={(e) => set('windowStart', e.currentTarget.value)} />
+                      <input
+                        id="windowStart"
+                        type="time"
+                        value={form.windowStart}
+                        onInput={(e) => set('windowStart', e.currentTarget.value)}
+                      />
                     </div>
                     <div>
                       <label for="windowEnd">Closes</label>
-                      <input id="windowEnd" type="time" value={form.windowEnd} onInput={(e) => set('windowEnd', e.currentTarget.value)} />
+                      <input
+                        id="windowEnd"
+                        type="time"
+                        value={form.windowEnd}
+                        onInput={(e) => set('windowEnd', e.currentTarget.value)}
+                      />
                     </div>
                     <div>
                       <label for="windowTimezone">Time zone</label>
-                      <input id="windowTimezone" value={form.windowTimezone} onInput={(e) => set('windowTimezone', e.currentTarget.value)} />
+                      <input
+                        id="windowTimezone"
+                        value={form.windowTimezone}
+                        onInput={(e) => set('windowTimezone', e.currentTarget.value)}
+                      />
                     </div>
                   </div>
                 </>
@@ -178,9 +242,15 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
         {preview && (
           <section class="preview" aria-labelledby="preview-title" ref={previewRef}>
             <h3 id="preview-title">Plan{previewCurrent ? '' : ' (out of date: preview again)'}</h3>
-            {preview.local && <p class="muted">This server has no dry run: the plan shows the host checks only; PreFlight runs when the run starts.</p>}
+            {preview.local && (
+              <p class="muted">
+                This server has no dry run: the plan shows the host checks only; PreFlight runs when the run starts.
+              </p>
+            )}
             <PlanTable plan={preview.plan} />
-            {previewCurrent && preview.plan.wouldStart === false && <p class="muted">The server would not start this run: see above.</p>}
+            {previewCurrent && preview.plan.wouldStart === false && (
+              <p class="muted">The server would not start this run: see above.</p>
+            )}
           </section>
         )}
         <footer class="dialog-foot">

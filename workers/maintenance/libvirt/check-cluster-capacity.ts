@@ -28,32 +28,51 @@ export async function checkClusterCapacity(
   /** Hosts of the run still to be maintained (PreFlight passed), any order. */
   hostIds: readonly string[],
   /** Hosts whose resource state is not Enabled: they take no VM. */
-  unavailable: ReadonlySet<string>,
+  unavailable: ReadonlySet<string>
 ): Promise<ClusterCapacityVerdict[]> {
   const settingsOf = deps.settingsOf ?? inventoryLibvirtSettings
   const inRun = new Set(hostIds)
-  const clusters = [...new Set(hostIds.map((id) => deps.inventory.hosts.get(id)?.clusterId).filter((c): c is string => c !== undefined))]
+  const clusters = [
+    ...new Set(hostIds.map((id) => deps.inventory.hosts.get(id)?.clusterId).filter((c): c is string => c !== undefined))
+  ]
   return Promise.all(
     clusters.map(async (clusterId): Promise<ClusterCapacityVerdict | undefined> => {
       const cluster = deps.inventory.clusters.get(clusterId)!
-      const hosts = cluster.hostIds.map((id) => deps.inventory.hosts.get(id)).filter((h): h is HostConfig => h !== undefined)
+      const hosts = cluster.hostIds
+        .map((id) => deps.inventory.hosts.get(id))
+        .filter((h): h is HostConfig => h !== undefined)
       const evacuate = hosts.filter((h) => inRun.has(h.id) && settingsOf(h)).map((h) => h.id)
       if (evacuate.length === 0) return undefined
-      const loads = await readClusterLoad(hosts, { settingsOf, unavailable, openSession: (h) => deps.executor.open(h), alwaysProbe: new Set(evacuate) })
+      const loads = await readClusterLoad(hosts, {
+        settingsOf,
+        unavailable,
+        openSession: (h) => deps.executor.open(h),
+        alwaysProbe: new Set(evacuate)
+      })
       for (const l of loads) l.session?.close()
       const base = { clusterId, clusterName: cluster.name }
       const unreadable = loads.filter((l) => evacuate.includes(l.host.id) && !l.probe)
       if (unreadable.length > 0) {
-        const failing = unreadable.map((l) => ({ hostId: l.host.id, reason: `cluster ${cluster.name}: cannot check capacity, host ${l.host.name} ${l.ineligible ?? 'could not be read'}` }))
+        const failing = unreadable.map((l) => ({
+          hostId: l.host.id,
+          reason: `cluster ${cluster.name}: cannot check capacity, host ${l.host.name} ${l.ineligible ?? 'could not be read'}`
+        }))
         return { ...base, verdict: 'does-not-fit', reason: failing[0]!.reason, failing }
       }
-      const snapshot: CapacitySnapshot = { clusterId, readAt: new Date().toISOString(), hosts: loads.map(toClusterHostLoad) }
+      const snapshot: CapacitySnapshot = {
+        clusterId,
+        readAt: new Date().toISOString(),
+        hosts: loads.map(toClusterHostLoad)
+      }
       const plan = planClusterEvacuation({ clusterName: cluster.name, hosts: snapshot.hosts, evacuate })
       const failing = plan.hosts
         .filter((h) => h.plan.verdict === 'does-not-fit')
-        .map((h) => ({ hostId: h.hostId, reason: `cluster ${cluster.name} cannot evacuate host ${h.hostName}: ${h.plan.verdict === 'does-not-fit' ? h.plan.reason : ''}` }))
+        .map((h) => ({
+          hostId: h.hostId,
+          reason: `cluster ${cluster.name} cannot evacuate host ${h.hostName}: ${h.plan.verdict === 'does-not-fit' ? h.plan.reason : ''}`
+        }))
       deps.logger.info({ clusterId, verdict: plan.verdict, failing: failing.length }, 'PreFlight capacity check')
       return { ...base, verdict: plan.verdict, reason: plan.reason, failing, plan, snapshot }
-    }),
+    })
   ).then((all) => all.filter((v): v is ClusterCapacityVerdict => v !== undefined))
 }

@@ -64,7 +64,16 @@ export async function evacuateHost(ctx: DriverContext, settingsOf: LibvirtSettin
         migrated.push(m)
         recorded.add(vm)
         unaccounted.delete(vm)
-        await ctx.emit({ type: 'vm.migrated', hostId: host.id, hostName: host.name, vm, to: id, toName: target.name, durationMs: m.durationMs, downtimeMs: job.downtimeMs })
+        await ctx.emit({
+          type: 'vm.migrated',
+          hostId: host.id,
+          hostName: host.name,
+          vm,
+          to: id,
+          toName: target.name,
+          durationMs: m.durationMs,
+          downtimeMs: job.downtimeMs
+        })
         log.info({ vm, to: target.name }, 'VM found on its target after a migration this worker did not start')
         return
       } catch {
@@ -79,14 +88,17 @@ export async function evacuateHost(ctx: DriverContext, settingsOf: LibvirtSettin
   let rounds = 0
   try {
     for (;;) {
-      if (ctx.signal.aborted) return failed('the cluster lease was lost; the worker that takes the cluster over resumes the evacuation')
+      if (ctx.signal.aborted)
+        return failed('the cluster lease was lost; the worker that takes the cluster over resumes the evacuation')
       let probe
       try {
         probe = await probeHost(ctx.session, settings, host)
       } catch (err) {
         return failed(message(err))
       }
-      const incoming = probe.domains.filter((d) => d.state === DOMAIN_PAUSED && d.reason === PAUSED_STARTING_UP).map((d) => d.name)
+      const incoming = probe.domains
+        .filter((d) => d.state === DOMAIN_PAUSED && d.reason === PAUSED_STARTING_UP)
+        .map((d) => d.name)
       const busy = [...new Set([...probe.migrating, ...incoming])]
       const resident = residentVms(probe)
       const here = new Set(resident.map((v) => v.name))
@@ -94,18 +106,26 @@ export async function evacuateHost(ctx: DriverContext, settingsOf: LibvirtSettin
       // Announced or waited-for VMs no longer here (and not still moving): their migration ended under someone else.
       for (const vm of [...unaccounted.keys()]) if (!here.has(vm) && !busy.includes(vm)) await account(vm)
       if (busy.length > 0) {
-        if (Date.now() > waitUntil) return failed(`migrations of ${busy.join(', ')} on host ${host.name}, started earlier, are still running after migrationTimeout`)
+        if (Date.now() > waitUntil)
+          return failed(
+            `migrations of ${busy.join(', ')} on host ${host.name}, started earlier, are still running after migrationTimeout`
+          )
         log.info({ busy }, 'waiting for migrations already in flight on the host')
         await sleep(POLL_MS)
         continue
       }
       if (resident.length === 0) return { kind: 'entered', migrated }
-      if (++rounds > MAX_ROUNDS) return failed(`VMs keep appearing on host ${host.name} while it is evacuated: ${[...here].join(', ')}`)
+      if (++rounds > MAX_ROUNDS)
+        return failed(`VMs keep appearing on host ${host.name} while it is evacuated: ${[...here].join(', ')}`)
 
       const loads = await readClusterLoad(others, { settingsOf, unavailable: ctx.unavailableHostIds, openSession })
-      const targets = loads.filter((l) => l.ineligible === undefined).map(capacityOf).filter((c) => c !== undefined)
+      const targets = loads
+        .filter((l) => l.ineligible === undefined)
+        .map(capacityOf)
+        .filter((c) => c !== undefined)
       const plan = planEvacuation({ host: { id: host.id, name: host.name }, vms: resident, targets })
-      if (plan.verdict === 'does-not-fit') return failed(`not enough memory: ${plan.reason}${describeLeftOut(loads, host.id)}`)
+      if (plan.verdict === 'does-not-fit')
+        return failed(`not enough memory: ${plan.reason}${describeLeftOut(loads, host.id)}`)
       log.info({ round: rounds, plan: plan.migrations.map((m) => `${m.vm}->${m.toName}`) }, 'evacuation plan')
 
       const failure = await runPlan(plan.migrations, loads)
@@ -133,10 +153,13 @@ export async function evacuateHost(ctx: DriverContext, settingsOf: LibvirtSettin
           target,
           targetSession: load.session!,
           settings: settings!,
-          targetSettings: load.settings!,
+          targetSettings: load.settings!
         })
       } catch (err) {
-        r = { kind: 'failed', reason: `VM ${m.vm} could not be migrated from ${host.name} to ${m.toName}: ${message(err)}` }
+        r = {
+          kind: 'failed',
+          reason: `VM ${m.vm} could not be migrated from ${host.name} to ${m.toName}: ${message(err)}`
+        }
       }
       if (r.kind === 'migrated') {
         migrated.push({ vm: m.vm, to: m.to, durationMs: r.durationMs })

@@ -17,7 +17,7 @@ const PROBE = [
   'virsh -c "$uri" nodememstats || exit 12',
   'echo @@locks',
   'for f in "$dir"/migrate-*.lock; do [ -e "$f" ] || continue; flock -n "$f" true 2>/dev/null || echo "${f##*/}"; done',
-  'exit 0',
+  'exit 0'
 ].join('\n')
 
 export interface HostProbe {
@@ -48,17 +48,24 @@ export function parseProbe(stdout: string): HostProbe {
     (sections.get('locks') ?? '')
       .split('\n')
       .map((l) => vmOfLockFile(l.trim()))
-      .filter((v): v is string => v !== undefined),
+      .filter((v): v is string => v !== undefined)
   )
-  return { domains: parseDomStats(sections.get('domstats') ?? ''), memory: parseNodeMemStats(sections.get('mem') ?? ''), migrating }
+  return {
+    domains: parseDomStats(sections.get('domstats') ?? ''),
+    memory: parseNodeMemStats(sections.get('mem') ?? ''),
+    migrating
+  }
 }
 
 /** Rejects with a message naming the host and libvirt's error when the host cannot be read. */
 export async function probeHost(session: HostSession, settings: LibvirtSettings, host: HostConfig): Promise<HostProbe> {
   const r = await session.exec(probeArgv(settings, host), { timeoutMs: 60_000 })
   if (r.exitCode !== 0) {
-    const what = r.exitCode === 11 ? 'list its domains' : r.exitCode === 12 ? 'read its memory' : 'read its domains and memory'
-    throw new Error(`cannot ${what} with virsh -c ${settings.libvirtUri} on host ${host.name}: ${virshError(r.stderr, r.stdout)}`)
+    const what =
+      r.exitCode === 11 ? 'list its domains' : r.exitCode === 12 ? 'read its memory' : 'read its domains and memory'
+    throw new Error(
+      `cannot ${what} with virsh -c ${settings.libvirtUri} on host ${host.name}: ${virshError(r.stderr, r.stdout)}`
+    )
   }
   return parseProbe(r.stdout)
 }

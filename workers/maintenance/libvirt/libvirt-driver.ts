@@ -12,7 +12,7 @@ export function createLibvirtDriver(settingsOf: LibvirtSettingsOf): MaintenanceD
   return {
     kind: 'libvirt',
     enter: (ctx) => evacuateHost(ctx, settingsOf),
-    exit: (ctx) => returnVms(ctx, settingsOf),
+    exit: (ctx) => returnVms(ctx, settingsOf)
   }
 }
 
@@ -37,8 +37,17 @@ async function returnVms(ctx: DriverContext, settingsOf: LibvirtSettingsOf): Pro
         const domain = probe.domains.find((d) => d.name === m.vm)
         if (!domain) continue // stopped or moved elsewhere meanwhile: nothing to bring back
         await ctx.emit({ type: 'vm.migrating', ...ev, memoryMiB: domain.memoryMiB })
-        const r = await migrateVm({ vm: m.vm, source: from, sourceSession: session, target: ctx.host, targetSession: ctx.session, settings: fromSettings, targetSettings: settings })
-        if (r.kind === 'migrated') await ctx.emit({ type: 'vm.migrated', ...ev, durationMs: r.durationMs, downtimeMs: r.downtimeMs })
+        const r = await migrateVm({
+          vm: m.vm,
+          source: from,
+          sourceSession: session,
+          target: ctx.host,
+          targetSession: ctx.session,
+          settings: fromSettings,
+          targetSettings: settings
+        })
+        if (r.kind === 'migrated')
+          await ctx.emit({ type: 'vm.migrated', ...ev, durationMs: r.durationMs, downtimeMs: r.downtimeMs })
         else if (r.kind === 'failed') await ctx.emit({ type: 'vm.migration-failed', ...ev, reason: r.reason })
       } finally {
         session.close()

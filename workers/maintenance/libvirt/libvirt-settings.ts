@@ -12,7 +12,8 @@ export type LibvirtSettings = Omit<Extract<MaintenanceConfig, { driver: 'libvirt
 export type LibvirtSettingsOf = (host: HostConfig) => LibvirtSettings | undefined
 
 /** From the inventory (the default; tests may pass their own). */
-export const inventoryLibvirtSettings: LibvirtSettingsOf = (host) => (host.maintenance.driver === 'libvirt' ? host.maintenance : undefined)
+export const inventoryLibvirtSettings: LibvirtSettingsOf = (host) =>
+  host.maintenance.driver === 'libvirt' ? host.maintenance : undefined
 
 export function migrationUriFor(settings: LibvirtSettings, target: HostConfig): string {
   return settings.migrationUri

@@ -17,7 +17,7 @@ const MIGRATE = [
   '  case "$out" in *"failed to get domain"*|*"Domain not found"*|*"no domain with matching name"*) exit 76 ;; esac',
   '  echo "$out" >&2; exit 1',
   'fi',
-  'exec virsh -c "$uri" migrate --live --persistent --undefinesource "$vm" "$dest"',
+  'exec virsh -c "$uri" migrate --live --persistent --undefinesource "$vm" "$dest"'
 ].join('\n')
 
 export const EXIT_BUSY = 75
@@ -44,7 +44,11 @@ export interface MigrateRequest {
 const NOT_FOUND = /failed to get domain|Domain not found|no domain with matching name/i
 
 /** `virsh domstate` on one host: the state word, 'absent', or an error text. */
-export async function domainState(session: HostSession, uri: string, vm: string): Promise<{ state: string } | { absent: true } | { error: string }> {
+export async function domainState(
+  session: HostSession,
+  uri: string,
+  vm: string
+): Promise<{ state: string } | { absent: true } | { error: string }> {
   const r = await session.exec(['virsh', '-c', uri, 'domstate', vm], { timeoutMs: 30_000 })
   if (r.exitCode === 0) return { state: r.stdout.trim().split('\n')[0]!.trim() }
   if (NOT_FOUND.test(r.stderr)) return { absent: true }
@@ -52,8 +56,14 @@ export async function domainState(session: HostSession, uri: string, vm: string)
 }
 
 /** libvirt's own account of the finished incoming migration, read on the target. */
-export async function completedJob(session: HostSession, uri: string, vm: string): Promise<{ elapsedMs?: number | undefined; downtimeMs?: number | undefined }> {
-  const r = await session.exec(['virsh', '-c', uri, 'domjobinfo', '--completed', vm], { timeoutMs: 30_000 }).catch(() => undefined)
+export async function completedJob(
+  session: HostSession,
+  uri: string,
+  vm: string
+): Promise<{ elapsedMs?: number | undefined; downtimeMs?: number | undefined }> {
+  const r = await session
+    .exec(['virsh', '-c', uri, 'domjobinfo', '--completed', vm], { timeoutMs: 30_000 })
+    .catch(() => undefined)
   return r && r.exitCode === 0 ? parseDomJobInfo(r.stdout) : {}
 }
 
@@ -76,10 +86,13 @@ export async function migrateVm(req: MigrateRequest): Promise<MigrateResult> {
   }, settings.migrationTimeout * 1000)
   let reply
   try {
-    reply = await sourceSession.exec(['sh', '-c', MIGRATE, 'rollmaint-migrate', `${lockDirOf(source)}/${lockFileName(vm)}`, uri, vm, dest], {
-      // Past the abort, give libvirt time to roll the job back before the host's timeout kills virsh.
-      timeoutMs: settings.migrationTimeout * 1000 + 60_000,
-    })
+    reply = await sourceSession.exec(
+      ['sh', '-c', MIGRATE, 'rollmaint-migrate', `${lockDirOf(source)}/${lockFileName(vm)}`, uri, vm, dest],
+      {
+        // Past the abort, give libvirt time to roll the job back before the host's timeout kills virsh.
+        timeoutMs: settings.migrationTimeout * 1000 + 60_000
+      }
+    )
   } finally {
     clearTimeout(timer)
   }
@@ -90,16 +103,22 @@ export async function migrateVm(req: MigrateRequest): Promise<MigrateResult> {
     const libvirt = virshError(reply.stderr, reply.stdout)
     return {
       kind: 'failed',
-      reason: timedOut ? `${where}: it exceeded migrationTimeout (${settings.migrationTimeout} s) and was aborted (${libvirt})` : `${where}: ${libvirt}`,
+      reason: timedOut
+        ? `${where}: it exceeded migrationTimeout (${settings.migrationTimeout} s) and was aborted (${libvirt})`
+        : `${where}: ${libvirt}`
     }
   }
   const [onTarget, onSource] = await Promise.all([
     domainState(targetSession, req.targetSettings.libvirtUri, vm),
-    domainState(sourceSession, uri, vm),
+    domainState(sourceSession, uri, vm)
   ])
   if (!('state' in onTarget) || !/^(running|paused)/.test(onTarget.state)) {
-    const seen = 'state' in onTarget ? `it is ${onTarget.state} there` : 'absent' in onTarget ? 'it is not there' : onTarget.error
-    return { kind: 'failed', reason: `VM ${vm}: virsh migrate to ${target.name} reported success but the VM does not run on ${target.name} (${seen})` }
+    const seen =
+      'state' in onTarget ? `it is ${onTarget.state} there` : 'absent' in onTarget ? 'it is not there' : onTarget.error
+    return {
+      kind: 'failed',
+      reason: `VM ${vm}: virsh migrate to ${target.name} reported success but the VM does not run on ${target.name} (${seen})`
+    }
   }
   if (!('absent' in onSource)) {
     const seen = 'state' in onSource ? `it is still defined there, ${onSource.state}` : onSource.error

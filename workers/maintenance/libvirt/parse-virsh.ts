@@ -25,7 +25,12 @@ export function parseDomStats(text: string): DomainStat[] {
       return v === undefined || !/^\d+$/.test(v) ? undefined : Number(v)
     }
     const kib = num('balloon.maximum') ?? num('balloon.current') ?? 0
-    out.push({ name: cur.name, state: num('state.state') ?? 0, reason: num('state.reason') ?? 0, memoryMiB: Math.ceil(kib / 1024) })
+    out.push({
+      name: cur.name,
+      state: num('state.state') ?? 0,
+      reason: num('state.reason') ?? 0,
+      memoryMiB: Math.ceil(kib / 1024)
+    })
     cur = undefined
   }
   for (const line of text.split('\n')) {
@@ -57,7 +62,8 @@ export function parseNodeMemStats(text: string): NodeMemory {
   }
   const total = kib.get('total')
   const free = kib.get('free')
-  if (total === undefined || free === undefined) throw new Error(`unexpected virsh nodememstats output: ${JSON.stringify(text.slice(0, 200))}`)
+  if (total === undefined || free === undefined)
+    throw new Error(`unexpected virsh nodememstats output: ${JSON.stringify(text.slice(0, 200))}`)
   const reclaimable = (kib.get('buffers') ?? 0) + (kib.get('cached') ?? 0)
   return { totalMiB: Math.floor(total / 1024), freeMiB: Math.floor((free + reclaimable) / 1024) }
 }

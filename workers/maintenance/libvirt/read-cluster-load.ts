@@ -15,7 +15,11 @@ export interface HostLoad {
 }
 
 /** Spec 8.1: a target is another host of the cluster that is enabled, KVM, libvirt-managed and not in maintenance. */
-export function whyIneligible(host: HostConfig, settings: LibvirtSettings | undefined, unavailable: ReadonlySet<string>): string | undefined {
+export function whyIneligible(
+  host: HostConfig,
+  settings: LibvirtSettings | undefined,
+  unavailable: ReadonlySet<string>
+): string | undefined {
   if (!host.enabled) return 'disabled'
   if (host.hypervisor !== 'KVM') return `hypervisor ${host.hypervisor}`
   if (!settings) return 'not managed by the libvirt driver'
@@ -35,7 +39,7 @@ export async function readClusterLoad(
     openSession(h: HostConfig): Promise<HostSession>
     /** Hosts to probe even when they may not receive VMs (the evacuating ones). */
     alwaysProbe?: ReadonlySet<string>
-  },
+  }
 ): Promise<HostLoad[]> {
   return Promise.all(
     hosts.map(async (host): Promise<HostLoad> => {
@@ -48,9 +52,14 @@ export async function readClusterLoad(
         const probe = await probeHost(session, settings, host)
         return { host, settings, ineligible, session, probe }
       } catch (err) {
-        return { host, settings, ineligible: `unreachable: ${err instanceof Error ? err.message : String(err)}`, session }
+        return {
+          host,
+          settings,
+          ineligible: `unreachable: ${err instanceof Error ? err.message : String(err)}`,
+          session
+        }
       }
-    }),
+    })
   )
 }
 
@@ -68,14 +77,24 @@ export function capacityOf(load: HostLoad): HostCapacity | undefined {
     hostName: load.host.name,
     totalMiB: load.probe.memory.totalMiB,
     freeMiB: load.probe.memory.freeMiB,
-    reserveMemoryPercent: load.settings.reserveMemoryPercent,
+    reserveMemoryPercent: load.settings.reserveMemoryPercent
   }
 }
 
 /** Input of planClusterEvacuation; hosts that could not be read count as holding nothing and taking nothing. */
 export function toClusterHostLoad(load: HostLoad): ClusterHostLoad {
-  const cap = capacityOf(load) ?? { hostId: load.host.id, hostName: load.host.name, totalMiB: 0, freeMiB: 0, reserveMemoryPercent: 0 }
-  return { ...cap, vms: load.probe ? residentVms(load.probe) : [], eligible: load.ineligible === undefined && load.probe !== undefined }
+  const cap = capacityOf(load) ?? {
+    hostId: load.host.id,
+    hostName: load.host.name,
+    totalMiB: 0,
+    freeMiB: 0,
+    reserveMemoryPercent: 0
+  }
+  return {
+    ...cap,
+    vms: load.probe ? residentVms(load.probe) : [],
+    eligible: load.ineligible === undefined && load.probe !== undefined
+  }
 }
 
 /** "h2 (unreachable: …), h3 (disabled)": appended to a capacity failure so the operator sees why hosts were left out. */

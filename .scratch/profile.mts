@@ -1,2 +1,0 @@
-import { profileScenario } from '../bench/scenarios/profile.js'
-console.log(await profileScenario())
