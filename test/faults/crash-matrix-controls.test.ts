@@ -176,10 +176,11 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
     await ensureWorkers(2)
     // The next whole minute at least 15 s away (windows are HH:MM), open for two minutes, in a zone with an offset.
     const opensAt = new Date(Math.ceil((Date.now() + 15_000) / 60_000) * 60_000)
-    const local = (d: Date): string => new Date(d.getTime() + 5.5 * 3600_000).toISOString().slice(11, 16)
+    // Kolkata's wall clock as an ISO string: its date is the next day's from 18:30 UTC on.
+    const local = (d: Date): string => new Date(d.getTime() + 5.5 * 3600_000).toISOString()
     const window = {
-      start: local(opensAt),
-      end: local(new Date(opensAt.getTime() + 120_000)),
+      start: local(opensAt).slice(11, 16),
+      end: local(new Date(opensAt.getTime() + 120_000)).slice(11, 16),
       timezone: 'Asia/Kolkata'
     }
     const mark = e2e.fleet.readHostLog().length
@@ -188,9 +189,7 @@ describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
       const v = await get(run.id)
       return v.progress.clusters[0]!.waiting?.kind === 'window' ? v : undefined
     })
-    expect(waiting.progress.message).toBe(
-      `waiting for window, opens ${opensAt.toISOString().slice(0, 10)}T${window.start}:00+05:30`
-    )
+    expect(waiting.progress.message).toBe(`waiting for window, opens ${local(opensAt).slice(0, 19)}+05:30`)
     await killAllWorkers()
     await ensureWorkers(2)
     await check('all killed while waiting for the window', run.id, mark, CLUSTERS[0]!.hosts, opensAt.getTime(), 'q1a')
