@@ -6,7 +6,7 @@ import { createLogger } from './shared/logger.js'
 import { createWorker } from './workers/create-worker.js'
 import { handleWorkerSignals } from './workers/main.js'
 
-/** `npm start`: the API and one worker in one process, a single machine's default (spec 6). */
+/** `npm start`: the API and one worker in one process, a single machine's default (docs/operations.md#processes). */
 async function main(): Promise<void> {
   const config = loadConfig(process.env)
   const logger = createLogger(config.logLevel)

@@ -5,7 +5,7 @@ export interface StreamLimits {
   total: number
 }
 
-/** Spec 11. */
+/** docs/api.md#limits. */
 export const STREAM_LIMITS: StreamLimits = { perKey: 20, total: 500 }
 
 export interface StreamSlots {

@@ -28,8 +28,8 @@ export type ImportResult =
 const str = (o: CloudStackObject, key: string): string => (typeof o[key] === 'string' ? (o[key] as string) : '')
 
 /**
- * Turns CloudStack's zones, pods, clusters and KVM routing hosts into an inventory document (spec 1 +
- * spec 8 `maintenance: {driver: cloudstack}` in `defaults`). CloudStack's order is kept; places without
+ * Turns CloudStack's zones, pods, clusters and KVM routing hosts into an inventory document
+ * (docs/inventory.md, with `maintenance: {driver: cloudstack}` in `defaults`: docs/inventory.md#cloudstack). CloudStack's order is kept; places without
  * a KVM host are left out, so the file lists exactly what rollmaint can maintain. Pure.
  */
 export function inventoryFromCloudStack(listings: CloudStackListings, settings: ImportSettings): ImportResult {

@@ -2,7 +2,7 @@ import os from 'node:os'
 import { SEED_ZONES } from './seed-fleet.js'
 import type { SimFleet } from './sim-ssh-host.js'
 
-/** The spec-1 inventory document for the simulated seed fleet; `address` says how workers reach the hosts. */
+/** The inventory document (docs/inventory.md) for the simulated seed fleet; `address` says how workers reach the hosts. */
 export function buildSeedInventory(fleet: SimFleet, address: (name: string) => string = () => '127.0.0.1'): unknown {
   const sim = new Map(fleet.hosts.map((h) => [h.name, h]))
   return {

@@ -54,7 +54,7 @@ export const DEMO_HOOKS: Record<string, string> = {
   'PostMaintenance.sh': '#!/bin/sh\necho validated\n'
 }
 
-/** A Maintenance script that fails, for `npm run demo -- --fail <host>` (spec 3.6 in action). */
+/** A Maintenance script that fails, for `npm run demo -- --fail <host>` (docs/user-guide.md#failures-after-preflight in action). */
 export const FAILING_MAINTENANCE =
   '#!/bin/sh\nsleep 1\necho "kernel update failed: no space left on /boot" >&2\nexit 1\n'
 

@@ -98,7 +98,7 @@ function controlsOf(input: DryRunInput): PlanControls {
 }
 
 /**
- * Spec 9 dry run, pure: per cluster in processing order, each host with the action a real start
+ * Dry run (docs/api.md#dry-run), pure: per cluster in processing order, each host with the action a real start
  * would take and why, from what is known without touching a host: the inventory, recorded resource
  * states, active runs and the controls. Script outcomes are not knowable without SSH and say so.
  */
@@ -107,7 +107,7 @@ export function buildDryRunPlan(input: DryRunInput): DryRunPlan {
   const problems: string[] = []
   const hosts = scope.hostIds.map((id) => inventory.hosts.get(id)!)
   const checkFailures = new Map(checkHosts(hosts, input.resourceStates).map((f) => [f.hostId, f.reason]))
-  // Spec 3.2 with maxFailures: failed checks are skipped within the budget, beyond it nothing is done.
+  // docs/user-guide.md#host-checks with maxFailures: failed checks are skipped within the budget, beyond it nothing is done.
   const budgetOk = request.forced || checkFailures.size <= (request.maxFailures ?? 0)
   if (checkFailures.size > 0 && !budgetOk) {
     problems.push(

@@ -12,7 +12,7 @@ import { buildDryRunPlan, type KnownPlacement } from './build-dry-run-plan.js'
 import { validateRunRequest } from './validate-run-request.js'
 
 /**
- * Spec 9 dry run: validates the request exactly as a start would, then reads (never writes) what
+ * Dry run (docs/api.md#dry-run): validates the request exactly as a start would, then reads (never writes) what
  * Redis knows: resource states, reservations by runs still active, the libvirt placement recorded
  * at the last reading. No run record, no reservation, no job, no SSH.
  */

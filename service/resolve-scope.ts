@@ -11,7 +11,7 @@ export interface ResolvedScope {
 const KINDS = ['zoneids', 'podids', 'clusterids', 'hostids'] as const
 
 /**
- * Spec 3.1: the union of every kind of id, each host once. CloudStack silently uses only the first
+ * docs/user-guide.md#scope: the union of every kind of id, each host once. CloudStack silently uses only the first
  * non-empty kind; we take them all and refuse unknown ids instead of ignoring them. Pure.
  */
 export function resolveScope(inventory: Inventory, request: Pick<RunRequest, (typeof KINDS)[number]>): ResolvedScope {

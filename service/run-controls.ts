@@ -28,7 +28,7 @@ export interface RunControlDeps {
 }
 
 /**
- * Spec 9 pause, resume and retry. Pause and resume only flip the run's state (with the audit entry
+ * Pause, resume and retry (docs/api.md#pause-resume-retry). Pause and resume only flip the run's state (with the audit entry
  * in the same Lua step): the clusters act on it at their next host boundary, never inside a cycle.
  */
 export function makeRunControls(deps: RunControlDeps) {

@@ -11,7 +11,7 @@ import type { RunRequest } from '../shared/types.js'
 export interface RunService {
   /** Validates scope, reserves the clusters and enqueues the run. Throws ScopeError or RunConflictError. */
   createRun(request: RunRequest, who?: string): Promise<RunView>
-  /** Spec 9 dry run: the plan a start would follow; creates, reserves and runs nothing. Same 400s as createRun. */
+  /** Dry run (docs/api.md#dry-run): the plan a start would follow; creates, reserves and runs nothing. Same 400s as createRun. */
   planRun(request: RunRequest): Promise<DryRunPlan>
   getRun(id: string): Promise<RunView | undefined>
   /** Newest first. */
@@ -23,7 +23,7 @@ export interface RunService {
    * Throws RunNotFoundError, or RunFinishedError when it already ended.
    */
   cancelRun(id: string, who?: string): Promise<RunView>
-  /** Spec 9: no new host starts until resumed. Throws RunNotFoundError or RunFinishedError; pausing twice is harmless. */
+  /** docs/api.md#operator-controls: no new host starts until resumed. Throws RunNotFoundError or RunFinishedError; pausing twice is harmless. */
   pauseRun(id: string, who: string): Promise<RunView>
   /** Throws RunNotFoundError, RunFinishedError or RunNotPausedError. */
   resumeRun(id: string, who: string): Promise<RunView>

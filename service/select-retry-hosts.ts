@@ -1,7 +1,7 @@
 import type { HostRunState } from '../shared/host-run-state.js'
 
 /**
- * Spec 9 retry: the hosts of a finished run that failed, were skipped for a failure (forced or
+ * Retry (docs/api.md#pause-resume-retry): the hosts of a finished run that failed, were skipped for a failure (forced or
  * within maxFailures), or never started, in the run's order. Hosts updated, or skipped by their own
  * scripts (exit 70, no Maintenance script), are not retried. Pure.
  */

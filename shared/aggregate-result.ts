@@ -2,7 +2,7 @@ import { updatedOf, type HostDone, type HostRunState } from './host-run-state.js
 import type { RollingMaintenanceResult } from './types.js'
 
 /**
- * Builds the spec-4 result from the hosts' records. Pure. `hostsupdated` is ordered by the moment
+ * Builds the result (docs/api.md#the-result) from the hosts' records. Pure. `hostsupdated` is ordered by the moment
  * hosts left maintenance (their sequence number), `hostsskipped` by the moment they were skipped.
  */
 export function aggregateResult(hosts: HostRunState[], runFailure?: string): RollingMaintenanceResult {

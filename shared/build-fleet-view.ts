@@ -14,7 +14,7 @@ export function vmCounts(
 
 const ACTIVE: ReadonlySet<RunStatus | 'paused'> = new Set(['queued', 'running', 'paused'])
 
-/** Whether a run's scope takes in a host: the union of every id kind (spec 3.1). */
+/** Whether a run's scope takes in a host: the union of every id kind (docs/user-guide.md#scope). */
 export function runCoversHost(
   run: Pick<RunView, 'request'>,
   host: { id: string; zoneId: string; podId: string; clusterId: string }

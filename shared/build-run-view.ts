@@ -4,7 +4,7 @@ import type { ClusterProgress, RunProgress, RunView } from './run-view.js'
 import type { RunSummary } from '../store/run/get-run-summary.js'
 import type { Inventory, StageName } from './types.js'
 
-/** The one line a reader sees first when something holds the run back (spec 9). Pure. */
+/** The one line a reader sees first when something holds the run back (docs/api.md#operator-controls). Pure. */
 function progressMessage(
   summary: RunSummary,
   window: RunProgress['window'],

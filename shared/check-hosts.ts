@@ -13,7 +13,7 @@ const IN_MAINTENANCE: ReadonlySet<HostResourceState> = new Set([
 ])
 
 /**
- * Spec 3.2, pure: which hosts cannot take part. The caller decides what a failure means (skip with
+ * docs/user-guide.md#host-checks, pure: which hosts cannot take part. The caller decides what a failure means (skip with
  * `forced`, otherwise the run ends with nothing done).
  */
 export function checkHosts(hosts: HostConfig[], states: ReadonlyMap<string, HostResourceState>): HostCheckFailure[] {

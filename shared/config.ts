@@ -8,7 +8,7 @@ const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'
 export type LogLevel = (typeof LOG_LEVELS)[number]
 
 export interface Config {
-  /** One Redis, a Sentinel group or a Redis Cluster (spec 12). */
+  /** One Redis, a Sentinel group or a Redis Cluster (docs/operations.md#redis-high-availability). */
   redis: RedisTarget
   /**
    * Replicas that must acknowledge a lease or slot write (WAIT) before the worker acts on it;
@@ -44,7 +44,7 @@ export interface Config {
   reattachGraceMs: number
   /** `/client/api` commands that change state must be signed with signatureversion=3 and a near expires (single-use). */
   cloudStackRequireExpires: boolean
-  /** Spec 9 webhooks (ROLLMAINT_WEBHOOKS); empty when none are configured. */
+  /** Webhooks (docs/api.md#webhooks) (ROLLMAINT_WEBHOOKS); empty when none are configured. */
   webhooks: WebhookConfig[]
 }
 

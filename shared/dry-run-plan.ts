@@ -1,6 +1,6 @@
 import type { MaintenanceWindow } from './controls/maintenance-window.js'
 
-/** Answer of `POST /api/v1/rolling-maintenance` with `dryRun: true` (spec 9). Nothing was created. */
+/** Answer of `POST /api/v1/rolling-maintenance` with `dryRun: true` (docs/api.md#operator-controls). Nothing was created. */
 export interface DryRunPlan {
   hostsTotal: number
   hostsToMaintain: number

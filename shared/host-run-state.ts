@@ -7,7 +7,7 @@ export interface HostIdentity {
   clusterId: string
 }
 
-/** One VM the maintenance driver moved off the host (spec 8.5); `to` is the target host id. */
+/** One VM the maintenance driver moved off the host (docs/api.md#the-result); `to` is the target host id. */
 export interface MigrationRecord {
   vm: string
   to: string
@@ -21,13 +21,13 @@ export interface EvacuationRecord {
   migrated: MigrationRecord[]
 }
 
-/** The host finished its Maintenance stage successfully (spec 3.5.6). */
+/** The host finished its Maintenance stage successfully (docs/user-guide.md#the-host-cycle). */
 export interface HostUpdatedRecord {
   startdate: string
   enddate: string
   output: string
   seq: number
-  /** VMs moved off the host when it entered maintenance (spec 8.5), listed in its `hostsupdated` entry. */
+  /** VMs moved off the host when it entered maintenance (docs/api.md#the-result), listed in its `hostsupdated` entry. */
   migrated?: MigrationRecord[] | undefined
 }
 
@@ -84,7 +84,7 @@ export interface HostDone extends HostIdentity {
   failure?: HostFailureRecord | undefined
   /** Host could not be taken out of maintenance mode: its cluster stopped. */
   stuckInMaintenance?: string | undefined
-  /** When its cycle ended (ISO), for the cluster's soak (spec 9 soakSeconds) after a takeover too. */
+  /** When its cycle ended (ISO), for the cluster's soak (docs/api.md#operator-controls soakSeconds) after a takeover too. */
   finishedAt?: string | undefined
 }
 
@@ -113,7 +113,7 @@ export const CYCLE_PHASES = [
 ] as const satisfies readonly HostPhase[]
 export type CyclePhase = (typeof CYCLE_PHASES)[number]
 
-/** Steps that can fail a host: the four stages, the driver's two and the cluster's gate (spec 9). */
+/** Steps that can fail a host: the four stages, the driver's two and the cluster's gate (docs/api.md#operator-controls). */
 export type CycleStep = StageName | 'EnterMaintenance' | 'ExitMaintenance' | 'Gate'
 
 export function identityOf(state: HostRunState): HostIdentity {

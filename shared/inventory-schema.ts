@@ -46,7 +46,7 @@ export const ClusterSchema = Type.Object(
     id: Id,
     name: Type.String({ minLength: 1 }),
     maintenance: Type.Optional(MaintenanceSlotSchema),
-    /** Spec 9: run on the worker before each host of the cluster; exit 0 = go. */
+    /** docs/api.md#operator-controls: run on the worker before each host of the cluster; exit 0 = go. */
     gate: Type.Optional(
       Type.Array(Type.String({ minLength: 1 }), {
         minItems: 1,

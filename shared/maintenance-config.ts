@@ -10,7 +10,7 @@ import {
 import { COMMAND_PLACEHOLDERS, MIGRATION_URI_PLACEHOLDERS, unknownPlaceholders } from './placeholders.js'
 import { Secret } from './secret.js'
 
-/** A host's maintenance driver with every default applied (spec 8). Durations are in seconds, as in the file. */
+/** A host's maintenance driver with every default applied (docs/inventory.md#maintenance-drivers). Durations are in seconds, as in the file. */
 export type MaintenanceConfig =
   | { driver: 'none' }
   | {

@@ -1,7 +1,7 @@
 import { Type, type Static, type TInteger, type TSchema } from '@sinclair/typebox'
 
 /**
- * The inventory's `maintenance:` block (spec 8), one schema per driver. The inventory file schema only
+ * The inventory's `maintenance:` block (docs/inventory.md#maintenance-drivers), one schema per driver. The inventory file schema only
  * checks that a block is a mapping with a `driver`; each block is then checked against its own
  * driver's schema so an error names the field that is wrong instead of "Expected union value".
  */
@@ -80,7 +80,7 @@ export const maintenanceSchemas = {
 /** What the file schema accepts in a `maintenance:` slot before the per-driver check. */
 export const MaintenanceSlotSchema = Type.Object(
   { driver: Type.String({ description: MAINTENANCE_DRIVERS.join(' | ') }) },
-  { additionalProperties: true, description: 'spec 8 maintenance driver block' }
+  { additionalProperties: true, description: 'maintenance driver block (docs/inventory.md#maintenance-drivers)' }
 )
 
 export type MaintenanceBlock = Static<typeof MaintenanceBlockSchema>

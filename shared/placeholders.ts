@@ -1,5 +1,5 @@
 /**
- * `{host.id}`-style placeholders in driver settings (spec 8). A value is substituted inside ONE argument
+ * `{host.id}`-style placeholders in driver settings (docs/inventory.md#maintenance-drivers). A value is substituted inside ONE argument
  * or URI and never re-split, so a host name with spaces or quotes stays one argument.
  */
 const PLACEHOLDER = /\{([A-Za-z]+\.[A-Za-z]+)\}/g

@@ -5,7 +5,7 @@ export interface RedisNodeAddress {
   port: number
 }
 
-/** How every process reaches Redis (spec 12): one URL, a Sentinel group, or a Redis Cluster. */
+/** How every process reaches Redis (docs/operations.md#redis-high-availability): one URL, a Sentinel group, or a Redis Cluster. */
 export type RedisTarget =
   | { mode: 'single'; url: string }
   | {

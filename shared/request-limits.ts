@@ -1,6 +1,6 @@
 /**
  * The limits of a run request, in one place for every way in (REST schema and handler, `/client/api`,
- * the run service): spec 5 and 11. The REST schema enforces the shapes first; `payloadProblem` and
+ * the run service): docs/api.md#limits. The REST schema enforces the shapes first; `payloadProblem` and
  * `timeoutProblem` are what every entry point checks, so none can drift from the others.
  */
 export const REQUEST_LIMITS = {

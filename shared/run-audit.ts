@@ -1,6 +1,6 @@
 import type { PauseReason } from './run-event.js'
 
-/** Spec 9: every run record names the key that started, paused, resumed, cancelled or retried it. */
+/** docs/api.md#operator-controls: every run record names the key that started, paused, resumed, cancelled or retried it. */
 export type AuditAction = 'started' | 'paused' | 'resumed' | 'cancelled' | 'retried'
 
 export interface AuditEntry {

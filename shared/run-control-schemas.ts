@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import { RUN_STATUSES } from './types.js'
 
-/** Parts of the run view that spec 9's controls add: status, audit, pause, waits, budget. */
+/** Parts of the run view that the operator controls (docs/api.md#operator-controls) add: status, audit, pause, waits, budget. */
 export const RunStatusSchema = Type.Union(
   RUN_STATUSES.map((s) => Type.Literal(s)),
   { description: 'paused: no new host starts until resumed (hosts in their cycle finish it)' }

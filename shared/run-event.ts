@@ -22,7 +22,7 @@ export interface RunEventData {
   'host.updated': { hostId: string; hostName: string; startdate: string; enddate: string; output: string; seq: number }
   'host.skipped': { hostId: string; hostName: string; reason: string }
   'host.failed': { hostId: string; hostName: string; stage: string; message: string }
-  /** Maintenance drivers (spec 8.5): a VM leaves the host entering maintenance (`to`: target host id). */
+  /** Maintenance drivers (docs/api.md#the-result): a VM leaves the host entering maintenance (`to`: target host id). */
   'vm.migrating': { hostId: string; hostName: string; vm: string; to: string; toName: string; memoryMiB: number }
   'vm.migrated': {
     hostId: string
@@ -36,7 +36,7 @@ export interface RunEventData {
   }
   'vm.migration-failed': { hostId: string; hostName: string; vm: string; to: string; toName: string; reason: string }
   'run.finished': { status: Extract<RunStatus, 'succeeded' | 'failed' | 'cancelled'>; result: RollingMaintenanceResult }
-  /** Spec 9: no new host starts; `by` is the key name (absent when rollmaint paused it, e.g. after the canary). */
+  /** docs/api.md#operator-controls: no new host starts; `by` is the key name (absent when rollmaint paused it, e.g. after the canary). */
   'run.paused': { reason: PauseReason; by?: string | undefined; updated?: number | undefined }
   'run.resumed': { by: string }
   /** A cluster waits for the maintenance window before its next host (`opensAt` in the window's zone). */

@@ -1,7 +1,7 @@
 import type { HostLane, StageSpan } from './run-timeline.js'
 
 /**
- * Entering and leaving maintenance mode (spec 8: the driver evacuates VMs, which can take longer
+ * Entering and leaving maintenance mode (docs/inventory.md#maintenance-drivers: the driver evacuates VMs, which can take longer
  * than any script) have no stage events of their own; their spans are read off the events around
  * them: EnterMaintenance runs from a good PreMaintenance to the Maintenance stage's start,
  * ExitMaintenance from the Maintenance stage's end to the host's outcome. VM events land in the

@@ -75,7 +75,7 @@ export function eventTime(id: string): string {
 
 const AVOIDABLE = new Set(['PreFlight', 'PreMaintenance'])
 
-/** What a `stage.finished` event's `result` and `exitCode` mean (spec 2: 0 ok, 70 = nothing to do). */
+/** What a `stage.finished` event's `result` and `exitCode` mean (docs/stage-scripts.md: 0 ok, 70 = nothing to do). */
 export function stageOutcome(stage: string, result: unknown, exitCode: unknown): StageOutcome {
   if (result === 'missing') return 'missing'
   if (result === 'timeout') return 'timeout'
@@ -153,7 +153,7 @@ function foldEvent(
       else lane.stages.push(finished)
       // PreFlight runs everywhere first; after it a host waits for its turn in the cluster.
       if (stage === 'PreFlight' && lane.status === 'active') lane.status = 'pending'
-      // Maintenance mode is entered after a good PreMaintenance and always left after Maintenance (spec 3.5).
+      // Maintenance mode is entered after a good PreMaintenance and always left after Maintenance (docs/user-guide.md#the-host-cycle).
       if (stage === 'PreMaintenance' && (finished.outcome === 'ok' || finished.outcome === 'missing'))
         openModeSpan(lane, 'EnterMaintenance', at)
       if (stage === 'Maintenance') openModeSpan(lane, 'ExitMaintenance', at)

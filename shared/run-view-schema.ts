@@ -5,7 +5,7 @@ import { AuditEntrySchema, ClusterWaitSchema, progressControlFields, RunStatusSc
 import { HOST_RESOURCE_STATES, STAGES } from './types.js'
 
 /*
- * What the API shows of runs and hosts (spec 5 and 9), as TypeBox schemas: the routes validate and
+ * What the API shows of runs and hosts (docs/api.md#runs and docs/api.md#operator-controls), as TypeBox schemas: the routes validate and
  * document their replies with them, and `run-view.ts` derives the TypeScript types from them, so
  * the two cannot drift apart.
  */
@@ -38,7 +38,7 @@ export const WindowSchema = Type.Object(
   { additionalProperties: false, description: 'a new host starts only inside this window; outside it the run waits' }
 )
 
-/** Spec 9 controls: fields of a start request, echoed in the run's `request`. */
+/** Controls (docs/api.md#operator-controls): fields of a start request, echoed in the run's `request`. */
 export const controlFields = {
   maxFailures: Type.Optional(
     Type.Integer({
@@ -80,7 +80,8 @@ const HostUpdated = Type.Object(
           durationMs: Type.Integer()
         }),
         {
-          description: 'VMs the maintenance driver moved off the host before its Maintenance script (spec 8.5)'
+          description:
+            'VMs the maintenance driver moved off the host before its Maintenance script (docs/api.md#the-result)'
         }
       )
     )

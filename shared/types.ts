@@ -33,7 +33,7 @@ export interface HostConfig {
   hypervisor: string
   enabled: boolean
   /**
-   * How the host enters and leaves maintenance (spec 8), defaults applied. The most specific
+   * How the host enters and leaves maintenance (docs/inventory.md#maintenance-drivers), defaults applied. The most specific
    * `maintenance:` block wins as a whole: host, else its cluster's, else `defaults`, else `{driver: 'none'}`.
    */
   maintenance: MaintenanceConfig
@@ -49,7 +49,7 @@ export interface ClusterConfig {
   podId: string
   /** Host ids in inventory order, which is the processing order. */
   hostIds: string[]
-  /** Spec 9 gate: argv run on the worker before each host; exit 0 = go. */
+  /** Gate (docs/api.md#gates): argv run on the worker before each host; exit 0 = go. */
   gate?: string[] | undefined
   /** Seconds a gate may keep failing before it is a failure of the stage `Gate` (default 1800). */
   gateTimeout?: number | undefined
@@ -87,17 +87,17 @@ export interface RunRequest {
   payload?: string | undefined
   /** Stage timeout in seconds. */
   timeout?: number | undefined
-  /** Spec 9: host failures handled as with forced before the next one stops the run (default 0). */
+  /** docs/api.md#operator-controls: host failures handled as with forced before the next one stops the run (default 0). */
   maxFailures?: number | undefined
-  /** Spec 9: the run pauses itself once this many hosts are updated. */
+  /** docs/api.md#operator-controls: the run pauses itself once this many hosts are updated. */
   canary?: number | undefined
-  /** Spec 9: a cluster waits this long after a host's PostMaintenance before its next host. */
+  /** docs/api.md#operator-controls: a cluster waits this long after a host's PostMaintenance before its next host. */
   soakSeconds?: number | undefined
-  /** Spec 9: new hosts start only inside this window. */
+  /** docs/api.md#operator-controls: new hosts start only inside this window. */
   window?: MaintenanceWindow | undefined
 }
 
-/** `paused`: no new host starts until resumed (spec 9); hosts already in their cycle finish it. */
+/** `paused`: no new host starts until resumed (docs/api.md#operator-controls); hosts already in their cycle finish it. */
 export const RUN_STATUSES = ['queued', 'running', 'paused', 'succeeded', 'failed', 'cancelled'] as const
 export type RunStatus = (typeof RUN_STATUSES)[number]
 /** A run in one of these has its result and never changes again. */
@@ -110,7 +110,7 @@ export interface HostUpdated {
   startdate: string
   enddate: string
   output: string
-  /** VMs a maintenance driver moved away before the Maintenance script (spec 8.5); absent for `none`. */
+  /** VMs a maintenance driver moved away before the Maintenance script (docs/api.md#the-result); absent for `none`. */
   migrated?: Array<{ vm: string; to: string; durationMs: number }> | undefined
 }
 
@@ -120,7 +120,7 @@ export interface HostSkipped {
   reason: string
 }
 
-/** Spec section 4, exactly. */
+/** docs/api.md#the-result, exactly. */
 export interface RollingMaintenanceResult {
   rollingmaintenance: {
     details: string

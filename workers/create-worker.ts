@@ -102,7 +102,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     )
     w.on('error', (err) => log.error({ queue: w.name, err }, 'worker error'))
   }
-  // Spec 9 webhooks: events are queued as they are stored; deliveries run in their own BullMQ worker.
+  // Webhooks (docs/api.md#webhooks): events are queued as they are stored; deliveries run in their own BullMQ worker.
   const publisher = createWebhookPublisher(redis, keys.bullPrefix, config.webhooks, log)
   const removeSink =
     config.webhooks.length > 0 ? addEventSink(keys.bullPrefix, (e) => publisher.publish(e)) : () => undefined

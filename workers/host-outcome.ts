@@ -43,7 +43,7 @@ export async function skipHost(
 }
 
 /**
- * Spec 3.6 and 9, the one place it is decided: with `forced`, or within `maxFailures`, a failed
+ * docs/user-guide.md#failures-after-preflight and 9, the one place it is decided: with `forced`, or within `maxFailures`, a failed
  * step skips the host with a reason; otherwise no new host starts anywhere in the run and the
  * host's failure fails the run. The caller saves the returned record.
  */
@@ -69,7 +69,7 @@ export async function failHost(
   return doneFrom(state, { failure: { stage: step, message }, finishedAt: new Date().toISOString() })
 }
 
-/** The host's record once it is stuck in maintenance mode (spec 3.5.5). */
+/** The host's record once it is stuck in maintenance mode (docs/user-guide.md#exiting-maintenance-mode). */
 export function stuckRecord(state: HostRunState, why: string): HostDone {
   return doneFrom(state, { stuckInMaintenance: why })
 }

@@ -12,7 +12,7 @@ import type { WorkerContext } from './worker-context.js'
 export const CAPACITY_FAILED_PREFIX = 'Pre-flight capacity check failed: '
 
 /**
- * Spec 8.3: once every PreFlight is in, each cluster with libvirt hosts must be able to evacuate
+ * docs/inventory.md#capacity-check: once every PreFlight is in, each cluster with libvirt hosts must be able to evacuate
  * every host of the run onto its other hosts. A cluster that cannot is a PreFlight failure naming
  * it, before any host moves: without `forced` the run stops; with it, the hosts that cannot be
  * evacuated are skipped and the others go on. Returns whether anything was recorded.

@@ -77,7 +77,7 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     }
 
     const lease = await holdClusterLease(leaseDeps, clusterId, `${ctx.workerId}/${job.id}`)
-    // The soak (spec 9) counts from the end of the cluster's last host that went through maintenance.
+    // The soak (docs/api.md#operator-controls) counts from the end of the cluster's last host that went through maintenance.
     let lastFinishedAt = latestFinish([...initial.values()])
     let sleepUntil: number | undefined
     let handOver = false

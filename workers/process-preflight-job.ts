@@ -11,7 +11,7 @@ import { SKIP_REASONS, type StageVerdict } from './stage-decisions.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
 /**
- * PreFlight on one host (spec 3.4). All of a run's PreFlight jobs are queued at once and run in
+ * PreFlight on one host (docs/user-guide.md#preflight). All of a run's PreFlight jobs are queued at once and run in
  * parallel across workers; the orchestrator looks at their records only when every one has ended.
  */
 export function makePreflightProcessor(ctx: WorkerContext) {

@@ -42,7 +42,7 @@ export function makeRunProcessor(ctx: WorkerContext) {
     )
     const missing = run.hostIds.filter((id) => !inventory.hosts.has(id)).length
     const failed = failures.size + missing
-    // Spec 3.2 with maxFailures: failed checks within the budget are skipped as with forced, beyond
+    // docs/user-guide.md#host-checks with maxFailures: failed checks within the budget are skipped as with forced, beyond
     // it nothing is done. Set once (HSETNX), before any PreFlight can count, so a repeated step agrees.
     const skipFailed =
       decideFailure({ forced: run.request.forced, maxFailures: run.request.maxFailures ?? 0 }, failed) === 'skip'
@@ -72,7 +72,7 @@ export function makeRunProcessor(ctx: WorkerContext) {
     }
     await initHostRunStates(redis, keys, run.id, states)
     if (states.some((s) => s.phase === 'done' && s.failure)) {
-      // Spec 3.2: without `forced`, nothing at all is done.
+      // docs/user-guide.md#host-checks: without `forced`, nothing at all is done.
       await stopRun(redis, keys, run.id, 'host checks failed')
       return
     }

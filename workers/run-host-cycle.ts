@@ -43,7 +43,7 @@ export interface CycleDeps {
 export interface CycleRun {
   id: string
   forced: boolean
-  /** Spec 9: failures skipped as with forced before the next one stops the run. */
+  /** docs/api.md#operator-controls: failures skipped as with forced before the next one stops the run. */
   maxFailures?: number | undefined
   payload?: string | undefined
   timeoutSec: number
@@ -59,7 +59,7 @@ function noSession(host: HostConfig): HostSession {
 }
 
 /**
- * One host's cycle inside its cluster (spec 3.5): PreMaintenance, enter maintenance mode (the
+ * One host's cycle inside its cluster (docs/user-guide.md#the-host-cycle): PreMaintenance, enter maintenance mode (the
  * driver), Maintenance, exit (the driver), PostMaintenance. Every step is persisted before the
  * next starts and every step can be repeated, so a worker taking over after a crash resumes at the
  * recorded phase; stages already started are re-attached by the executor, never started twice.
@@ -97,7 +97,7 @@ export async function runHostCycle(
     session = r.session
     return r.attempt
   }
-  /** The host may still be running a stage we cannot see: it must not leave the slot (spec 3.5.5). */
+  /** The host may still be running a stage we cannot see: it must not leave the slot (docs/user-guide.md#exiting-maintenance-mode). */
   const stuck = async (stage: string, message: string): Promise<CycleOutcome> => {
     const why = `${stage} could not be confirmed finished (${message}); the host stays in maintenance mode until an operator checks it`
     fenced(await setHostResourceState(redis, keys, lease, run.id, 'ErrorInMaintenance', stuckRecord(state, why)))

@@ -2,7 +2,7 @@ import type { CycleStep } from '../shared/host-run-state.js'
 import type { StageName } from '../shared/types.js'
 import type { StageResult } from './ssh/stage-result.js'
 
-/** Exit status meaning "no maintenance needed" (spec 2), honoured for PreFlight and PreMaintenance only. */
+/** Exit status meaning "no maintenance needed" (docs/stage-scripts.md), honoured for PreFlight and PreMaintenance only. */
 export const EXIT_NO_MAINTENANCE = 70
 
 export type StageVerdict =
@@ -11,7 +11,7 @@ export type StageVerdict =
   | { kind: 'avoid'; output: string }
   | { kind: 'failed'; message: string }
 
-/** Spec 3.4: the reason strings are CloudStack's. */
+/** docs/user-guide.md#preflight: the reason strings are CloudStack's. */
 export const SKIP_REASONS = {
   preflightAvoid: 'Pre-flight stage set to avoid maintenance',
   premaintenanceAvoid: 'Pre-maintenance stage set to avoid maintenance',
@@ -38,7 +38,7 @@ function describeOutput(output: string): string {
 }
 
 /**
- * Pure mapping of a stage result to what the orchestrator does with it (spec 2 and 3). A reboot
+ * Pure mapping of a stage result to what the orchestrator does with it (docs/stage-scripts.md#exit-statuses, docs/user-guide.md#the-host-cycle). A reboot
  * is a success only for Maintenance, whose script may reboot the host on purpose.
  */
 export function judgeStage(stage: StageName, result: StageResult): StageVerdict {

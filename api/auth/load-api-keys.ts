@@ -21,7 +21,7 @@ const ApiUsersSchema = Type.Array(
 )
 const checker = TypeCompiler.Compile(ApiUsersSchema)
 
-/** Validates the users file (spec 7); messages name the entry and the problem, never a secret. */
+/** Validates the users file (docs/api.md#authentication); messages name the entry and the problem, never a secret. */
 export function parseApiKeys(text: string, file: string): ApiUser[] {
   let doc: unknown
   try {

@@ -1,4 +1,4 @@
-/** Spec 11: the characters CloudStack's own parameter names use. */
+/** docs/api.md#limits: the characters CloudStack's own parameter names use. */
 const NAME = /^[A-Za-z0-9_.[\]]+$/
 
 /**

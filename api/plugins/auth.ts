@@ -38,7 +38,7 @@ async function deny(request: FastifyRequest, reply: FastifyReply, status: 401 | 
 }
 
 /**
- * Basic auth with API key and secret (spec 7). Runs in onRequest, before the body is even parsed,
+ * Basic auth with API key and secret (docs/api.md#authentication). Runs in onRequest, before the body is even parsed,
  * so an unauthenticated caller learns nothing about validation. Routes that do not declare an
  * access level need a readonly key at least.
  */

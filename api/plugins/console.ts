@@ -23,7 +23,7 @@ const CSP =
   "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
 
 /**
- * The web console (spec 10) at `/` and `/ui/...`: static files built by Vite, served without auth
+ * The web console (docs/console.md) at `/` and `/ui/...`: static files built by Vite, served without auth
  * (they hold no data; every API call they make carries the user's key). Paths under `/ui/` that are
  * not files are the console's own pages and get index.html, so a reload or a shared link works.
  */

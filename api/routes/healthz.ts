@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { Type } from '@sinclair/typebox'
 
-/** The only open route (spec 7): liveness for load balancers and orchestrators. */
+/** The only open route (docs/api.md#authentication): liveness for load balancers and orchestrators. */
 const healthz: FastifyPluginAsyncTypebox = async (fastify) => {
   fastify.get(
     '/healthz',

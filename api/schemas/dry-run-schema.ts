@@ -41,7 +41,7 @@ const ClusterPlan = Type.Object({
   hosts: Type.Array(HostPlan)
 })
 
-/** `200` answer of a start with `dryRun: true` (spec 9). */
+/** `200` answer of a start with `dryRun: true` (docs/api.md#operator-controls). */
 export const DryRunReply = Type.Object(
   {
     plan: Type.Object({

@@ -1,5 +1,5 @@
 /**
- * Spec 9 `canary: N`: after the first N hosts of the run are updated, the run pauses itself once.
+ * docs/api.md#operator-controls `canary: N`: after the first N hosts of the run are updated, the run pauses itself once.
  * Hosts of other clusters already inside their cycle finish it (controls act at host boundaries
  * only), so with parallel clusters more than N hosts may be updated by the time the run is paused.
  */

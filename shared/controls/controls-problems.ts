@@ -11,7 +11,7 @@ const wholeIn = (name: string, v: number | undefined, min: number, max: number):
     : `${name} must be a whole number between ${min} and ${max} (got ${v})`
 
 /**
- * Spec 9 controls, checked once the scope is known (canary is bounded by the run's size). The REST
+ * Controls (docs/api.md#operator-controls), checked once the scope is known (canary is bounded by the run's size). The REST
  * schema already refuses wrong types; this also guards callers that bypass it. Pure; every problem
  * is named so the operator can fix them all at once.
  */

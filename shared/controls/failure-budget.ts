@@ -1,5 +1,5 @@
 /**
- * Spec 9 `maxFailures`: up to N host failures are handled as with `forced` (the host is skipped with
+ * docs/api.md#operator-controls `maxFailures`: up to N host failures are handled as with `forced` (the host is skipped with
  * its reason); the next one stops the run as in 3.6. `forced` means no limit.
  */
 export interface FailureBudget {

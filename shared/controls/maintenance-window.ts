@@ -3,7 +3,7 @@ import { DateTime, IANAZone } from 'luxon'
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const
 export type Weekday = (typeof WEEKDAYS)[number]
 
-/** Spec 9: a new host starts only inside this window; `days` are the days on which it opens. */
+/** docs/api.md#operator-controls: a new host starts only inside this window; `days` are the days on which it opens. */
 export interface MaintenanceWindow {
   days?: Weekday[] | undefined
   /** "HH:MM", 24-hour, local to `timezone`. */

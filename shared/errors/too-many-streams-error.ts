@@ -1,4 +1,4 @@
-/** Spec 11: at most 20 open event streams per API key and 500 in all; the next one is a 429. */
+/** docs/api.md#limits: at most 20 open event streams per API key and 500 in all; the next one is a 429. */
 export class TooManyStreamsError extends Error {
   readonly code = 'TOO_MANY_STREAMS'
   override readonly name = 'TooManyStreamsError'

@@ -3,7 +3,7 @@ import path from 'node:path'
 import { parse } from 'yaml'
 import { ConfigError } from '../errors/config-error.js'
 
-/** One subscriber (spec 9): selected run events are POSTed to `url`, signed with `secret`. */
+/** One subscriber (docs/api.md#operator-controls): selected run events are POSTed to `url`, signed with `secret`. */
 export interface WebhookConfig {
   url: string
   /** Event types, or `*` for all of them. */

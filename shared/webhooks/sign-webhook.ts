@@ -2,7 +2,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto'
 
 export const SIGNATURE_HEADER = 'X-Rollmaint-Signature'
 
-/** `sha256=<hex HMAC-SHA256 of the exact body bytes>` (spec 9), as GitHub-style receivers expect. */
+/** `sha256=<hex HMAC-SHA256 of the exact body bytes>` (docs/api.md#operator-controls), as GitHub-style receivers expect. */
 export function signWebhook(secret: string, body: string | Buffer): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`
 }

@@ -27,7 +27,7 @@ export async function emitRunEvent<K extends RunEventType>(
       'data',
       JSON.stringify(data)
     )
-    // Webhooks (spec 9) see the event with its stream id, after it is stored and without being waited for.
+    // Webhooks (docs/api.md#operator-controls) see the event with its stream id, after it is stored and without being waited for.
     if (id) notifyEventSinks(keys.bullPrefix, { runId, id, type, data })
   } catch {
     // ignored on purpose, see above

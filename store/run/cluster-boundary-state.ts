@@ -7,7 +7,7 @@ import { PROGRESS_FIELDS } from './run-progress.js'
 
 type ClusterWait = NonNullable<RunView['progress']['clusters'][number]['waiting']>
 
-/** What a cluster reads at the boundary before its next host (spec 9): one round trip. */
+/** What a cluster reads at the boundary before its next host (docs/api.md#operator-controls): one round trip. */
 export interface BoundaryState {
   status?: RunStatus | undefined
   stopReason?: string | undefined

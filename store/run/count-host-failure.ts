@@ -2,7 +2,7 @@ import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 
 /**
- * Spec 9 maxFailures: one counter per run for every host failure (host checks, PreFlight, cycle
+ * `maxFailures` (docs/api.md#failure-budget-and-canary): one counter per run for every host failure (host checks, PreFlight, cycle
  * steps, gates), incremented atomically, so two clusters failing at once cannot both take the last
  * slot of the budget. Returns the count including this failure.
  */

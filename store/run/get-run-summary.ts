@@ -20,7 +20,7 @@ export type RunSummary = Pick<
   | 'retryOf'
   | 'failures'
 > & {
-  /** Spec 9: the canary pause has happened. */
+  /** docs/api.md#operator-controls: the canary pause has happened. */
   canaryDone: boolean
   progress: RunProgressCounters
 }

@@ -3,7 +3,7 @@ import { luaScript } from '../lua-script.js'
 import type { RunStatus } from '../../shared/types.js'
 import type { RedisKeys } from '../keys.js'
 
-// A run paused before it started (spec 9) starts paused: it is running once resumed.
+// A run paused before it started (docs/api.md#operator-controls) starts paused: it is running once resumed.
 const startLua = luaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if status == ARGV[2] then

@@ -28,7 +28,7 @@ appendAudit(KEYS[1], ARGV[1])
 return 'resumed'
 `)
 
-// Spec 9 canary: once `updated` reaches the canary size the run pauses itself, once per run.
+// Canary (docs/api.md#failure-budget-and-canary): once `updated` reaches the canary size the run pauses itself, once per run.
 const canaryLua = luaScript(`${APPEND_AUDIT_LUA}
 if redis.call('HGET', KEYS[1], 'canaryDone') == '1' then return 0 end
 local updated = tonumber(redis.call('HGET', KEYS[2], 'updated') or '0')
@@ -47,7 +47,7 @@ const RUNNING: RunStatus = 'running'
 export type PauseOutcome = 'paused' | 'already' | 'not-found' | 'finished'
 export type ResumeOutcome = 'resumed' | 'not-paused' | 'not-found' | 'finished'
 
-/** Operator pause (spec 9): no new host starts; the audit entry is written in the same step. */
+/** Operator pause (docs/api.md#operator-controls): no new host starts; the audit entry is written in the same step. */
 export async function pauseRun(
   redis: RedisClient,
   keys: RedisKeys,

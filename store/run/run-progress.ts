@@ -17,9 +17,9 @@ export const PROGRESS_FIELDS = {
   clusterPreflight: (clusterId: string) => `preflight:${clusterId}`,
   /** The host in its maintenance cycle, as JSON `{"h": hostId, "p": phase}`. */
   clusterActive: (clusterId: string) => `active:${clusterId}`,
-  /** Spec 9: why the cluster does not start its next host now (ClusterWait JSON), while it waits. */
+  /** docs/api.md#operator-controls: why the cluster does not start its next host now (ClusterWait JSON), while it waits. */
   clusterWait: (clusterId: string) => `wait:${clusterId}`,
-  /** Spec 9: the gate of the cluster's next host while it keeps failing (GateWait JSON). */
+  /** docs/api.md#operator-controls: the gate of the cluster's next host while it keeps failing (GateWait JSON). */
   clusterGate: (clusterId: string) => `gate:${clusterId}`
 } as const
 

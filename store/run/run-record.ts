@@ -22,11 +22,11 @@ export interface RunRecord {
   /** Clusters that have hosts left after PreFlight, in processing order (set once PreFlight is over). */
   clusterPlan?: string[] | undefined
   result?: RollingMaintenanceResult | undefined
-  /** Spec 9: who did what to the run (the `audit` field, a JSON array appended by Lua). */
+  /** docs/api.md#operator-controls: who did what to the run (the `audit` field, a JSON array appended by Lua). */
   audit: AuditEntry[]
-  /** Spec 9: set while `status` is `paused`. */
+  /** docs/api.md#operator-controls: set while `status` is `paused`. */
   paused?: PauseState | undefined
-  /** Spec 9: the run this one retries. */
+  /** docs/api.md#operator-controls: the run this one retries. */
   retryOf?: string | undefined
   /** Host failures so far (maxFailures budget), across PreFlight, host checks and cycles. */
   failures: number

@@ -10,7 +10,7 @@ import { setHooks, type HookSpec } from '../support/hooks.js'
 import { invariantViolations, startCounts } from '../support/host-log-checks.js'
 import { startWorkerProcess, writeInventory, type WorkerProcess } from '../support/worker-process.js'
 
-// The crash matrix for the states spec 9 adds: worker processes are SIGKILLed while a run is paused,
+// The crash matrix for the states docs/api.md#operator-controls adds: worker processes are SIGKILLed while a run is paused,
 // soaking, waiting for its window or retrying a gate; the run must resume exactly where it was.
 const flagDir = mkdtempSync(path.join(os.tmpdir(), 'rm-crash-gate-'))
 const gateFlag = path.join(flagDir, 'healthy')
@@ -121,7 +121,7 @@ async function check(
   expect((await e2e.runService.listHosts()).filter((h) => h.resourceState !== 'Enabled')).toEqual([])
 }
 
-describe('crash matrix: workers SIGKILLed in the waits of spec 9', () => {
+describe('crash matrix: workers SIGKILLed in the waits of docs/api.md#operator-controls', () => {
   it('paused: the worker in the middle of a host is killed after the pause; the host is finished by another, nothing new starts until resume', async () => {
     setHooks(e2e.fleet, CLUSTERS[0]!.hosts, { ...base, Maintenance: { sleepSec: 2 } })
     await ensureWorkers(2)

@@ -7,7 +7,7 @@ import { startCounts } from '../support/host-log-checks.js'
 import { startWorkerProcess, writeInventory, type WorkerProcess } from '../support/worker-process.js'
 
 // The crash matrix with `executor: direct` (issue 11 item 2): a stage whose worker died is never
-// started again; its outcome is unknown and handled as spec 3.5.5 says.
+// started again; its outcome is unknown and handled as docs/user-guide.md#exiting-maintenance-mode says.
 const HOSTS = ['d1a', 'd1b']
 const base: Partial<Record<StageName, HookSpec>> = {
   PreFlight: {},

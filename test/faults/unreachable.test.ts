@@ -16,7 +16,7 @@ afterAll(async () => {
   await e2e?.close()
 })
 
-describe('spec 3.5.5: a host whose maintenance mode cannot be exited', () => {
+describe('a host whose maintenance mode cannot be exited (docs/user-guide.md#exiting-maintenance-mode)', () => {
   it('host unreachable during Maintenance: ErrorInMaintenance, its cluster stops, the result says so; the slot stays taken', async () => {
     setHooks(e2e.fleet, ['u1', 'u2'], { Maintenance: { sleepSec: 1 } })
     const mark = e2e.fleet.readHostLog().length

@@ -99,7 +99,7 @@ function post(
   })
 }
 
-describe('spec 5 REST', () => {
+describe('REST (docs/api.md)', () => {
   it('POST starts a run: 202 with id, status queued and a Location header; GET returns it; the list shows it first', async () => {
     const res = await post({ clusterids: 'c1', payload: 'x' })
     expect(res.statusCode).toBe(202)
@@ -222,7 +222,7 @@ describe('bad input: 4xx naming the problem, never a 5xx, no run created', () =>
   })
 })
 
-describe('spec 7 auth', () => {
+describe('auth (docs/api.md#authentication)', () => {
   it('no credentials: 401 with a Basic challenge, even with a bad body', async () => {
     const before = await runCount()
     const res = await post('{broken', null)

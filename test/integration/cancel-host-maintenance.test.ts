@@ -74,7 +74,7 @@ afterAll(async () => {
   await deletePrefix(prefix)
 })
 
-/** What a run leaves behind when it cannot take a host out of maintenance (spec 3.5.5). */
+/** What a run leaves behind when it cannot take a host out of maintenance (docs/user-guide.md#exiting-maintenance-mode). */
 async function leaveStuck(hostId: string, clusterId: string): Promise<void> {
   await redis.hset(
     keys.host(hostId),

@@ -158,7 +158,7 @@ describe('rollmaint CLI', () => {
   })
 
   it('hosts lists resource states; cancel-maintenance brings a host left in maintenance back', async () => {
-    // what a run leaves when it cannot take a host out of maintenance (spec 3.5.5)
+    // what a run leaves when it cannot take a host out of maintenance (docs/user-guide.md#exiting-maintenance-mode)
     await e2e.redis.hset(
       e2e.keys.host(hostId('k2a')),
       'state',

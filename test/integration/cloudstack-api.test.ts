@@ -76,7 +76,7 @@ const post = (query: string) =>
     payload: query
   })
 
-describe('spec 5: CloudStack-compatible endpoint', () => {
+describe('CloudStack-compatible endpoint (docs/api.md)', () => {
   it('a signing client starts a run and polls queryAsyncJobResult to the end (GET and POST)', async () => {
     const start = await post(
       signedQuery(

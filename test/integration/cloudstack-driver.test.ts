@@ -137,7 +137,7 @@ function context(
   }
 }
 
-describe('spec 8 cloudstack driver against the CloudStack simulator', () => {
+describe('cloudstack driver against the CloudStack simulator (docs/inventory.md#maintenance-drivers)', () => {
   it('enter: prepareHostForMaintenance, waits through PrepareForMaintenance to Maintenance; exit: back to Enabled', async () => {
     const s = await simulator()
     const driver = createCloudStackDriver(config(s.url))

@@ -78,8 +78,8 @@ function alive(pid: number): boolean {
   }
 }
 
-describe('spec 8 command driver: argv, placeholders and environment', () => {
-  it('substitutes placeholders inside single arguments, never through a shell, with the spec 2 environment', async () => {
+describe('command driver: argv, placeholders and environment (docs/inventory.md#maintenance-drivers)', () => {
+  it('substitutes placeholders inside single arguments, never through a shell, with the docs/stage-scripts.md environment', async () => {
     const out = path.join(dir, 'args.txt')
     const record = script(
       'record.sh',
@@ -132,7 +132,7 @@ describe('spec 8 command driver: argv, placeholders and environment', () => {
   })
 })
 
-describe('spec 8 command driver: failures carry the command and its output', () => {
+describe('command driver: failures carry the command and its output (docs/inventory.md#maintenance-drivers)', () => {
   it('a non-zero exit fails enter with the status and stdout+stderr', async () => {
     const fail = script('fail.sh', `echo "draining $ROLLMAINT_HOST_ID"; echo "no capacity left in cluster" >&2; exit 3`)
     const outcome = await createCommandDriver(config([fail])).enter(context())

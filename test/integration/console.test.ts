@@ -45,7 +45,7 @@ let runId = ''
 const requested: string[] = []
 const pageErrors: string[] = []
 
-/** The same page at the two sizes spec 10 names, saved for the README. */
+/** The same page at the two sizes docs/console.md names, saved for the README. */
 async function shoot(page: Page, name: string): Promise<void> {
   for (const [width, height, tag] of [
     [1280, 800, 'desktop'],
@@ -299,7 +299,7 @@ describe('web console in headless Chromium', () => {
       await page.getByRole('button', { name: 'Resume' }).click()
       await page.locator('.page-head .badge', { hasText: 'running' }).waitFor({ timeout: 15_000 })
     } else {
-      // This server has no pause/resume (spec 9 not landed): the console offers neither.
+      // This server predates pause/resume (docs/api.md#pause-resume-retry): the console offers neither.
       expect(await page.getByRole('button', { name: 'Pause' }).count()).toBe(0)
     }
     await page.locator('[data-host="kvm-a2"] .current-stage[data-stage="Maintenance"]').waitFor({ timeout: 30_000 })

@@ -97,7 +97,7 @@ async function until<T>(
 }
 const logSince = (mark: number) => e2e.fleet.readHostLog().slice(mark)
 
-describe('pause and resume (spec 9)', () => {
+describe('pause and resume (docs/api.md#operator-controls)', () => {
   it('pause: the host in its cycle finishes it, no new host starts, the reservation is held; resume goes on; the audit names both keys', async () => {
     setHooks(e2e.fleet, CLUSTERS[0]!.hosts, { PreFlight: {}, Maintenance: { sleepSec: 1 }, PostMaintenance: {} })
     const mark = e2e.fleet.readHostLog().length
@@ -175,7 +175,7 @@ describe('pause and resume (spec 9)', () => {
   })
 })
 
-describe('canary (spec 9)', () => {
+describe('canary (docs/api.md#operator-controls)', () => {
   it('after the first N hosts are updated the run pauses itself (run.paused reason canary); resume finishes it', async () => {
     setHooks(e2e.fleet, CLUSTERS[0]!.hosts, { Maintenance: {} })
     const mark = e2e.fleet.readHostLog().length
@@ -205,7 +205,7 @@ describe('canary (spec 9)', () => {
   })
 })
 
-describe('maxFailures (spec 9)', () => {
+describe('maxFailures (docs/api.md#operator-controls)', () => {
   it('up to N failures are skipped with their reason, the next one stops the run; retry takes the failed, skipped-for-failure and never-started hosts', async () => {
     setHooks(e2e.fleet, ['p1a', 'p1b'], { Maintenance: { exitCode: 1, stdout: 'disk full' } })
     setHooks(e2e.fleet, ['p1c'], { Maintenance: {} })
@@ -256,7 +256,7 @@ describe('maxFailures (spec 9)', () => {
   })
 })
 
-describe('soak (spec 9)', () => {
+describe('soak (docs/api.md#operator-controls)', () => {
   it("the cluster waits soakSeconds after a host's PostMaintenance before its next host, and shows it", async () => {
     setHooks(e2e.fleet, CLUSTERS[1]!.hosts, { Maintenance: {}, PostMaintenance: {} })
     const mark = e2e.fleet.readHostLog().length
@@ -272,7 +272,7 @@ describe('soak (spec 9)', () => {
   })
 })
 
-describe('window (spec 9)', () => {
+describe('window (docs/api.md#operator-controls)', () => {
   it('outside the window nothing starts: status running, progress says when it opens, run.waiting-window; cancel ends it at once', async () => {
     setHooks(e2e.fleet, CLUSTERS[1]!.hosts, { PreFlight: {}, Maintenance: {} })
     const mark = e2e.fleet.readHostLog().length
@@ -310,7 +310,7 @@ describe('window (spec 9)', () => {
   })
 })
 
-describe('gates (spec 9)', () => {
+describe('gates (docs/api.md#operator-controls)', () => {
   it(
     'a failing gate is retried every 10 s (gate.waiting, progress) and the host starts once it passes (gate.passed)',
     { timeout: 180_000 },

@@ -11,7 +11,7 @@ import type { RunService } from '../../service/run-service.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
 
-// Issue 11 item 4 / spec 11: event streams share one Redis reader per process and are capped at 20
+// Issue 11 item 4 / docs/api.md#limits: event streams share one Redis reader per process and are capped at 20
 // per key and 500 in all (429 beyond).
 const USERS: ApiUser[] = Array.from({ length: 26 }, (_, i) => ({
   name: `watcher-${i}`,

@@ -91,7 +91,7 @@ function cli(
   })
 }
 
-describe('rollmaint inventory import --cloudstack (spec 8)', () => {
+describe('rollmaint inventory import --cloudstack (docs/inventory.md#maintenance-drivers)', () => {
   it('writes an inventory of the KVM routing hosts that the real loader accepts, with the cloudstack driver in defaults', async () => {
     const out = path.join(dir, 'inventory.yaml')
     const r = await cli([

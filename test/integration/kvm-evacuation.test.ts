@@ -8,7 +8,7 @@ import { startKvmE2E, type KvmE2E } from '../support/kvm-e2e.js'
 import { finalPlacement, placementViolations, startSampling } from '../support/vm-placement.js'
 import { startWorkerProcess, type WorkerProcess } from '../support/worker-process.js'
 
-// Spec 8 end to end on real KVM: one lab of 3 hosts (real libvirtd, sshd, QEMU), rollmaint through
+// The maintenance drivers (docs/inventory.md#maintenance-drivers) end to end on real KVM: one lab of 3 hosts (real libvirtd, sshd, QEMU), rollmaint through
 // its HTTP API. The four scenarios share the lab (one file, run in order) and reset it in between.
 let e2e: KvmE2E
 const procs: WorkerProcess[] = []
@@ -73,7 +73,7 @@ const LAYOUT: Layout = {
   ]
 }
 
-describe('libvirt driver end to end (spec 8) on the KVM lab', () => {
+describe('libvirt driver end to end (docs/inventory.md#maintenance-drivers) on the KVM lab', () => {
   it('evacuates each host before its Maintenance: every VM runs on exactly one host at every sample, the invariant holds', async () => {
     const vms = await setUp(LAYOUT)
     await startWorker()
@@ -93,7 +93,7 @@ describe('libvirt driver end to end (spec 8) on the KVM lab', () => {
       'h2:none',
       'h3:none'
     ])
-    // Spec 3.7: Maintenance scripts never overlapped.
+    // docs/user-guide.md#the-invariant: Maintenance scripts never overlapped.
     const starts = log.filter((e) => e.event === 'start')
     const ends = log.filter((e) => e.event === 'end')
     for (let i = 1; i < starts.length; i++) expect(starts[i]!.t).toBeGreaterThanOrEqual(ends[i - 1]!.t)

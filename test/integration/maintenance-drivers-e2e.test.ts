@@ -14,7 +14,7 @@ import { stageIntervals } from '../support/host-log-checks.js'
 import { setHooks } from '../support/hooks.js'
 
 /**
- * Spec 8 end to end through the API, on real sshd hosts running real stage scripts: hosts whose
+ * The maintenance drivers (docs/inventory.md#maintenance-drivers) end to end through the API, on real sshd hosts running real stage scripts: hosts whose
  * maintenance driver is cloudstack (against the CloudStack simulator) or command (real programs).
  */
 const ADMIN: ApiUser = {
@@ -170,14 +170,14 @@ const driverLines = () =>
       return { t: Number(t), verb: verb!, host: host!, stage: stage!, runId: runId!, payload: payload.join(' ') }
     })
 
-describe('spec 8 cloudstack driver, end to end through the API', () => {
+describe('cloudstack driver, end to end through the API (docs/inventory.md#maintenance-drivers)', () => {
   it('each host is in CloudStack Maintenance for the whole of its Maintenance script, and Enabled after', async () => {
     setHooks(e2e.fleet, ['cs1', 'cs2', 'cs3'], { PreFlight: {}, Maintenance: { sleepSec: 0.4 } })
     const done = await runThroughApi({ clusterids: clusterId('cs') })
     expect(done.status, JSON.stringify(done.result)).toBe('succeeded')
     const updated = done.result!.rollingmaintenance.hostsupdated
     expect(updated.map((h) => h.hostname)).toEqual(['cs1', 'cs2', 'cs3'])
-    // spec 8.5: what CloudStack moved is in each host's entry
+    // docs/api.md#the-result: what CloudStack moved is in each host's entry
     const cs1 = updated[0] as { migrated?: Array<{ vm: string; to: string; durationMs: number }> }
     expect(cs1.migrated?.map((m) => m.vm).sort()).toEqual(['i-2-10-VM', 'i-2-11-VM'])
     for (const [i, entry] of updated.entries()) {
@@ -237,7 +237,7 @@ describe('spec 8 cloudstack driver, end to end through the API', () => {
     const done = await runThroughApi({ clusterids: clusterId('ce') })
     const r = done.result!.rollingmaintenance
     expect(r.success).toBe(false)
-    // spec 3.6: details name the host, the stage and CloudStack's errortext
+    // docs/user-guide.md#failures-after-preflight: details name the host, the stage and CloudStack's errortext
     expect(r.details).toContain('ce1')
     expect(r.details).toContain('EnterMaintenance')
     expect(r.details).toContain(
@@ -249,8 +249,8 @@ describe('spec 8 cloudstack driver, end to end through the API', () => {
   })
 })
 
-describe('spec 8 command driver, end to end through the API', () => {
-  it('enter runs before the Maintenance script, exit after it, with placeholders and the spec 2 environment', async () => {
+describe('command driver, end to end through the API (docs/inventory.md#maintenance-drivers)', () => {
+  it('enter runs before the Maintenance script, exit after it, with placeholders and the docs/stage-scripts.md environment', async () => {
     setHooks(e2e.fleet, ['cm1', 'cm2'], { PreFlight: {}, Maintenance: { sleepSec: 0.2 } })
     const done = await runThroughApi({ clusterids: clusterId('cmd'), payload: 'kernel=6.1 "now"' })
     expect(done.status, JSON.stringify(done.result)).toBe('succeeded')

@@ -55,7 +55,7 @@ async function runOverHttp(
   throw new Error('run did not finish')
 }
 
-describe('spec 6 processes', () => {
+describe('processes (docs/operations.md#processes)', () => {
   it('npm run api + npm run worker: separate processes on one Redis; the first API start generates an admin key into a 0600 file and says where, never printing the secret', async () => {
     const port = await freePort()
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rm-data-'))

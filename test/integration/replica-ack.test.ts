@@ -13,7 +13,7 @@ import { takeLease } from '../support/fenced-cycle.js'
 import { deletePrefix, testRedis, testRedisUrl, uniquePrefix } from '../support/redis.js'
 
 // The suite's Redis has no replica: a write that must reach one is never confirmed there, which is
-// exactly the case a worker must not act on (spec 12).
+// exactly the case a worker must not act on (docs/operations.md#redis-high-availability).
 const prefix = uniquePrefix('replica-ack')
 const keys = createRedisKeys(prefix)
 let client: RedisClient
@@ -29,7 +29,7 @@ afterAll(async () => {
   await deletePrefix(prefix)
 })
 
-describe('spec 12: guarded writes wait for replica acknowledgement', () => {
+describe('guarded writes wait for replica acknowledgement (docs/operations.md#redis-high-availability)', () => {
   it('auto on a single Redis without replicas needs none; an explicit number is kept', async () => {
     expect(await resolveMinReplicas(client, { mode: 'single', url: testRedisUrl() }, 'auto')).toBe(0)
     expect(await resolveMinReplicas(client, { mode: 'single', url: testRedisUrl() }, 2)).toBe(2)

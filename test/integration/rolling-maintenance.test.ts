@@ -53,7 +53,7 @@ async function expectAllEnabled(): Promise<void> {
   expect(inMaintenance).toEqual([])
 }
 
-describe('spec 3.1 scope', () => {
+describe('scope (docs/user-guide.md#scope)', () => {
   it('takes the union of every kind of id, each host once', async () => {
     const run = await e2e.start({ clusterids: [clusterId('c2')], hostids: [hostId('d1'), hostId('b1')] })
     const done = await e2e.waitForRun(run.id)
@@ -69,7 +69,7 @@ describe('spec 3.1 scope', () => {
   })
 })
 
-describe('spec 3.2 host checks', () => {
+describe('host checks (docs/user-guide.md#host-checks)', () => {
   it('without forced: a disabled or non-KVM host ends the run with success false and nothing done', async () => {
     const run = await e2e.start({ zoneids: [zoneId('z3')] })
     const done = await e2e.waitForRun(run.id)
@@ -108,7 +108,7 @@ describe('spec 3.2 host checks', () => {
   })
 })
 
-describe('spec 3.3 one run per cluster', () => {
+describe('one run per cluster (docs/user-guide.md#one-run-per-cluster)', () => {
   it('refuses an overlapping run with a conflict naming the cluster and the other run', async () => {
     setHooks(e2e.fleet, ['d1', 'd2'], { Maintenance: { sleepSec: 1 } })
     const first = await e2e.start({ clusterids: [clusterId('c3')] })
@@ -125,7 +125,7 @@ describe('spec 3.3 one run per cluster', () => {
   })
 })
 
-describe('spec 3.4 PreFlight', () => {
+describe('PreFlight (docs/user-guide.md#preflight)', () => {
   it('runs on every host of the run before any other stage anywhere', async () => {
     setHooks(e2e.fleet, ['a1'], { ...full, PreFlight: { sleepSec: 0.5 } })
     const done = await e2e.waitForRun((await e2e.start({ zoneids: [zoneId('z1'), zoneId('z2')] })).id)
@@ -178,7 +178,7 @@ describe('spec 3.4 PreFlight', () => {
   })
 })
 
-describe('spec 3.5 cluster by cluster, one host at a time', () => {
+describe('cluster by cluster, one host at a time (docs/user-guide.md#the-host-cycle)', () => {
   it('no Maintenance script: skipped with CloudStack reason, never in maintenance', async () => {
     setHooks(e2e.fleet, ['d1'], { PreFlight: {}, PreMaintenance: {} })
     const done = await e2e.waitForRun((await e2e.start({ clusterids: [clusterId('c3')] })).id)
@@ -254,7 +254,7 @@ describe('spec 3.5 cluster by cluster, one host at a time', () => {
   })
 })
 
-describe('spec 3.6 failures after PreFlight', () => {
+describe('failures after PreFlight (docs/user-guide.md#failures-after-preflight)', () => {
   it('Maintenance failure without forced: maintenance exited, no new host starts, success false naming host, stage and output', async () => {
     setHooks(e2e.fleet, ['a1'], { ...full, Maintenance: { exitCode: 2, stdout: 'yum failed' } })
     setHooks(e2e.fleet, ['b1', 'b2'], { ...full, Maintenance: { sleepSec: 0.6 } })
@@ -326,7 +326,7 @@ describe('spec 3.6 failures after PreFlight', () => {
   })
 })
 
-describe('spec 2 through a run', () => {
+describe('through a run (docs/stage-scripts.md)', () => {
   it('every stage gets the payload as $1, verbatim', async () => {
     const payload = `it's "quoted", $(rm -rf /) \`x\` a,b\nline2 ü`
     setHooks(e2e.fleet, ['d1'], {})

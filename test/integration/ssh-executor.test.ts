@@ -55,7 +55,7 @@ function clearHooks(): void {
   execSync(`rm -f ${host().hooksDir}/*`)
 }
 
-describe('spec 2 script lookup', () => {
+describe('script lookup (docs/stage-scripts.md)', () => {
   it('<Stage> before <Stage>.sh before <Stage>.py; non-executable files are ignored; none → missing', async () => {
     clearHooks()
     expect(await stage('Maintenance')).toEqual({ kind: 'missing' })
@@ -70,7 +70,7 @@ describe('spec 2 script lookup', () => {
   })
 })
 
-describe('spec 2 arguments and environment', () => {
+describe('arguments and environment (docs/stage-scripts.md)', () => {
   it('$1 is the payload verbatim, one argument, never parsed by a shell', async () => {
     clearHooks()
     const marker = path.join(os.tmpdir(), `pwned-${process.pid}`)
@@ -102,7 +102,7 @@ describe('spec 2 arguments and environment', () => {
   })
 })
 
-describe('spec 2 exit status, output, timeout', () => {
+describe('exit status, output, timeout (docs/stage-scripts.md)', () => {
   it('reports 0, 70 and other exit codes as they are', async () => {
     for (const code of [0, 70, 3]) {
       hook('Maintenance', `exit ${code}`)
@@ -208,7 +208,7 @@ describe('detached runner: each stage at most once per host and run', () => {
   })
 })
 
-describe('spec 7 SSH: host keys and credentials', () => {
+describe('SSH: host keys and credentials (docs/security.md)', () => {
   it('an unknown host key is refused (no hostKey, empty known_hosts)', async () => {
     const kh = path.join(mkdtempSync(path.join(os.tmpdir(), 'kh-')), 'known_hosts')
     writeFileSync(kh, '')

@@ -32,7 +32,7 @@ afterAll(async () => {
   await hanging?.close()
 })
 
-describe('webhooks on a real run (spec 9)', () => {
+describe('webhooks on a real run (docs/api.md#operator-controls)', () => {
   it(
     'selected events are POSTed signed; the receiver fails the first two deliveries and gets every event anyway; a hanging endpoint does not slow the run',
     { timeout: 180_000 },

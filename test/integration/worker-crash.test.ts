@@ -45,7 +45,7 @@ async function waitForStart(host: string, stage: string, mark: number, timeoutMs
   }
 }
 
-describe('spec 3.7 invariant across worker crashes', () => {
+describe('invariant across worker crashes (docs/user-guide.md#the-invariant)', () => {
   it('SIGKILL of one of two workers during Maintenance: every host accounted for, no stage twice, never two hosts of a cluster in maintenance', async () => {
     setHooks(e2e.fleet, ALL, {
       PreFlight: {},

@@ -17,10 +17,10 @@ export interface ClusterSpec {
   hosts: string[]
   zone?: string
   pod?: string
-  /** Spec 9 gate of the cluster (argv run on the worker before each host). */
+  /** Gate (docs/api.md#gates) of the cluster (argv run on the worker before each host). */
   gate?: string[]
   gateTimeout?: number
-  /** The cluster's `maintenance:` block (spec 8), as written in the inventory file. */
+  /** The cluster's `maintenance:` block (docs/inventory.md#maintenance-drivers), as written in the inventory file. */
   maintenance?: Record<string, unknown>
 }
 

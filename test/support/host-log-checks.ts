@@ -32,7 +32,7 @@ export function stageIntervals(log: HostLogEntry[], stage?: string, now = Date.n
   return out
 }
 
-/** Pairs of hosts of one cluster whose Maintenance scripts overlapped (the invariant, spec 3.7). */
+/** Pairs of hosts of one cluster whose Maintenance scripts overlapped (the invariant, docs/user-guide.md#the-invariant). */
 export function invariantViolations(
   log: HostLogEntry[],
   clusterOf: (host: string) => string

@@ -165,7 +165,7 @@ export async function startKvmE2E(opts: {
         '#!/bin/sh',
         `log() { printf '%s %s %s %s\\n' "$(date +%s%3N)" "$ROLLMAINT_HOST_NAME" "$ROLLMAINT_STAGE" "$*" >> ${log}; }`,
         'log start',
-        // The VMs libvirt says run on this host while its Maintenance runs (spec 8.1: none).
+        // The VMs libvirt says run on this host while its Maintenance runs (docs/inventory.md#libvirt: none).
         'vms=$(virsh -c qemu:///system list --name | grep . | tr "\\n" "," )',
         'log vms "${vms:-none}"',
         `sleep ${o.maintenanceSleepSec ?? 0.3}`,

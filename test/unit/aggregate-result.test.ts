@@ -13,7 +13,7 @@ const updated = (seq: number, output = `out-${seq}`): HostUpdatedRecord => ({
   seq
 })
 
-describe('spec 4 result: exactly this shape', () => {
+describe('result: exactly this shape (docs/api.md#the-result)', () => {
   it('has only the rollingmaintenance key, which has exactly details, hostsskipped, hostsupdated, success', () => {
     const result = aggregateResult([
       host('h1', { updated: updated(1) }),
@@ -93,7 +93,7 @@ describe('spec 4 result: exactly this shape', () => {
   })
 })
 
-describe('spec 4 hostsupdated is in the order hosts finished maintenance', () => {
+describe('hostsupdated is in the order hosts finished maintenance (docs/api.md#the-result)', () => {
   it('orders by updated.seq, not by input order (parallel clusters interleave)', () => {
     const hosts = [
       host('c1-h1', { clusterId: 'c1', updated: updated(3) }),
@@ -131,7 +131,7 @@ describe('spec 4 hostsupdated is in the order hosts finished maintenance', () =>
   })
 })
 
-describe('spec 3.5.7 a forced PostMaintenance failure: the host stays in hostsupdated and is also in hostsskipped', () => {
+describe('a forced PostMaintenance failure: the host stays in hostsupdated and is also in hostsskipped (docs/user-guide.md#the-host-cycle)', () => {
   it('lists the host in both lists and the run still succeeds', () => {
     const reason = 'Post-maintenance script failed: exit status 3; output: disk check failed'
     const result = aggregateResult([
@@ -146,7 +146,7 @@ describe('spec 3.5.7 a forced PostMaintenance failure: the host stays in hostsup
   })
 })
 
-describe('spec 3.4 / 3.6 failures: success false, details naming host, stage and output', () => {
+describe('failures (docs/user-guide.md#preflight, docs/user-guide.md#failures-after-preflight): success false, details naming host, stage and output', () => {
   it('a PreFlight failure without forced', () => {
     const result = aggregateResult([
       host('h1', { failure: { stage: 'PreFlight', message: 'exit status 1; output: no space left' } }),
@@ -183,7 +183,7 @@ describe('spec 3.4 / 3.6 failures: success false, details naming host, stage and
     expect(result.rollingmaintenance.success).toBe(false)
   })
 
-  it('a host check failure (spec 3.2) is reported with its reason', () => {
+  it('a host check failure (docs/user-guide.md#host-checks) is reported with its reason', () => {
     const result = aggregateResult([
       host('h1', { failure: { stage: 'Host check', message: 'Host is not Enabled (enabled: false in the inventory)' } })
     ])
@@ -209,7 +209,7 @@ describe('spec 3.4 / 3.6 failures: success false, details naming host, stage and
   })
 })
 
-describe('spec 3.5.5 a host whose maintenance mode cannot be exited is reported, never left behind silently', () => {
+describe('a host whose maintenance mode cannot be exited is reported, never left behind silently (docs/user-guide.md#exiting-maintenance-mode)', () => {
   it('stuck host: success false and details naming the host and why', () => {
     const result = aggregateResult([
       host('h1', { updated: updated(1) }),

@@ -51,7 +51,7 @@ function summary(progress: Record<string, string> = {}, over: Partial<Omit<RunSu
 
 const active = (h: string, p: string): string => JSON.stringify({ h, p })
 
-describe('spec 5 run view: id, status, request, dates, progress, result', () => {
+describe('run view: id, status, request, dates, progress, result (docs/api.md)', () => {
   it('copies the run fields and leaves result undefined while running', () => {
     const view = buildRunView(summary(), inventory)
     expect(view).toMatchObject({
@@ -97,7 +97,7 @@ describe('spec 5 run view: id, status, request, dates, progress, result', () => 
   })
 })
 
-describe('spec 5 progress: totals and, per cluster, the current host and stage', () => {
+describe('progress: totals and, per cluster, the current host and stage (docs/api.md)', () => {
   const view = buildRunView(
     summary({
       done: '3',
@@ -166,7 +166,7 @@ describe('spec 5 progress: totals and, per cluster, the current host and stage',
   })
 })
 
-describe('spec 5 a finished run shows the stored spec-4 result', () => {
+describe('a finished run shows the stored result (docs/api.md#the-result)', () => {
   it('uses the stored result for the counts and returns it', () => {
     const stored: RollingMaintenanceResult = {
       rollingmaintenance: {
@@ -211,7 +211,7 @@ describe('progress counters as stored', () => {
   })
 })
 
-describe('spec 9 controls in the run view', () => {
+describe('operator controls in the run view (docs/api.md#operator-controls)', () => {
   const NOW = new Date('2026-11-25T12:00:00Z')
 
   it('paused by an operator: status, pause state and a message; the audit is shown as recorded', () => {

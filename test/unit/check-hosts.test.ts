@@ -26,7 +26,7 @@ function host(id: string, over: Partial<HostConfig> = {}): HostConfig {
 
 const none = new Map<string, HostResourceState>()
 
-describe('spec 3.2 host checks', () => {
+describe('host checks (docs/user-guide.md#host-checks)', () => {
   it('an Enabled KVM host passes', () => {
     expect(checkHosts([host('h1')], new Map([['h1', 'Enabled']]))).toEqual([])
   })

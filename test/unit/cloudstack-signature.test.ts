@@ -24,7 +24,7 @@ const NOW = new Date('2026-11-25T10:00:00Z')
 const signed = (params: Record<string, string>, secret = SECRET) =>
   new Map(Object.entries({ ...params, signature: sign(params, secret) }))
 
-describe('spec 5: CloudStack request signing', () => {
+describe('CloudStack request signing (docs/api.md)', () => {
   it('accepts what a CloudStack client signs, including awkward values', () => {
     const values = [
       'plain',

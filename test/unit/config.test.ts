@@ -16,10 +16,10 @@ function configError(env: Record<string, string>): ConfigError {
   throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
 }
 
-describe('spec 6 / 1 / 2 / 3.5 defaults (no variable set)', () => {
+describe('defaults with no variable set (docs/configuration.md#environment-variables)', () => {
   const config = loadConfig({}, CWD)
 
-  it('listens on port 8080 (spec 5), on 127.0.0.1 only without TLS and HOST (issue 11 item 15)', () => {
+  it('listens on port 8080 (docs/api.md), on 127.0.0.1 only without TLS and HOST (issue 11 item 15)', () => {
     expect(config.port).toBe(8080)
     expect(config.host).toBe('127.0.0.1')
     expect(config.hostFrom).toBe('default (no TLS: loopback only)')
@@ -40,23 +40,23 @@ describe('spec 6 / 1 / 2 / 3.5 defaults (no variable set)', () => {
     expect(() => loadConfig({ TLS_KEY: 'k' }, CWD)).toThrow(/TLS_CERT: TLS_KEY is set but TLS_CERT is not/)
   })
 
-  it('uses redis://127.0.0.1:6379 (spec 6)', () => {
+  it('uses redis://127.0.0.1:6379 (docs/configuration.md#environment-variables)', () => {
     expect(config.redis).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' })
   })
 
-  it('reads ./inventory.yaml resolved against cwd (spec 1)', () => {
+  it('reads ./inventory.yaml resolved against cwd (docs/inventory.md)', () => {
     expect(config.inventoryPath).toBe(path.resolve(CWD, 'inventory.yaml'))
   })
 
-  it('has a stage timeout of 1800 s (spec 2)', () => {
+  it('has a stage timeout of 1800 s (docs/stage-scripts.md)', () => {
     expect(config.stageTimeoutSec).toBe(1800)
   })
 
-  it('runs at most 4 clusters in parallel (spec 3.5)', () => {
+  it('runs at most 4 clusters in parallel (docs/user-guide.md#the-host-cycle)', () => {
     expect(config.maxParallelClusters).toBe(4)
   })
 
-  it('has no API keys file, so one is generated under ./.rollmaint (spec 7)', () => {
+  it('has no API keys file, so one is generated under ./.rollmaint (docs/api.md#authentication)', () => {
     expect(config.apiKeysPath).toBeUndefined()
     expect(config.dataDir).toBe(path.resolve(CWD, '.rollmaint'))
   })
@@ -78,7 +78,7 @@ describe('spec 6 / 1 / 2 / 3.5 defaults (no variable set)', () => {
   })
 })
 
-describe('spec 6 / 7 each environment variable is parsed', () => {
+describe('each environment variable is parsed (docs/configuration.md#environment-variables)', () => {
   it('REDIS_URL, redis:// and rediss://', () => {
     expect(loadConfig({ REDIS_URL: 'redis://redis:6380/2' }, CWD).redis).toEqual({
       mode: 'single',
@@ -160,7 +160,7 @@ describe('spec 6 / 7 each environment variable is parsed', () => {
   })
 })
 
-describe('spec 6 bad values are refused at start-up with a ConfigError naming the variable', () => {
+describe('bad values are refused at start-up with a ConfigError naming the variable (docs/configuration.md#environment-variables)', () => {
   it.each([
     ['PORT', 'abc'],
     ['PORT', '80.5'],

@@ -24,7 +24,7 @@ function fakeFleet(): SimFleet {
 }
 
 describe("demo: the seed's second example as an inventory", () => {
-  it('is a valid spec-1 inventory: 2 zones, 3 clusters, 9 hosts with the seed ids, names and order', () => {
+  it('is a valid inventory (docs/inventory.md): 2 zones, 3 clusters, 9 hosts with the seed ids, names and order', () => {
     const inv = buildInventory(buildSeedInventory(fakeFleet()), 'demo')
     expect([...inv.zones.values()].map((z) => [z.id, z.name])).toEqual([
       ['6f3c9827-6e99-4c63-b7d5-e8f427f6dcff', 'zone1'],

@@ -3,8 +3,8 @@ import { createStreamSlots, STREAM_LIMITS } from '../../api/event-stream-slots.j
 import { TooManyStreamsError } from '../../shared/errors/too-many-streams-error.js'
 import { compareStreamIds } from '../../store/events/run-event-hub.js'
 
-describe('event stream slots (spec 11: 20 per key, 500 in all)', () => {
-  it('the spec limits are the defaults', () => {
+describe('event stream slots (docs/api.md#limits: 20 per key, 500 in all)', () => {
+  it('the documented limits (docs/api.md#limits) are the defaults', () => {
     expect(STREAM_LIMITS).toEqual({ perKey: 20, total: 500 })
   })
 

@@ -116,7 +116,7 @@ describe('fleet view', () => {
     })
   })
 
-  it('a run covers a host through any id kind (the union, spec 3.1)', () => {
+  it('a run covers a host through any id kind (the union, docs/user-guide.md#scope)', () => {
     const host = { id: 'h1', zoneId: 'z1', podId: 'p1', clusterId: 'c1' }
     for (const request of [{ zoneids: ['z1'] }, { podids: ['p1'] }, { clusterids: ['c1'] }, { hostids: ['h1'] }]) {
       expect(runCoversHost(run('r', 'running', ['c1'], request), host)).toBe(true)

@@ -8,7 +8,7 @@ const EXAMPLE = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../.
 const ZONE1 = '6f3c9827-6e99-4c63-b7d5-e8f427f6dcff'
 const ZONE2 = 'ce831d12-c2df-4b11-bec9-684dcc292c18'
 
-describe('spec 1 inventory.example.yaml (the seed second example) loads', () => {
+describe('inventory.example.yaml (the seed second example) loads (docs/inventory.md)', () => {
   const inv = loadInventory(EXAMPLE)
 
   it('has 2 zones, 3 clusters and 9 hosts', () => {

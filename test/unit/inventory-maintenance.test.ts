@@ -75,13 +75,13 @@ const LIBVIRT_DEFAULTS = {
   returnVms: false
 }
 
-describe('spec 8 maintenance block: where it is set and what wins', () => {
+describe('maintenance block: where it is set and what wins (docs/inventory.md#maintenance-drivers)', () => {
   it('no block anywhere: every host gets {driver: none}', () => {
     const inv = build(doc())
     for (const host of inv.hosts.values()) expect(host.maintenance).toEqual({ driver: 'none' })
   })
 
-  it('defaults.maintenance applies to every host, with spec 8 defaults filled in', () => {
+  it('defaults.maintenance applies to every host, with docs/inventory.md#maintenance-drivers defaults filled in', () => {
     const d = doc()
     d.defaults!.maintenance = { driver: 'libvirt' }
     const inv = build(d)
@@ -247,7 +247,7 @@ zones:
   })
 })
 
-describe('spec 8 maintenance block: refused at start-up naming the path and the problem', () => {
+describe('maintenance block: refused at start-up naming the path and the problem (docs/inventory.md#maintenance-drivers)', () => {
   const C0 = 'zones[0].pods[0].clusters[0]'
 
   it('an unknown driver', () => {

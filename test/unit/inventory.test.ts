@@ -99,7 +99,7 @@ zones:
                 address: kvm2.example.org
 `
 
-describe('spec 1 inventory: the documented example loads', () => {
+describe('inventory: the documented example loads (docs/inventory.md)', () => {
   it('builds zones, pods, clusters and hosts with their links', () => {
     const file = writeInventory('spec-example.yaml', SPEC_EXAMPLE)
     const inv = loadInventory(file)
@@ -149,7 +149,7 @@ describe('spec 1 inventory: the documented example loads', () => {
   })
 })
 
-describe('spec 1 defaults: every host field may be set in defaults and overridden per host', () => {
+describe('defaults: every host field may be set in defaults and overridden per host (docs/inventory.md)', () => {
   it('applies built-in defaults when neither defaults nor host set a field', () => {
     const inv = buildInventory(smallDoc(), SOURCE)
     const h1 = inv.hosts.get('h1')!
@@ -239,7 +239,7 @@ describe('spec 1 defaults: every host field may be set in defaults and overridde
   })
 })
 
-describe('spec 1 order: the host order inside a cluster is the order in the file', () => {
+describe('order: the host order inside a cluster is the order in the file (docs/inventory.md)', () => {
   it('keeps file order in cluster.hostIds and in the hosts map', () => {
     const file = writeInventory(
       'order.yaml',
@@ -280,7 +280,7 @@ zones:
   })
 })
 
-describe('spec 1 a malformed inventory is refused, naming the file, the path and the problem', () => {
+describe('a malformed inventory is refused, naming the file, the path and the problem (docs/inventory.md)', () => {
   it('wrong type: port given as a string', () => {
     const doc = smallDoc()
     hostOf(doc, 1).port = '22'
@@ -399,7 +399,7 @@ describe('spec 1 a malformed inventory is refused, naming the file, the path and
     ])
   })
 
-  it('host with neither hostKey nor knownHostsPath (spec 7: no silent accept of host keys)', () => {
+  it('host with neither hostKey nor knownHostsPath (docs/security.md: no silent accept of host keys)', () => {
     const doc = smallDoc()
     delete hostOf(doc, 1).hostKey
     const err = inventoryError(() => buildInventory(doc, SOURCE))
@@ -463,7 +463,7 @@ describe('spec 1 a malformed inventory is refused, naming the file, the path and
   })
 })
 
-describe('spec 9 cluster gate', () => {
+describe('cluster gate (docs/api.md#operator-controls)', () => {
   const clusterOf = (doc: ReturnType<typeof smallDoc>): Record<string, unknown> =>
     (doc.zones[0] as { pods: Array<{ clusters: Array<Record<string, unknown>> }> }).pods[0]!.clusters[0]!
 

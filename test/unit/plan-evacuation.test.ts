@@ -16,7 +16,7 @@ const target = (id: string, freeMiB: number, totalMiB = 10_000, reserveMemoryPer
 })
 const host = { id: 'h1', name: 'h1' }
 
-describe('planEvacuation (spec 8.1: largest VMs first, by free memory minus the reserve)', () => {
+describe('planEvacuation (docs/inventory.md#libvirt: largest VMs first, by free memory minus the reserve)', () => {
   it("the reserve is a percentage of each target's total memory, never planned into", () => {
     expect(usableMiB(target('t', 5000, 10_000, 10))).toBe(4000)
     expect(usableMiB(target('t', 500, 10_000, 10))).toBe(-500)
@@ -103,7 +103,7 @@ describe('planEvacuation (spec 8.1: largest VMs first, by free memory minus the 
   })
 })
 
-describe('planClusterEvacuation (spec 8.3: every host of the run evacuable onto the others, in order)', () => {
+describe('planClusterEvacuation (docs/inventory.md#capacity-check: every host of the run evacuable onto the others, in order)', () => {
   const h = (id: string, freeMiB: number, vms: Array<[string, number]>, eligible = true): ClusterHostLoad => ({
     ...target(id, freeMiB, 4000, 0),
     vms: vms.map(([name, memoryMiB]) => ({ name, memoryMiB })),

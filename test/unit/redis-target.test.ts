@@ -15,7 +15,7 @@ function configError(env: Record<string, string>): ConfigError {
   throw new Error(`loadConfig accepted ${JSON.stringify(env)}`)
 }
 
-describe('spec 12: how every process reaches Redis', () => {
+describe('how every process reaches Redis (docs/operations.md#redis-high-availability)', () => {
   it('one Redis by default, or REDIS_URL', () => {
     expect(parseRedisTarget({})).toEqual({ mode: 'single', url: 'redis://127.0.0.1:6379' })
     expect(parseRedisTarget({ REDIS_URL: 'redis://:pw@r:6380/1' })).toEqual({
@@ -98,7 +98,7 @@ describe('spec 12: how every process reaches Redis', () => {
   })
 })
 
-describe('spec 12: replica acknowledgement settings', () => {
+describe('replica acknowledgement settings (docs/operations.md#redis-high-availability)', () => {
   it('ROLLMAINT_REDIS_MIN_REPLICAS: auto by default, or a number; ROLLMAINT_REDIS_ACK_TIMEOUT_MS', () => {
     expect(loadConfig({}, '/srv').redisMinReplicas).toBe('auto')
     expect(loadConfig({}, '/srv').redisAckTimeoutMs).toBe(1000)

@@ -58,7 +58,7 @@ function scopeError(s: Partial<Scope>): ScopeError {
   throw new Error(`scope ${JSON.stringify(s)} was accepted`)
 }
 
-describe('spec 3.1 scope: the hosts are the union of every kind of id, each once, in inventory order', () => {
+describe('scope: the hosts are the union of every kind of id, each once, in inventory order (docs/user-guide.md#scope)', () => {
   it('a zone gives all its hosts, cluster by cluster in file order', () => {
     expect(resolveScope(inventory, scope({ zoneids: ['z1'] }))).toEqual({
       hostIds: ['h1', 'h2', 'h3', 'h6', 'h5', 'h4', 'h7'],
@@ -119,7 +119,7 @@ describe('spec 3.1 scope: the hosts are the union of every kind of id, each once
   })
 })
 
-describe('spec 3.1 scope: none given, an unknown id, or an empty result is a client error naming the problem', () => {
+describe('scope: none given, an unknown id, or an empty result is a client error naming the problem (docs/user-guide.md#scope)', () => {
   it('no scope at all names the four fields', () => {
     const err = scopeError({})
     expect(err.code).toBe('SCOPE_INVALID')

@@ -14,7 +14,7 @@ const ev = (ms: number, type: string, data: Record<string, unknown>) => ({ id: i
 const h1 = { hostId: 'h1', hostName: 'kvm1', clusterId: 'c1' }
 
 describe('run timeline (shared by the API snapshot and the console)', () => {
-  it('judges stage outcomes as spec 2 does: 0 ok, 70 = nothing to do only for PreFlight and PreMaintenance', () => {
+  it('judges stage outcomes as docs/stage-scripts.md does: 0 ok, 70 = nothing to do only for PreFlight and PreMaintenance', () => {
     expect(stageOutcome('Maintenance', 'exited', 0)).toBe('ok')
     expect(stageOutcome('PreFlight', 'exited', 70)).toBe('avoid')
     expect(stageOutcome('PreMaintenance', 'exited', 70)).toBe('avoid')

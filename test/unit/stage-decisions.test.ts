@@ -22,13 +22,13 @@ const exited = (exitCode: number, output = '', bootIdChanged = false): StageResu
 const timeout = (output = '', bootIdChanged = false): StageResult => ({ kind: 'timeout', output, bootIdChanged, ...T })
 const vanished = (bootIdChanged: boolean, output = ''): StageResult => ({ kind: 'vanished', output, bootIdChanged })
 
-describe('spec 2 exit status 0 is success', () => {
+describe('exit status 0 is success (docs/stage-scripts.md)', () => {
   it.each(STAGES)('%s: exit 0 is ok, with the output kept verbatim', (stage) => {
     expect(judgeStage(stage, exited(0, '  line 1\nline 2\n'))).toEqual({ kind: 'ok', output: '  line 1\nline 2\n' })
   })
 })
 
-describe('spec 2 exit 70 "no maintenance needed" is only meaningful for PreFlight and PreMaintenance', () => {
+describe('exit 70 "no maintenance needed" is only meaningful for PreFlight and PreMaintenance (docs/stage-scripts.md)', () => {
   it('the constant is 70', () => {
     expect(EXIT_NO_MAINTENANCE).toBe(70)
   })
@@ -45,7 +45,7 @@ describe('spec 2 exit 70 "no maintenance needed" is only meaningful for PreFligh
   })
 })
 
-describe('spec 2 any other exit status is a failure, the output in the message', () => {
+describe('any other exit status is a failure, the output in the message (docs/stage-scripts.md)', () => {
   it.each(STAGES.flatMap((s) => [1, 2, 69, 71, 127, 255].map((code) => [s, code] as const)))(
     '%s: exit %i fails',
     (stage, code) => {
@@ -64,7 +64,7 @@ describe('spec 2 any other exit status is a failure, the output in the message',
   })
 })
 
-describe('spec 2 a timeout is a failure', () => {
+describe('a timeout is a failure (docs/stage-scripts.md)', () => {
   it.each(STAGES)('%s: timeout fails and says the process tree was killed', (stage) => {
     const verdict = judgeStage(stage, timeout('still waiting for lock\n'))
     expect(verdict.kind).toBe('failed')
@@ -79,7 +79,7 @@ describe('spec 2 a timeout is a failure', () => {
   })
 })
 
-describe('spec 3.4 / 3.5.1 no script: the stage is not run', () => {
+describe('no script: the stage is not run (docs/user-guide.md#the-host-cycle)', () => {
   it.each(STAGES)('%s: missing script is no-script', (stage) => {
     expect(judgeStage(stage, { kind: 'missing' })).toEqual({ kind: 'no-script' })
   })
@@ -121,7 +121,7 @@ describe('a reboot (boot id changed) is a success only for Maintenance', () => {
   })
 })
 
-describe('spec 3.4 / 3.5 / 3.6 reasons', () => {
+describe('reasons (docs/user-guide.md#preflight, docs/user-guide.md#the-host-cycle, docs/user-guide.md#failures-after-preflight)', () => {
   it('failureReason prefixes are "<Stage> script failed: ", with CloudStack spelling for pre-flight and post-maintenance', () => {
     expect(failureReason('PreFlight', 'exit status 1; output: x')).toBe(
       'Pre-flight script failed: exit status 1; output: x'
@@ -140,7 +140,7 @@ describe('spec 3.4 / 3.5 / 3.6 reasons', () => {
   })
 })
 
-describe('spec 2 an unreachable host is a failure with a clear message', () => {
+describe('an unreachable host is a failure with a clear message (docs/stage-scripts.md)', () => {
   it('names the error code when there is one', () => {
     const err = Object.assign(new Error('connect ECONNREFUSED 10.0.0.11:22'), { code: 'ECONNREFUSED' })
     expect(connectionFailure(err)).toBe('ECONNREFUSED: connect ECONNREFUSED 10.0.0.11:22')

@@ -17,7 +17,7 @@ function hashed(name: string): string {
   return `|1|${salt.toString('base64')}|${createHmac('sha1', salt).update(name).digest('base64')}`
 }
 
-describe('spec 7 host key check', () => {
+describe('host key check (docs/security.md)', () => {
   it('accepts the pinned key and refuses another one, naming both fingerprints', () => {
     expect(verifyHostKey({ ...target, hostKey: `${line(keyA)} comment` }, keyA)).toEqual({ ok: true })
     const v = verifyHostKey({ ...target, hostKey: line(keyA) }, keyB)

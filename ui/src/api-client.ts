@@ -1,6 +1,6 @@
 import type { FleetView, Role, RunTimeline, RunView } from './lib/api-types.js'
 
-/** An API answer other than 2xx, with the server's own message (spec: errors name the problem). */
+/** An API answer other than 2xx, with the server's own message (errors name the problem: docs/api.md#errors). */
 export class ApiError extends Error {
   override readonly name = 'ApiError'
   constructor(

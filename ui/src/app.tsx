@@ -26,7 +26,7 @@ export function App() {
 
   useEffect(() => {
     if (!api) return
-    // The server's own OpenAPI document says which of spec 9's controls it has.
+    // The server's own OpenAPI document says which operator controls (docs/api.md#operator-controls) it has.
     api.openApi().then(
       (doc) => setCaps(capabilitiesFromOpenApi(doc)),
       () => setCaps(NO_CAPABILITIES)

@@ -34,7 +34,7 @@ const MAX_GATE_ATTEMPT_MS = 300_000
 const iso = (ms: number): string => new Date(ms).toISOString()
 
 /**
- * Spec 9 at the boundary before a cluster's next host, the only place controls act: cancel and
+ * docs/api.md#operator-controls at the boundary before a cluster's next host, the only place controls act: cancel and
  * stop, draining, pause (and the canary that pauses), soak, window, then the cluster's gate. What the
  * cluster waits for is written to the run's progress and announced once on the event stream; every
  * wait is a sleep of the cluster job, so a worker killed meanwhile changes nothing.

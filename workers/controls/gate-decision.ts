@@ -1,4 +1,4 @@
-/** Spec 9: a failing gate is retried every 10 s up to `gateTimeout`, then it is a failure of the stage `Gate`. */
+/** docs/api.md#operator-controls: a failing gate is retried every 10 s up to `gateTimeout`, then it is a failure of the stage `Gate`. */
 export const GATE_RETRY_MS = 10_000
 export const DEFAULT_GATE_TIMEOUT_SEC = 1800
 

@@ -8,7 +8,7 @@ export interface BoundaryInput {
   stopReason?: string | undefined
   draining: boolean
   paused: boolean
-  /** Epoch ms until which the cluster soaks after its previous host (spec 9 soakSeconds). */
+  /** Epoch ms until which the cluster soaks after its previous host (docs/api.md#operator-controls soakSeconds). */
   soakUntil?: number | undefined
   window?: MaintenanceWindow | undefined
 }

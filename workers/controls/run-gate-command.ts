@@ -26,7 +26,7 @@ export function gateArgv(argv: readonly string[], host: HostConfig): string[] {
 }
 
 /**
- * Runs one gate attempt on the worker (spec 9): exit 0 = go. The command gets the `ROLLMAINT_*`
+ * Runs one gate attempt on the worker (docs/api.md#operator-controls): exit 0 = go. The command gets the `ROLLMAINT_*`
  * environment of a stage; on timeout its whole process group is killed, so a hung check cannot
  * linger. Never throws: a command that cannot start is a failed attempt with the reason as output.
  */

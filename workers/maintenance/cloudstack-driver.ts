@@ -39,7 +39,7 @@ function jobErrorText(job: CloudStackObject): string {
 }
 
 /**
- * `driver: cloudstack` (spec 8): CloudStack itself evacuates the host. Enter = prepareHostForMaintenance,
+ * `driver: cloudstack` (docs/inventory.md#maintenance-drivers): CloudStack itself evacuates the host. Enter = prepareHostForMaintenance,
  * then poll until listHosts shows `Maintenance`; exit = cancelHostMaintenance until `Enabled`. Resumable:
  * every call first reads where CloudStack stands, so a worker taking over mid-way waits on the
  * evacuation already running instead of asking again (CloudStack would refuse: "Host is already in

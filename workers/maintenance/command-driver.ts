@@ -64,7 +64,7 @@ export interface CommandDriverOptions {
 }
 
 /**
- * `driver: command` (spec 8): the operator's own enter/exit programs, run on the worker, never through
+ * `driver: command` (docs/inventory.md#maintenance-drivers): the operator's own enter/exit programs, run on the worker, never through
  * a shell. Exit 0 = done. Re-running after a worker crash runs the command again, so it must be
  * idempotent, as the stage scripts are.
  */

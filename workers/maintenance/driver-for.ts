@@ -16,7 +16,7 @@ const libvirtDriver = createLibvirtDriver(inventoryLibvirtSettings)
 // hosts sharing a `maintenance:` block share its resolved object, and so one CloudStack client
 const cloudStackDrivers = new WeakMap<MaintenanceConfig, MaintenanceDriver>()
 
-/** The driver a host's `maintenance:` block names (spec 8); validated with the inventory at start-up. */
+/** The driver a host's `maintenance:` block names (docs/inventory.md#maintenance-drivers); validated with the inventory at start-up. */
 export function driverFor(host: HostConfig, deps: DriverDeps = {}): MaintenanceDriver {
   const m = host.maintenance
   switch (m.driver) {

@@ -3,7 +3,7 @@ import type { VmEvent } from '../../shared/run-event.js'
 import type { HostConfig } from '../../shared/types.js'
 import type { HostSession } from '../host-executor.js'
 
-/** One VM moved off the evacuating host (spec 8.5: `migrated` in the host's `hostsupdated` entry). */
+/** One VM moved off the evacuating host (docs/api.md#the-result: `migrated` in the host's `hostsupdated` entry). */
 export interface Migration {
   vm: string
   /** Host id of the target. */
@@ -11,19 +11,19 @@ export interface Migration {
   durationMs: number
 }
 
-/** Progress of one VM, appended to the run's event stream (spec 8.5); shapes in `shared/run-event.ts`. */
+/** Progress of one VM, appended to the run's event stream (docs/api.md#the-result); shapes in `shared/run-event.ts`. */
 export type { VmEvent }
 
 export type EnterOutcome =
   | { kind: 'entered'; migrated: Migration[] }
-  /** `reason` as spec 8.2 words it: the VM, the target and libvirt's error, or memory needed vs most free. */
+  /** `reason` as docs/inventory.md#libvirt words it: the VM, the target and libvirt's error, or memory needed vs most free. */
   | { kind: 'failed'; reason: string; migrated: Migration[] }
 
 export type ExitOutcome = { kind: 'exited' } | { kind: 'failed'; reason: string }
 
 export interface DriverContext {
   runId: string
-  /** The run's payload (spec 2 `ROLLMAINT_PAYLOAD`), handed to the command driver's commands. */
+  /** The run's payload (docs/stage-scripts.md `ROLLMAINT_PAYLOAD`), handed to the command driver's commands. */
   payload?: string | undefined
   /** The host entering or leaving maintenance mode. */
   host: HostConfig
@@ -53,7 +53,7 @@ export interface DriverContext {
 }
 
 /**
- * How a host enters and leaves maintenance mode (spec 8). Both calls are idempotent: a worker that
+ * How a host enters and leaves maintenance mode (docs/inventory.md#maintenance-drivers). Both calls are idempotent: a worker that
  * takes over a host mid-evacuation calls `enter` again, and the driver re-reads where every VM runs
  * instead of trusting anything remembered; it never starts a second migration of a VM whose first
  * one is still in flight.

@@ -1,5 +1,5 @@
 /**
- * Where a host's VMs go when it enters maintenance (spec 8.1): largest VMs first, each onto the
+ * Where a host's VMs go when it enters maintenance (docs/inventory.md#libvirt): largest VMs first, each onto the
  * target with the most usable memory left (free memory minus the target's reserve, minus what
  * this plan already put there). Pure: the caller reads VMs and memory from the hosts (or a snapshot).
  */
@@ -15,7 +15,7 @@ export interface HostCapacity {
   totalMiB: number
   /** Memory the host could give to new VMs now (free + buffers + page cache). */
   freeMiB: number
-  /** Percent of `totalMiB` never planned into (spec 8 `reserveMemoryPercent`). */
+  /** Percent of `totalMiB` never planned into (docs/inventory.md#maintenance-drivers `reserveMemoryPercent`). */
   reserveMemoryPercent: number
 }
 
@@ -102,7 +102,7 @@ export interface ClusterEvacuationPlan {
 }
 
 /**
- * Spec 8.3: every host of the run must be evacuable onto the others of its cluster. The run is
+ * docs/inventory.md#capacity-check: every host of the run must be evacuable onto the others of its cluster. The run is
  * simulated in order: VMs moved off one host count against their targets' memory for the hosts
  * that follow (VMs are not moved back), and an evacuated host takes VMs again once it is back.
  * A host that does not fit is recorded and left as it is, so every verdict is reported at once.

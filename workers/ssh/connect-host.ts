@@ -57,7 +57,7 @@ function appendTail(chunks: Buffer[], size: { n: number }, chunk: Buffer, keep: 
 }
 
 /**
- * Opens one SSH connection to a host with its key checked (spec 7). Errors come back typed: auth
+ * Opens one SSH connection to a host with its key checked (docs/security.md). Errors come back typed: auth
  * and host-key failures are final, unreachable hosts and dropped connections may be retried.
  */
 export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promise<HostConnection> {

@@ -22,7 +22,7 @@
  *
  * `direct` mode runs the script in the foreground of the same shell, its output streamed through
  * the channel, with only a `claim` kept on the host: a second request for a claimed stage (after a
- * lost connection or a worker crash) answers `unknown` instead of starting it again (spec 11).
+ * lost connection or a worker crash) answers `unknown` instead of starting it again (docs/stage-scripts.md#executors).
  *
  * Replies on stdout: the stage's output bytes (last 64 KiB), then
  * `\nROLLMAINT-END <nonce> <kind> <exitCode|-> <bootIdAtStart|-> <bootIdNow>\n` where the nonce

@@ -78,7 +78,7 @@ function parseKnownHosts(text: string): KnownHostsLine[] {
 }
 
 /**
- * Pure check of the key a server offered (spec 7): against the pinned `hostKey` when set, else the
+ * Pure check of the key a server offered (docs/security.md): against the pinned `hostKey` when set, else the
  * known_hosts text. Unknown and changed keys are refused, never silently accepted. A key marked
  * `@revoked` is refused whatever host pattern its line has (stricter than OpenSSH, which applies
  * the mark to matching hosts only: a revoked key stays revoked). Host patterns honour `*`, `?` and

@@ -13,7 +13,7 @@ const createRun: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         tags: ['rolling-maintenance'],
         summary:
-          'Start a rolling maintenance run (spec 3); answers at once, the run proceeds in the workers. With dryRun: 200 {plan}, nothing is started',
+          'Start a rolling maintenance run (docs/user-guide.md); answers at once, the run proceeds in the workers. With dryRun: 200 {plan}, nothing is started',
         body: CreateRunBody,
         response: { 200: DryRunReply, 202: RunViewSchema, 400: ErrorReply, 409: ErrorReply }
       }

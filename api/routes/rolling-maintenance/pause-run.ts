@@ -10,7 +10,7 @@ const pauseRun: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         tags: ['rolling-maintenance'],
         summary:
-          'Pause a run (spec 9): no new host starts; hosts in their cycle finish it; status paused. Pausing twice is harmless',
+          'Pause a run (docs/api.md#operator-controls): no new host starts; hosts in their cycle finish it; status paused. Pausing twice is harmless',
         params: IdParams,
         response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply }
       }

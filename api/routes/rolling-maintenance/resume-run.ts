@@ -10,7 +10,7 @@ const resumeRun: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         tags: ['rolling-maintenance'],
         summary:
-          'Resume a paused run (spec 9): its clusters start their next host (inside the window, after soak and gate)',
+          'Resume a paused run (docs/api.md#operator-controls): its clusters start their next host (inside the window, after soak and gate)',
         params: IdParams,
         response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply }
       }

@@ -10,7 +10,7 @@ const retryRun: FastifyPluginAsyncTypebox = async (fastify) => {
       schema: {
         tags: ['rolling-maintenance'],
         summary:
-          'Retry a finished run (spec 9): a new run, with the same options, over its hosts that failed, were skipped for a failure or never started; answers the new run (retryOf = :id)',
+          'Retry a finished run (docs/api.md#operator-controls): a new run, with the same options, over its hosts that failed, were skipped for a failure or never started; answers the new run (retryOf = :id)',
         params: IdParams,
         response: { 202: RunViewSchema, 404: ErrorReply, 409: ErrorReply }
       }

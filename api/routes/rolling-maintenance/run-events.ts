@@ -30,7 +30,7 @@ const runEvents: FastifyPluginAsyncTypebox<{ limits?: StreamLimits }> = async (f
     },
     async (request, reply) => {
       const afterId = reply.sse.lastEventId ?? request.query.lastEventId
-      // Spec 11: 20 per key, 500 in all; counted until the response ends, whatever ends it.
+      // docs/api.md#limits: 20 per key, 500 in all; counted until the response ends, whatever ends it.
       const release = slots.acquire(request.apiUser?.apiKey ?? '')
       reply.raw.once('close', release)
       const stream = await fastify.runService

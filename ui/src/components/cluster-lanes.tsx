@@ -20,7 +20,7 @@ const spanText = (s: StageSpan, now: number): string => {
 }
 
 /** Where the cluster is now: from the live time line first (events), else from the run's progress counters. */
-/** What a cluster waits for (spec 9: pause, window, soak, gate), in words. */
+/** What a cluster waits for (docs/api.md#operator-controls: pause, window, soak, gate), in words. */
 export function clusterWaiting(c: ClusterProgressView): string {
   const w = c.waiting as Record<string, unknown> | undefined
   if (!w || typeof w.kind !== 'string') return ''

@@ -1,7 +1,7 @@
 import type { CloudStackResult } from '../lib/api-types.js'
 import { Icon } from './icon.js'
 
-/** The result in CloudStack's shape (spec 4): summary, hosts updated and skipped, and the JSON itself. */
+/** The result in CloudStack's shape (docs/api.md#the-result): summary, hosts updated and skipped, and the JSON itself. */
 export function ResultView({ result }: { result: CloudStackResult }) {
   const r = result.rollingmaintenance
   return (

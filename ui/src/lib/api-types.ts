@@ -1,6 +1,6 @@
 /**
  * What the console reads from the API. The run shape mirrors `GET /api/v1/rolling-maintenance/:id`
- * (spec 5) and lets fields added since (spec 9's controls) through as optional.
+ * (docs/api.md) and lets fields added since (the operator controls, docs/api.md#operator-controls) through as optional.
  */
 export type { FleetCluster, FleetHost, FleetPod, FleetView, FleetZone } from '../../../shared/fleet-view.js'
 export type {

@@ -1,5 +1,5 @@
 /**
- * Which optional parts of the API this server has (spec 9's controls came later than spec 5), read
+ * Which optional parts of the API this server has (the operator controls, docs/api.md#operator-controls, came later than the rest of docs/api.md), read
  * from its own OpenAPI document, so the console offers exactly what the server accepts.
  */
 export interface Capabilities {

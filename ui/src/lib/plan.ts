@@ -2,7 +2,7 @@ import type { FleetView } from './api-types.js'
 import type { ScopeSelection } from './scope.js'
 
 /**
- * A dry-run plan as the console shows it. The server's (spec 9, shared/dry-run-plan.ts) is read
+ * A dry-run plan as the console shows it. The server's (docs/api.md#operator-controls, shared/dry-run-plan.ts) is read
  * defensively: a field it lacks leaves a blank, never a broken page.
  */
 export interface PlanHostRow {
@@ -102,7 +102,7 @@ export function planView(reply: unknown): PlanView {
 
 /**
  * Pure: what the console can tell without the server's dry run (an older server): the hosts the
- * scope takes in, per cluster in order, and the host checks of spec 3.2. PreFlight is not run.
+ * scope takes in, per cluster in order, and the host checks of docs/user-guide.md#host-checks. PreFlight is not run.
  */
 export function localPlan(fleet: FleetView, scope: ScopeSelection): PlanView {
   const rows: PlanClusterRow[] = []

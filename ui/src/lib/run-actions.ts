@@ -10,7 +10,7 @@ export function isActive(status: string): boolean {
 }
 
 /**
- * Pure: the actions the console offers on a run. A readonly key gets none (spec 10: it sees no
+ * Pure: the actions the console offers on a run. A readonly key gets none (docs/console.md: it sees no
  * action it may not take); actions this server lacks are not offered either.
  */
 export function runActions(role: Role, run: Pick<RunView, 'status' | 'result'>, caps: Capabilities): RunAction[] {

@@ -1,6 +1,6 @@
 import type { FleetHost, FleetView } from './api-types.js'
 
-/** What the operator picked in the fleet: any mix of zones, pods, clusters and hosts (spec 3.1). */
+/** What the operator picked in the fleet: any mix of zones, pods, clusters and hosts (docs/user-guide.md#scope). */
 export interface ScopeSelection {
   zoneids: string[]
   podids: string[]

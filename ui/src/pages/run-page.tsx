@@ -38,7 +38,7 @@ interface AuditEntry {
   runId?: string | undefined
 }
 
-/** The run record's audit list (spec 9: who started, paused, resumed, cancelled or retried it), read defensively. */
+/** The run record's audit list (docs/api.md#operator-controls: who started, paused, resumed, cancelled or retried it), read defensively. */
 function auditEntries(v: unknown): AuditEntry[] {
   if (!Array.isArray(v)) return []
   const str = (x: unknown) => (typeof x === 'string' ? x : undefined)

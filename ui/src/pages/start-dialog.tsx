@@ -18,7 +18,7 @@ interface Props extends PageProps {
 type Preview = { body: string; plan: PlanView; local: boolean }
 
 /**
- * CloudStack's "Start Rolling Maintenance" fields plus spec 9's controls. The start button appears
+ * CloudStack's "Start Rolling Maintenance" fields plus the operator controls (docs/api.md#operator-controls). The start button appears
  * only under a preview of exactly what is in the form; changing anything asks for a new preview.
  */
 export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Props) {

@@ -19,7 +19,7 @@ export interface ClusterCapacityVerdict {
 }
 
 /**
- * Spec 8.3, done once every PreFlight is in and before any host moves: for each cluster of the run
+ * docs/inventory.md#capacity-check, done once every PreFlight is in and before any host moves: for each cluster of the run
  * with libvirt hosts, read every host of the cluster (VMs, memory) and simulate the run's
  * evacuations in order. Reads only; the snapshot is returned for the store (dry runs plan with it).
  */

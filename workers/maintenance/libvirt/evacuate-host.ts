@@ -16,7 +16,7 @@ const POLL_MS = 500
 const message = (err: unknown): string => (err instanceof Error ? err.message : String(err))
 
 /**
- * Enter maintenance for the libvirt driver (spec 8.1-8.2). Every round starts from what the hosts
+ * Enter maintenance for the libvirt driver (docs/inventory.md#libvirt). Every round starts from what the hosts
  * say now: the source's VMs and the migrations in flight on it (an earlier worker's included: they
  * are waited for, never started again), the targets' free memory. Only a source with no VM left
  * and nothing in flight is `entered`.

@@ -5,7 +5,7 @@ import type { LibvirtSettingsOf } from './libvirt-settings.js'
 import { migrateVm } from './migrate-vm.js'
 
 /**
- * Plain KVM hosts through libvirt's own tools (spec 8, libvirt): `virsh` runs on the hosts over the
+ * Plain KVM hosts through libvirt's own tools (docs/inventory.md#maintenance-drivers, libvirt): `virsh` runs on the hosts over the
  * worker's SSH session; the migration itself is libvirt's (`virsh migrate --live`).
  */
 export function createLibvirtDriver(settingsOf: LibvirtSettingsOf): MaintenanceDriver {
@@ -17,7 +17,7 @@ export function createLibvirtDriver(settingsOf: LibvirtSettingsOf): MaintenanceD
 }
 
 /**
- * Spec 8.4: VMs stay where they were moved unless `returnVms: true`. Moving them back is best
+ * docs/inventory.md#libvirt: VMs stay where they were moved unless `returnVms: true`. Moving them back is best
  * effort: a VM that cannot return keeps running where it is, which never justifies keeping the
  * host in maintenance mode, so it is reported (vm.migration-failed) and the exit still succeeds.
  */

@@ -2,7 +2,7 @@ import type { MaintenanceConfig } from '../../../shared/maintenance-config.js'
 import type { HostConfig } from '../../../shared/types.js'
 
 /**
- * A host's `maintenance: {driver: libvirt, ...}` block (spec 8) with every default applied.
+ * A host's `maintenance: {driver: libvirt, ...}` block (docs/inventory.md#maintenance-drivers) with every default applied.
  * `migrationUri` is the destination as the SOURCE host reaches the target; `migrationTimeout` is in
  * seconds per VM, after which the job is aborted (`virsh domjobabort`).
  */

@@ -14,7 +14,7 @@ export interface HostLoad {
   probe?: HostProbe | undefined
 }
 
-/** Spec 8.1: a target is another host of the cluster that is enabled, KVM, libvirt-managed and not in maintenance. */
+/** docs/inventory.md#libvirt: a target is another host of the cluster that is enabled, KVM, libvirt-managed and not in maintenance. */
 export function whyIneligible(
   host: HostConfig,
   settings: LibvirtSettings | undefined,
