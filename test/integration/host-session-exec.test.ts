@@ -66,6 +66,11 @@ describe('HostSession.exec on real sshd', () => {
     expect(await session.exec(['echo', 'ok'])).toMatchObject({ exitCode: 0, stdout: 'ok\n' })
   })
 
+  it("a command's own exit 124 (timeout's status) before the time is up is an ordinary exit", async () => {
+    // Only a 124 seen once the time is up is the host's timer (which may report before the worker's).
+    expect(await session.exec(['sh', '-c', 'exit 124'], { timeoutMs: 30_000 })).toMatchObject({ exitCode: 124 })
+  })
+
   it('a lost connection rejects with SshConnectionLostError', async () => {
     const s = await executor.open(fleet.hostConfig('e1'))
     const pending = s.exec(['sleep', '30']).catch((e: unknown) => e)

@@ -25,6 +25,12 @@ export interface ExecCallOptions {
   keepBytes?: number | undefined
   /** Rejects with ExecTimeoutError after this long and closes the channel. */
   timeoutMs?: number | undefined
+  /**
+   * The exit status by which a timer on the host around the command reports the same expiry (GNU
+   * `timeout`: 124). Under load the host's report can arrive before the worker's own timer fires;
+   * seen once `timeoutMs` has passed since the request was sent, it is that timeout too.
+   */
+  timeoutExitCode?: number | undefined
 }
 
 export interface HostConnection {
@@ -120,6 +126,13 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
             const keep = execOpts.keepBytes ?? KEEP_BYTES
             let settled = false
             let timer: NodeJS.Timeout | undefined
+            // Before the request goes out: the host's timer cannot start earlier than this.
+            const sentAt = performance.now()
+            const timedOut = (): ExecTimeoutError =>
+              new ExecTimeoutError(
+                host.id,
+                `command on ${where} did not finish within ${execOpts.timeoutMs} ms; it was killed`
+              )
             client.exec(command, (err, channel) => {
               if (err) {
                 pending.delete(lost)
@@ -129,12 +142,7 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
                 timer = setTimeout(() => {
                   settled = true
                   pending.delete(lost)
-                  rej(
-                    new ExecTimeoutError(
-                      host.id,
-                      `command on ${where} did not finish within ${execOpts.timeoutMs} ms; it was killed`
-                    )
-                  )
+                  rej(timedOut())
                   channel.close()
                 }, execOpts.timeoutMs)
               }
@@ -162,6 +170,14 @@ export function connectHost(host: HostConfig, opts: ConnectOptions = {}): Promis
                   return rej(
                     new SshConnectionLostError(host.id, `connection to ${where} closed while a command was running`)
                   )
+                }
+                if (
+                  execOpts.timeoutMs !== undefined &&
+                  code !== null &&
+                  code === execOpts.timeoutExitCode &&
+                  performance.now() - sentAt >= execOpts.timeoutMs
+                ) {
+                  return rej(timedOut())
                 }
                 res({ code, signal, stdout: Buffer.concat(out), stderr: Buffer.concat(errs) })
               })

@@ -98,8 +98,14 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
           const timeoutMs = options.timeoutMs ?? 60_000
           // The host's own `timeout` kills the command's whole process group when the time is up;
           // the worker's timer (same length) answers the caller without waiting for the host.
+          // Whichever of the two is seen first, the caller gets ExecTimeoutError.
           const command = ['timeout', '-k', '1', `${(timeoutMs / 1000).toFixed(3)}s`, ...argv].map(shellQuote).join(' ')
-          const r = await conn.exec(command, { stdin: options.stdin, timeoutMs, keepBytes: EXEC_KEEP_BYTES })
+          const r = await conn.exec(command, {
+            stdin: options.stdin,
+            timeoutMs,
+            timeoutExitCode: 124,
+            keepBytes: EXEC_KEEP_BYTES
+          })
           return {
             exitCode: r.code,
             signal: r.signal,
