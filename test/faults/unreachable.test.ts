@@ -18,9 +18,12 @@ afterAll(async () => {
 
 describe('a host whose maintenance mode cannot be exited (docs/user-guide.md#exiting-maintenance-mode)', () => {
   it('host unreachable during Maintenance: ErrorInMaintenance, its cluster stops, the result says so; the slot stays taken', async () => {
-    setHooks(e2e.fleet, ['u1', 'u2'], { Maintenance: { sleepSec: 1 } })
+    // u1 must drop off while its Maintenance still runs: a script that outlives the stage timeout
+    // (the host kills it then), and a timeout long enough for this test's loop to see the start
+    // and disconnect under load (a 1 s script once ended before the disconnect).
+    setHooks(e2e.fleet, ['u1', 'u2'], { Maintenance: { sleepSec: 60 } })
     const mark = e2e.fleet.readHostLog().length
-    const run = await e2e.start({ clusterids: [clusterId('sc')], timeout: 2, forced: true })
+    const run = await e2e.start({ clusterids: [clusterId('sc')], timeout: 6, forced: true })
     while (
       !e2e.fleet
         .readHostLog()
@@ -51,6 +54,7 @@ describe('a host whose maintenance mode cannot be exited (docs/user-guide.md#exi
 
     // The operator checks the host, brings it back and cancels its maintenance (once the dead
     // cycle's lease has expired); the cluster then takes part in runs again, both hosts updated.
+    setHooks(e2e.fleet, ['u1', 'u2'], { Maintenance: {} })
     await e2e.fleet.host('u1').start()
     let cleared
     for (let i = 0; !cleared; i++) {

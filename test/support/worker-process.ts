@@ -22,8 +22,14 @@ export function writeInventory(doc: unknown): string {
   return file
 }
 
+/**
+ * How long a process may take to get ready. tsx compiles the sources at every start: on a fresh
+ * clone (cold transform cache) with the whole suite running on two cores, a start took over 20 s.
+ */
+const START_TIMEOUT_MS = 60_000
+
 /** Starts `workers/main.ts` as its own OS process (what `npm run worker` runs), resolved once it is ready. */
-export function startWorkerProcess(env: Record<string, string>, timeoutMs = 20_000): Promise<WorkerProcess> {
+export function startWorkerProcess(env: Record<string, string>, timeoutMs = START_TIMEOUT_MS): Promise<WorkerProcess> {
   return startNodeProcess('workers/main.ts', env, '"worker ready"', timeoutMs)
 }
 
@@ -32,7 +38,7 @@ export async function startNodeProcess(
   entry: string,
   env: Record<string, string>,
   readyText: string,
-  timeoutMs = 20_000
+  timeoutMs = START_TIMEOUT_MS
 ): Promise<WorkerProcess> {
   const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
@@ -45,10 +51,11 @@ export async function startNodeProcess(
     child.once('exit', (code, signal) => resolve({ code, signal }))
   )
   const ready = new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`${entry} did not get ready in ${timeoutMs} ms:\n${lines.join('\n')}`)),
-      timeoutMs
-    )
+    const timer = setTimeout(() => {
+      // A late starter must not join the test unseen (a worker no test knows of takes jobs).
+      child.kill('SIGKILL')
+      reject(new Error(`${entry} did not get ready in ${timeoutMs} ms:\n${lines.join('\n')}`))
+    }, timeoutMs)
     child.stdout!.on('data', (chunk: Buffer) => {
       buffered += chunk.toString()
       const parts = buffered.split('\n')
