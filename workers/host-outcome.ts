@@ -1,4 +1,6 @@
 import type { RedisClient } from '../store/connection.js'
+import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
+import type { LeaseRef } from '../store/cluster/lease-ref.js'
 import type { Logger } from 'pino'
 import { identityOf, updatedOf, type CycleStep, type HostDone, type HostRunState } from '../shared/host-run-state.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
@@ -13,6 +15,8 @@ export interface OutcomeDeps {
   redis: RedisClient
   keys: RedisKeys
   logger: Logger
+  /** The cluster lease of a cluster job: its stop of the run is fenced by it. PreFlight jobs have none. */
+  lease?: LeaseRef | undefined
 }
 
 /** The host's final record, keeping its `hostsupdated` entry when it already has one. */
@@ -59,7 +63,12 @@ export async function failHost(
   if (decideFailure({ forced: run.forced, maxFailures: run.maxFailures ?? 0 }, count) === 'skip') {
     return skipHost(deps, run.id, state, failureReason(step, message), step)
   }
-  await stopRun(deps.redis, deps.keys, run.id, `${step} failed on host ${state.hostName}`)
+  // A worker that lost the lease must not stop a run another worker now drives (issue 11, item 5).
+  if (
+    (await stopRun(deps.redis, deps.keys, run.id, `${step} failed on host ${state.hostName}`, deps.lease)) ===
+    'lease-lost'
+  )
+    throw new LeaseLostError(deps.lease!.clusterId)
   await emitRunEvent(deps.redis, deps.keys, run.id, 'host.failed', {
     hostId: state.hostId,
     hostName: state.hostName,

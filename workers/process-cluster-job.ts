@@ -117,7 +117,7 @@ export function makeClusterProcessor(ctx: WorkerContext) {
             break
           }
           if (b.kind === 'gate-failed') {
-            const failed = await failHost({ redis, keys, logger: log }, cycleRun, state, 'Gate', b.message)
+            const failed = await failHost({ redis, keys, logger: log, lease }, cycleRun, state, 'Gate', b.message)
             const saved = await saveHostRunState(redis, keys, runId, failed, lease)
             if (saved.kind === 'lease-lost' || lease.lost) throw new LeaseLostError(clusterId)
             continue

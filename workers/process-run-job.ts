@@ -121,15 +121,14 @@ export function makeRunProcessor(ctx: WorkerContext) {
   async function finalize(snapshot: RunSnapshot): Promise<RollingMaintenanceResult> {
     const { run, hosts } = snapshot
     const cancelled = run.cancelRequested === true
-    // A child job that failed for good (ignoreDependencyOnFailure lets the run end anyway) leaves
-    // hosts unprocessed; when the run was not stopped on purpose that is a failure to report.
-    const unfinished = hosts.filter((h) => h.phase !== 'done')
-    const runFailure = cancelled
-      ? 'the run was cancelled'
-      : !run.stopReason && unfinished.length > 0
-        ? `hosts not processed: ${unfinished.map((h) => h.hostName).join(', ')} (their job failed; see the worker logs)`
-        : undefined
-    const result = aggregateResult(hosts, runFailure)
+    // A host that never reached `done` is named whatever ended the run: a stop, a cancel, or a
+    // child job that failed for good (ignoreDependencyOnFailure lets the run end anyway).
+    const unfinishedWhy = cancelled
+      ? 'the run was cancelled before they finished'
+      : run.stopReason
+        ? `the run stopped: ${run.stopReason}`
+        : 'their job failed; see the worker logs'
+    const result = aggregateResult(hosts, cancelled ? 'the run was cancelled' : undefined, unfinishedWhy)
     const status = cancelled ? 'cancelled' : result.rollingmaintenance.success ? 'succeeded' : 'failed'
     if (await finishRun(redis, keys, run, status, result, config.runRetentionDays)) {
       await emitRunEvent(redis, keys, run.id, 'run.finished', { status, result })

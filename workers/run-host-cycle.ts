@@ -76,7 +76,7 @@ export async function runHostCycle(
 ): Promise<CycleOutcome> {
   const { redis, keys, executor } = deps
   const log = deps.logger.child({ runId: run.id, hostId: host.id, host: host.name, clusterId: host.clusterId })
-  const outcomeDeps = { redis, keys, logger: log }
+  const outcomeDeps = { redis, keys, logger: log, lease }
   const driver = deps.driverFor?.(host) ?? noneDriver
   let state = initial
   let session: HostSession | undefined = preopened ? await preopened : undefined
@@ -100,8 +100,17 @@ export async function runHostCycle(
   /** The host may still be running a stage we cannot see: it must not leave the slot (docs/user-guide.md#exiting-maintenance-mode). */
   const stuck = async (stage: string, message: string): Promise<CycleOutcome> => {
     const why = `${stage} could not be confirmed finished (${message}); the host stays in maintenance mode until an operator checks it`
-    fenced(await setHostResourceState(redis, keys, lease, run.id, 'ErrorInMaintenance', stuckRecord(state, why)))
-    await stopRun(redis, keys, run.id, `host ${host.name} is stuck in maintenance mode`)
+    const marked = fenced(
+      await setHostResourceState(redis, keys, lease, run.id, 'ErrorInMaintenance', stuckRecord(state, why))
+    )
+    if (marked.kind === 'busy') {
+      // The slot names another host, so the host's resource state cannot move; its record must
+      // still say stuck, or the run's result would not name it (issue 11, item 5).
+      const record = stuckRecord(state, `${why}; the maintenance slot is held by ${marked.holder}`)
+      fenced(await saveHostRunState(redis, keys, run.id, record, lease))
+    }
+    if ((await stopRun(redis, keys, run.id, `host ${host.name} is stuck in maintenance mode`, lease)) === 'lease-lost')
+      throw new LeaseLostError(host.clusterId)
     await emitRunEvent(redis, keys, run.id, 'host.failed', {
       hostId: host.id,
       hostName: host.name,

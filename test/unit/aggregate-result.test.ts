@@ -120,14 +120,22 @@ describe('hostsupdated is in the order hosts finished maintenance (docs/api.md#t
     ])
   })
 
-  it('hosts still in progress appear in neither list', () => {
-    const result = aggregateResult([
-      { hostId: 'h1', hostName: 'kvm-h1', clusterId: 'c1', phase: 'PreMaintenance' },
-      { hostId: 'h2', hostName: 'kvm-h2', clusterId: 'c1', phase: 'pending' }
-    ])
-    expect(result.rollingmaintenance.hostsupdated).toEqual([])
+  it('hosts that never reached done appear in neither list, and fail the run named (issue 11, item 5)', () => {
+    const result = aggregateResult(
+      [
+        host('h0', { updated: updated(1) }),
+        { hostId: 'h1', hostName: 'kvm-h1', clusterId: 'c1', phase: 'PreMaintenance' },
+        { hostId: 'h2', hostName: 'kvm-h2', clusterId: 'c1', phase: 'pending' }
+      ],
+      undefined,
+      'the run stopped: Maintenance failed on host kvm-h9'
+    )
+    expect(result.rollingmaintenance.hostsupdated.map((h) => h.hostid)).toEqual(['h0'])
     expect(result.rollingmaintenance.hostsskipped).toEqual([])
-    expect(result.rollingmaintenance.success).toBe(true)
+    expect(result.rollingmaintenance.success).toBe(false)
+    expect(result.rollingmaintenance.details).toBe(
+      'hosts not processed: kvm-h1 (h1), kvm-h2 (h2) (the run stopped: Maintenance failed on host kvm-h9)'
+    )
   })
 })
 
