@@ -1,5 +1,5 @@
 import { createLogUpdate } from 'log-update'
-import { TERMINAL_STATUSES } from '../store/run/run-record.js'
+import { TERMINAL_RUN_STATUSES } from '../shared/types.js'
 import type { RunView } from '../shared/run-view.js'
 import type { ApiClient } from './api-client.js'
 import { followRunEvents } from './follow-run-events.js'
@@ -25,7 +25,8 @@ export async function watchRun(
   runId: string,
   out: NodeJS.WriteStream = process.stdout
 ): Promise<void> {
-  const runEnded = async (): Promise<boolean> => TERMINAL_STATUSES.has((await client.getRun(runId)).status)
+  const runEnded = async (): Promise<boolean> =>
+    (TERMINAL_RUN_STATUSES as readonly string[]).includes((await client.getRun(runId)).status)
   const watchStarted = Date.now()
   if (out.isTTY !== true) {
     await followRunEvents(client, runId, {

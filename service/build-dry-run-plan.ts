@@ -12,7 +12,8 @@ import type {
 import type { HostResourceState, Inventory, RunRequest } from '../shared/types.js'
 import { checkHosts } from '../shared/check-hosts.js'
 import type { ResolvedScope } from './resolve-scope.js'
-import { planClusterEvacuation, type ClusterHostLoad } from '../workers/maintenance/plan-evacuation.js'
+import type { ClusterHostLoad } from '../shared/host-capacity.js'
+import { planClusterEvacuation } from '../workers/maintenance/plan-evacuation.js'
 
 /** The evacuation of the hosts the run would maintain, simulated in order on a known placement. */
 function evacuationOf(

@@ -1,7 +1,7 @@
 import { Queue } from 'bullmq'
 import type { Logger } from 'pino'
 import type { Config } from '../shared/config.js'
-import { buildRunView } from '../shared/build-run-view.js'
+import { buildRunView } from './build-run-view.js'
 import { defaultJobOptions } from '../shared/bull-options.js'
 import { ClusterBusyError } from '../shared/errors/cluster-busy-error.js'
 import { HostNotFoundError } from '../shared/errors/host-not-found-error.js'

@@ -1,5 +1,5 @@
 import type { RedisClient } from '../connection.js'
-import type { ClusterHostLoad } from '../../workers/maintenance/plan-evacuation.js'
+import type { ClusterHostLoad } from '../../shared/host-capacity.js'
 import type { RedisKeys } from '../keys.js'
 
 /** What the libvirt driver last read from a cluster's hosts: VMs, memory, which may take VMs. */

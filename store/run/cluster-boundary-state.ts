@@ -1,6 +1,6 @@
 import type { RunView } from '../../shared/run-view.js'
 import type { RunStatus } from '../../shared/types.js'
-import type { GateWait } from '../../workers/controls/gate-decision.js'
+import type { GateWait } from '../../shared/controls/gate-wait.js'
 import type { RedisClient } from '../connection.js'
 import type { RedisKeys } from '../keys.js'
 import { PROGRESS_FIELDS } from './run-progress.js'

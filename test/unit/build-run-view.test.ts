@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { buildRunView } from '../../shared/build-run-view.js'
+import { buildRunView } from '../../service/build-run-view.js'
 import { buildInventory } from '../../shared/load-inventory.js'
 import { initialProgressFields, parseRunProgress } from '../../store/run/run-progress.js'
 import type { RunSummary } from '../../store/run/get-run-summary.js'

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { GATE_RETRY_MS, gateStep, type GateWait } from '../../workers/controls/gate-decision.js'
+import type { GateWait } from '../../shared/controls/gate-wait.js'
+import { GATE_RETRY_MS, gateStep } from '../../workers/controls/gate-decision.js'
 import { decideAtBoundary, MAX_WAIT_SLICE_MS, PAUSE_RECHECK_MS } from '../../workers/controls/host-boundary.js'
 import { gateArgv } from '../../workers/controls/run-gate-command.js'
 import type { HostConfig } from '../../shared/types.js'

@@ -1,11 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import {
-  planClusterEvacuation,
-  planEvacuation,
-  usableMiB,
-  type ClusterHostLoad,
-  type HostCapacity
-} from '../../workers/maintenance/plan-evacuation.js'
+import type { ClusterHostLoad, HostCapacity } from '../../shared/host-capacity.js'
+import { planClusterEvacuation, planEvacuation, usableMiB } from '../../workers/maintenance/plan-evacuation.js'
 
 const target = (id: string, freeMiB: number, totalMiB = 10_000, reserveMemoryPercent = 10): HostCapacity => ({
   hostId: id,

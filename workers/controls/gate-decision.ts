@@ -1,16 +1,7 @@
+import type { GateWait } from '../../shared/controls/gate-wait.js'
 /** docs/api.md#operator-controls: a failing gate is retried every 10 s up to `gateTimeout`, then it is a failure of the stage `Gate`. */
 export const GATE_RETRY_MS = 10_000
 export const DEFAULT_GATE_TIMEOUT_SEC = 1800
-
-/** A gate in progress for one host (persisted, so a worker taking over continues the same wait). */
-export interface GateWait {
-  hostId: string
-  /** When the first attempt started (epoch ms). */
-  since: number
-  attempts: number
-  lastExitCode: number | null
-  output: string
-}
 
 export type GateStep = { kind: 'pass' } | { kind: 'retry'; at: number } | { kind: 'fail'; message: string }
 

@@ -4,20 +4,7 @@
  * this plan already put there). Pure: the caller reads VMs and memory from the hosts (or a snapshot).
  */
 
-export interface VmLoad {
-  name: string
-  memoryMiB: number
-}
-
-export interface HostCapacity {
-  hostId: string
-  hostName: string
-  totalMiB: number
-  /** Memory the host could give to new VMs now (free + buffers + page cache). */
-  freeMiB: number
-  /** Percent of `totalMiB` never planned into (docs/inventory.md#maintenance-drivers `reserveMemoryPercent`). */
-  reserveMemoryPercent: number
-}
+import type { ClusterHostLoad, HostCapacity, VmLoad } from '../../shared/host-capacity.js'
 
 export interface PlannedMigration {
   vm: string
@@ -78,12 +65,6 @@ export function planEvacuation({ host, vms, targets }: EvacuationInput): Evacuat
     migrations.push({ vm: vm.name, memoryMiB: vm.memoryMiB, to: best.t.hostId, toName: best.t.hostName })
   }
   return { verdict: 'fits', migrations }
-}
-
-export interface ClusterHostLoad extends HostCapacity {
-  vms: readonly VmLoad[]
-  /** May receive VMs: enabled, KVM, reachable, not in maintenance. */
-  eligible: boolean
 }
 
 export interface ClusterEvacuationInput {

@@ -1,6 +1,6 @@
 import type { HostConfig } from '../../../shared/types.js'
 import type { HostSession } from '../../host-executor.js'
-import type { ClusterHostLoad, HostCapacity } from '../plan-evacuation.js'
+import type { ClusterHostLoad, HostCapacity } from '../../../shared/host-capacity.js'
 import type { LibvirtSettings, LibvirtSettingsOf } from './libvirt-settings.js'
 import { probeHost, type HostProbe } from './host-probe.js'
 import { DOMAIN_PAUSED, PAUSED_STARTING_UP } from './parse-virsh.js'

@@ -1,8 +1,8 @@
-import { failureLimit } from './controls/failure-budget.js'
-import { formatWindowTime, windowState } from './controls/maintenance-window.js'
-import type { ClusterProgress, RunProgress, RunView } from './run-view.js'
+import { failureLimit } from '../shared/controls/failure-budget.js'
+import { formatWindowTime, windowState } from '../shared/controls/maintenance-window.js'
+import type { ClusterProgress, RunProgress, RunView } from '../shared/run-view.js'
 import type { RunSummary } from '../store/run/get-run-summary.js'
-import type { Inventory, StageName } from './types.js'
+import type { Inventory, StageName } from '../shared/types.js'
 
 /** The one line a reader sees first when something holds the run back (docs/api.md#operator-controls). Pure. */
 function progressMessage(
