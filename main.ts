@@ -5,6 +5,7 @@ import { loadInventory } from './shared/load-inventory.js'
 import { createLogger } from './shared/logger.js'
 import { createWorker } from './workers/create-worker.js'
 import { handleWorkerSignals } from './workers/main.js'
+import { exitOnStartError } from './shared/exit-on-start-error.js'
 
 /** `npm start`: the API and one worker in one process, a single machine's default (docs/operations.md#processes). */
 async function main(): Promise<void> {
@@ -22,4 +23,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main()
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main().catch(exitOnStartError)

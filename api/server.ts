@@ -12,6 +12,7 @@ import type { Inventory } from '../shared/types.js'
 import app, { serverOptions } from './app.js'
 import { createApiKeyStore } from './auth/api-key-store.js'
 import { generatedKeyNotice, loadApiKeys } from './auth/load-api-keys.js'
+import { exitOnStartError } from '../shared/exit-on-start-error.js'
 
 /** The PEM files TLS_CERT and TLS_KEY name, read once at start-up; a missing file stops it naming the variable. */
 function readTlsFiles(tls: { certPath: string; keyPath: string }): { cert: Buffer; key: Buffer } {
@@ -78,4 +79,4 @@ async function main(): Promise<void> {
   })
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main()
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main().catch(exitOnStartError)

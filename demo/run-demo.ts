@@ -279,4 +279,10 @@ async function main(): Promise<number> {
   }
 }
 
-void main().then((code) => process.exit(code))
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error('demo failed:', err)
+    process.exit(1)
+  }
+)

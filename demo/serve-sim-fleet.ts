@@ -27,9 +27,19 @@ async function main(): Promise<void> {
   console.log(
     `simulated fleet: ${fleet.hosts.length} hosts on ${advertise}:${fleet.hosts[0]!.port}-${fleet.hosts.at(-1)!.port}; inventory ${file}`
   )
-  const stop = (): void => void fleet.stop().then(() => process.exit(0))
+  const stop = (): void =>
+    void fleet.stop().then(
+      () => process.exit(0),
+      (err: unknown) => {
+        console.error('stopping the simulated fleet failed:', err)
+        process.exit(1)
+      }
+    )
   process.once('SIGTERM', stop)
   process.once('SIGINT', stop)
 }
 
-void main()
+main().catch((err: unknown) => {
+  console.error('the simulated fleet could not start:', err)
+  process.exit(1)
+})

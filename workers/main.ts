@@ -4,6 +4,7 @@ import { loadConfig } from '../shared/config.js'
 import { loadInventory } from '../shared/load-inventory.js'
 import { createLogger } from '../shared/logger.js'
 import { createWorker, type RollmaintWorker } from './create-worker.js'
+import { exitOnStartError } from '../shared/exit-on-start-error.js'
 
 /**
  * First SIGTERM/SIGINT drains (no new host starts; the host in hand finishes its cycle), a second
@@ -29,7 +30,10 @@ export function handleWorkerSignals(
         })
     } else {
       logger.warn({ signal }, 'stopping now')
-      worker.forceClose().finally(() => process.exit(1))
+      worker
+        .forceClose()
+        .catch((err: unknown) => logger.error({ err }, 'force close failed'))
+        .finally(() => process.exit(1))
     }
   }
   process.on('SIGTERM', onSignal)
@@ -49,4 +53,4 @@ async function main(): Promise<void> {
   }
 }
 
-if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) void main()
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) main().catch(exitOnStartError)

@@ -82,7 +82,9 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     let sleepUntil: number | undefined
     let handOver = false
     let stuck = false
-    // SSH set-up of the next host overlaps the current host's cycle instead of adding to it.
+    // SSH set-up of the next host overlaps the current host's cycle instead of adding to it. A failed
+    // prefetch resolves to undefined (the cycle opens again and reports it), so an unused one is
+    // closed without waiting for it (`void`).
     let prefetched: { hostId: string; session: Promise<HostSession | undefined> } | undefined
     const prefetch = (index: number): void => {
       const nextId = hostIds[index]

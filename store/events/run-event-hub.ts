@@ -166,6 +166,7 @@ export function createRunEventHub(
       run = runs.get(runId) ?? { cursor: top[0]?.[0] ?? '0-0', subscribers: new Set() }
       runs.set(runId, run)
       run.subscribers.add(sub)
+      // The read loop outlives this call (it serves every watcher) and handles its own read failures.
       if (reading) interruptRead()
       else void readLoop()
       return

@@ -69,6 +69,7 @@ export async function startNodeProcess(
       }
     })
     child.stderr!.on('data', (chunk: Buffer) => lines.push(chunk.toString()))
+    // exited never rejects; after ready, this reject is a no-op.
     void exited.then(({ code, signal }) => {
       clearTimeout(timer)
       reject(new Error(`${entry} exited (${code ?? signal}) before it was ready:\n${lines.join('\n')}`))

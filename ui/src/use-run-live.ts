@@ -54,7 +54,8 @@ export function useRunLive(
     }
     const poll = setInterval(readRun, 5000)
     const tick = setInterval(() => setNow(Date.now()), 1000)
-    ;(async () => {
+    // Runs until the page closes (abort); every failure goes to handle(), so nothing is left to await.
+    void (async () => {
       try {
         const [r, tl] = await Promise.all([api.run(id), api.timeline(id)])
         if (abort.signal.aborted) return

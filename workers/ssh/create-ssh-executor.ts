@@ -117,6 +117,7 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
           if (!conn.closed) await cleanupOldRuns(await runner(Date.now() + connectOpts.readyTimeoutMs), days)
         },
         close() {
+          // close() is synchronous for its callers: a shell still opening is closed once it is open.
           void shell?.then(
             (s) => s.close(),
             () => undefined

@@ -75,6 +75,7 @@ export function RunPage({ id, api, session, caps, onAuthLost }: PageProps & { id
     )
   }
 
+  // A click handler (`void act(a)`): every failure ends in the page's error line, none is left to await.
   const act = async (action: RunAction) => {
     if (action === 'cancel' && !confirmCancel) return setConfirmCancel(true)
     setConfirmCancel(false)
@@ -143,7 +144,7 @@ export function RunPage({ id, api, session, caps, onAuthLost }: PageProps & { id
                 key={a}
                 class={`btn ${a === 'cancel' ? 'btn-danger' : a === 'retry' ? 'btn-primary' : ''}`}
                 disabled={busy !== undefined}
-                onClick={() => act(a)}
+                onClick={() => void act(a)}
               >
                 <Icon name={ACTION_ICON[a]} />{' '}
                 {a === 'cancel' && confirmCancel ? 'Yes, cancel the run' : ACTION_LABEL[a]}

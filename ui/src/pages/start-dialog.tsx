@@ -50,6 +50,7 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
     else setError(err instanceof Error ? err.message : String(err))
   }
 
+  // runPreview and start are click handlers (`void start()`): every failure goes to fail(), none is left to await.
   const runPreview = async () => {
     setError('')
     if ('error' in built) return setError(built.error)
@@ -254,11 +255,11 @@ export function StartDialog({ api, caps, fleet, scope, onClose, onAuthLost }: Pr
           </section>
         )}
         <footer class="dialog-foot">
-          <button type="button" class="btn" disabled={busy || hosts.length === 0} onClick={runPreview}>
+          <button type="button" class="btn" disabled={busy || hosts.length === 0} onClick={() => void runPreview()}>
             {previewCurrent ? 'Preview again' : 'Preview plan'}
           </button>
           {previewCurrent && preview.plan.wouldStart !== false && (
-            <button type="button" class="btn btn-primary" disabled={busy} onClick={start}>
+            <button type="button" class="btn btn-primary" disabled={busy} onClick={() => void start()}>
               Start maintenance
             </button>
           )}
