@@ -102,7 +102,11 @@ export async function startWorkerProcess(
   entry: 'workers/main.ts' | 'bench/sim-worker.ts',
   env: Record<string, string>
 ): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', path.join(ROOT, entry)], {
+  // BENCH_CPU_PROF=<dir>: V8 CPU profiles of the worker processes (written when they exit on SIGTERM).
+  const prof = process.env.BENCH_CPU_PROF
+    ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(process.env.BENCH_CPU_PROF)]
+    : []
+  const child = spawn(process.execPath, [...prof, '--import', 'tsx', path.join(ROOT, entry)], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit']

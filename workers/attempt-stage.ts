@@ -52,7 +52,9 @@ export async function attemptStage(
   const startedAt = Date.now()
   const where = { hostId: host.id, hostName: host.name, clusterId: host.clusterId, stage }
   try {
-    await emitRunEvent(redis, keys, run.id, 'stage.started', where)
+    // Not waited for: one connection keeps commands in order, so it lands before stage.finished, and
+    // the stage does not start a round trip later (issue 12: time between stages).
+    void emitRunEvent(redis, keys, run.id, 'stage.started', where)
     if (!session) {
       session = await deps.executor.open(host, opts.openOptions)
       opts.onOpened?.(session)
@@ -62,20 +64,17 @@ export async function attemptStage(
     const durationMs = Date.now() - startedAt
     log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')
     const verdict = judgeStage(stage, result)
-    await recordStageDuration(
-      redis,
-      keys,
-      stage,
-      result.kind === 'timeout' ? 'timeout' : verdict.kind,
-      durationMs / 1000
-    )
-    await emitRunEvent(redis, keys, run.id, 'stage.finished', {
-      ...where,
-      result: result.kind,
-      exitCode,
-      durationMs,
-      output: stageOutputTail(result)
-    })
+    // Sent together (one write, one round trip); both are best effort and never throw.
+    await Promise.all([
+      recordStageDuration(redis, keys, stage, result.kind === 'timeout' ? 'timeout' : verdict.kind, durationMs / 1000),
+      emitRunEvent(redis, keys, run.id, 'stage.finished', {
+        ...where,
+        result: result.kind,
+        exitCode,
+        durationMs,
+        output: stageOutputTail(result)
+      })
+    ])
     return { attempt: { kind: 'judged', verdict }, session }
   } catch (err) {
     if (err instanceof LeaseLostError) throw err

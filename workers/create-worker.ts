@@ -42,7 +42,7 @@ export interface RollmaintWorker {
 export async function createWorker({ config, inventory, logger, executor }: WorkerDeps): Promise<RollmaintWorker> {
   const workerId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
   const log = logger.child({ workerId })
-  const redis = createRedisConnection(config.redis, 'worker', log)
+  const redis = createRedisConnection(config.redis, 'worker', log, { enableAutoPipelining: true })
   try {
     await assertNoEviction(redis)
     const minReplicas = await resolveMinReplicas(redis, config.redis, config.redisMinReplicas)

@@ -51,6 +51,12 @@ export interface CycleRun {
 
 export type CycleOutcome = 'done' | 'stuck'
 
+/** How the cycle ended and the host's record as last written (the caller needs no read back). */
+export interface CycleResult {
+  outcome: CycleOutcome
+  state: HostRunState
+}
+
 /** A session stand-in for drivers that never touch the host (`none`): nothing is opened for them. */
 function noSession(host: HostConfig): HostSession {
   const refuse = (): Promise<never> =>
@@ -73,7 +79,7 @@ export async function runHostCycle(
   initial: HostRunState,
   /** A connection opened ahead of time (while the previous host was in maintenance), if any. */
   preopened?: Promise<HostSession | undefined>
-): Promise<CycleOutcome> {
+): Promise<CycleResult> {
   const { redis, keys, executor } = deps
   const log = deps.logger.child({ runId: run.id, hostId: host.id, host: host.name, clusterId: host.clusterId })
   const outcomeDeps = { redis, keys, logger: log, lease }
@@ -98,7 +104,7 @@ export async function runHostCycle(
     return r.attempt
   }
   /** The host may still be running a stage we cannot see: it must not leave the slot (docs/user-guide.md#exiting-maintenance-mode). */
-  const stuck = async (stage: string, message: string): Promise<CycleOutcome> => {
+  const stuck = async (stage: string, message: string): Promise<CycleResult> => {
     const why = `${stage} could not be confirmed finished (${message}); the host stays in maintenance mode until an operator checks it`
     const marked = fenced(
       await setHostResourceState(redis, keys, lease, run.id, 'ErrorInMaintenance', stuckRecord(state, why))
@@ -118,7 +124,7 @@ export async function runHostCycle(
       message: why
     })
     log.error({ stage, message }, 'host left in ErrorInMaintenance; its cluster stops')
-    return 'stuck'
+    return { outcome: 'stuck', state }
   }
   /**
    * The driver's view of the host. VM events are saved in the host's record (fenced) before they
@@ -135,7 +141,8 @@ export async function runHostCycle(
       runId: run.id,
       payload: run.payload,
       host,
-      clusterHosts: deps.clusterHosts ?? [host],
+      // `none` looks at no other host: no read of their resource states (issue 12: a host cycle's round trips).
+      clusterHosts: driver.kind === 'none' ? [host] : (deps.clusterHosts ?? [host]),
       session: session ?? noSession(host),
       openSession: (h) => executor.open(h),
       logger: log,
@@ -305,7 +312,7 @@ export async function runHostCycle(
           break
         }
         case 'done':
-          return 'done'
+          return { outcome: 'done', state }
         default:
           return assertNever(state, 'host phase')
       }

@@ -135,6 +135,9 @@ export async function scaleScenario(
         view.result.rollingmaintenance.hostsupdated.length === clusters * hostsPerCluster
     }
   } finally {
+    // A profiled worker writes its profile on a clean exit: SIGTERM (drain, nothing left) first.
+    if (process.env.BENCH_CPU_PROF)
+      await Promise.all(procs.map((p) => new Promise((resolve) => (p.once('exit', resolve), p.kill('SIGTERM')))))
     for (const p of procs) p.kill('SIGKILL')
     admin.disconnect()
     await api.close()
