@@ -1,6 +1,7 @@
 import { writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import type { FleetReport } from './scenarios/fleet-report.js'
 
 export interface BenchReport {
   date: string
@@ -14,6 +15,8 @@ export interface BenchReport {
   evacuation?: Record<string, number> | undefined
   /** The scale scenario on the code before issue 12's round-trip cuts (`npm run bench -- scale-baseline`). */
   scaleBaseline?: { commit: string; rows: Array<Record<string, number>> } | undefined
+  /** Real sshd hosts at scale (issue 16); absent until that scenario ran. */
+  fleet?: FleetReport | undefined
   targets: Array<{ target: string; measured: string; met: boolean }>
 }
 

@@ -5,13 +5,15 @@ import { median } from './bench-env.js'
 import { machine, writeReport, type BenchReport } from './report.js'
 import { ansibleScenario } from './scenarios/ansible.js'
 import { evacuationScenario } from './scenarios/evacuation.js'
+import { fleetOptions, fleetScenario } from './scenarios/fleet.js'
+import { fleetTargets, renderFleetSection } from './scenarios/fleet-report.js'
 import { overheadScenario } from './scenarios/overhead.js'
 import { profileScenario } from './scenarios/profile.js'
 import { scaleScenario } from './scenarios/scale.js'
 import { seedScenario } from './scenarios/seed.js'
 
 /** `npm run bench`: every scenario 3 times, medians, results in bench/results/. Not part of npm test. */
-const RUNS = 3
+const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const only = process.argv.slice(2)
 const want = (name: string) => only.length === 0 || only.includes(name)
 
@@ -80,6 +82,14 @@ try {
     log('evacuation: KVM lab, 3 hosts x 4 VMs of 128 MiB, live migration (libvirt driver)')
     report.evacuation = medians(await evacuationScenario(redis.url, RUNS))
   }
+  if (want('fleet')) {
+    const o = fleetOptions(process.env, RUNS, path.join(dir, 'fleet-profile'))
+    log(
+      `fleet: ${o.hosts} real sshd hosts in ${o.clusters} clusters, Maintenance ${o.maintenanceSec} s, ${o.workers} workers`
+    )
+    const f = await fleetScenario(redis.url, o)
+    report.fleet = { options: f.options, median: medians(f.runs), runs: f.runs, noop: f.noop, profile: f.profile }
+  }
   const one = report.scale.find((s) => s.workers === 1)
   const t = (target: string, measured: string, met: boolean) => report.targets.push({ target, measured, met })
   if (report.overhead.overheadPerHostCycleMs !== undefined)
@@ -103,6 +113,7 @@ try {
     const ratio = Number(report.ansible.overheadPerHostCycleMs) / report.overhead.overheadPerHostCycleMs
     t('>= 10x less overhead than Ansible', `${ratio.toFixed(1)}x`, ratio >= 10)
   }
+  if (report.fleet) report.targets.push(...fleetTargets(report.fleet))
   writeReport(dir, report, renderReadme(report))
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
 } finally {
@@ -222,5 +233,6 @@ hosts (10 hosts, PreFlight play first, then \`serial: 1\`, \`raw\` tasks, pipeli
 | figure | value |
 |---|---|
 ${rows(Object.fromEntries(Object.entries(r.ansible).filter(([k]) => k !== 'version')))}
-`
+
+${renderFleetSection(r.fleet)}`
 }

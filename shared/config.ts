@@ -146,7 +146,17 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const apiKeys = env.ROLLMAINT_API_KEYS?.trim()
   const tls = tlsFiles(env, cwd)
   const explicitHost = env.HOST?.trim()
-  const leaseTtlMs = intVar(env, 'ROLLMAINT_LEASE_TTL_MS', 10_000, 1_000, 600_000)
+  const leaseTtlMs = intVar(env, 'ROLLMAINT_LEASE_TTL_MS', 6_000, 1_000, 599_000)
+  const jobLockMs = intVar(env, 'ROLLMAINT_JOB_LOCK_MS', 8_000, 2_000, 600_000)
+  // A worker stalled past its job lock must have lost its cluster lease by the time BullMQ runs the
+  // job again, or the stalled attempt could still act on the cluster (issue 11, item 9).
+  if (leaseTtlMs >= jobLockMs) {
+    throw new ConfigError(
+      'ROLLMAINT_LEASE_TTL_MS',
+      `must be shorter than ROLLMAINT_JOB_LOCK_MS (${jobLockMs}), got ${leaseTtlMs}; ` +
+        'a worker that stalls past its job lock must have lost its cluster lease by then'
+    )
+  }
   return {
     redis,
     redisMinReplicas,
@@ -167,9 +177,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     workerConcurrency: intVar(env, 'ROLLMAINT_WORKER_CONCURRENCY', 16, 1, 1000),
     leaseTtlMs,
     // A dead worker's job moves on after at most lock + stalled interval (12 s), its cluster's lease
-    // after its TTL (10 s): together within 15 s of the crash (issue 12 item 4). BullMQ renews the
-    // lock every half of it, so a live worker never loses it to a pause shorter than 4 s.
-    jobLockMs: intVar(env, 'ROLLMAINT_JOB_LOCK_MS', 8_000, 1_000, 600_000),
+    // after its TTL (6 s): together within 15 s of the crash (issue 12 item 4). BullMQ renews the
+    // lock every half of it and the lease every third, so a live worker loses neither to a pause
+    // shorter than 4 s.
+    jobLockMs,
     stalledIntervalMs: intVar(env, 'ROLLMAINT_STALLED_INTERVAL_MS', 4_000, 500, 600_000),
     runRetentionDays: intVar(env, 'ROLLMAINT_RUN_RETENTION_DAYS', 7, 7, 3650),
     reattachGraceMs: intVar(env, 'ROLLMAINT_REATTACH_GRACE_MS', 60_000, 0, 3_600_000),

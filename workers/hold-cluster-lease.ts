@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { Logger } from 'pino'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
@@ -22,6 +23,15 @@ export interface HoldLeaseDeps {
   keys: RedisKeys
   ttlMs: number
   logger: Logger
+}
+
+/**
+ * The lease owner of one attempt of a cluster job. Unique per attempt: BullMQ may hand a job that
+ * stalled past its lock back to the same worker, and that new attempt must neither share the
+ * stalled one's lease nor its fencing token (issue 11, item 9).
+ */
+export function clusterLeaseOwner(workerId: string, jobId: string): string {
+  return `${workerId}/${jobId}/${randomBytes(4).toString('hex')}`
 }
 
 /**

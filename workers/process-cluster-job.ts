@@ -3,7 +3,7 @@ import { DelayedError, type Job } from 'bullmq'
 import { getRunHeader } from '../store/run/get-run-header.js'
 import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { HostConfig } from '../shared/types.js'
-import { holdClusterLease } from './hold-cluster-lease.js'
+import { clusterLeaseOwner, holdClusterLease } from './hold-cluster-lease.js'
 import type { HostSession } from './host-executor.js'
 import { CLUSTER_JOB, clusterJobId, type ClusterJobData } from './job-data.js'
 import { driverFor } from './maintenance/driver-for.js'
@@ -76,7 +76,7 @@ export function makeClusterProcessor(ctx: WorkerContext) {
       timeoutSec: stageTimeoutSec(ctx, run.request.timeout)
     }
 
-    const lease = await holdClusterLease(leaseDeps, clusterId, `${ctx.workerId}/${job.id}`)
+    const lease = await holdClusterLease(leaseDeps, clusterId, clusterLeaseOwner(ctx.workerId, job.id!))
     // The soak (docs/api.md#operator-controls) counts from the end of the cluster's last host that went through maintenance.
     let lastFinishedAt = latestFinish([...initial.values()])
     let sleepUntil: number | undefined

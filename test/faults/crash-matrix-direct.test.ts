@@ -35,6 +35,23 @@ afterAll(async () => {
   await e2e?.close()
 })
 
+/**
+ * The orphaned script's own end, so the log is complete. Scripts sleep 5 s: this test's loop must
+ * see the start and kill the worker before the script ends, which on a loaded machine can take seconds.
+ */
+async function scriptEnd(mark: number, stage: StageName): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while (
+    !e2e.fleet
+      .readHostLog()
+      .slice(mark)
+      .some((e) => e.host === 'd1a' && e.stage === stage && e.event === 'end')
+  ) {
+    if (Date.now() > deadline) throw new Error(`d1a ${stage} never ended`)
+    await sleep(50)
+  }
+}
+
 async function killHolderDuring(stage: StageName): Promise<{ runId: string; mark: number }> {
   while (alive().length < 2) procs.push(await startWorkerProcess(env))
   const mark = e2e.fleet.readHostLog().length
@@ -59,10 +76,10 @@ async function killHolderDuring(stage: StageName): Promise<{ runId: string; mark
 
 describe('crash matrix with executor: direct', () => {
   it('worker killed during Maintenance: not started again, the host is ErrorInMaintenance, its cluster stops', async () => {
-    setHooks(e2e.fleet, HOSTS, { ...base, Maintenance: { sleepSec: 2 } })
+    setHooks(e2e.fleet, HOSTS, { ...base, Maintenance: { sleepSec: 5 } })
     const { runId, mark } = await killHolderDuring('Maintenance')
     const done = await e2e.waitForRun(runId, 60_000)
-    await sleep(2500) // the orphaned script's own end, so the log is complete
+    await scriptEnd(mark, 'Maintenance')
     const log = e2e.fleet.readHostLog().slice(mark)
     const r = done.result!.rollingmaintenance
     expect(r.success).toBe(false)
@@ -82,10 +99,10 @@ describe('crash matrix with executor: direct', () => {
   }, 90_000)
 
   it('worker killed during PostMaintenance: not started again, the host is updated and the run fails naming it', async () => {
-    setHooks(e2e.fleet, HOSTS, { ...base, PostMaintenance: { sleepSec: 2 } })
+    setHooks(e2e.fleet, HOSTS, { ...base, PostMaintenance: { sleepSec: 5 } })
     const { runId, mark } = await killHolderDuring('PostMaintenance')
     const done = await e2e.waitForRun(runId, 60_000)
-    await sleep(2500)
+    await scriptEnd(mark, 'PostMaintenance')
     const r = done.result!.rollingmaintenance
     expect(r.success).toBe(false)
     expect(r.details).toMatch(/PostMaintenance failed on host d1a/)

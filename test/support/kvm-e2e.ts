@@ -120,7 +120,7 @@ export async function startKvmE2E(opts: {
     REDIS_URL: testRedisUrl(),
     ROLLMAINT_KEY_PREFIX: prefix,
     LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'silent',
-    ROLLMAINT_LEASE_TTL_MS: '3000',
+    ROLLMAINT_LEASE_TTL_MS: '2500',
     ROLLMAINT_JOB_LOCK_MS: '3000',
     ROLLMAINT_STALLED_INTERVAL_MS: '1000',
     ...opts.env

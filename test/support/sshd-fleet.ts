@@ -97,6 +97,11 @@ async function waitForBanner(port: number, timeoutMs: number): Promise<boolean> 
   return false
 }
 
+async function stillRunning(child: ChildProcess): Promise<boolean> {
+  await new Promise((r) => setTimeout(r, 100))
+  return child.exitCode === null && child.signalCode === null
+}
+
 /**
  * Real OpenSSH sshd processes on 127.0.0.1, one per simulated host, each with its own host key,
  * hooks directory, runner state directory and boot id file. Missing sshd fails loudly.
@@ -130,6 +135,8 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
   writeFileSync(hostLogPath, '')
 
   const hosts: SshdHost[] = []
+  // The OS may hand out the same free port twice while none of them is bound yet (100 hosts: likely).
+  const ports = new Set<number>()
   for (const { name, extraHostKeys = [] } of opts.hosts) {
     const dir = path.join(root, name)
     const hooksDir = path.join(dir, 'hooks')
@@ -147,7 +154,9 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
       keyPaths.push(keyPath)
     }
     const hostKey = hostKeys.ed25519!
-    const port = await freePort()
+    let port = await freePort()
+    while (ports.has(port)) port = await freePort()
+    ports.add(port)
     const configPath = path.join(dir, 'sshd_config')
     writeFileSync(
       configPath,
@@ -193,7 +202,8 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
             : spawn(argv[0]!, argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] })
           let stderr = ''
           child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()))
-          if (await waitForBanner(port, 5000)) return
+          // A banner from some other process's sshd on the same port does not count: ours must still run.
+          if ((await waitForBanner(port, 5000)) && (await stillRunning(child))) return
           child.kill('SIGKILL')
           if (attempt === 2) throw new Error(`sshd for ${name} did not start on port ${port}: ${stderr}`)
         }
@@ -261,10 +271,10 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
         child = undefined
         if (!c || c.exitCode !== null) return
         const exited = new Promise((r) => c.once('exit', r))
-        c.kill('SIGTERM')
-        const gone = await Promise.race([exited.then(() => true), new Promise((r) => setTimeout(() => r(false), 3000))])
-        // `unshare` (isolatePids) does not pass SIGTERM on; SIGKILL ends it and, with --kill-child, its sshd.
-        if (!gone) c.kill('SIGKILL')
+        // unshare --fork ignores SIGTERM while it waits for its child; KILL makes it go, and
+        // --kill-child takes sshd (pid 1 of the namespace, so every process in it) along.
+        c.kill(opts.isolatePids ? 'SIGKILL' : 'SIGTERM')
+        await Promise.race([exited, new Promise((r) => setTimeout(r, 3000))])
       }
     }
     hosts.push(host)

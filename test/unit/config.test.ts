@@ -187,12 +187,31 @@ describe('bad values are refused at start-up with a ConfigError naming the varia
     ['ROLLMAINT_STAGE_TIMEOUT', '604801', 'between 1 and 604800'],
     ['ROLLMAINT_MAX_PARALLEL_CLUSTERS', '0', 'between 1 and 1000'],
     ['ROLLMAINT_MAX_PARALLEL_CLUSTERS', '1001', 'between 1 and 1000'],
-    ['ROLLMAINT_LEASE_TTL_MS', '999', 'between 1000 and 600000'],
+    ['ROLLMAINT_LEASE_TTL_MS', '999', 'between 1000 and 599000'],
+    ['ROLLMAINT_JOB_LOCK_MS', '1999', 'between 2000 and 600000'],
     ['ROLLMAINT_RUN_RETENTION_DAYS', '1', 'between 7 and 3650']
   ])('out of range %s=%s', (name, value, range) => {
     const err = configError({ [name]: value })
     expect(err.variable).toBe(name)
     expect(err.message).toBe(`${name}: must be ${range}, got ${Number(value)}`)
+  })
+
+  it('a lease TTL not shorter than the job lock (issue 11, item 9): a stalled attempt could still hold the lease when its job is run again', () => {
+    for (const [ttl, lock] of [
+      ['8000', '8000'],
+      ['9000', '5000']
+    ] as const) {
+      const err = configError({ ROLLMAINT_LEASE_TTL_MS: ttl, ROLLMAINT_JOB_LOCK_MS: lock })
+      expect(err.variable).toBe('ROLLMAINT_LEASE_TTL_MS')
+      expect(err.message).toBe(
+        `ROLLMAINT_LEASE_TTL_MS: must be shorter than ROLLMAINT_JOB_LOCK_MS (${lock}), got ${ttl}; ` +
+          'a worker that stalls past its job lock must have lost its cluster lease by then'
+      )
+    }
+    // only the lock given: checked against the lease's default
+    expect(configError({ ROLLMAINT_JOB_LOCK_MS: '2000' }).variable).toBe('ROLLMAINT_LEASE_TTL_MS')
+    const defaults = loadConfig({}, CWD)
+    expect(defaults.leaseTtlMs).toBeLessThan(defaults.jobLockMs)
   })
 
   it.each(['verbose', 'INFO ', 'Info', 'warning'])('bad LOG_LEVEL=%s', (value) => {
@@ -222,9 +241,9 @@ describe('bad values are refused at start-up with a ConfigError naming the varia
 })
 
 describe('issue 12 item 4: production defaults replace a dead worker within 15 s', () => {
-  it("lease 10 s; job lock 8 s and stalled check 4 s, so a dead worker's job moves on within 12 s", () => {
+  it("lease 6 s; job lock 8 s and stalled check 4 s, so a dead worker's job moves on within 12 s", () => {
     const config = loadConfig({}, CWD)
-    expect(config.leaseTtlMs).toBe(10_000)
+    expect(config.leaseTtlMs).toBe(6_000)
     expect(config.jobLockMs).toBe(8_000)
     expect(config.stalledIntervalMs).toBe(4_000)
     expect(Math.max(config.leaseTtlMs, config.jobLockMs + config.stalledIntervalMs)).toBeLessThanOrEqual(15_000 - 2_000)

@@ -72,13 +72,22 @@ describe('docs/configuration.md documents exactly what loadConfig reads', () => 
       return m ? [{ name: v.name, min: Number(m[1]), max: Number(m[2]) }] : []
     })
     expect(ranged.length).toBeGreaterThan(10)
+    // The lease must stay shorter than the job lock: each is tried with the other at its far end.
+    const partner: Record<string, Record<string, string>> = {
+      ROLLMAINT_LEASE_TTL_MS: { ROLLMAINT_JOB_LOCK_MS: '600000' },
+      ROLLMAINT_JOB_LOCK_MS: { ROLLMAINT_LEASE_TTL_MS: '1000' }
+    }
+    const env = (name: string, value: number): Record<string, string> => ({
+      ...partner[name],
+      [name]: String(value)
+    })
     const refused = (name: string, value: number): void => {
-      expect(() => loadConfig({ [name]: String(value) }, CWD), `${name}=${value}`).toThrow(ConfigError)
-      expect(() => loadConfig({ [name]: String(value) }, CWD), `${name}=${value}`).toThrow(name)
+      expect(() => loadConfig(env(name, value), CWD), `${name}=${value}`).toThrow(ConfigError)
+      expect(() => loadConfig(env(name, value), CWD), `${name}=${value}`).toThrow(name)
     }
     for (const { name, min, max } of ranged) {
-      expect(() => loadConfig({ [name]: String(min) }, CWD), `${name}=${min}`).not.toThrow()
-      expect(() => loadConfig({ [name]: String(max) }, CWD), `${name}=${max}`).not.toThrow()
+      expect(() => loadConfig(env(name, min), CWD), `${name}=${min}`).not.toThrow()
+      expect(() => loadConfig(env(name, max), CWD), `${name}=${max}`).not.toThrow()
       refused(name, max + 1)
       if (min > 0) refused(name, min - 1)
     }

@@ -1,0 +1,82 @@
+import type { FleetNoop, FleetResult, FleetRun } from './fleet.js'
+import type { ProfileSummary } from './fleet-profile.js'
+
+/** What latest.json keeps of the fleet scenario: medians of the timed runs, every run, the no-op count, the profile. */
+export interface FleetReport {
+  options: FleetResult['options']
+  median: Record<string, number>
+  runs: FleetRun[]
+  noop: FleetNoop
+  profile?: ProfileSummary | undefined
+  /** Free text kept with the figures: where the run was made, what was changed before it. */
+  notes?: string[] | undefined
+}
+
+export function fleetTargets(f: FleetReport): Array<{ target: string; measured: string; met: boolean }> {
+  const m = f.median
+  const out: Array<{ target: string; measured: string; met: boolean }> = []
+  if (m.ratioToIdeal !== undefined)
+    out.push({
+      target: `fleet (${f.options.hosts} sshd hosts / ${f.options.clusters} clusters): wall <= 3 x ideal`,
+      measured: `${m.ratioToIdeal} x (${m.wallMs} ms for an ideal ${m.idealMs} ms)`,
+      met: m.ratioToIdeal <= 3
+    })
+  if (m.preflightPhaseMs !== undefined)
+    out.push({
+      target: `fleet: PreFlight on ${f.options.hosts} hosts <= 3 s`,
+      measured: `${m.preflightPhaseMs} ms`,
+      met: m.preflightPhaseMs <= 3000
+    })
+  out.push({
+    target: 'fleet: host processes per no-op stage beyond the script <= 2',
+    measured: `${f.noop.hostProcessesPerStageBeyondScript} (${f.noop.hostProcessesPerHostCycle} per no-op host cycle, 4 scripts included)`,
+    met: f.noop.hostProcessesPerStageBeyondScript <= 2
+  })
+  return out
+}
+
+const table = (o: object): string =>
+  `| figure | value |\n|---|---|\n${Object.entries(o)
+    .map(([k, v]) => `| ${k} | ${String(v)} |`)
+    .join('\n')}`
+
+/** The fleet section of bench/results/README.md. */
+export function renderFleetSection(f: FleetReport | undefined): string {
+  if (!f) return '## 6. Fleet: real sshd hosts at scale\n\n(not run yet: `npm run bench -- fleet`)\n'
+  const o = f.options
+  const profile = f.profile
+    ? `Worker CPU profile of the first timed run (both worker processes, sampled every 0.5 ms, idle
+excluded; ${f.profile.busyMs} ms busy):
+
+| where | ms | share |
+|---|---|---|
+${f.profile.byArea.map((a) => `| ${a.area} | ${a.ms} | ${a.share} % |`).join('\n')}
+
+| function (self time) | ms | share |
+|---|---|---|
+${f.profile.top.map((t) => `| \`${t.fn.replaceAll('|', '\\|')}\` | ${t.ms} | ${t.share} % |`).join('\n')}
+`
+    : ''
+  return `## 6. Fleet: real sshd hosts at scale (issue 16)
+
+${o.hosts} real OpenSSH \`sshd\` hosts on 127.0.0.1 (each in a PID namespace of its own, so its
+processes are counted exactly), ${o.clusters} clusters all in parallel
+(\`ROLLMAINT_MAX_PARALLEL_CLUSTERS=${o.clusters}\`), Maintenance sleeps ${o.maintenanceSec} s, the other
+stages are the bench's logging scripts; the real API in the bench process and ${o.workers} production
+SSH worker processes (\`bench/scenarios/fleet-worker.ts\`: \`workers/main.ts\` plus a profiler switch),
+started fresh for every run. Ideal = one cluster's Maintenance scripts back to back plus the longest
+PreFlight script. Times from the hosts' own logs (\`bench/scenarios/fleet-timeline.ts\`). Medians
+of ${f.runs.length} runs; \`npm run bench -- fleet\` (\`BENCH_FLEET_HOSTS\`, \`BENCH_FLEET_CLUSTERS\`,
+\`BENCH_FLEET_MAINTENANCE_SEC\`, \`BENCH_FLEET_WORKERS\` change the shape).
+
+${table(f.median)}
+
+A no-op host cycle (all four scripts \`#!/bin/sh\` + \`exit 0\`), counted on the hosts' own pid
+counters; \`runnerShellsPerHost\` is the number of distinct runner shells whose pid is in the
+host's claim files (1: the shell PreFlight opened ran the whole cycle):
+
+${table(f.noop)}
+
+${profile}${(f.notes ?? []).map((n) => `- ${n}`).join('\n')}
+`
+}
