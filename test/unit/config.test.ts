@@ -241,11 +241,12 @@ describe('bad values are refused at start-up with a ConfigError naming the varia
 })
 
 describe('issue 12 item 4: production defaults replace a dead worker within 15 s', () => {
-  it("lease 6 s; job lock 8 s and stalled check 4 s, so a dead worker's job moves on within 12 s", () => {
+  it("lease 6 s; job lock 8 s and stalled check 2 s, so a dead worker's job moves on within 10 s", () => {
     const config = loadConfig({}, CWD)
     expect(config.leaseTtlMs).toBe(6_000)
     expect(config.jobLockMs).toBe(8_000)
-    expect(config.stalledIntervalMs).toBe(4_000)
-    expect(Math.max(config.leaseTtlMs, config.jobLockMs + config.stalledIntervalMs)).toBeLessThanOrEqual(15_000 - 2_000)
+    expect(config.stalledIntervalMs).toBe(2_000)
+    // The rest of the 15 s is the new worker's reconnect and re-attach, slow on a loaded machine.
+    expect(Math.max(config.leaseTtlMs, config.jobLockMs + config.stalledIntervalMs)).toBeLessThanOrEqual(15_000 - 5_000)
   })
 })
