@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import { loadConfig } from '../../shared/config.js'
-import { buildInventory } from '../../shared/load-inventory.js'
 import {
   FAILOVER_HOSTS,
   PRODUCTION_TIMINGS,
@@ -17,6 +16,7 @@ import { createRedisKeys } from '../../store/keys.js'
 import { resolveMinReplicas, setReplicaAckPolicy } from '../../store/replica-ack.js'
 import { fencedHostCycle, takeLease } from '../support/fenced-cycle.js'
 import { uniquePrefix } from '../support/redis.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
 const ADMIN: ApiUser = {
   name: 'ops',
@@ -25,7 +25,6 @@ const ADMIN: ApiUser = {
   role: 'admin'
 }
 const AUTH = `Basic ${Buffer.from(`${ADMIN.apiKey}:${ADMIN.secretKey}`).toString('base64')}`
-const HOST_KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'
 
 // Real Debian redis-server and redis-sentinel on loopback: 1 master, 2 replicas, 3 sentinels.
 let group: SentinelGroup
@@ -121,23 +120,8 @@ describe('Sentinel: no master reachable at all (master and replicas down, nothin
   it('the API answers 503 with a clear message, never 500, creates nothing, and recovers when a master is back', async () => {
     const prefix = uniquePrefix('ha-nomaster')
     const config = loadConfig({ ...group.env, REDIS_URL: '', ROLLMAINT_KEY_PREFIX: prefix })
-    const inventory = buildInventory(
-      {
-        defaults: { hostKey: HOST_KEY },
-        zones: [
-          {
-            id: 'z1',
-            name: 'z1',
-            pods: [
-              {
-                id: 'p1',
-                name: 'p1',
-                clusters: [{ id: 'c1', name: 'c1', hosts: [{ id: 'h1', name: 'h1', address: '10.0.0.1' }] }]
-              }
-            ]
-          }
-        ]
-      },
+    const inventory = inventoryOf(
+      { clusters: [{ id: 'c1', hosts: [{ id: 'h1', address: '10.0.0.1' }] }] },
       'ha-nomaster'
     )
     const fastify = Fastify({ ...serverOptions, loggerInstance: pino({ level: 'silent' }) as FastifyBaseLogger })

@@ -8,9 +8,9 @@ import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import { loadApiKeys } from '../../api/auth/load-api-keys.js'
 import { loadConfig } from '../../shared/config.js'
-import { buildInventory } from '../../shared/load-inventory.js'
 import { createLogger } from '../../shared/logger.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
 const ADMIN: ApiUser = {
   name: 'ops',
@@ -27,28 +27,15 @@ const READER: ApiUser = {
 const basic = (u: { apiKey: string; secretKey: string }) =>
   `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
 
-const inventory = buildInventory(
+const inventory = inventoryOf(
   {
-    defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
-    zones: [
+    clusters: [
       {
-        id: 'z1',
-        name: 'zone1',
-        pods: [
-          {
-            id: 'p1',
-            name: 'pod1',
-            clusters: [
-              {
-                id: 'c1',
-                name: 'cluster1',
-                hosts: [
-                  { id: 'h1', name: 'kvm1', address: '10.0.0.1' },
-                  { id: 'h2', name: 'kvm2', address: '10.0.0.2' }
-                ]
-              }
-            ]
-          }
+        id: 'c1',
+        name: 'cluster1',
+        hosts: [
+          { id: 'h1', name: 'kvm1', address: '10.0.0.1' },
+          { id: 'h2', name: 'kvm2', address: '10.0.0.2' }
         ]
       }
     ]

@@ -8,12 +8,12 @@ import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import { createRunService } from '../../service/create-run-service.js'
 import { loadConfig } from '../../shared/config.js'
-import { buildInventory } from '../../shared/load-inventory.js'
 import { RUNS_QUEUE } from '../../shared/queue-names.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { createLogger } from '../../shared/logger.js'
 import type { RunService } from '../../service/run-service.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 const ADMIN: ApiUser = {
@@ -31,21 +31,7 @@ const READER: ApiUser = {
 const basic = (u: ApiUser) => ({
   authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
 })
-const inventory = buildInventory(
-  {
-    defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
-    zones: [
-      {
-        id: 'z',
-        name: 'z',
-        pods: [
-          { id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }
-        ]
-      }
-    ]
-  },
-  'board-test'
-)
+const inventory = inventoryOf({ clusters: [{ id: 'c', hosts: ['h'] }] }, 'board-test')
 const prefix = uniquePrefix('board')
 let fastify: FastifyInstance
 let runService: RunService

@@ -5,10 +5,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import { loadConfig } from '../../shared/config.js'
-import { buildInventory } from '../../shared/load-inventory.js'
 import { createLogger } from '../../shared/logger.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { deletePrefix, testRedis, testRedisUrl, uniquePrefix } from '../support/redis.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
 const ADMIN: ApiUser = {
   name: 'ops',
@@ -25,25 +25,12 @@ const READER: ApiUser = {
 const basic = (u: ApiUser) => `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
 
 const host = (id: string) => ({ id, name: `kvm-${id}`, address: '10.0.0.1' })
-const inventory = buildInventory(
+const inventory = inventoryOf(
   {
-    defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
-    zones: [
-      {
-        id: 'z1',
-        name: 'zone1',
-        pods: [
-          {
-            id: 'p1',
-            name: 'pod1',
-            clusters: [
-              { id: 'c1', name: 'cluster1', hosts: [host('h1'), host('h2')] },
-              { id: 'c2', name: 'cluster2', hosts: [host('h3')] },
-              { id: 'c3', name: 'cluster3', hosts: [host('h4')] }
-            ]
-          }
-        ]
-      }
+    clusters: [
+      { id: 'c1', name: 'cluster1', hosts: [host('h1'), host('h2')] },
+      { id: 'c2', name: 'cluster2', hosts: [host('h3')] },
+      { id: 'c3', name: 'cluster3', hosts: [host('h4')] }
     ]
   },
   'cancel-maintenance-test'

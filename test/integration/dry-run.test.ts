@@ -8,10 +8,10 @@ import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js
 import { createRunService } from '../../service/create-run-service.js'
 import { loadConfig } from '../../shared/config.js'
 import type { DryRunPlan } from '../../shared/dry-run-plan.js'
-import { buildInventory } from '../../shared/load-inventory.js'
 import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
 const ADMIN: ApiUser = {
   name: 'ops',
@@ -145,18 +145,7 @@ describe('dryRun', () => {
       hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIA',
       maintenance: { driver: 'libvirt' }
     })
-    const inventory = buildInventory(
-      {
-        zones: [
-          {
-            id: 'z',
-            name: 'z',
-            pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [host('h1'), host('h2')] }] }]
-          }
-        ]
-      },
-      'nossh'
-    )
+    const inventory = inventoryOf({ defaults: {}, clusters: [{ id: 'c', hosts: [host('h1'), host('h2')] }] }, 'nossh')
     const service = await createRunService({
       config: loadConfig({ REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: prefix }),
       inventory,

@@ -5,11 +5,11 @@ import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import { createRunService } from '../../service/create-run-service.js'
 import { loadConfig } from '../../shared/config.js'
-import { buildInventory } from '../../shared/load-inventory.js'
 import { createLogger } from '../../shared/logger.js'
 import type { RunService } from '../../service/run-service.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
 // Issue 11 item 4 / docs/api.md#limits: event streams share one Redis reader per process and are capped at 20
 // per key and 500 in all (429 beyond).
@@ -22,24 +22,11 @@ const USERS: ApiUser[] = Array.from({ length: 26 }, (_, i) => ({
 const auth = (u: ApiUser) => ({
   authorization: `Basic ${Buffer.from(`${u.apiKey}:${u.secretKey}`).toString('base64')}`
 })
-const inventory = buildInventory(
+const inventory = inventoryOf(
   {
-    defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
-    zones: [
-      {
-        id: 'z',
-        name: 'z',
-        pods: [
-          {
-            id: 'p',
-            name: 'p',
-            clusters: [
-              { id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] },
-              { id: 'd', name: 'd', hosts: [{ id: 'h2', name: 'h2', address: 'y' }] }
-            ]
-          }
-        ]
-      }
+    clusters: [
+      { id: 'c', hosts: [{ id: 'h', address: 'x' }] },
+      { id: 'd', hosts: [{ id: 'h2', address: 'y' }] }
     ]
   },
   'stream-limits-test'

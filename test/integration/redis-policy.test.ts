@@ -4,26 +4,12 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createRunService } from '../../service/create-run-service.js'
 import { loadConfig } from '../../shared/config.js'
 import { RedisPolicyError } from '../../shared/errors/redis-policy-error.js'
-import { buildInventory } from '../../shared/load-inventory.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { createWorker } from '../../workers/create-worker.js'
 import { startOwnRedis, type OwnRedis } from '../support/redis-server.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
-const inventory = buildInventory(
-  {
-    defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
-    zones: [
-      {
-        id: 'z',
-        name: 'z',
-        pods: [
-          { id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }
-        ]
-      }
-    ]
-  },
-  'policy-test'
-)
+const inventory = inventoryOf({ clusters: [{ id: 'c', hosts: ['h'] }] }, 'policy-test')
 let redis: OwnRedis
 beforeAll(async () => {
   redis = await startOwnRedis()

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { freePort } from '../../shared/free-port.js'
 import { testRedisUrl, uniquePrefix } from '../support/redis.js'
 import { startNodeProcess, writeInventory, type WorkerProcess } from '../support/worker-process.js'
+import { inventoryDocOf } from '../support/inventory-of.js'
 
 // Issue 11 item 15: HTTPS with TLS_CERT/TLS_KEY; without TLS and HOST the API listens on
 // 127.0.0.1 only and says so at start-up.
@@ -15,16 +16,7 @@ import { startNodeProcess, writeInventory, type WorkerProcess } from '../support
 const START_MS = 90_000
 const dir = mkdtempSync(path.join(os.tmpdir(), 'rm-tls-'))
 const procs: WorkerProcess[] = []
-const inventory = writeInventory({
-  defaults: { hostKey: 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl' },
-  zones: [
-    {
-      id: 'z',
-      name: 'z',
-      pods: [{ id: 'p', name: 'p', clusters: [{ id: 'c', name: 'c', hosts: [{ id: 'h', name: 'h', address: 'x' }] }] }]
-    }
-  ]
-})
+const inventory = writeInventory(inventoryDocOf({ clusters: [{ id: 'c', hosts: ['h'] }] }))
 const cert = path.join(dir, 'api.crt')
 const key = path.join(dir, 'api.key')
 

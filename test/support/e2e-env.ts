@@ -3,6 +3,7 @@ import { pino } from 'pino'
 import { createRunService } from '../../service/create-run-service.js'
 import { loadConfig, type Config } from '../../shared/config.js'
 import { buildInventory } from '../../shared/load-inventory.js'
+import { inventoryDocOf } from './inventory-of.js'
 import { createRedisConnection, type RedisClient } from '../../store/connection.js'
 import { createRedisKeys, type RedisKeys } from '../../store/keys.js'
 import type { RunService } from '../../service/run-service.js'
@@ -73,47 +74,30 @@ export const podId = (name: string): string => `pod-${name}`
 export async function startE2E(opts: E2EOptions): Promise<E2E> {
   const hostNames = opts.clusters.flatMap((c) => c.hosts)
   const fleet = await startSshdFleet({ hosts: hostNames.map((name) => ({ name })) })
-  const zones = new Map<string, Map<string, ClusterSpec[]>>()
-  for (const c of opts.clusters) {
-    const zone = c.zone ?? 'z1'
-    const pod = c.pod ?? `${zone}-p1`
-    if (!zones.has(zone)) zones.set(zone, new Map())
-    const pods = zones.get(zone)!
-    if (!pods.has(pod)) pods.set(pod, [])
-    pods.get(pod)!.push(c)
-  }
-  const inventoryDoc = {
+  const inventoryDoc = inventoryDocOf({
     defaults: { user: 'root', privateKeyPath: fleet.privateKeyPath },
-    zones: [...zones].map(([zone, pods]) => ({
-      id: zoneId(zone),
-      name: zone,
-      pods: [...pods].map(([pod, clusters]) => ({
-        id: podId(pod),
-        name: pod,
-        clusters: clusters.map((c) => ({
-          id: clusterId(c.name),
-          name: c.name,
-          ...(c.gate ? { gate: c.gate } : {}),
-          ...(c.gateTimeout ? { gateTimeout: c.gateTimeout } : {}),
-          ...(c.maintenance ? { maintenance: c.maintenance } : {}),
-          hosts: c.hosts.map((name) => {
-            const h = fleet.hostConfig(name)
-            return {
-              id: hostId(name),
-              name,
-              address: h.address,
-              port: h.port,
-              hostKey: h.hostKey,
-              hooksDir: h.hooksDir,
-              stateDir: h.stateDir,
-              bootIdPath: h.bootIdPath,
-              ...(opts.hostOverrides?.[name] ?? {})
-            }
-          })
-        }))
-      }))
+    clusters: opts.clusters.map(({ name, hosts, zone = 'z1', pod = `${zone}-p1`, ...fields }) => ({
+      id: clusterId(name),
+      name,
+      zone: { id: zoneId(zone), name: zone },
+      pod: { id: podId(pod), name: pod },
+      ...fields,
+      hosts: hosts.map((host) => {
+        const h = fleet.hostConfig(host)
+        return {
+          id: hostId(host),
+          name: host,
+          address: h.address,
+          port: h.port,
+          hostKey: h.hostKey,
+          hooksDir: h.hooksDir,
+          stateDir: h.stateDir,
+          bootIdPath: h.bootIdPath,
+          ...(opts.hostOverrides?.[host] ?? {})
+        }
+      })
     }))
-  }
+  })
   const inventory = buildInventory(inventoryDoc, `e2e:${opts.label}`)
   const prefix = uniquePrefix(opts.label)
   const env: Record<string, string> = {

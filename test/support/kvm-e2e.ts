@@ -16,6 +16,7 @@ import { createWorker, type RollmaintWorker } from '../../workers/create-worker.
 import { startKvmLab, type KvmLab } from './kvm-lab.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from './redis.js'
 import { writeInventory } from './worker-process.js'
+import { inventoryDocOf } from './inventory-of.js'
 
 export const ADMIN: ApiUser = {
   name: 'ops',
@@ -82,7 +83,7 @@ export async function startKvmE2E(opts: {
   writeFileSync(hostLogPath, '')
   const clusterId = `cluster-${opts.label}`
   const hostId = (name: string): string => `${opts.label}-${name}`
-  const inventoryDoc = {
+  const inventoryDoc = inventoryDocOf({
     defaults: {
       user: 'root',
       privateKeyPath: lab.privateKeyPath,
@@ -94,26 +95,16 @@ export async function startKvmE2E(opts: {
         ...opts.maintenance
       }
     },
-    zones: [
+    clusters: [
       {
-        id: `zone-${opts.label}`,
-        name: 'lab',
-        pods: [
-          {
-            id: `pod-${opts.label}`,
-            name: 'lab',
-            clusters: [
-              {
-                id: clusterId,
-                name: `kvm-${opts.label}`,
-                hosts: lab.hosts.map((h) => ({ id: hostId(h.name), name: h.name, ...lab.inventoryHost(h.name) }))
-              }
-            ]
-          }
-        ]
+        id: clusterId,
+        name: `kvm-${opts.label}`,
+        zone: { id: `zone-${opts.label}`, name: 'lab' },
+        pod: { id: `pod-${opts.label}`, name: 'lab' },
+        hosts: lab.hosts.map((h) => ({ id: hostId(h.name), name: h.name, ...lab.inventoryHost(h.name) }))
       }
     ]
-  }
+  })
   const inventory = buildInventory(inventoryDoc, `kvm-e2e:${opts.label}`)
   const prefix = uniquePrefix(`kvm-${opts.label}`)
   const env: Record<string, string> = {

@@ -1,32 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { buildRunView } from '../../service/build-run-view.js'
-import { buildInventory } from '../../shared/load-inventory.js'
 import { initialProgressFields, parseRunProgress } from '../../store/run/run-progress.js'
 import type { RunSummary } from '../../store/run/get-run-summary.js'
 import type { RollingMaintenanceResult } from '../../shared/types.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
-const host = (id: string): Record<string, unknown> => ({ id, name: `kvm-${id}`, address: `${id}.example` })
+const host = (id: string) => ({ id, name: `kvm-${id}`, address: `${id}.example` })
 
 /** c1: a1 a2 a3, c2: b1 b2 b3, c3: x1 (not in the run). */
-const inventory = buildInventory(
+const inventory = inventoryOf(
   {
     defaults: { knownHostsPath: '/keys/known_hosts' },
-    zones: [
-      {
-        id: 'z1',
-        name: 'zone1',
-        pods: [
-          {
-            id: 'p1',
-            name: 'pod1',
-            clusters: [
-              { id: 'c1', name: 'cluster1', hosts: [host('a1'), host('a2'), host('a3')] },
-              { id: 'c2', name: 'cluster2', hosts: [host('b1'), host('b2'), host('b3')] },
-              { id: 'c3', name: 'cluster3', hosts: [host('x1')] }
-            ]
-          }
-        ]
-      }
+    clusters: [
+      { id: 'c1', name: 'cluster1', hosts: [host('a1'), host('a2'), host('a3')] },
+      { id: 'c2', name: 'cluster2', hosts: [host('b1'), host('b2'), host('b3')] },
+      { id: 'c3', name: 'cluster3', hosts: [host('x1')] }
     ]
   },
   'inventory.yaml'

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { buildInventory } from '../../shared/load-inventory.js'
 import { driverFor } from '../../workers/maintenance/driver-for.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGZ4dGVzdGtleQ'
 const host = (id: string, maintenance?: unknown) => ({
@@ -12,45 +12,26 @@ const host = (id: string, maintenance?: unknown) => ({
 
 describe('driverFor picks the driver the maintenance block names', () => {
   it('none, command, cloudstack; hosts sharing a cloudstack block share one driver (one client)', () => {
-    const inv = buildInventory(
+    const inv = inventoryOf(
       {
         defaults: {
           hostKey: KEY,
           maintenance: { driver: 'cloudstack', url: 'https://cs/client/api', apiKey: 'AK', secretKeyFile: '/k' }
         },
-        zones: [
+        clusters: [
           {
-            id: 'z',
-            name: 'z',
-            pods: [
-              {
-                id: 'p',
-                name: 'p',
-                clusters: [
-                  {
-                    id: 'c1',
-                    name: 'c1',
-                    hosts: [
-                      host('a'),
-                      host('b'),
-                      host('n', { driver: 'none' }),
-                      host('x', { driver: 'command', enter: ['/bin/true'], exit: ['/bin/true'] })
-                    ]
-                  },
-                  {
-                    id: 'c2',
-                    name: 'c2',
-                    maintenance: {
-                      driver: 'cloudstack',
-                      url: 'https://other/client/api',
-                      apiKey: 'AK2',
-                      secretKeyFile: '/k'
-                    },
-                    hosts: [host('d')]
-                  }
-                ]
-              }
+            id: 'c1',
+            hosts: [
+              host('a'),
+              host('b'),
+              host('n', { driver: 'none' }),
+              host('x', { driver: 'command', enter: ['/bin/true'], exit: ['/bin/true'] })
             ]
+          },
+          {
+            id: 'c2',
+            maintenance: { driver: 'cloudstack', url: 'https://other/client/api', apiKey: 'AK2', secretKeyFile: '/k' },
+            hosts: [host('d')]
           }
         ]
       },

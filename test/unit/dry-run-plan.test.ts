@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest'
 import { buildDryRunPlan, RUN_TIME_CHECK, type DryRunInput } from '../../service/build-dry-run-plan.js'
 import { resolveScope } from '../../service/resolve-scope.js'
-import { buildInventory } from '../../shared/load-inventory.js'
 import type { HostResourceState, RunRequest } from '../../shared/types.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
 const host = (id: string, extra: Record<string, unknown> = {}) => ({
   id,
@@ -11,29 +11,18 @@ const host = (id: string, extra: Record<string, unknown> = {}) => ({
   hostKey: 'ssh-ed25519 AAAA',
   ...extra
 })
-const inventory = buildInventory(
+const inventory = inventoryOf(
   {
-    zones: [
+    defaults: {},
+    clusters: [
       {
-        id: 'z1',
-        name: 'zone1',
-        pods: [
-          {
-            id: 'p1',
-            name: 'pod1',
-            clusters: [
-              {
-                id: 'c1',
-                name: 'cl1',
-                gate: ['/usr/local/bin/ceph-ok', '{host.name}'],
-                hosts: [host('a1'), host('a2'), host('a3', { hypervisor: 'XenServer' })]
-              },
-              { id: 'c2', name: 'cl2', gateTimeout: 60, hosts: [host('b1'), host('b2', { enabled: false })] },
-              { id: 'c3', name: 'cl3', hosts: [host('d1'), host('d2')] }
-            ]
-          }
-        ]
-      }
+        id: 'c1',
+        name: 'cl1',
+        gate: ['/usr/local/bin/ceph-ok', '{host.name}'],
+        hosts: [host('a1'), host('a2'), host('a3', { hypervisor: 'XenServer' })]
+      },
+      { id: 'c2', name: 'cl2', gateTimeout: 60, hosts: [host('b1'), host('b2', { enabled: false })] },
+      { id: 'c3', name: 'cl3', hosts: [host('d1'), host('d2')] }
     ]
   },
   'unit'

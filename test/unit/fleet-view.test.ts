@@ -1,34 +1,20 @@
 import { describe, expect, it } from 'vitest'
 import { buildFleetView, runCoversHost, vmCounts } from '../../shared/build-fleet-view.js'
-import { buildInventory } from '../../shared/load-inventory.js'
 import type { HostView, RunView } from '../../shared/run-view.js'
+import { inventoryOf } from '../support/inventory-of.js'
 
-const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIOMqqnkVzrm0SdG6UOoqKLsabgH5C9okWi0dh2l9GKJl'
-const inventory = buildInventory(
+const inventory = inventoryOf(
   {
-    defaults: { hostKey: KEY },
-    zones: [
+    clusters: [
       {
-        id: 'z1',
-        name: 'zone1',
-        pods: [
-          {
-            id: 'p1',
-            name: 'pod1',
-            clusters: [
-              {
-                id: 'c1',
-                name: 'cl1',
-                hosts: [
-                  { id: 'h1', name: 'kvm1', address: '10.0.0.1' },
-                  { id: 'h2', name: 'kvm2', address: '10.0.0.2', enabled: false }
-                ]
-              },
-              { id: 'c2', name: 'cl2', hosts: [{ id: 'h3', name: 'kvm3', address: '10.0.0.3' }] }
-            ]
-          }
+        id: 'c1',
+        name: 'cl1',
+        hosts: [
+          { id: 'h1', name: 'kvm1', address: '10.0.0.1' },
+          { id: 'h2', name: 'kvm2', address: '10.0.0.2', enabled: false }
         ]
-      }
+      },
+      { id: 'c2', name: 'cl2', hosts: [{ id: 'h3', name: 'kvm3', address: '10.0.0.3' }] }
     ]
   },
   'fleet-view-test'
