@@ -11,6 +11,7 @@ import type { Inventory, RunRequest } from '../shared/types.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
 import type { RedisKeys } from '../store/keys.js'
 import { appendRunAudit } from '../store/run/append-run-audit.js'
+import { getRunHeader } from '../store/run/get-run-header.js'
 import { getRunSnapshot } from '../store/run/get-run-snapshot.js'
 import { pauseRun, resumeRun } from '../store/run/pause-run.js'
 import { TERMINAL_STATUSES } from '../store/run/run-record.js'
@@ -35,8 +36,7 @@ export function makeRunControls(deps: RunControlDeps) {
   const { redis, keys, logger: log } = deps
 
   async function clusterPlanOf(id: string): Promise<string[]> {
-    const raw = await redis.hget(keys.run(id), 'clusterPlan')
-    return raw ? (JSON.parse(raw) as string[]) : []
+    return (await getRunHeader(redis, keys, id))?.clusterPlan ?? []
   }
 
   async function pause(id: string, who: string): Promise<RunView> {
