@@ -4,6 +4,7 @@ import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import { stageOutputTail } from '../shared/run-timeline.js'
 import type { HostConfig, StageName } from '../shared/types.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
+import { recordStageFinished } from '../store/events/record-stage-finished.js'
 import type { RedisKeys } from '../store/keys.js'
 import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
 import { recordStageDuration } from '../store/metrics/record-stage-duration.js'
@@ -64,17 +65,13 @@ export async function attemptStage(
     const durationMs = Date.now() - startedAt
     log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')
     const verdict = judgeStage(stage, result)
-    // Sent together (one write, one round trip); both are best effort and never throw.
-    await Promise.all([
-      recordStageDuration(redis, keys, stage, result.kind === 'timeout' ? 'timeout' : verdict.kind, durationMs / 1000),
-      emitRunEvent(redis, keys, run.id, 'stage.finished', {
-        ...where,
-        result: result.kind,
-        exitCode,
-        durationMs,
-        output: stageOutputTail(result)
-      })
-    ])
+    await recordStageFinished(redis, keys, run.id, result.kind === 'timeout' ? 'timeout' : verdict.kind, {
+      ...where,
+      result: result.kind,
+      exitCode,
+      durationMs,
+      output: stageOutputTail(result)
+    })
     return { attempt: { kind: 'judged', verdict }, session }
   } catch (err) {
     if (err instanceof LeaseLostError) throw err

@@ -19,14 +19,18 @@ export function makePreflightProcessor(ctx: WorkerContext) {
   return async function processPreflightJob(job: Job<PreflightJobData>): Promise<string> {
     const { runId, hostId } = job.data
     const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, hostId, stage: 'PreFlight' })
-    const header = await getRunHeader(redis, keys, runId)
-    const state = await getHostRunState(redis, keys, runId, hostId)
+    // Read together: one write and one round trip for the three (issue 12, CPU per host cycle).
+    const [header, state, stop] = await Promise.all([
+      getRunHeader(redis, keys, runId),
+      getHostRunState(redis, keys, runId, hostId),
+      getRunStop(redis, keys, runId)
+    ])
     const host = ctx.inventory.hosts.get(hostId)
     if (!header || !state) return 'gone'
     if (state.phase !== 'pending' && state.phase !== 'PreFlight') return state.phase // already judged
     // Cancelled: no PreFlight starts any more; the host stays pending and is not reported. One already
     // started (phase PreFlight, found after a crash) is still followed to its end.
-    if (state.phase === 'pending' && (await getRunStop(redis, keys, runId)).cancelled) return 'cancelled'
+    if (state.phase === 'pending' && stop.cancelled) return 'cancelled'
     const running: HostRunState = { ...identityOf(state), phase: 'PreFlight' }
     await saveHostRunState(redis, keys, runId, running)
 

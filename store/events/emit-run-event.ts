@@ -8,6 +8,9 @@ import { notifyEventSinks } from './event-sinks.js'
  * Capped, so a huge run cannot grow it without bound. Best effort: progress display must never
  * fail the maintenance itself.
  */
+/** The run's event stream keeps about this many events (XADD MAXLEN ~). */
+export const RUN_EVENTS_MAXLEN = 50_000
+
 export async function emitRunEvent<K extends RunEventType>(
   redis: RedisClient,
   keys: RedisKeys,
@@ -20,7 +23,7 @@ export async function emitRunEvent<K extends RunEventType>(
       keys.runEvents(runId),
       'MAXLEN',
       '~',
-      '50000',
+      RUN_EVENTS_MAXLEN,
       '*',
       'type',
       type,

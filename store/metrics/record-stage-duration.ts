@@ -5,18 +5,32 @@ import { luaScript } from '../lua-script.js'
 
 // One call instead of a MULTI of a dozen HINCRBYs: a worker spends its CPU per command it builds and
 // writes, not per field Redis increments (issue 12: four of these per host cycle).
-const RECORD = luaScript(`
-local key, prefix, seconds = KEYS[1], ARGV[1], tonumber(ARGV[2])
-for i = 3, #ARGV do
-  if seconds <= tonumber(ARGV[i]) then redis.call('HINCRBY', key, prefix .. ARGV[i], 1) end
+/**
+ * Lua: adds one stage to the histogram in hash `key`; `first` is the index in ARGV of the field
+ * prefix (`stage|outcome|`), followed by the seconds and the bucket bounds. Shared with the
+ * stage.finished event (store/events/record-stage-finished.ts), which writes both in one call.
+ */
+export const HISTOGRAM_LUA = `
+local function addToHistogram(key, first)
+  local prefix, seconds = ARGV[first], tonumber(ARGV[first + 1])
+  for i = first + 2, #ARGV do
+    if seconds <= tonumber(ARGV[i]) then redis.call('HINCRBY', key, prefix .. ARGV[i], 1) end
+  end
+  redis.call('HINCRBY', key, prefix .. '+Inf', 1)
+  redis.call('HINCRBY', key, prefix .. 'count', 1)
+  redis.call('HINCRBYFLOAT', key, prefix .. 'sum', ARGV[first + 1])
 end
-redis.call('HINCRBY', key, prefix .. '+Inf', 1)
-redis.call('HINCRBY', key, prefix .. 'count', 1)
-redis.call('HINCRBYFLOAT', key, prefix .. 'sum', ARGV[2])
+`
+
+const RECORD = luaScript(`${HISTOGRAM_LUA}
+addToHistogram(KEYS[1], 1)
 return 1
 `)
 
-const LES = STAGE_BUCKETS.map(String)
+/** ARGV tail of HISTOGRAM_LUA for one stage. */
+export function histogramArgs(stage: string, outcome: StageOutcome, seconds: number): Array<string | number> {
+  return [bucketField(stage, outcome, ''), seconds, ...STAGE_BUCKETS.map(String)]
+}
 
 /**
  * Adds one finished stage to the cluster-wide histogram (cumulative buckets, sum, count) in one
@@ -29,7 +43,5 @@ export async function recordStageDuration(
   outcome: StageOutcome,
   seconds: number
 ): Promise<void> {
-  await RECORD(redis, [keys.metricsStageDurations()], [bucketField(stage, outcome, ''), seconds, ...LES]).catch(
-    () => undefined
-  )
+  await RECORD(redis, [keys.metricsStageDurations()], histogramArgs(stage, outcome, seconds)).catch(() => undefined)
 }
