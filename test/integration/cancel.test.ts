@@ -126,7 +126,8 @@ describe('cancel', () => {
   })
 
   it('cancelled during PreFlight: PreFlight jobs still queued do not start, nothing else runs', async () => {
-    setHooks(e2e.fleet, ALL, { PreFlight: { sleepSec: 1 }, Maintenance: {} })
+    // PreFlights long enough that the cancel lands before a slot frees up, however slow this loop.
+    setHooks(e2e.fleet, ALL, { PreFlight: { sleepSec: 4 }, Maintenance: {} })
     const mark = e2e.fleet.readHostLog().length
     const log = () => e2e.fleet.readHostLog().slice(mark)
     const run = await e2e.start({ clusterids: CLUSTERS.map((c) => clusterId(c.name)) })
@@ -140,13 +141,13 @@ describe('cancel', () => {
         })
       ).statusCode
     ).toBe(202)
-    const cancelledAt = Date.now()
     const done = await e2e.waitForRun(run.id)
     expect(done.status).toBe('cancelled')
     const entries = log()
     expect(entries.filter((e) => e.stage !== 'PreFlight')).toEqual([])
-    // With two job slots at most two PreFlights were in hand; none began after the cancel.
-    expect(entries.filter((e) => e.event === 'start' && e.t > cancelledAt + 100)).toEqual([])
+    // With two job slots at most two PreFlights were in hand; none began after the cancel. Counted,
+    // not timed: a job in hand before the cancel logs its start only once its SSH session is up,
+    // which under load came well after the cancel (the slots free up only after a 4 s PreFlight).
     expect(entries.filter((e) => e.event === 'start').length).toBeLessThanOrEqual(2)
   })
 
