@@ -3,25 +3,7 @@ import { mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { freePort } from '../shared/free-port.js'
-import { createRedisConnection } from '../store/connection.js'
-
-async function answers(url: string): Promise<boolean> {
-  const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, {
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 1000
-  })
-  r.on('error', () => undefined)
-  try {
-    await r.connect()
-    return (await r.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    r.disconnect()
-  }
-}
+import { redisAnswers } from '../store/redis-answers.js'
 
 /**
  * `REDIS_URL` when it answers; otherwise a private redis-server in a temp dir, stopped by `stop()`.
@@ -33,7 +15,7 @@ export async function ensureRedis(
   opts: { ownProcessGroup?: boolean } = {}
 ): Promise<{ url: string; private: boolean; stop(): Promise<void> }> {
   if (envUrl) {
-    if (await answers(envUrl)) return { url: envUrl, private: false, stop: async () => {} }
+    if (await redisAnswers(envUrl)) return { url: envUrl, private: false, stop: async () => {} }
     throw new Error(`REDIS_URL=${envUrl} is set but Redis does not answer there`)
   }
   if (spawnSync('redis-server', ['--version']).error) {
@@ -69,7 +51,7 @@ export async function ensureRedis(
   let exited: string | undefined
   child.once('exit', (code, signal) => (exited = `exited with ${signal ?? code}`))
   child.once('error', (err) => (exited = err.message))
-  while (!(await answers(url))) {
+  while (!(await redisAnswers(url))) {
     if (exited !== undefined || Date.now() > deadline) {
       child.kill('SIGKILL')
       rmSync(dir, { recursive: true, force: true })

@@ -4,26 +4,9 @@ import os from 'node:os'
 import path from 'node:path'
 import type { TestProject } from 'vitest/node'
 import { freePort } from '../../shared/free-port.js'
-import { createRedisConnection } from '../../store/connection.js'
+import { redisAnswers } from '../../store/redis-answers.js'
+import { productionRedisArgs } from './redis-server.js'
 import { sweepOrphanLabs } from './kvm-lab.js'
-
-async function ping(url: string): Promise<boolean> {
-  const redis = createRedisConnection({ mode: 'single', url }, 'tool', undefined, {
-    lazyConnect: true,
-    maxRetriesPerRequest: 0,
-    retryStrategy: () => null,
-    connectTimeout: 1000
-  })
-  redis.on('error', () => undefined) // the caller retries; a refused connection while starting up is expected
-  try {
-    await redis.connect()
-    return (await redis.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    redis.disconnect()
-  }
-}
 
 let server: ChildProcess | undefined
 let dir: string | undefined
@@ -37,7 +20,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   sweepOrphanLabs()
   let url = process.env.REDIS_URL
   if (url) {
-    if (!(await ping(url))) throw new Error(`REDIS_URL=${url} is set but Redis does not answer PING there`)
+    if (!(await redisAnswers(url))) throw new Error(`REDIS_URL=${url} is set but Redis does not answer PING there`)
   } else {
     const found = spawnSync('redis-server', ['--version'])
     if (found.error) {
@@ -47,29 +30,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
     }
     const port = await freePort()
     dir = mkdtempSync(path.join(os.tmpdir(), 'rollmaint-redis-'))
-    server = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--save',
-        '',
-        '--maxmemory-policy',
-        'noeviction'
-      ],
-      { stdio: 'ignore' }
-    )
+    server = spawn('redis-server', productionRedisArgs(port, dir), { stdio: 'ignore' })
     url = `redis://127.0.0.1:${port}`
     const deadline = Date.now() + 10_000
-    while (!(await ping(url))) {
+    while (!(await redisAnswers(url))) {
       if (Date.now() > deadline)
         throw new Error(`started redis-server on port ${port} but it did not answer within 10 s`)
       await new Promise((r) => setTimeout(r, 100))

@@ -6,6 +6,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { freePort } from '../../shared/free-port.js'
 import { createRedisConnection, type RedisClient } from '../../store/connection.js'
+import { redisAnswers } from '../../store/redis-answers.js'
 
 /**
  * Real Debian redis-server / redis-sentinel processes on loopback for failover tests: a Sentinel
@@ -83,26 +84,10 @@ function spawnRedis(cmd: string, args: string[], port: number): RedisProcess {
       await kill()
       const i = args.indexOf('--replicaof')
       launch(opts.asMaster && i >= 0 ? [...args.slice(0, i), ...args.slice(i + 3)] : args)
-      await waitUntil(`${cmd} on ${port} did not answer after a restart`, () => answers(port))
+      await waitUntil(`${cmd} on ${port} did not answer after a restart`, () =>
+        redisAnswers(`redis://127.0.0.1:${port}`, 500)
+      )
     }
-  }
-}
-
-async function answers(port: number): Promise<boolean> {
-  const r = createRedisConnection({ mode: 'single', url: `redis://127.0.0.1:${port}` }, 'tool', undefined, {
-    lazyConnect: true,
-    retryStrategy: () => null,
-    maxRetriesPerRequest: 0,
-    connectTimeout: 500
-  })
-  r.on('error', () => undefined)
-  try {
-    await r.connect()
-    return (await r.ping()) === 'PONG'
-  } catch {
-    return false
-  } finally {
-    r.disconnect()
   }
 }
 
@@ -172,7 +157,7 @@ export async function startSentinelGroup(
         ...(replicaOf ? ['--replicaof', '127.0.0.1', String(replicaOf)] : [])
       ]
       servers.push(spawnRedis('redis-server', args, port))
-      await waitUntil(`redis-server on ${port} did not answer`, () => answers(port))
+      await waitUntil(`redis-server on ${port} did not answer`, () => redisAnswers(`redis://127.0.0.1:${port}`, 500))
     }
     await startServer(masterPort)
     for (let i = 0; i < (opts.replicas ?? 2); i++) await startServer(await freePort(), masterPort)
@@ -198,7 +183,7 @@ export async function startSentinelGroup(
         ].join('\n')
       )
       sentinels.push(spawnRedis('redis-sentinel', [conf], port))
-      await waitUntil(`redis-sentinel on ${port} did not answer`, () => answers(port))
+      await waitUntil(`redis-sentinel on ${port} did not answer`, () => redisAnswers(`redis://127.0.0.1:${port}`, 500))
     }
     // Every sentinel must know the others and the replicas before a failover can get a quorum.
     await waitUntil('sentinels did not discover each other', async () => {
@@ -328,7 +313,8 @@ export async function startRedisCluster(
         )
       )
     }
-    for (const n of nodes) await waitUntil(`cluster node ${n.port} did not answer`, () => answers(n.port))
+    for (const n of nodes)
+      await waitUntil(`cluster node ${n.port} did not answer`, () => redisAnswers(`redis://127.0.0.1:${n.port}`, 500))
     const create = spawnSync(
       'redis-cli',
       [

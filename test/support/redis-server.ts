@@ -4,12 +4,29 @@ import os from 'node:os'
 import path from 'node:path'
 import { freePort } from '../../shared/free-port.js'
 import { createRedisConnection } from '../../store/connection.js'
+import { redisAnswers } from '../../store/redis-answers.js'
 
 export interface OwnRedis {
   url: string
   /** Graceful restart: SHUTDOWN (AOF flushed), then the same data dir again. */
   restart(downMs?: number): Promise<void>
   stop(): Promise<void>
+}
+
+/** redis-server arguments as production should run it: AOF fsynced every second, no RDB, noeviction. */
+export function productionRedisArgs(port: number, dir: string): string[] {
+  const where = ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir]
+  return [
+    ...where,
+    '--appendonly',
+    'yes',
+    '--appendfsync',
+    'everysec',
+    '--save',
+    '',
+    '--maxmemory-policy',
+    'noeviction'
+  ]
 }
 
 /** A redis-server of the test's own, configured as production should be: AOF everysec, noeviction. */
@@ -19,43 +36,10 @@ export async function startOwnRedis(): Promise<OwnRedis> {
   const url = `redis://127.0.0.1:${port}`
   let child: ChildProcess | undefined
   const start = async (): Promise<void> => {
-    child = spawn(
-      'redis-server',
-      [
-        '--port',
-        String(port),
-        '--bind',
-        '127.0.0.1',
-        '--dir',
-        dir,
-        '--appendonly',
-        'yes',
-        '--appendfsync',
-        'everysec',
-        '--save',
-        '',
-        '--maxmemory-policy',
-        'noeviction'
-      ],
-      { stdio: 'ignore' }
-    )
+    child = spawn('redis-server', productionRedisArgs(port, dir), { stdio: 'ignore' })
     const deadline = Date.now() + 10_000
     for (;;) {
-      const r = createRedisConnection({ mode: 'single', url }, 'tool', undefined, {
-        lazyConnect: true,
-        retryStrategy: () => null,
-        maxRetriesPerRequest: 0
-      })
-      r.on('error', () => undefined)
-      const ok = await r
-        .connect()
-        .then(() => r.ping())
-        .then(
-          () => true,
-          () => false
-        )
-      r.disconnect()
-      if (ok) return
+      if (await redisAnswers(url)) return
       if (Date.now() > deadline) throw new Error(`own redis-server on ${port} did not start`)
       await new Promise((res) => setTimeout(res, 50))
     }
