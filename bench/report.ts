@@ -6,6 +6,12 @@ import type { FleetReport } from './scenarios/fleet-report.js'
 export interface BenchReport {
   date: string
   machine: { cores: number; memoryGiB: number; cpu: string; node: string }
+  /** 1-minute load average when the run started and ended (the machine may be shared), and the nice value. */
+  load?: { start: number; end: number; nice: number } | undefined
+  /** Runs per scenario (medians are of these). */
+  runs?: number | undefined
+  /** The commit measured. */
+  commit?: string | undefined
   profile: Record<string, number>
   overhead: Record<string, number>
   seed: Record<string, number>

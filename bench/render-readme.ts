@@ -1,0 +1,135 @@
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { cpuPerHostCycleMs } from './issue12-targets.js'
+import type { BenchReport } from './report.js'
+
+const rows = (o: Record<string, unknown>): string =>
+  Object.entries(o)
+    .map(([k, v]) => `| ${k} | ${String(v)} |`)
+    .join('\n')
+
+const scaleRow = (s: Record<string, number>, label = String(s.workers)): string =>
+  `| ${label} | ${s.wallMs} | ${s.hostCyclesPerSec} | ${s.workerCpuMsPerHostCycle ?? '?'} / ${s.redisCpuMsPerHostCycle ?? '?'} / ${cpuPerHostCycleMs(s) ?? '?'} | ${s.redisUsedMemoryMb} | ${s.workersCpuCores ?? '?'} / ${s.redisCpuCores ?? '?'} / ${s.apiCpuCores ?? '?'} | ${s.apiGetP50Ms} | ${s.apiGetP99Ms} |`
+
+/** A file of bench/results/ verbatim (figures another command printed), or a note that it is missing. */
+function verbatim(dir: string, file: string): string {
+  const p = path.join(dir, file)
+  return existsSync(p) ? `\`\`\`\n${readFileSync(p, 'utf8').trimEnd()}\n\`\`\`` : `(not recorded yet: ${file})`
+}
+
+/** bench/results/README.md from the report (the fleet section is appended by its own renderer). */
+export function renderReadme(r: BenchReport, dir: string): string {
+  const load = r.load
+    ? `1-minute load average ${r.load.start.toFixed(1)} at the start and ${r.load.end.toFixed(1)} at the end, nice ${r.load.nice}`
+    : 'load average not recorded'
+  return `# Benchmark results
+
+Measured ${r.date} on ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB (${r.machine.cpu}), Node ${r.machine.node}, commit
+${r.commit ?? 'unknown'}, by \`npm run bench\` (each scenario ${r.runs ?? 3} times; medians). The machine is
+shared (other engineers' test suites ran beside the bench): ${load}. Every target is relative to
+what the same run measured on the same machine. How to run each scenario: docs/development.md#benchmarks.
+
+## Targets (issue 12)
+
+| target | measured | met |
+|---|---|---|
+${r.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'no'} |`).join('\n')}
+
+## 1. Overhead per host cycle, rollmaint and Ansible (real sshd hosts, no-op stage scripts)
+
+One cluster of 10 hosts, each with the same four logging stage scripts. Overhead = (wall time -
+stage script time on the critical path) / 10. Gaps are measured on the hosts' own clocks, from a
+stage's end to the next stage's start. ${String(r.ansible.version ?? 'Ansible')} drives the same
+scripts over the same kind of sshd hosts (PreFlight play first, then \`serial: 1\`, \`raw\` tasks,
+pipelining on).
+
+| figure | rollmaint |
+|---|---|
+${rows(r.overhead)}
+
+| figure | Ansible |
+|---|---|
+${rows(Object.fromEntries(Object.entries(r.ansible).filter(([k]) => k !== 'version')))}
+
+## 2. The seed scenario (2 zones, 3 clusters, 9 real sshd hosts, Maintenance sleeps 2 s)
+
+Ideal: three hosts one after another per cluster, each costing exactly its 2 s Maintenance.
+
+| figure | value |
+|---|---|
+${rows(r.seed)}
+
+## 3. Scale and worker scaling (1,000 clusters x 10 hosts, simulated executor)
+
+Through the real API, BullMQ and Redis, with worker processes whose executor is **simulated**: it
+skips the network and the hosts (stages take no time); everything else is production code. CPU per
+host cycle comes from the processes' own counters (workers: /proc; Redis: INFO cpu, which includes
+serving the API's polling), so it holds on a shared machine; wall time and latencies do not.
+
+| workers | wall ms | host cycles/s | CPU ms per host cycle: worker / Redis / both | Redis MB after | CPU cores: workers / Redis / API+client | API GET p50 ms | API GET p99 ms |
+|---|---|---|---|---|---|---|---|
+${r.scale.map((s) => scaleRow(s)).join('\n')}
+${(r.scaleBaseline?.rows ?? []).map((s) => scaleRow(s, `${s.workers}, code at ${r.scaleBaseline!.commit.slice(0, 7)} (before)`)).join('\n')}
+
+The "before" row is the same scenario, in the same bench run, on a checkout of the code when issue 12
+was filed (\`BENCH_BASELINE_DIR\`); its scale scenario was given the same two CPU-per-host-cycle
+figures, nothing else of it changed.
+
+![throughput vs workers](throughput.svg)
+
+## 4. Failover with the production defaults (test/faults/crash-matrix-production.test.ts)
+
+A worker SIGKILLed at each crash point of a host cycle, with loadConfig's defaults for the lease,
+the job lock and the stalled check (named in the first line below); recovery is from the kill until
+another worker goes on with the host. The test fails when any recovery exceeds 15 s. Its printed
+figures (\`npx vitest run test/faults/crash-matrix-production.test.ts\`):
+
+${verbatim(dir, 'crash-matrix-production.txt')}
+
+## 5. Evacuation on real KVM (libvirt driver, the KVM lab)
+
+3 hosts of the KVM lab (each a real libvirtd and sshd; QEMU ${r.evacuation?.virtKvm === 0 ? 'in software emulation' : 'with KVM'}), 4 VMs of 128 MiB
+on each, one rolling maintenance of the cluster through the real API and a worker: every host is
+evacuated by \`virsh migrate --live --persistent --undefinesource\`, at most 2 migrations at once,
+before its Maintenance script. Evacuation wall time (a host's first \`vm.migrating\` to its last
+\`vm.migrated\`, summed over the 3 hosts) against the sum of the migrations' own durations; VM downtime
+is libvirt's own figure (\`virsh domjobinfo --completed\`, Total downtime, read on the target). Not
+part of this run unless named: \`npm run bench -- evacuation\` (root, qemu and libvirt).
+
+${
+  r.evacuation
+    ? `| figure | value |
+|---|---|
+${rows(r.evacuation)}`
+    : '(not run yet)'
+}
+
+## 6. Where the time goes (profile)
+
+| figure (median) | value |
+|---|---|
+${rows(r.profile ?? {})}
+
+## Before issue 12 (results committed on 2026-11-25, same kind of machine, measured the same way)
+
+| figure | before | this run |
+|---|---|---|
+| overhead per host cycle | 321 ms | ${r.overhead.overheadPerHostCycleMs ?? '?'} ms |
+| Ansible overhead per host cycle | 1396.4 ms | ${String(r.ansible.overheadPerHostCycleMs ?? '?')} ms |
+| seed scenario (2 s Maintenance) | 1.73 x ideal (10355 ms) | ${r.seed.ratioToIdeal ?? '?'} x ideal (${r.seed.wallMs ?? '?'} ms) |
+| processSpawnMs | 17.9 ms | ${r.profile.processSpawnMs ?? '?'} ms |
+| sshConnectMs | 147.1 ms | ${r.profile.sshConnectMs ?? '?'} ms |
+| sshExecTrueMs | 21.3 ms | ${r.profile.sshExecTrueMs ?? '?'} ms |
+| one no-op detached stage | 103.4 ms | ${r.profile.runStageNoopMs ?? '?'} ms |
+| one no-op direct stage | 45.6 ms | ${r.profile.runStageDirectNoopMs ?? '?'} ms |
+| scale, 1 worker: wall / API GET p99 | 16531 ms / 51.3 ms | ${r.scale[0]?.wallMs ?? '?'} ms / ${r.scale[0]?.apiGetP99Ms ?? '?'} ms |
+
+The issue's own figures, from the machine it was filed on: 67.6 ms per host cycle for rollmaint
+against 138 ms for Ansible (2.0x), process creation 2.7 ms, SSH connect 76 ms. What changed since:
+one SSH connection and one persistent runner shell per host for its whole cycle (a stage is a
+request line on that shell, not a new channel and login shell), TCP_NODELAY from the first packet,
+publickey auth without the \`none\` round trip, the private key parsed once, and fewer Redis round
+trips per host cycle (stage histogram and stage.finished in one Lua call, no reads a \`none\` driver
+does not need, auto-pipelined worker connection).
+`
+}
