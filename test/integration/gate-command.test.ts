@@ -15,6 +15,22 @@ describe('runGateCommand (a real process on the worker)', () => {
     expect(r).toEqual({ exitCode: 0, output: 'gate for kvm1\n', timedOut: false })
   })
 
+  it("the worker's own settings (REDIS_*, ROLLMAINT_*) do not reach the command", async () => {
+    process.env.REDIS_PASSWORD = 'not-for-gates'
+    process.env.ROLLMAINT_API_KEYS = '/etc/rollmaint/api-keys.yaml'
+    try {
+      const r = await runGateCommand(
+        ['sh', '-c', 'echo "${REDIS_PASSWORD:-unset} ${ROLLMAINT_API_KEYS:-unset} $ROLLMAINT_HOST_NAME ${HOME:+home}"'],
+        { ROLLMAINT_HOST_NAME: 'kvm1' },
+        5000
+      )
+      expect(r.output).toBe('unset unset kvm1 home\n')
+    } finally {
+      delete process.env.REDIS_PASSWORD
+      delete process.env.ROLLMAINT_API_KEYS
+    }
+  })
+
   it('a non-zero exit keeps the output tail (stdout and stderr)', async () => {
     const r = await runGateCommand(['sh', '-c', 'echo HEALTH_WARN; echo 1 pg degraded >&2; exit 3'], {}, 5000)
     expect(r.exitCode).toBe(3)

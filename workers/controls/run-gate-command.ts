@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process'
 import type { HostConfig } from '../../shared/types.js'
+import { workerChildEnv } from '../worker-child-env.js'
 
 export interface GateAttempt {
   /** null when the command could not be started or was killed (timeout). */
@@ -27,7 +28,7 @@ export function gateArgv(argv: readonly string[], host: HostConfig): string[] {
 
 /**
  * Runs one gate attempt on the worker (docs/api.md#operator-controls): exit 0 = go. The command gets the `ROLLMAINT_*`
- * environment of a stage; on timeout its whole process group is killed, so a hung check cannot
+ * variables of a stage and the worker's environment without its own settings (no Redis password); on timeout its whole process group is killed, so a hung check cannot
  * linger. Never throws: a command that cannot start is a failed attempt with the reason as output.
  */
 export function runGateCommand(
@@ -42,7 +43,7 @@ export function runGateCommand(
       output = (output + chunk.toString('utf8')).slice(-OUTPUT_TAIL)
     }
     const child = spawn(argv[0]!, argv.slice(1), {
-      env: { ...process.env, ...env },
+      env: workerChildEnv(process.env, env),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: true
     })

@@ -2,13 +2,12 @@ import type { MaintenanceConfig } from '../../shared/maintenance-config.js'
 import { substitutePlaceholders } from '../../shared/placeholders.js'
 import type { DriverContext, EnterOutcome, ExitOutcome, MaintenanceDriver } from './maintenance-driver.js'
 import { runLocalCommand, type LocalCommandResult } from './run-local-command.js'
+import { workerChildEnv } from '../worker-child-env.js'
 
 type CommandConfig = Extract<MaintenanceConfig, { driver: 'command' }>
 type Phase = 'EnterMaintenance' | 'ExitMaintenance'
 
 /** The worker's own settings (Redis URL with its password, API keys file...) are not the command's business. */
-const PRIVATE_ENV = /^(ROLLMAINT_|REDIS_)/
-
 export function commandArgv(template: readonly string[], ctx: Pick<DriverContext, 'host'>): string[] {
   const values = {
     'host.id': ctx.host.id,
@@ -24,13 +23,13 @@ export function commandEnv(
   ctx: Pick<DriverContext, 'host' | 'runId' | 'payload'>,
   base: NodeJS.ProcessEnv
 ): NodeJS.ProcessEnv {
-  const env: NodeJS.ProcessEnv = Object.fromEntries(Object.entries(base).filter(([name]) => !PRIVATE_ENV.test(name)))
-  env.ROLLMAINT_STAGE = phase
-  env.ROLLMAINT_RUN_ID = ctx.runId
-  env.ROLLMAINT_HOST_ID = ctx.host.id
-  env.ROLLMAINT_HOST_NAME = ctx.host.name
-  if (ctx.payload !== undefined) env.ROLLMAINT_PAYLOAD = ctx.payload
-  return env
+  return workerChildEnv(base, {
+    ROLLMAINT_STAGE: phase,
+    ROLLMAINT_RUN_ID: ctx.runId,
+    ROLLMAINT_HOST_ID: ctx.host.id,
+    ROLLMAINT_HOST_NAME: ctx.host.name,
+    ...(ctx.payload !== undefined ? { ROLLMAINT_PAYLOAD: ctx.payload } : {})
+  })
 }
 
 /** Why a command did not succeed, with its kept output so the operator sees the command's own words. */

@@ -25,7 +25,7 @@ export function SignIn({ notice, onSignedIn }: { notice: string; onSignedIn(s: S
     } catch (err) {
       if (err instanceof ApiError && err.status === 401) {
         setError(
-          'Sign-in failed: this API key and secret key do not match any API user. Check both values (the keys file, or the key pair printed at first start).'
+          'Sign-in failed: this API key and secret key do not match any API user. Check both values against the API keys file (on first start the API writes one to .rollmaint/api-keys.yaml).'
         )
       } else {
         setError(err instanceof Error ? err.message : String(err))
