@@ -65,7 +65,9 @@ export async function attemptStage(
     const durationMs = Date.now() - startedAt
     log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')
     const verdict = judgeStage(stage, result)
-    await recordStageFinished(redis, keys, run.id, result.kind === 'timeout' ? 'timeout' : verdict.kind, {
+    // Not waited for either (it never throws): the connection keeps it ahead of whatever this worker
+    // writes next, and the next stage does not wait a round trip for a metric and an event.
+    void recordStageFinished(redis, keys, run.id, result.kind === 'timeout' ? 'timeout' : verdict.kind, {
       ...where,
       result: result.kind,
       exitCode,
