@@ -337,7 +337,9 @@ ns_init() {
 libvirtd_stop() {
   local h=$1 H=$LAB_DIR/$1 init
   init=$(ns_init "$h")
-  nsenter -t "$init" -m -u -p sh -c 'p=$(cat '"$H"'/libvirtd.pid 2>/dev/null) || exit 0; kill "$p" 2>/dev/null; for i in $(seq 1 100); do kill -0 "$p" 2>/dev/null || exit 0; sleep 0.05; done; exit 1' \
+  # libvirtd's orderly shutdown took over 5 s on a loaded machine: 30 s for TERM, then KILL (its
+  # VMs keep running either way).
+  nsenter -t "$init" -m -u -p sh -c 'p=$(cat '"$H"'/libvirtd.pid 2>/dev/null) || exit 0; kill "$p" 2>/dev/null; for i in $(seq 1 300); do kill -0 "$p" 2>/dev/null || exit 0; sleep 0.1; done; kill -9 "$p" 2>/dev/null; for i in $(seq 1 50); do kill -0 "$p" 2>/dev/null || exit 0; sleep 0.1; done; exit 1' \
     || die "libvirtd of $h did not stop"
 }
 
