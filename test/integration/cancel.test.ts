@@ -1,13 +1,13 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import { createWorker, type RollmaintWorker } from '../../workers/create-worker.js'
 import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 import { invariantViolations } from '../support/host-log-checks.js'
+import { e2eApi } from '../support/e2e-api.js'
 
 const ADMIN: ApiUser = {
   name: 'ops',
@@ -36,13 +36,7 @@ let lateWorker: RollmaintWorker | undefined
 beforeAll(async () => {
   // Two jobs at a time per worker, so that a run's PreFlight jobs queue up behind each other.
   e2e = await startE2E({ label: 'cancel', clusters: CLUSTERS, env: { ROLLMAINT_WORKER_CONCURRENCY: '2' } })
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([ADMIN, READER])
-  })
+  fastify = await e2eApi(e2e, [ADMIN, READER])
 })
 afterAll(async () => {
   await fastify?.close()

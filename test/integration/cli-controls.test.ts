@@ -1,12 +1,12 @@
 import { spawn } from 'node:child_process'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
+import { listenE2EApi } from '../support/e2e-api.js'
 
 const ROOT = path.resolve(import.meta.dirname, '../..')
 const ADMIN: ApiUser = {
@@ -22,15 +22,7 @@ let fastify: FastifyInstance
 let url: string
 beforeAll(async () => {
   e2e = await startE2E({ label: 'clictl', clusters: [{ name: 'c1', hosts: HOSTS }] })
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([ADMIN])
-  })
-  await fastify.listen({ port: 0, host: '127.0.0.1' })
-  url = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`
+  ;({ fastify, url } = await listenE2EApi(e2e, [ADMIN]))
 })
 afterAll(async () => {
   await fastify?.close()

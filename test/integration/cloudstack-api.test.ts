@@ -7,6 +7,7 @@ import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js
 import { createLogger } from '../../shared/logger.js'
 import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
+import { e2eApi } from '../support/e2e-api.js'
 
 // A CloudStack client as documented: Java-style URL encoding, lower-cased, sorted, HMAC-SHA1, base64.
 function encodeLikeJava(value: string): string {
@@ -54,13 +55,7 @@ let fastify: FastifyInstance
 beforeAll(async () => {
   e2e = await startE2E({ label: 'cs', clusters: [{ name: 'csc', hosts: ['cs1', 'cs2'] }] })
   setHooks(e2e.fleet, ['cs1', 'cs2'], { PreFlight: {}, Maintenance: { stdout: 'patched' } })
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([ADMIN, READER])
-  })
+  fastify = await e2eApi(e2e, [ADMIN, READER])
 })
 afterAll(async () => {
   await fastify?.close()

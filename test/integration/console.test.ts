@@ -2,15 +2,15 @@ import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { chromium, type Browser, type Page } from 'playwright-core'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import { capabilitiesFromOpenApi, type Capabilities } from '../../ui/src/lib/capabilities.js'
 import { saveCapacitySnapshot } from '../../store/cluster/capacity-snapshot.js'
 import { startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
+import { listenE2EApi } from '../support/e2e-api.js'
 
 const CHROMIUM = '/usr/bin/chromium'
 /**
@@ -130,15 +130,7 @@ beforeAll(async () => {
       }
     ]
   })
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([ADMIN, READER])
-  })
-  await fastify.listen({ port: 0, host: '127.0.0.1' })
-  base = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`
+  ;({ fastify, url: base } = await listenE2EApi(e2e, [ADMIN, READER]))
   caps = capabilitiesFromOpenApi(
     (
       await fastify.inject({

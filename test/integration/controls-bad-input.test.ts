@@ -1,8 +1,8 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
+import { e2eApi } from '../support/e2e-api.js'
 
 const ADMIN: ApiUser = {
   name: 'ops',
@@ -18,13 +18,7 @@ let e2e: E2E
 let fastify: FastifyInstance
 beforeAll(async () => {
   e2e = await startE2E({ label: 'badctl', clusters: [{ name: 'b1', hosts: ['b1a', 'b1b'] }], workers: 0 })
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([ADMIN])
-  })
+  fastify = await e2eApi(e2e, [ADMIN])
 })
 afterAll(async () => {
   await fastify?.close()

@@ -2,14 +2,14 @@ import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import type { RunView } from '../../shared/run-view.js'
 import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 import { invariantViolations } from '../support/host-log-checks.js'
+import { e2eApi } from '../support/e2e-api.js'
 
 const ADMIN: ApiUser = {
   name: 'ops',
@@ -51,13 +51,7 @@ let e2e: E2E
 let fastify: FastifyInstance
 beforeAll(async () => {
   e2e = await startE2E({ label: 'controls', clusters: CLUSTERS, env: { ROLLMAINT_MAX_PARALLEL_CLUSTERS: '1' } })
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([ADMIN, ALICE, READER])
-  })
+  fastify = await e2eApi(e2e, [ADMIN, ALICE, READER])
 })
 afterAll(async () => {
   await fastify?.close()

@@ -1,10 +1,9 @@
 import net from 'node:net'
 import type { AddressInfo } from 'node:net'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import { createRunService } from '../../service/create-run-service.js'
 import { loadConfig } from '../../shared/config.js'
 import type { DryRunPlan } from '../../shared/dry-run-plan.js'
@@ -12,6 +11,7 @@ import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
 import { inventoryOf } from '../support/inventory-of.js'
+import { e2eApi } from '../support/e2e-api.js'
 
 const ADMIN: ApiUser = {
   name: 'ops',
@@ -32,13 +32,7 @@ let e2e: E2E
 let fastify: FastifyInstance
 beforeAll(async () => {
   e2e = await startE2E({ label: 'dryrun', clusters: CLUSTERS, hostOverrides: { d2b: { enabled: false } } })
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([ADMIN])
-  })
+  fastify = await e2eApi(e2e, [ADMIN])
 })
 afterAll(async () => {
   await fastify?.close()

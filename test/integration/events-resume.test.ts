@@ -1,12 +1,12 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import { createWorker, type RollmaintWorker } from '../../workers/create-worker.js'
 import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 import { readSse } from '../support/read-sse.js'
+import { listenE2EApi } from '../support/e2e-api.js'
 
 // Edges of the event stream the main events test does not reach: a run with no events yet (no
 // worker has taken it), and clients that come back after the run's last event.
@@ -25,15 +25,7 @@ let lateWorker: RollmaintWorker | undefined
 beforeAll(async () => {
   // No worker at first: runs stay queued until a test starts one.
   e2e = await startE2E({ label: 'sse-resume', clusters: [{ name: 'r1', hosts: ['r1a', 'r1b'] }], workers: 0 })
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([READER])
-  })
-  await fastify.listen({ port: 0, host: '127.0.0.1' })
-  base = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`
+  ;({ fastify, url: base } = await listenE2EApi(e2e, [READER]))
 })
 afterAll(async () => {
   await fastify?.close()

@@ -6,6 +6,7 @@ import type { RunView } from '../../shared/run-view.js'
 import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
 import { readSse } from '../support/read-sse.js'
+import { listenE2EApi } from '../support/e2e-api.js'
 
 const READER: ApiUser = {
   name: 'watcher',
@@ -26,15 +27,7 @@ beforeAll(async () => {
       { name: 'ev2', hosts: ['f1'] }
     ]
   })
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([READER])
-  })
-  await fastify.listen({ port: 0, host: '127.0.0.1' })
-  base = `http://127.0.0.1:${(fastify.server.address() as { port: number }).port}`
+  ;({ fastify, url: base } = await listenE2EApi(e2e, [READER]))
 })
 afterAll(async () => {
   await fastify?.close()

@@ -2,16 +2,16 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import type { RunView } from '../../shared/run-view.js'
 import { startCloudStackSimulator, type CloudStackSimulator } from '../support/cloudstack-sim/cloudstack-simulator.js'
 import { clusterId, hostId, podId, startE2E, zoneId, type E2E } from '../support/e2e-env.js'
 import { getHostResourceStates } from '../../store/host/get-host-resource-states.js'
 import { stageIntervals } from '../support/host-log-checks.js'
 import { setHooks } from '../support/hooks.js'
+import { e2eApi } from '../support/e2e-api.js'
 
 /**
  * The maintenance drivers (docs/inventory.md#maintenance-drivers) end to end through the API, on real sshd hosts running real stage scripts: hosts whose
@@ -119,13 +119,7 @@ exit 0
       }
     ]
   })
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([ADMIN])
-  })
+  fastify = await e2eApi(e2e, [ADMIN])
   await fastify.ready()
 }, 60_000)
 

@@ -1,9 +1,9 @@
-import Fastify, { type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import { clusterId, hostId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
+import { e2eApi } from '../support/e2e-api.js'
 
 const READER: ApiUser = {
   name: 'prom',
@@ -25,13 +25,7 @@ beforeAll(async () => {
   })
   // a host whose sshd is down: connection refused
   await e2e.fleet.host('gone').stop()
-  fastify = Fastify(serverOptions)
-  await fastify.register(app, {
-    config: e2e.config,
-    inventory: e2e.inventory,
-    runService: e2e.runService,
-    apiKeys: createApiKeyStore([READER])
-  })
+  fastify = await e2eApi(e2e, [READER])
 })
 afterAll(async () => {
   await fastify?.close()
