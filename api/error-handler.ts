@@ -15,7 +15,8 @@ const STATUS_BY_CODE: Record<string, number> = {
   HOST_NOT_FOUND: 404,
   HOST_NOT_IN_MAINTENANCE: 409,
   CLUSTER_BUSY: 409,
-  TOO_MANY_STREAMS: 429
+  TOO_MANY_STREAMS: 429,
+  EVENTS_TRIMMED: 410
 }
 
 const FASTIFY_MESSAGES: Record<string, string> = {

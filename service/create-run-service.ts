@@ -33,6 +33,8 @@ import { addEventSink } from '../store/events/event-sinks.js'
 import { createWebhookPublisher } from '../shared/webhooks/webhook-publisher.js'
 import { deleteRunRecord } from '../store/run/delete-run-record.js'
 import { requestCancel } from '../store/run/request-cancel.js'
+import { findTrimmedResume } from '../store/events/find-trimmed-resume.js'
+import { EventsTrimmedError } from '../shared/errors/events-trimmed-error.js'
 
 export interface RunServiceDeps {
   config: Config
@@ -205,6 +207,9 @@ export async function createRunService({ config, inventory, logger }: RunService
     async openEventStream(id, afterId) {
       if (!isRunId(id)) return undefined
       if (!(await runExists(redis, keys, id))) return undefined
+      // A resume from an event no longer kept is refused, never silently skipped (issue 11, item 10).
+      const check = afterId ? await findTrimmedResume(redis, keys, id, afterId) : undefined
+      if (afterId && check?.kind === 'trimmed') throw new EventsTrimmedError(id, afterId, check.oldestKept)
       return events.open(id, afterId)
     },
     getRun: view,

@@ -1,16 +1,23 @@
 import type { RedisClient } from '../connection.js'
 import type { RunEventData, RunEventType } from '../../shared/run-event.js'
 import type { RedisKeys } from '../keys.js'
+import { luaScript } from '../lua-script.js'
 import { notifyEventSinks } from './event-sinks.js'
+import { DEFAULT_EVENT_CAP } from './run-event-cap.js'
+
+// The stream keeps as many events as the run's size allows (`eventCap`, written with the run
+// record), read in the same step as the append.
+const appendLua = luaScript(`
+local cap = tonumber(redis.call('HGET', KEYS[1], 'eventCap')) or tonumber(ARGV[1])
+return redis.call('XADD', KEYS[2], 'MAXLEN', '~', cap, '*', 'type', ARGV[2], 'data', ARGV[3])
+`)
 
 /**
  * Appends to the run's event stream (what live progress reads; stream ids make it resumable).
- * Capped, so a huge run cannot grow it without bound. Best effort: progress display must never
- * fail the maintenance itself.
+ * Bounded by the run's size (`run-event-cap.ts`), so a huge run keeps all of its events and a
+ * runaway one cannot grow without bound. Best effort: progress display must never fail the
+ * maintenance itself.
  */
-/** The run's event stream keeps about this many events (XADD MAXLEN ~). */
-export const RUN_EVENTS_MAXLEN = 50_000
-
 export async function emitRunEvent<K extends RunEventType>(
   redis: RedisClient,
   keys: RedisKeys,
@@ -19,19 +26,13 @@ export async function emitRunEvent<K extends RunEventType>(
   data: RunEventData[K]
 ): Promise<void> {
   try {
-    const id = await redis.xadd(
-      keys.runEvents(runId),
-      'MAXLEN',
-      '~',
-      RUN_EVENTS_MAXLEN,
-      '*',
-      'type',
-      type,
-      'data',
-      JSON.stringify(data)
+    const id = await appendLua(
+      redis,
+      [keys.run(runId), keys.runEvents(runId)],
+      [DEFAULT_EVENT_CAP, type, JSON.stringify(data)]
     )
     // Webhooks (docs/api.md#operator-controls) see the event with its stream id, after it is stored and without being waited for.
-    if (id) notifyEventSinks(keys.bullPrefix, { runId, id, type, data })
+    if (typeof id === 'string') notifyEventSinks(keys.bullPrefix, { runId, id, type, data })
   } catch {
     // ignored on purpose, see above
   }

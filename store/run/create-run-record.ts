@@ -1,6 +1,7 @@
 import type { RedisClient } from '../connection.js'
 import { luaScript } from '../lua-script.js'
 import type { RedisKeys } from '../keys.js'
+import { runEventCap } from '../events/run-event-cap.js'
 import { initialProgressFields } from './run-progress.js'
 import type { RunRecord } from './run-record.js'
 
@@ -52,7 +53,8 @@ export async function createRunRecord(
     hostIds: JSON.stringify(run.hostIds),
     clusterIds: JSON.stringify(run.clusterIds),
     seq: '0',
-    audit: JSON.stringify(run.audit ?? [])
+    audit: JSON.stringify(run.audit ?? []),
+    eventCap: String(runEventCap(run.hostIds.length))
   }
   if (run.retryOf) fields.retryOf = run.retryOf
   const runValues = Object.entries(fields).flat()
