@@ -205,6 +205,19 @@ describe('detached runner: each stage at most once per host and run', () => {
     for (let i = 0; i < 100 && existsSync(old); i++) await new Promise((r) => setTimeout(r, 50))
     expect(existsSync(old)).toBe(false)
     expect(existsSync(path.join(host().stateDir, 'runs', 'env-run'))).toBe(true)
+
+    // Every run asks (its PreFlight): within the hour the host does not scan again (no process).
+    const older = path.join(host().stateDir, 'runs', 'ancient-2')
+    mkdirSync(older, { recursive: true })
+    utimesSync(older, past, past)
+    await cleanupOldRuns(shell, 7)
+    await new Promise((r) => setTimeout(r, 500))
+    expect(existsSync(older)).toBe(true)
+    // A record from another boot (or an hour old) lets the next one scan.
+    writeFileSync(path.join(host().stateDir, 'cleaned'), 'another-boot 1\n')
+    await cleanupOldRuns(shell, 7)
+    for (let i = 0; i < 100 && existsSync(older); i++) await new Promise((r) => setTimeout(r, 50))
+    expect(existsSync(older)).toBe(false)
   })
 })
 

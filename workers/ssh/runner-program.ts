@@ -53,7 +53,17 @@ rm_find() {
   return 1
 }
 rm_has() { if rm_find "$2"; then rm_end "$1" found - -; else rm_end "$1" missing - -; fi; }
+# At most one scan an hour per host (every run asks): the last one's boot id and clock are kept in
+# the cleaned file, read and written with builtins, so a run that finds a recent one costs no process.
 rm_clean() {
+  rm_boot; rm_clock; rm_lb= rm_lt=
+  if [ -r "$rm_state/cleaned" ]; then read -r rm_lb rm_lt < "$rm_state/cleaned" || :; fi
+  case $rm_lt in ''|*[!0-9]*) rm_lt=-1 ;; esac
+  if [ "$rm_lb" = "$rm_boot_now" ] && [ "$rm_lt" -ge 0 ] && [ "$rm_t" -ge "$rm_lt" ] && [ $(( rm_t - rm_lt )) -lt 360000 ]; then
+    rm_end "$1" done - -
+    return
+  fi
+  printf '%s %s\n' "$rm_boot_now" "$rm_t" > "$rm_state/cleaned" 2>/dev/null
   if [ -d "$rm_state/runs" ]; then
     ( exec find "$rm_state/runs" -mindepth 1 -maxdepth 1 -type d -mtime +"$2" -exec rm -rf {} + ) < /dev/null > /dev/null 2>&1 &
   fi
