@@ -6,8 +6,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
-import { startNodeProcess, startWorkerProcess, writeInventory, type WorkerProcess } from '../support/worker-process.js'
-import { freePort } from '../../shared/free-port.js'
+import {
+  listeningPort,
+  startNodeProcess,
+  startWorkerProcess,
+  writeInventory,
+  type WorkerProcess
+} from '../support/worker-process.js'
 
 let e2e: E2E
 const procs: WorkerProcess[] = []
@@ -57,16 +62,16 @@ async function runOverHttp(
 
 describe('processes (docs/operations.md#processes)', () => {
   it('npm run api + npm run worker: separate processes on one Redis; the first API start generates an admin key into a 0600 file and says where, never printing the secret', async () => {
-    const port = await freePort()
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rm-data-'))
     const env = {
       ...e2e.env,
       ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc),
-      PORT: String(port),
+      PORT: '0',
       HOST: '127.0.0.1',
       ROLLMAINT_DATA_DIR: dataDir
     }
     const api = await startNodeProcess('api/server.ts', env, GENERATED)
+    const port = listeningPort(api)
     procs.push(api, await startWorkerProcess(env))
     expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200)
     const keys = generatedKeys(api, dataDir)
@@ -78,16 +83,16 @@ describe('processes (docs/operations.md#processes)', () => {
   })
 
   it('npm start: the API and a worker in one process', async () => {
-    const port = await freePort()
     const dataDir = mkdtempSync(path.join(os.tmpdir(), 'rm-data-'))
     const env = {
       ...e2e.env,
       ROLLMAINT_INVENTORY: writeInventory(e2e.inventoryDoc),
-      PORT: String(port),
+      PORT: '0',
       HOST: '127.0.0.1',
       ROLLMAINT_DATA_DIR: dataDir
     }
     const all = await startNodeProcess('main.ts', env, GENERATED)
+    const port = listeningPort(all)
     procs.push(all)
     const done = await runOverHttp(port, generatedKeys(all, dataDir))
     expect(done.status).toBe('succeeded')

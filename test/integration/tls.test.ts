@@ -5,9 +5,8 @@ import net from 'node:net'
 import os from 'node:os'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { freePort } from '../../shared/free-port.js'
 import { testRedisUrl, uniquePrefix } from '../support/redis.js'
-import { startNodeProcess, writeInventory, type WorkerProcess } from '../support/worker-process.js'
+import { listeningPort, startNodeProcess, writeInventory, type WorkerProcess } from '../support/worker-process.js'
 import { inventoryDocOf } from '../support/inventory-of.js'
 
 // Issue 11 item 15: HTTPS with TLS_CERT/TLS_KEY; without TLS and HOST the API listens on
@@ -25,12 +24,13 @@ const otherAddress = Object.values(os.networkInterfaces())
   .flat()
   .find((a) => a && a.family === 'IPv4' && !a.internal)?.address
 
-function baseEnv(port: number): Record<string, string> {
+// PORT 0: the API binds a port the OS picks and logs it (see listeningPort).
+function baseEnv(): Record<string, string> {
   return {
     REDIS_URL: testRedisUrl(),
     ROLLMAINT_KEY_PREFIX: uniquePrefix('tls'),
     ROLLMAINT_INVENTORY: inventory,
-    PORT: String(port),
+    PORT: '0',
     ROLLMAINT_DATA_DIR: mkdtempSync(path.join(dir, 'data-'))
   }
 }
@@ -87,9 +87,9 @@ afterAll(() => {
 
 describe('TLS and the default bind address', () => {
   it('without TLS and HOST: 127.0.0.1 only, and start-up says so', { timeout: 2 * START_MS }, async () => {
-    const port = await freePort()
-    const api = await startNodeProcess('api/server.ts', baseEnv(port), 'API listening', START_MS)
+    const api = await startNodeProcess('api/server.ts', baseEnv(), 'API listening', START_MS)
     procs.push(api)
+    const port = listeningPort(api)
     const log = api.lines.join('\n')
     expect(log).toContain(`API listening on http://127.0.0.1:${port}`)
     expect(log).toMatch(/no TLS_CERT\/TLS_KEY and no HOST: listening on 127\.0\.0\.1 only/)
@@ -102,14 +102,14 @@ describe('TLS and the default bind address', () => {
     'with TLS_CERT and TLS_KEY: HTTPS on every interface; plain HTTP gets no API',
     { timeout: 2 * START_MS },
     async () => {
-      const port = await freePort()
       const api = await startNodeProcess(
         'api/server.ts',
-        { ...baseEnv(port), TLS_CERT: cert, TLS_KEY: key },
+        { ...baseEnv(), TLS_CERT: cert, TLS_KEY: key },
         'API listening',
         START_MS
       )
       procs.push(api)
+      const port = listeningPort(api)
       expect(api.lines.join('\n')).toContain(`API listening on https://0.0.0.0:${port}`)
       expect(await httpsGet(`https://127.0.0.1:${port}/healthz`)).toMatchObject({ status: 200 })
       expect(await connectable(otherAddress!, port)).toBe(true)
@@ -118,11 +118,10 @@ describe('TLS and the default bind address', () => {
   )
 
   it('an unreadable TLS_KEY stops the API with a message naming the variable', { timeout: 2 * START_MS }, async () => {
-    const port = await freePort()
     await expect(
       startNodeProcess(
         'api/server.ts',
-        { ...baseEnv(port), TLS_CERT: cert, TLS_KEY: path.join(dir, 'missing.key') },
+        { ...baseEnv(), TLS_CERT: cert, TLS_KEY: path.join(dir, 'missing.key') },
         'API listening',
         START_MS
       )

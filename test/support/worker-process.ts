@@ -78,3 +78,14 @@ export async function startNodeProcess(
   await ready
   return { child, pid: child.pid!, lines, exited }
 }
+
+/**
+ * The port an API process says it listens on (start it with PORT=0, once its "API listening" line
+ * is out). A port picked beforehand and handed over in PORT was taken by another process during a
+ * slow start under load (EADDRINUSE).
+ */
+export function listeningPort(api: WorkerProcess): number {
+  const m = /API listening on https?:\/\/[^ "]+:(\d+)/.exec(api.lines.join('\n'))
+  if (!m) throw new Error(`no "API listening" line:\n${api.lines.join('\n')}`)
+  return Number(m[1])
+}
