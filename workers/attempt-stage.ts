@@ -47,6 +47,8 @@ export async function attemptStage(
     /** Called with a session this attempt had to open (PreFlight's housekeeping). */
     onOpened?: ((session: HostSession) => void) | undefined
     openOptions?: OpenOptions | undefined
+    /** A session already being opened for this attempt (its failure is this attempt's). */
+    opening?: Promise<HostSession> | undefined
   } = {}
 ): Promise<{ attempt: StageAttempt; session: HostSession | undefined }> {
   const { redis, keys } = deps
@@ -57,7 +59,7 @@ export async function attemptStage(
     // the stage does not start a round trip later (issue 12: time between stages).
     void emitRunEvent(redis, keys, run.id, 'stage.started', where)
     if (!session) {
-      session = await deps.executor.open(host, opts.openOptions)
+      session = await (opts.opening ?? deps.executor.open(host, opts.openOptions))
       opts.onOpened?.(session)
     }
     const result = await session.runStage({ runId: run.id, stage, payload: run.payload, timeoutSec: run.timeoutSec })

@@ -76,27 +76,40 @@ export function makeClusterProcessor(ctx: WorkerContext) {
       timeoutSec: stageTimeoutSec(ctx, run.request.timeout)
     }
 
-    const lease = await holdClusterLease(leaseDeps, clusterId, clusterLeaseOwner(ctx.workerId, job.id!))
+    // SSH set-up of the next host overlaps the current host's cycle instead of adding to it. A failed
+    // prefetch resolves to undefined (the cycle opens again and reports it), so an unused one is
+    // closed without waiting for it (`void`).
+    let prefetched: { hostId: string; session: Promise<HostSession | undefined> } | undefined
+    const dropPrefetched = (): void => void prefetched?.session.then((s) => s?.close())
+    const prefetch = (index: number): void => {
+      dropPrefetched()
+      const nextId = hostIds[index]
+      const next = nextId ? ctx.inventory.hosts.get(nextId) : undefined
+      prefetched = next ? { hostId: next.id, session: ctx.executor.open(next).catch(() => undefined) } : undefined
+    }
+    // The first host's too: its set-up (when this worker did not keep its PreFlight connection)
+    // overlaps taking the lease and the boundary checks (issue 16: one handshake less per cluster
+    // on the critical path). Only a host about to start: a resumed one opens with re-attach options.
+    const first = hostIds.findIndex((id) => initial.get(id)?.phase === 'ready')
+    if (first >= 0) prefetch(first)
+    let lease: Awaited<ReturnType<typeof holdClusterLease>>
+    try {
+      lease = await holdClusterLease(leaseDeps, clusterId, clusterLeaseOwner(ctx.workerId, job.id!))
+    } catch (err) {
+      dropPrefetched()
+      throw err
+    }
     // The soak (docs/api.md#operator-controls) counts from the end of the cluster's last host that went through maintenance.
     let lastFinishedAt = latestFinish([...initial.values()])
     let sleepUntil: number | undefined
     let handOver = false
     let stuck = false
-    // SSH set-up of the next host overlaps the current host's cycle instead of adding to it. A failed
-    // prefetch resolves to undefined (the cycle opens again and reports it), so an unused one is
-    // closed without waiting for it (`void`).
-    let prefetched: { hostId: string; session: Promise<HostSession | undefined> } | undefined
-    const prefetch = (index: number): void => {
-      const nextId = hostIds[index]
-      const next = nextId ? ctx.inventory.hosts.get(nextId) : undefined
-      prefetched = next ? { hostId: next.id, session: ctx.executor.open(next).catch(() => undefined) } : undefined
-    }
     try {
       for (const [index, hostId] of hostIds.entries()) {
         // The first host's record was just read; later ones are read fresh (a takeover may have moved them).
         const state = index === 0 ? initial.get(hostId) : await getHostRunState(redis, keys, runId, hostId)
         const preopened = prefetched?.hostId === hostId ? prefetched.session : undefined
-        prefetched = undefined
+        if (preopened) prefetched = undefined
         if (!state || state.phase === 'done' || state.phase === 'pending' || state.phase === 'PreFlight') {
           void preopened?.then((s) => s?.close())
           continue
@@ -148,7 +161,7 @@ export function makeClusterProcessor(ctx: WorkerContext) {
         lastFinishedAt = latestFinish([cycle.state], lastFinishedAt)
       }
     } finally {
-      void prefetched?.session.then((s) => s?.close())
+      dropPrefetched()
       const released = await lease.release().catch(() => 'error')
       log.debug({ released }, 'cluster lease released')
     }

@@ -19,20 +19,38 @@ export function makePreflightProcessor(ctx: WorkerContext) {
   return async function processPreflightJob(job: Job<PreflightJobData>): Promise<string> {
     const { runId, hostId } = job.data
     const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, hostId, stage: 'PreFlight' })
+    const host = ctx.inventory.hosts.get(hostId)
+    // The SSH set-up (the longest part of a PreFlight) overlaps the reads and the first write
+    // below (issue 16); a job that turns out to have nothing to do closes it unused.
+    const opening = host ? ctx.executor.open(host) : undefined
+    // Handled here too: it may fail while the reads are awaited, before attemptStage awaits it.
+    opening?.catch(() => undefined)
+    const unused = (answer: string): string => {
+      void opening?.then(
+        (s) => s.close(),
+        () => undefined
+      )
+      return answer
+    }
     // Read together: one write and one round trip for the three (issue 12, CPU per host cycle).
     const [header, state, stop] = await Promise.all([
       getRunHeader(redis, keys, runId),
       getHostRunState(redis, keys, runId, hostId),
       getRunStop(redis, keys, runId)
-    ])
-    const host = ctx.inventory.hosts.get(hostId)
-    if (!header || !state) return 'gone'
-    if (state.phase !== 'pending' && state.phase !== 'PreFlight') return state.phase // already judged
+    ]).catch((err: unknown) => {
+      unused('')
+      throw err
+    })
+    if (!header || !state) return unused('gone')
+    if (state.phase !== 'pending' && state.phase !== 'PreFlight') return unused(state.phase) // already judged
     // Cancelled: no PreFlight starts any more; the host stays pending and is not reported. One already
     // started (phase PreFlight, found after a crash) is still followed to its end.
-    if (state.phase === 'pending' && stop.cancelled) return 'cancelled'
+    if (state.phase === 'pending' && stop.cancelled) return unused('cancelled')
     const running: HostRunState = { ...identityOf(state), phase: 'PreFlight' }
-    await saveHostRunState(redis, keys, runId, running)
+    await saveHostRunState(redis, keys, runId, running).catch((err: unknown) => {
+      unused('')
+      throw err
+    })
 
     const { request } = header
     let verdict: StageVerdict
@@ -46,7 +64,8 @@ export function makePreflightProcessor(ctx: WorkerContext) {
           .cleanup(ctx.config.runRetentionDays)
           .catch((err: unknown) => log.warn({ err }, 'cleanup of old run state failed'))
       const r = await attemptStage({ redis, keys, executor: ctx.executor }, run, host, 'PreFlight', undefined, log, {
-        onOpened: cleanup
+        onOpened: cleanup,
+        opening
       })
       r.session?.close()
       verdict =
