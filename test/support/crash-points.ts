@@ -14,7 +14,8 @@ export const CRASH_CLUSTERS = [
 export const CRASH_HOSTS = CRASH_CLUSTERS.flatMap((c) => c.hosts)
 export const crashClusterOf = (h: string): string => CRASH_CLUSTERS.find((c) => c.hosts.includes(h))!.name
 
-const base: Partial<Record<StageName, HookSpec>> = {
+/** Every stage succeeds at once but Maintenance, which takes a moment. */
+export const CRASH_BASE_HOOKS: Partial<Record<StageName, HookSpec>> = {
   PreFlight: {},
   PreMaintenance: {},
   Maintenance: { sleepSec: 0.3 },
@@ -36,32 +37,50 @@ export const WORKER_CRASH_POINTS: CrashPoint[] = [
     host: 'm1a',
     stage: 'PreFlight',
     event: 'start',
-    hooks: { ...base, PreFlight: { sleepSec: 1 } }
+    hooks: { ...CRASH_BASE_HOOKS, PreFlight: { sleepSec: 1 } }
   },
   {
     fault: 'worker killed during PreMaintenance',
     host: 'm1a',
     stage: 'PreMaintenance',
     event: 'start',
-    hooks: { ...base, PreMaintenance: { sleepSec: 1 } }
+    hooks: { ...CRASH_BASE_HOOKS, PreMaintenance: { sleepSec: 1 } }
   },
-  { fault: 'worker killed entering maintenance', host: 'm1a', stage: 'PreMaintenance', event: 'end', hooks: base },
+  {
+    fault: 'worker killed entering maintenance',
+    host: 'm1a',
+    stage: 'PreMaintenance',
+    event: 'end',
+    hooks: CRASH_BASE_HOOKS
+  },
   {
     fault: 'worker killed during Maintenance',
     host: 'm1a',
     stage: 'Maintenance',
     event: 'start',
-    hooks: { ...base, Maintenance: { sleepSec: 2 } }
+    hooks: { ...CRASH_BASE_HOOKS, Maintenance: { sleepSec: 2 } }
   },
-  { fault: 'worker killed exiting maintenance', host: 'm1a', stage: 'Maintenance', event: 'end', hooks: base },
+  {
+    fault: 'worker killed exiting maintenance',
+    host: 'm1a',
+    stage: 'Maintenance',
+    event: 'end',
+    hooks: CRASH_BASE_HOOKS
+  },
   {
     fault: 'worker killed during PostMaintenance',
     host: 'm1a',
     stage: 'PostMaintenance',
     event: 'start',
-    hooks: { ...base, PostMaintenance: { sleepSec: 1 } }
+    hooks: { ...CRASH_BASE_HOOKS, PostMaintenance: { sleepSec: 1 } }
   },
-  { fault: 'worker killed between two hosts', host: 'm1a', stage: 'PostMaintenance', event: 'end', hooks: base }
+  {
+    fault: 'worker killed between two hosts',
+    host: 'm1a',
+    stage: 'PostMaintenance',
+    event: 'end',
+    hooks: CRASH_BASE_HOOKS
+  }
 ]
 
 export interface CrashSummary {
@@ -122,13 +141,17 @@ async function firstEventAfter(e2e: E2E, runId: string, since: number, cluster: 
   }
 }
 
-/** Waits for the run and checks it from the hosts' own logs: right result, nothing twice, the invariant held. */
+/**
+ * Waits for the run and checks it from the hosts' own logs: right result, nothing twice, the
+ * invariant held. The fault's figures are added to `summaries`.
+ */
 export async function checkRecovery(
   e2e: E2E,
   fault: string,
   runId: string,
   mark: number,
-  faultAt: number
+  faultAt: number,
+  summaries: CrashSummary[]
 ): Promise<CrashSummary> {
   const recoveredAt = await firstEventAfter(e2e, runId, faultAt, 'm1')
   const done = await e2e.waitForRun(runId, 120_000)
@@ -145,6 +168,8 @@ export async function checkRecovery(
     leftInMaintenance: left,
     success: r.success
   }
+  // Recorded before the checks, so a failed fault still shows in the printed table.
+  summaries.push(summary)
   expect(r.success).toBe(true)
   expect(r.hostsupdated.map((h) => h.hostname).sort()).toEqual([...CRASH_HOSTS].sort())
   expect(twice).toBe(0)
