@@ -94,7 +94,8 @@ evacuated by \`virsh migrate --live --persistent --undefinesource\`, at most 2 m
 before its Maintenance script. Evacuation wall time (a host's first \`vm.migrating\` to its last
 \`vm.migrated\`, summed over the 3 hosts) against the sum of the migrations' own durations; VM downtime
 is libvirt's own figure (\`virsh domjobinfo --completed\`, Total downtime, read on the target). Not
-part of this run unless named: \`npm run bench -- evacuation\` (root, qemu and libvirt).
+part of this run unless named: \`npm run bench -- evacuation\` (root, qemu and libvirt); the figures
+below are from the last run that named it (2026-11-25, load average about 30).
 
 ${
   r.evacuation
