@@ -59,7 +59,8 @@ export async function failHost(
   message: string
 ): Promise<HostDone> {
   deps.logger.warn({ hostId: state.hostId, stage: step, message }, 'stage failed')
-  const count = await countHostFailure(deps.redis, deps.keys, run.id)
+  const count = await countHostFailure(deps.redis, deps.keys, run.id, deps.lease)
+  if (count === 'lease-lost') throw new LeaseLostError(deps.lease!.clusterId)
   if (decideFailure({ forced: run.forced, maxFailures: run.maxFailures ?? 0 }, count) === 'skip') {
     return skipHost(deps, run.id, state, failureReason(step, message), step)
   }

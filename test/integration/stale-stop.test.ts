@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { LeaseRef } from '../../store/cluster/lease-ref.js'
+import { countHostFailure } from '../../store/run/count-host-failure.js'
 import { stopRun } from '../../store/run/stop-run.js'
 import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
@@ -52,6 +53,21 @@ describe('a run with a host that never reached done ends success: false, naming 
     expect(r.success, r.details).toBe(true)
     expect(r.hostsupdated.map((h) => h.hostname)).toEqual(HOSTS)
     expect(outcome).toBe('lease-lost')
+  })
+
+  it("a failure counted with a superseded lease does not spend the run's failure budget", async () => {
+    const runId = await runWithFirstHostInMaintenance()
+    const current = await e2e.redis.get(e2e.keys.clusterLease(clusterId('stk')))
+    const live: LeaseRef = {
+      clusterId: clusterId('stk'),
+      token: current!.split('|')[0]!,
+      owner: current!.slice(current!.indexOf('|') + 1)
+    }
+    const stale: LeaseRef = { ...live, token: String(Number(live.token) - 1) }
+    expect(await countHostFailure(e2e.redis, e2e.keys, runId, stale)).toBe('lease-lost')
+    expect(await e2e.redis.hget(e2e.keys.run(runId), 'failures')).toBeNull()
+    const view = await e2e.waitForRun(runId)
+    expect(view.result!.rollingmaintenance.success).toBe(true)
   })
 
   it('a stop with no failed host still names the hosts it kept from starting', async () => {
