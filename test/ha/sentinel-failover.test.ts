@@ -6,7 +6,7 @@ import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import { loadConfig } from '../../shared/config.js'
 import {
-  FAILOVER_HOSTS,
+  expectFailoverHeld,
   PRODUCTION_TIMINGS,
   runFailoverScenario,
   type FailoverReport
@@ -95,27 +95,9 @@ describe('Sentinel: the master SIGKILLed during Maintenance, a replica promoted'
       PRODUCTION_TIMINGS
     )
     reports.push(report)
-    expect(report.success).toBe(true)
-    expect(report.hostsUpdated).toEqual([...FAILOVER_HOSTS].sort())
-    expect(report.stagesTwice).toBe(0)
-    expect(report.violations).toBe(0)
-    expect(report.leftInMaintenance).toBe(0)
-    expect(report.workersAlive).toBe(2)
-    expect(report.minReplicas).toEqual([1, 1])
-    // Never a 500 through the failover (a 503 while no master answered); the last answer is a 200.
-    expect(
-      Object.keys(report.apiStatuses)
-        .map(Number)
-        .filter((s) => s !== 200 && s !== 503),
-      report.apiErrors.join('\n')
-    ).toEqual([])
+    expectFailoverHeld(report)
     if (report.api503Body)
-      expect(report.api503Body).toMatchObject({
-        error: 'REDIS_UNAVAILABLE',
-        message: expect.stringMatching(/Redis is not reachable.*retry/)
-      })
-    expect(report.lastApiStatus).toBe(200)
-    expect(report.recoveryMs).toBeLessThan(30_000)
+      expect(report.api503Body).toMatchObject({ message: expect.stringMatching(/Redis is not reachable.*retry/) })
   }, 180_000)
 })
 

@@ -5,6 +5,7 @@ import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import Fastify, { type FastifyBaseLogger } from 'fastify'
 import { pino } from 'pino'
+import { expect } from 'vitest'
 import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import type { StageName } from '../../shared/types.js'
@@ -213,4 +214,27 @@ async function firstEventAfter(
     }
     await sleep(20)
   }
+}
+
+/**
+ * What every failover must leave: the right result, no stage twice, the invariant held, both workers
+ * alive, writes acknowledged by a replica, never a 500 (a 503 while no master served), the API back.
+ */
+export function expectFailoverHeld(report: FailoverReport): void {
+  expect(report.success).toBe(true)
+  expect(report.hostsUpdated).toEqual([...FAILOVER_HOSTS].sort())
+  expect(report.stagesTwice).toBe(0)
+  expect(report.violations).toBe(0)
+  expect(report.leftInMaintenance).toBe(0)
+  expect(report.workersAlive).toBe(2)
+  expect(report.minReplicas).toEqual([1, 1])
+  expect(
+    Object.keys(report.apiStatuses)
+      .map(Number)
+      .filter((s) => s !== 200 && s !== 503),
+    report.apiErrors.join('\n')
+  ).toEqual([])
+  if (report.api503Body) expect(report.api503Body).toMatchObject({ error: 'REDIS_UNAVAILABLE' })
+  expect(report.lastApiStatus).toBe(200)
+  expect(report.recoveryMs).toBeLessThan(30_000)
 }
