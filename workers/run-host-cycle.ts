@@ -286,7 +286,9 @@ export async function runHostCycle(
           if (reply.kind === 'busy') return await stuck('Maintenance', `maintenance slot is held by ${reply.holder}`)
           state = next
           if (next.phase === 'PostMaintenance') {
-            await emitRunEvent(redis, keys, run.id, 'host.updated', {
+            // Not waited for (emitRunEvent never throws): the connection keeps it ahead of the
+            // PostMaintenance events, and PostMaintenance starts a round trip sooner (issue 12).
+            void emitRunEvent(redis, keys, run.id, 'host.updated', {
               hostId: host.id,
               hostName: host.name,
               ...next.updated
