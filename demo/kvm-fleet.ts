@@ -2,6 +2,7 @@ import { chmodSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { startKvmLab, type KvmLab } from '../test/support/kvm-lab.js'
 import { SEED_ZONES } from './seed-fleet.js'
+import { seedInventoryDoc } from './build-seed-inventory.js'
 
 /** Two small VMs per host, 64-128 MiB each: enough to watch them move, light on a laptop. */
 const VM_SIZES = [128, 64] as const
@@ -51,28 +52,14 @@ export async function startKvmDemoFleet(): Promise<KvmDemoFleet> {
       }
     })
     await Promise.all(creating)
-    const inventoryDoc = {
-      defaults: {
+    const inventoryDoc = seedInventoryDoc(
+      {
         user: 'root',
         privateKeyPath: lab.privateKeyPath,
         maintenance: { driver: 'libvirt', maxParallelMigrations: 2, migrationTimeout: 300, reserveMemoryPercent: 10 }
       },
-      zones: SEED_ZONES.map((z) => ({
-        id: z.id,
-        name: z.name,
-        pods: [
-          {
-            id: `${z.id}-pod1`,
-            name: `${z.name}-pod1`,
-            clusters: z.clusters.map((c) => ({
-              id: c.id,
-              name: c.name,
-              hosts: c.hosts.map((h) => ({ id: h.id, name: h.name, ...lab.inventoryHost(labHostOf.get(h.name)!) }))
-            }))
-          }
-        ]
-      }))
-    }
+      (name) => lab.inventoryHost(labHostOf.get(name)!)
+    )
     return {
       lab,
       inventoryDoc,
