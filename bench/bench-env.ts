@@ -8,7 +8,7 @@ import app, { serverOptions } from '../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../api/auth/api-key-store.js'
 import { createRunService } from '../service/create-run-service.js'
 import { loadConfig, type Config } from '../shared/config.js'
-import { createRedisConnection } from '../store/connection.js'
+import { deleteKeyPrefix } from '../store/delete-key-prefix.js'
 import { buildInventory } from '../shared/load-inventory.js'
 import { createLogger } from '../shared/logger.js'
 import type { RunService } from '../service/run-service.js'
@@ -72,13 +72,7 @@ export async function startBenchApi(
     async close() {
       await fastify.close()
       await runService.close()
-      const r = createRedisConnection(config.redis, 'tool')
-      for (let cursor = '0', first = true; first || cursor !== '0'; first = false) {
-        const [next, keys] = await r.scan(cursor, 'MATCH', `{${config.keyPrefix}}*`, 'COUNT', 5000)
-        cursor = next
-        if (keys.length > 0) await r.del(...keys)
-      }
-      r.disconnect()
+      await deleteKeyPrefix(redisUrl, config.keyPrefix)
     }
   }
 }
