@@ -125,7 +125,14 @@ try {
       `fleet: ${o.hosts} real sshd hosts in ${o.clusters} clusters, Maintenance ${o.maintenanceSec} s, ${o.workers} workers`
     )
     const f = await fleetScenario(redis.url, o)
-    report.fleet = { options: f.options, median: medians(f.runs), runs: f.runs, noop: f.noop, profile: f.profile }
+    report.fleet = {
+      options: f.options,
+      median: medians(f.runs),
+      runs: f.runs,
+      noop: f.noop,
+      profile: f.profile,
+      load: f.load
+    }
   }
   report.targets.push(...issue12Targets(report))
   if (report.fleet) report.targets.push(...fleetTargets(report.fleet))

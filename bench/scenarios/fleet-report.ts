@@ -8,6 +8,7 @@ export interface FleetReport {
   runs: FleetRun[]
   noop: FleetNoop
   profile?: ProfileSummary | undefined
+  load?: FleetResult['load'] | undefined
   /** Free text kept with the figures: where the run was made, what was changed before it. */
   notes?: string[] | undefined
 }
@@ -77,6 +78,40 @@ host's claim files (1: the shell PreFlight opened ran the whole cycle):
 
 ${table(f.noop)}
 
+${analysis(f)}
+
 ${profile}${(f.notes ?? []).map((n) => `- ${n}`).join('\n')}
 `
+}
+
+/** What the figures say, with this run's own numbers (kept in the renderer so a new run rewrites it). */
+function analysis(f: FleetReport): string {
+  const m = f.median
+  const n = f.noop
+  const load = f.load
+    ? `Load average ${f.load.start} when the scenario started, ${f.load.end} when it ended (the machine's
+2 cores are shared with other work), bench process nice ${f.load.nice} (its workers, sshd hosts and Redis inherit it).`
+    : ''
+  const cycles = f.options.hosts
+  return `${load}
+
+**Where the time goes.** POST to the first PreFlight script: ${m.firstPreflightStartMs} ms; the PreFlight
+fan-out reaches the last host ${m.preflightStartSpreadMs} ms after the first (every host needs an SSH
+handshake, the host's sshd a process per connection); last PreFlight end to the first
+PreMaintenance: ${m.preflightToFirstHostMs} ms; then each cluster runs its hosts one after another (host cycle
+p50 ${m.hostCycleP50Ms} ms for a ${f.options.maintenanceSec} s Maintenance, ${m.betweenStagesP50Ms} ms between two stages of a host,
+${m.betweenHostsP50Ms} ms between two hosts, p50). The run is CPU-bound on this machine: per host cycle the hosts
+used ${m.hostCpuMsPerHostCycle} ms of CPU (sshd and everything under it: connection set-up, runner,
+scripts), the workers ${m.workerCpuMsPerHostCycle} ms, Redis ${Math.round((m.redisCpuMs! / cycles) * 10) / 10} ms; ${m.machineKernelSharePct} % of the machine's busy
+time during the run was kernel time.
+
+**Host processes.** A connection costs the host 3 processes (sshd's connection child, its
+privilege-separated child, the runner shell), a stage 1 beyond its script (\`timeout\`, leader of the
+script's process group), a run 1 (\`mkdir\` of its state directories); the clean-up scan of old runs
+runs at most once an hour. So a no-op host cycle on one connection is 4 scripts + 8 = 12 processes,
+2 per stage beyond the script; every host whose cycle ran on a worker other than the one that did
+its PreFlight pays a second connection (3 more). Here ${n.hostsOnOneShellPct} % of the hosts ran their whole cycle
+on PreFlight's runner shell (${n.runnerShellsPerHost} shells per host on average): PreFlight jobs and cluster jobs
+go to whichever of the ${f.options.workers} workers takes them, and a connection cannot move between processes.
+With one worker every host keeps PreFlight's connection.`
 }

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { invariantViolations } from '../../test/support/host-log-checks.js'
 import { startSshdFleet, type SshdFleet } from '../../test/support/sshd-fleet.js'
 import { createRedisConnection } from '../../store/connection.js'
-import { getRun, median, startBenchApi, startRun, type BenchApi } from '../bench-env.js'
+import { getRun, startBenchApi, startRun, type BenchApi } from '../bench-env.js'
 import { countersBetween, readHostCounters, type HostCounters } from '../host-counters.js'
 import { machineTicks, startFleetWorker, type FleetWorker } from './fleet-processes.js'
 import { summarizeProfiles, type ProfileSummary } from './fleet-profile.js'
@@ -46,8 +46,10 @@ export interface FleetRun extends FleetTimeline {
   hostProcessesPerHostCycle: number
   /** Host CPU (each host's sshd and everything it started) per host cycle. */
   hostCpuMsPerHostCycle: number
-  /** Distinct runner shells that ran a host's four stages: 1 means PreFlight's shell was kept for the cycle. */
+  /** Distinct runner shells that ran a host's four stages (mean): 1 means PreFlight's shell was kept for the cycle. */
   runnerShellsPerHost: number
+  /** Hosts whose four stages all ran in PreFlight's runner shell (one SSH connection for the run). */
+  hostsOnOneShellPct: number
   workerCpuMs: number
   workerCpuMsPerHostCycle: number
   redisCpuMs: number
@@ -64,6 +66,7 @@ export interface FleetNoop {
   hostProcessesPerStageBeyondScript: number
   hostCpuMsPerHostCycle: number
   runnerShellsPerHost: number
+  hostsOnOneShellPct: number
   wallMs: number
 }
 
@@ -72,8 +75,11 @@ export interface FleetResult {
   runs: FleetRun[]
   noop: FleetNoop
   profile?: ProfileSummary | undefined
+  /** 1-minute load average when the scenario started and ended, and the bench process's nice value. */
+  load: { start: number; end: number; nice: number }
 }
 
+const round2 = (v: number): number => Math.round(v * 100) / 100
 const STAGES = ['PreFlight', 'PreMaintenance', 'Maintenance', 'PostMaintenance'] as const
 
 function layout(o: FleetOptions): Array<{ id: string; hosts: string[] }> {
@@ -204,6 +210,7 @@ async function oneRun(
  * run of no-op scripts counts what a host cycle costs the hosts.
  */
 export async function fleetScenario(redisUrl: string, o: FleetOptions): Promise<FleetResult> {
+  const loadStart = os.loadavg()[0]!
   const clusters = layout(o)
   const names = clusters.flatMap((c) => c.hosts)
   const fleet = await startSshdFleet({ hosts: names.map((name) => ({ name })), isolatePids: true })
@@ -213,7 +220,13 @@ export async function fleetScenario(redisUrl: string, o: FleetOptions): Promise<
       ROLLMAINT_MAX_PARALLEL_CLUSTERS: String(o.clusters)
     })
     const clusterOf = new Map(clusters.flatMap((c) => c.hosts.map((h) => [h, c.id] as const)))
-    const shellsPerHost = (runId: string): number => median(names.map((n) => runnerShells(fleet, runId, n)))
+    const shells = (runId: string): { runnerShellsPerHost: number; hostsOnOneShellPct: number } => {
+      const counts = names.map((n) => runnerShells(fleet, runId, n))
+      return {
+        runnerShellsPerHost: Math.round((counts.reduce((a, b) => a + b, 0) / counts.length) * 100) / 100,
+        hostsOnOneShellPct: Math.round((counts.filter((c) => c === 1).length / counts.length) * 100)
+      }
+    }
     for (const n of names) {
       for (const stage of STAGES)
         fleet.writeHook(n, stage, fleet.loggingHook(stage === 'Maintenance' ? { sleepSec: o.maintenanceSec } : {}))
@@ -250,7 +263,7 @@ export async function fleetScenario(redisUrl: string, o: FleetOptions): Promise<
         invariantHeld: invariantViolations(log, (h) => clusterOf.get(h) ?? h).length === 0 ? 1 : 0,
         hostProcessesPerHostCycle: Math.round((r.hosts.processes / names.length) * 10) / 10,
         hostCpuMsPerHostCycle: Math.round((r.hosts.cpuMs / names.length) * 10) / 10,
-        runnerShellsPerHost: shellsPerHost(r.runId),
+        ...shells(r.runId),
         workerCpuMs: r.workerCpuMs,
         workerCpuMsPerHostCycle: Math.round((r.workerCpuMs / names.length) * 10) / 10,
         redisCpuMs: r.redisCpuMs,
@@ -272,12 +285,13 @@ export async function fleetScenario(redisUrl: string, o: FleetOptions): Promise<
       hostProcessesPerHostCycle: Math.round(perCycle * 10) / 10,
       hostProcessesPerStageBeyondScript: Math.round(((perCycle - STAGES.length) / STAGES.length) * 100) / 100,
       hostCpuMsPerHostCycle: Math.round((n.hosts.cpuMs / names.length) * 10) / 10,
-      runnerShellsPerHost: shellsPerHost(n.runId),
+      ...shells(n.runId),
       wallMs: n.wallMs
     }
     process.stderr.write(`fleet no-op run: ${JSON.stringify(noop)}\n`)
     const { profileDir: _dir, ...options } = o
-    return { options, runs, noop, profile }
+    const load = { start: round2(loadStart), end: round2(os.loadavg()[0]!), nice: os.getPriority() }
+    return { options, runs, noop, profile, load }
   } finally {
     await api?.close()
     await fleet.stop()
