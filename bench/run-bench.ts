@@ -131,7 +131,8 @@ try {
       runs: f.runs,
       noop: f.noop,
       profile: f.profile,
-      load: f.load
+      load: f.load,
+      measured: { date: new Date().toISOString(), commit: report.commit ?? 'unknown' }
     }
   }
   report.targets.push(...issue12Targets(report))

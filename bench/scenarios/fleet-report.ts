@@ -9,6 +9,8 @@ export interface FleetReport {
   noop: FleetNoop
   profile?: ProfileSummary | undefined
   load?: FleetResult['load'] | undefined
+  /** When and on which commit this scenario ran (a run of other scenarios keeps these figures). */
+  measured?: { date: string; commit: string } | undefined
   /** Free text kept with the figures: where the run was made, what was changed before it. */
   notes?: string[] | undefined
 }
@@ -47,7 +49,11 @@ export function renderFleetSection(f: FleetReport | undefined): string {
   const o = f.options
   const profile = f.profile
     ? `Worker CPU profile of the first timed run (both worker processes, sampled every 0.5 ms, idle
-excluded; ${f.profile.busyMs} ms busy):
+excluded; ${f.profile.busyMs} ms busy). The samples are wall-clock: with the cores saturated, a write to a
+loopback socket that wakes an sshd often loses the CPU to it, so the write calls (\`writeBuffer\`: ssh2's
+packets; \`writeUtf8String\`: ioredis; \`writeString\`: the log) show more time than the CPU they use
+(the workers used ${f.median.workerCpuMs} ms of CPU in a run, the median). The raw profiles are in
+\`bench/results/fleet-profile/\` (open them in Chrome DevTools):
 
 | where | ms | share |
 |---|---|---|
@@ -93,7 +99,8 @@ function analysis(f: FleetReport): string {
 2 cores are shared with other work), bench process nice ${f.load.nice} (its workers, sshd hosts and Redis inherit it).`
     : ''
   const cycles = f.options.hosts
-  return `${load}
+  const when = f.measured ? `Measured ${f.measured.date} on commit ${f.measured.commit}. ` : ''
+  return `${when}${load}
 
 **Where the time goes.** POST to the first PreFlight script: ${m.firstPreflightStartMs} ms; the PreFlight
 fan-out reaches the last host ${m.preflightStartSpreadMs} ms after the first (every host needs an SSH
