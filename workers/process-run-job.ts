@@ -152,6 +152,11 @@ export function makeRunProcessor(ctx: WorkerContext) {
       if (!snapshot) return null
       if (TERMINAL_STATUSES.has(snapshot.run.status)) return snapshot.run.result ?? null
       const step = job.data.step ?? 'start'
+      // A later step acts only once the previous step's children are all done. Normally they are
+      // (the job left waiting-children), but a job whose lock was lost (a dead or stalled worker)
+      // is taken up again at its saved step while those children still run: starting clusters
+      // before every PreFlight is in ended a run with all its hosts "not processed".
+      if (step !== 'start' && token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError()
       // A run cancelled before any host started goes straight to its result.
       if (step === 'finalize' || (snapshot.run.cancelRequested && step === 'start')) return finalize(snapshot)
       if (step === 'start') await checksAndPreflight(job, snapshot)
