@@ -7,6 +7,7 @@ import type { ApiKeyStore } from './auth/api-key-store.js'
 import { installErrorHandler } from './error-handler.js'
 import auth from './plugins/auth.js'
 import bullBoard from './plugins/bull-board.js'
+import closeUnusedConnections from './plugins/close-unused-connections.js'
 import consolePlugin from './plugins/console.js'
 import docs from './plugins/docs.js'
 import metrics from './plugins/metrics.js'
@@ -50,6 +51,7 @@ export const serverOptions: FastifyServerOptions = {
 /** The whole HTTP API as one plugin: tests register it and drive it with `inject`. */
 export default async function app(fastify: FastifyInstance, opts: AppOptions): Promise<void> {
   installErrorHandler(fastify)
+  await fastify.register(closeUnusedConnections)
   await fastify.register(auth, { store: opts.apiKeys })
   await fastify.register(docs)
   await fastify.register(runService, { config: opts.config, inventory: opts.inventory, runService: opts.runService })

@@ -196,6 +196,9 @@ export function createRunEventHub(
       }
       const next = (ms: number): Promise<boolean> =>
         new Promise<boolean>((resolve) => {
+          // close() may have come while this stream was reading Redis, when there was no wait to wake:
+          // waiting anyway kept a closing server up to IDLE_CHECK_MS.
+          if (sub.closed) return resolve(false)
           const timer = setTimeout(() => done(false), ms)
           const done = (got: boolean): void => {
             clearTimeout(timer)
