@@ -1,16 +1,14 @@
 import { mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import { Writable } from 'node:stream'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import { loadApiKeys } from '../../api/auth/load-api-keys.js'
 import { loadConfig } from '../../shared/config.js'
-import { createLogger } from '../../shared/logger.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
 import { inventoryOf } from '../support/inventory-of.js'
+import { loggedApi } from '../support/logged-api.js'
 
 const ADMIN: ApiUser = {
   name: 'ops',
@@ -44,20 +42,12 @@ const inventory = inventoryOf(
 )
 
 const prefix = uniquePrefix('api')
-const logLines: string[] = []
+let logLines: string[] = []
 let fastify: FastifyInstance
 
 beforeAll(async () => {
   const config = loadConfig({ REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: prefix })
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logLines.push(String(chunk))
-      cb()
-    }
-  })
-  fastify = Fastify({ ...serverOptions, loggerInstance: createLogger('info', sink) as FastifyBaseLogger })
-  await fastify.register(app, { config, inventory, apiKeys: createApiKeyStore([ADMIN, READER]) })
-  await fastify.ready()
+  ;({ fastify, logLines } = await loggedApi(config, inventory, [ADMIN, READER]))
 })
 afterAll(async () => {
   await fastify?.close()

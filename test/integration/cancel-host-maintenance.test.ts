@@ -1,14 +1,12 @@
-import { Writable } from 'node:stream'
-import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify'
+import type { FastifyInstance } from 'fastify'
 import type { RedisClient } from '../../store/connection.js'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import app, { serverOptions } from '../../api/app.js'
-import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
+import type { ApiUser } from '../../api/auth/api-key-store.js'
 import { loadConfig } from '../../shared/config.js'
-import { createLogger } from '../../shared/logger.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { deletePrefix, testRedis, testRedisUrl, uniquePrefix } from '../support/redis.js'
 import { inventoryOf } from '../support/inventory-of.js'
+import { loggedApi } from '../support/logged-api.js'
 
 const ADMIN: ApiUser = {
   name: 'ops',
@@ -38,22 +36,14 @@ const inventory = inventoryOf(
 
 const prefix = uniquePrefix('cancel-mnt')
 const keys = createRedisKeys(prefix)
-const logLines: string[] = []
+let logLines: string[] = []
 let fastify: FastifyInstance
 let redis: RedisClient
 
 beforeAll(async () => {
   redis = testRedis()
   const config = loadConfig({ REDIS_URL: testRedisUrl(), ROLLMAINT_KEY_PREFIX: prefix })
-  const sink = new Writable({
-    write(chunk, _enc, cb) {
-      logLines.push(String(chunk))
-      cb()
-    }
-  })
-  fastify = Fastify({ ...serverOptions, loggerInstance: createLogger('info', sink) as FastifyBaseLogger })
-  await fastify.register(app, { config, inventory, apiKeys: createApiKeyStore([ADMIN, READER]) })
-  await fastify.ready()
+  ;({ fastify, logLines } = await loggedApi(config, inventory, [ADMIN, READER]))
 })
 afterAll(async () => {
   await fastify?.close()
