@@ -17,6 +17,37 @@ function verbatim(dir: string, file: string): string {
   return existsSync(p) ? `\`\`\`\n${readFileSync(p, 'utf8').trimEnd()}\n\`\`\`` : `(not recorded yet: ${file})`
 }
 
+/**
+ * What the work on issue 12 found about each target this run did not meet (from the profiles and
+ * breakdowns taken while working on it); only the unmet ones are listed.
+ */
+function unmetNotes(r: BenchReport): string {
+  const unmet = (prefix: string): boolean => r.targets.some((t) => t.target.startsWith(prefix) && !t.met)
+  const notes: string[] = []
+  if (unmet('overhead') || unmet('seed'))
+    notes.push(
+      '- **Overhead and seed.** On the host a no-op stage costs the script plus about 1.3 processes ' +
+        '(`hostProcessesPerStage`: the subshell and `timeout`), the floor of this runner design. The rest is the ' +
+        "worker's sequential Redis writes between stages (the host's state and slot, fenced by the lease: two to " +
+        'five round trips per transition) and the run start (PreFlight jobs, the cluster job), each a few ms on an ' +
+        'idle machine and tens of ms when the run queue is 10x the cores, as in this run.'
+    )
+  if (unmet('scale, 1 worker'))
+    notes.push(
+      '- **CPU per host cycle.** What remains, by CPU profile of the worker (`BENCH_CPU_PROF`): one BullMQ ' +
+        'job per host for PreFlight (adding, moving and finishing it), about 30 Redis calls per host cycle (its PreFlight included) ' +
+        "(state writes, events, reads at the host boundary) and the garbage collector's share of both. Halving " +
+        'it needs PreFlight jobs per cluster and one Lua call per host-cycle step that writes the state, the ' +
+        'event and the metric together.'
+    )
+  if (unmet('scale: API GET'))
+    notes.push(
+      '- **API GET p99.** The API, the worker and Redis share the 2 cores with the rest of the load ' +
+        `(load average ${r.load ? r.load.start.toFixed(1) : '?'} here): the tail is the API waiting for a CPU.`
+    )
+  return notes.length === 0 ? '' : `### Targets not met: what limits them\n\n${notes.join('\n')}\n`
+}
+
 /** bench/results/README.md from the report (the fleet section is appended by its own renderer). */
 export function renderReadme(r: BenchReport, dir: string): string {
   const load = r.load
@@ -35,6 +66,7 @@ what the same run measured on the same machine. How to run each scenario: docs/d
 |---|---|---|
 ${r.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'no'} |`).join('\n')}
 
+${unmetNotes(r)}
 ## 1. Overhead per host cycle, rollmaint and Ansible (real sshd hosts, no-op stage scripts)
 
 One cluster of 10 hosts, each with the same four logging stage scripts. Overhead = (wall time -
@@ -105,7 +137,7 @@ ${rows(r.evacuation)}`
     : '(not run yet)'
 }
 
-## 6. Where the time goes (profile)
+## Where the time goes (profile)
 
 | figure (median) | value |
 |---|---|

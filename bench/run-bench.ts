@@ -20,6 +20,8 @@ import { seedScenario } from './scenarios/seed.js'
 const RUNS = Number(process.env.BENCH_RUNS ?? 3)
 const only = process.argv.slice(2)
 const want = (name: string) => only.length === 0 || only.includes(name)
+// `npm run bench -- readme`: no scenario, the README rendered again from latest.json as it is.
+const renderOnly = only.length === 1 && only[0] === 'readme'
 
 function medians<T extends object>(rows: T[]): Record<string, number> {
   const out: Record<string, number> = {}
@@ -48,7 +50,11 @@ try {
   // A run of some scenarios only keeps the other scenarios' last figures.
   const report: BenchReport =
     only.length > 0 && existsSync(previous)
-      ? { ...(JSON.parse(readFileSync(previous, 'utf8')) as BenchReport), date: new Date().toISOString(), targets: [] }
+      ? {
+          ...(JSON.parse(readFileSync(previous, 'utf8')) as BenchReport),
+          ...(renderOnly ? {} : { date: new Date().toISOString() }),
+          targets: []
+        }
       : {
           date: new Date().toISOString(),
           machine: machine(),
@@ -59,9 +65,11 @@ try {
           scale: [],
           targets: []
         }
-  report.machine = machine()
-  report.runs = RUNS
-  report.commit = commitOf(path.join(import.meta.dirname, '..'))
+  if (!renderOnly) {
+    report.machine = machine()
+    report.runs = RUNS
+    report.commit = commitOf(path.join(import.meta.dirname, '..'))
+  }
   if (want('profile')) {
     log('profile: process creation, SSH set-up, one command, one stage')
     report.profile = { ...(await profileScenario()) }
@@ -137,7 +145,7 @@ try {
   }
   report.targets.push(...issue12Targets(report))
   if (report.fleet) report.targets.push(...fleetTargets(report.fleet))
-  report.load = { start: loadAtStart, end: os.loadavg()[0]!, nice: os.getPriority() }
+  if (!renderOnly) report.load = { start: loadAtStart, end: os.loadavg()[0]!, nice: os.getPriority() }
   writeReport(dir, report, `${renderReadme(report, dir)}\n${renderFleetSection(report.fleet)}`)
   process.stdout.write(`${JSON.stringify(report, null, 2)}\n`)
 } finally {
