@@ -1,4 +1,8 @@
-import { connect } from 'node:net'
+import { mkdtempSync, writeFileSync } from 'node:fs'
+import { connect, type Socket } from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { stringify } from 'yaml'
 import Fastify, { type FastifyInstance } from 'fastify'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import app, { serverOptions } from '../../api/app.js'
@@ -9,8 +13,9 @@ import { loadConfig, type Config } from '../../shared/config.js'
 import { createLogger } from '../../shared/logger.js'
 import { emitRunEvent } from '../../store/events/emit-run-event.js'
 import { createRedisKeys } from '../../store/keys.js'
-import { inventoryOf } from '../support/inventory-of.js'
+import { inventoryDocOf, inventoryOf } from '../support/inventory-of.js'
 import { deletePrefix, testRedis, testRedisUrl, uniquePrefix } from '../support/redis.js'
+import { listeningPort, startNodeProcess, writeInventory } from '../support/worker-process.js'
 
 // An API that is told to stop (SIGTERM: close-with-grace gives fastify.close() 10 s) must not wait for
 // the event streams of runs that never finish, whatever their clients do: cancel their body, abort
@@ -24,11 +29,9 @@ const READER: ApiUser = {
 const auth = { authorization: `Basic ${Buffer.from(`${READER.apiKey}:${READER.secretKey}`).toString('base64')}` }
 /** Far below close-with-grace's 10 s and the ~4 s fetch keeps a spare connection; far above what closing takes (ms). */
 const CLOSE_WITHIN_MS = 2_000
-const CLUSTERS = ['a', 'b', 'c', 'd', 'e', 'f', 'g']
-const inventory = inventoryOf(
-  { clusters: CLUSTERS.map((id) => ({ id, hosts: [{ id: `${id}1`, address: `${id}.invalid` }] })) },
-  'stream-shutdown-test'
-)
+const CLUSTERS = ['a', 'b', 'c', 'd', 'e', 'f', 'g', 'h']
+const spec = { clusters: CLUSTERS.map((id) => ({ id, hosts: [{ id: `${id}1`, address: `${id}.invalid` }] })) }
+const inventory = inventoryOf(spec, 'stream-shutdown-test')
 const prefix = uniquePrefix('sse-shutdown')
 const keys = createRedisKeys(prefix)
 const redis = testRedis()
@@ -189,5 +192,50 @@ describe('closing an event stream', () => {
     const started = Date.now()
     expect(await next).toEqual({ done: true, value: undefined })
     expect(Date.now() - started).toBeLessThan(2_000)
+  })
+})
+
+describe('the API process (api/server.ts)', () => {
+  it('exits 0 on SIGTERM well within its 10 s grace, with a cancelled stream, a connected one and an unused connection open', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'rm-sse-shutdown-'))
+    const apiKeys = path.join(dir, 'api-keys.yaml')
+    writeFileSync(apiKeys, stringify([READER]), { mode: 0o600 })
+    const api = await startNodeProcess(
+      'api/server.ts',
+      {
+        REDIS_URL: testRedisUrl(),
+        ROLLMAINT_KEY_PREFIX: prefix,
+        ROLLMAINT_INVENTORY: writeInventory(inventoryDocOf(spec)),
+        ROLLMAINT_API_KEYS: apiKeys,
+        ROLLMAINT_DATA_DIR: dir,
+        PORT: '0',
+        HOST: '127.0.0.1'
+      },
+      'API listening on'
+    )
+    let idle: Socket | undefined
+    try {
+      const port = listeningPort(api)
+      const base = `http://127.0.0.1:${port}`
+      const runId = await queuedRun()
+      const cancelled = await openAndReadFirst(base, runId)
+      const connected = await openAndReadFirst(base, runId)
+      await cancelled.cancel()
+      // A connection held ready with no request: before, the process waited for it until close-with-grace's 10 s.
+      idle = connect(port, '127.0.0.1')
+      await new Promise((resolve, reject) => idle!.once('connect', resolve).once('error', reject))
+      await settle()
+      const started = Date.now()
+      api.child.kill('SIGTERM')
+      const exit = await api.exited
+      const took = Date.now() - started
+      expect(exit).toEqual({ code: 0, signal: null })
+      // It took ~0.1 s here; close-with-grace gives up (exit 1) at 10 s.
+      expect(took).toBeLessThan(5_000)
+      expect((await connected.read()).done).toBe(true)
+    } finally {
+      idle?.destroy()
+      api.child.kill('SIGKILL')
+    }
   })
 })
