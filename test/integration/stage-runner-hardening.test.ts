@@ -116,7 +116,12 @@ describe('item 13: a timed-out stage ends as soon as its process group is gone',
     const r = await s.runStage({ runId: nextRun(), stage: 'Maintenance', timeoutSec: 1 })
     expect(r.kind).toBe('timeout')
     expect(Date.now() - started).toBeGreaterThanOrEqual(5500)
-    for (const pid of readFileSync(pids, 'utf8').trim().split('\n').map(Number)) expect(alive(pid)).toBe(false)
+    // KILLed before the reply; the kernel finishes a KILLed process a moment later (under load,
+    // after the reply had already arrived), as host-session-exec's timeout case allows for too.
+    const recorded = readFileSync(pids, 'utf8').trim().split('\n').map(Number)
+    const deadline = Date.now() + 3000
+    while (recorded.some(alive) && Date.now() < deadline) await new Promise((res) => setTimeout(res, 50))
+    expect(recorded.filter(alive)).toEqual([])
   }, 20_000)
 })
 
