@@ -170,13 +170,16 @@ describe('libvirt driver on the KVM lab', () => {
     await lab.ssh('h2', `virsh migrate-setspeed moving 1`)
     const orphan = lab.ssh(
       'h2',
-      `mkdir -p ${lockDirOf(hosts[1]!)}; exec 9>>${lock}; flock -n 9 && exec virsh migrate --live --persistent --undefinesource moving ${dest}`
+      // A blocking flock: the probe below holds the lock for an instant, and `flock -n` lost that race
+      // under load (the orphan never ran and the driver migrated the VM itself at 1 MiB/s).
+      `mkdir -p ${lockDirOf(hosts[1]!)}; exec 9>>${lock}; flock 9 && exec virsh migrate --live --persistent --undefinesource moving ${dest}`
     )
-    for (let i = 0; i < 100; i++) {
-      const held = await lab.ssh('h2', `flock -n ${lock} true && echo free || echo held`)
-      if (held.stdout.trim() === 'held') break
-      await sleep(20)
+    let held = false
+    for (const deadline = Date.now() + 30_000; !held && Date.now() < deadline;) {
+      held = (await lab.ssh('h2', `flock -n ${lock} true && echo free || echo held`)).stdout.trim() === 'held'
+      if (!held) await sleep(20)
     }
+    expect(held, 'the earlier migration holds the VM lock').toBe(true)
     const { ctx, events } = await context(hosts[1]!, { announced: [{ vm: 'moving', to: hosts[2]!.id }] })
     try {
       const outcome = await createLibvirtDriver(inventoryLibvirtSettings).enter(ctx)
