@@ -2,12 +2,13 @@ import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { deleteRunRecord } from '../../store/run/delete-run-record.js'
 import { createRunRecord } from '../../store/run/create-run-record.js'
-import type {
-  HostIdentity,
-  HostPhase,
-  HostRunState,
-  HostSkippedRecord,
-  HostUpdatedRecord
+import {
+  HOST_PHASES,
+  type HostIdentity,
+  type HostPhase,
+  type HostRunState,
+  type HostSkippedRecord,
+  type HostUpdatedRecord
 } from '../../shared/host-run-state.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { getRunSummary } from '../../store/run/get-run-summary.js'
@@ -95,17 +96,7 @@ describe('run progress counters kept by the host-record scripts', () => {
     // a deterministic pseudo-random walk (a small LCG), so a failure can be replayed
     let seed = 12345
     const rand = (n: number): number => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % n)
-    const phases: HostPhase[] = [
-      'pending',
-      'PreFlight',
-      'ready',
-      'PreMaintenance',
-      'EnterMaintenance',
-      'Maintenance',
-      'ExitMaintenance',
-      'PostMaintenance',
-      'done'
-    ]
+    const phases: readonly HostPhase[] = HOST_PHASES
     for (let step = 0; step < 400; step++) {
       const i = rand(hosts.length)
       const next: LooseRecord = { ...hosts[i]!, phase: phases[rand(phases.length)]! }
