@@ -58,7 +58,7 @@ export function makeRunControls(deps: RunControlDeps) {
     if (outcome === 'finished') throw new RunFinishedError(id, current.status, 'resume')
     if (outcome === 'not-paused') throw new RunNotPausedError(id, current.status)
     await emitRunEvent(redis, keys, id, 'run.resumed', { by: who })
-    const woken = await wakeClusterJobs(deps.hostsQueue, id, await clusterPlanOf(id))
+    const woken = await wakeClusterJobs(deps, id, await clusterPlanOf(id))
     log.info({ runId: id, user: who, woken }, 'run resumed')
     return current
   }
@@ -100,7 +100,7 @@ export function makeRunControls(deps: RunControlDeps) {
 
   /** After a cancel request: sleeping clusters wake up to see it and end. */
   async function wakeAfterCancel(id: string): Promise<void> {
-    await wakeClusterJobs(deps.hostsQueue, id, await clusterPlanOf(id))
+    await wakeClusterJobs(deps, id, await clusterPlanOf(id))
   }
 
   return { pause, resume, retry, wakeAfterCancel }

@@ -10,6 +10,8 @@ export interface RedisKeys {
   runEvents(runId: string): string
   /** Progress counters of a run (`shared/run-progress.ts`). */
   runProgress(runId: string): string
+  /** Where a run's cluster jobs go: the queue of the worker that ran each cluster's PreFlight, and the queue each cluster job was added to. */
+  runRoutes(runId: string): string
   runIndex(): string
   /** Which active run holds a cluster (the 409 check). */
   clusterRun(clusterId: string): string
@@ -22,6 +24,8 @@ export interface RedisKeys {
   /** Last VM/memory snapshot of a libvirt cluster (what the dry run plans with, no SSH). */
   clusterCapacity(clusterId: string): string
   host(hostId: string): string
+  /** Live worker processes: their own hosts queue, scored by their last heartbeat (Redis time, ms). */
+  workerQueues(): string
   /** Stage duration histogram, aggregated by every worker (buckets, sum, count per stage and outcome). */
   metricsStageDurations(): string
   /** SSH connection failures by error code. */
@@ -38,6 +42,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     runHosts: (id) => `${tag}:run:${id}:hosts`,
     runEvents: (id) => `${tag}:run:${id}:events`,
     runProgress: (id) => `${tag}:run:${id}:progress`,
+    runRoutes: (id) => `${tag}:run:${id}:routes`,
     runIndex: () => `${tag}:runs`,
     clusterRun: (id) => `${tag}:cluster:${id}:run`,
     clusterLease: (id) => `${tag}:cluster:${id}:lease`,
@@ -45,6 +50,7 @@ export function createRedisKeys(prefix: string): RedisKeys {
     clusterInMaintenance: (id) => `${tag}:cluster:${id}:maintenance`,
     clusterCapacity: (id) => `${tag}:cluster:${id}:capacity`,
     host: (id) => `${tag}:host:${id}`,
+    workerQueues: () => `${tag}:worker-queues`,
     metricsStageDurations: () => `${tag}:metrics:stage-durations`,
     metricsSshFailures: () => `${tag}:metrics:ssh-failures`,
     signedRequest: (hex) => `${tag}:cs-request:${hex}`

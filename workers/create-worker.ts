@@ -1,16 +1,18 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
-import { Queue, Worker } from 'bullmq'
+import { Queue, Worker, type Job } from 'bullmq'
 import type { Logger } from 'pino'
 import { defaultJobOptions } from '../shared/bull-options.js'
 import type { Config } from '../shared/config.js'
-import { HOSTS_QUEUE, RUNS_QUEUE } from '../shared/queue-names.js'
+import { HOSTS_QUEUE, RUNS_QUEUE, workerHostsQueueName } from '../shared/queue-names.js'
 import { assertNoEviction, createRedisConnection } from '../store/connection.js'
 import { createRedisKeys } from '../store/keys.js'
 import { resolveMinReplicas, setReplicaAckPolicy } from '../store/replica-ack.js'
 import type { Inventory } from '../shared/types.js'
 import type { HostExecutor } from './host-executor.js'
 import { CLUSTER_JOB, PREFLIGHT_JOB, type ClusterJobData, type PreflightJobData, type RunJobData } from './job-data.js'
+import { makeClusterJobAdder } from './cluster-job-adder.js'
+import { startWorkerPresence } from './worker-presence.js'
 import { makeClusterProcessor } from './process-cluster-job.js'
 import { makePreflightProcessor } from './process-preflight-job.js'
 import { makeRunProcessor } from './process-run-job.js'
@@ -40,7 +42,10 @@ export interface RollmaintWorker {
 
 /** Builds a worker process's BullMQ workers and their dependencies; `workers/main.ts` only boots it. */
 export async function createWorker({ config, inventory, logger, executor }: WorkerDeps): Promise<RollmaintWorker> {
-  const workerId = `${os.hostname()}:${process.pid}:${randomBytes(3).toString('hex')}`
+  const suffix = randomBytes(6).toString('hex')
+  const workerId = `${os.hostname()}:${process.pid}:${suffix.slice(0, 6)}`
+  // docs/operations.md#cluster-job-affinity: cluster jobs of the clusters whose PreFlight ran here.
+  const ownHostsQueue = workerHostsQueueName(suffix)
   const log = logger.child({ workerId })
   const redis = createRedisConnection(config.redis, 'worker', log, { enableAutoPipelining: true })
   try {
@@ -56,10 +61,17 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   const draining = new AbortController()
   const hostExecutor = executor ?? createSshExecutor({ logger: log, reattachGraceMs: config.reattachGraceMs })
   const pool = createPooledExecutor(confirmVanishedStages(hostExecutor, { logger: log }), { idleMs: 60_000 })
+  const jobOptions = defaultJobOptions(config.runRetentionDays)
   const hostsQueue = new Queue(HOSTS_QUEUE, {
     connection: redis,
     prefix: keys.bullPrefix,
-    defaultJobOptions: defaultJobOptions(config.runRetentionDays)
+    defaultJobOptions: jobOptions
+  })
+  const clusterJobs = makeClusterJobAdder({
+    redis,
+    keys,
+    defaultJobOptions: jobOptions,
+    silentAfterMs: config.leaseTtlMs
   })
   const ctx: WorkerContext = {
     config,
@@ -70,6 +82,8 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     logger: log,
     workerId,
     hostsQueue,
+    ownHostsQueue,
+    addClusterJob: (data, opts) => clusterJobs.add(data, opts),
     runsQueueQualifiedName: `${keys.bullPrefix}:${RUNS_QUEUE}`,
     draining: draining.signal
   }
@@ -87,16 +101,35 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   const preflight = makePreflightProcessor(ctx)
   const cluster = makeClusterProcessor(ctx)
   const runsWorker = new Worker<RunJobData>(RUNS_QUEUE, runProcessor, { ...common, concurrency: 50 })
-  const hostsWorker = new Worker<PreflightJobData | ClusterJobData>(
-    HOSTS_QUEUE,
-    async (job, token) => {
-      if (job.name === PREFLIGHT_JOB) return preflight(job as typeof job & { data: PreflightJobData })
-      if (job.name === CLUSTER_JOB) return cluster(job as typeof job & { data: ClusterJobData }, token)
-      throw new Error(`unknown host job ${job.name}`)
-    },
-    { ...common, concurrency: config.workerConcurrency }
-  )
-  for (const w of [runsWorker, hostsWorker]) {
+  const processHostJob = async (job: Job<PreflightJobData | ClusterJobData>, token?: string): Promise<string> => {
+    if (job.name === PREFLIGHT_JOB) return preflight(job as typeof job & { data: PreflightJobData })
+    if (job.name === CLUSTER_JOB) return cluster(job as typeof job & { data: ClusterJobData }, token)
+    throw new Error(`unknown host job ${job.name}`)
+  }
+  const hostsWorkerOn = (queueName: string): Worker<PreflightJobData | ClusterJobData> => {
+    const w = new Worker<PreflightJobData | ClusterJobData>(queueName, processHostJob, {
+      ...common,
+      concurrency: config.workerConcurrency
+    })
+    w.on('failed', (job, err) =>
+      log.error({ jobId: job?.id, queue: w.name, attemptsMade: job?.attemptsMade, err }, 'job attempt failed')
+    )
+    w.on('error', (err) => log.error({ queue: w.name, err }, 'worker error'))
+    return w
+  }
+  const hostsWorker = hostsWorkerOn(HOSTS_QUEUE)
+  const ownWorker = hostsWorkerOn(ownHostsQueue)
+  const presence = startWorkerPresence({
+    redis,
+    keys,
+    ownQueue: ownHostsQueue,
+    silentAfterMs: config.leaseTtlMs,
+    beatMs: Math.max(250, Math.floor(config.leaseTtlMs / 3)),
+    scanMs: config.stalledIntervalMs,
+    rescue: hostsWorkerOn,
+    logger: log
+  })
+  for (const w of [runsWorker]) {
     w.on('failed', (job, err) =>
       log.error({ jobId: job?.id, queue: w.name, attemptsMade: job?.attemptsMade, err }, 'job attempt failed')
     )
@@ -112,17 +145,25 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     webhooks: config.webhooks,
     logger: log
   })
-  await Promise.all([runsWorker.waitUntilReady(), hostsWorker.waitUntilReady(), webhookWorker?.waitUntilReady()])
+  await Promise.all([
+    runsWorker.waitUntilReady(),
+    hostsWorker.waitUntilReady(),
+    ownWorker.waitUntilReady(),
+    webhookWorker?.waitUntilReady()
+  ])
   log.info({ concurrency: config.workerConcurrency, webhooks: config.webhooks.length }, 'worker ready')
 
   async function shutdown(force: boolean): Promise<void> {
     draining.abort()
-    await Promise.all([runsWorker.close(force), hostsWorker.close(force)])
+    // Cluster jobs still waiting in this worker's own queue go to the others now, not after the silence.
+    await presence.leave().catch((err: unknown) => log.warn({ err }, 'could not mark this worker as leaving'))
+    await Promise.all([runsWorker.close(force), hostsWorker.close(force), ownWorker.close(force), presence.stop(force)])
     removeSink()
     // Deliveries in flight are retried by another worker if this one stops before they end.
     await webhookWorker?.close(true)
     await publisher.close()
     await hostsQueue.close()
+    await clusterJobs.close()
     pool.closeAll()
     redis.disconnect()
   }

@@ -5,9 +5,12 @@ export interface RunJobData {
   step?: 'start' | 'clusters' | 'finalize'
 }
 
+/** PreFlight of one cluster's hosts of the run, in parallel: their SSH sessions stay in one worker. */
 export interface PreflightJobData {
   runId: string
-  hostId: string
+  clusterId: string
+  /** The cluster's hosts that are pending in the run, in inventory order. */
+  hostIds: string[]
 }
 
 export interface ClusterJobData {
@@ -22,5 +25,6 @@ export const PREFLIGHT_JOB = 'preflight'
 export const CLUSTER_JOB = 'cluster'
 export const RUN_JOB = 'run'
 
-export const preflightJobId = (runId: string, hostIndex: number): string => `${runId}.pf.${hostIndex}`
+/** `clusterIndex`: the cluster's place in the run's `clusterIds`. */
+export const preflightJobId = (runId: string, clusterIndex: number): string => `${runId}.pf.${clusterIndex}`
 export const clusterJobId = (runId: string, index: number): string => `${runId}.cl.${index}`

@@ -5,7 +5,7 @@ import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { HostConfig } from '../shared/types.js'
 import { clusterLeaseOwner, holdClusterLease } from './hold-cluster-lease.js'
 import type { HostSession } from './host-executor.js'
-import { CLUSTER_JOB, clusterJobId, type ClusterJobData } from './job-data.js'
+import type { ClusterJobData } from './job-data.js'
 import { driverFor } from './maintenance/driver-for.js'
 import { runHostCycle } from './run-host-cycle.js'
 import { getHostRunState } from '../store/host/get-host-run-state.js'
@@ -43,15 +43,9 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     const index = data.index + data.maxParallel
     const clusterId = plan[index]
     if (clusterId === undefined) return
-    await ctx.hostsQueue.add(
-      CLUSTER_JOB,
+    await ctx.addClusterJob(
       { runId: data.runId, clusterId, index, maxParallel: data.maxParallel },
-      // Same id on a retry: BullMQ keeps one job, so a successor is never started twice.
-      {
-        jobId: clusterJobId(data.runId, index),
-        parent: { id: data.runId, queue: ctx.runsQueueQualifiedName },
-        ignoreDependencyOnFailure: true
-      }
+      { parent: { id: data.runId, queue: ctx.runsQueueQualifiedName } }
     )
   }
 

@@ -1,9 +1,12 @@
 import type { Job } from 'bullmq'
+import pLimit from 'p-limit'
+import type { Logger } from 'pino'
 import { identityOf, type HostRunState } from '../shared/host-run-state.js'
 import { saveHostRunState } from '../store/host/save-host-run-state.js'
-import { getHostRunState } from '../store/host/get-host-run-state.js'
-import { getRunHeader } from '../store/run/get-run-header.js'
+import { getHostRunStates } from '../store/host/get-host-run-states.js'
+import { getRunHeader, type RunHeader } from '../store/run/get-run-header.js'
 import { getRunStop } from '../store/run/get-run-stop.js'
+import { setPreflightRoute } from '../store/run/set-preflight-route.js'
 import { attemptStage } from './attempt-stage.js'
 import { failHost, skipHost } from './host-outcome.js'
 import type { PreflightJobData } from './job-data.js'
@@ -11,44 +14,42 @@ import { SKIP_REASONS, type StageVerdict } from './stage-decisions.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
 /**
- * PreFlight on one host (docs/user-guide.md#preflight). All of a run's PreFlight jobs are queued at once and run in
- * parallel across workers; the orchestrator looks at their records only when every one has ended.
+ * PreFlight (docs/user-guide.md#preflight), one job per cluster: its hosts in parallel, so their
+ * SSH sessions end up in one worker, the one its cluster job is then routed to
+ * (docs/operations.md#cluster-job-affinity). All of a run's PreFlight jobs are queued at once and
+ * run in parallel across workers; the orchestrator looks at the hosts' records only when every job
+ * has ended.
  */
 export function makePreflightProcessor(ctx: WorkerContext) {
   const { redis, keys } = ctx
-  return async function processPreflightJob(job: Job<PreflightJobData>): Promise<string> {
-    const { runId, hostId } = job.data
-    const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, hostId, stage: 'PreFlight' })
+  // SSH set-ups at once in this process, across its PreFlight jobs: a run of many large clusters
+  // must not start hundreds of handshakes together (they share the worker's CPU and the network).
+  const limit = pLimit(ctx.config.workerConcurrency * 2)
+
+  async function preflightHost(
+    runId: string,
+    header: RunHeader,
+    stop: { cancelled: boolean },
+    state: HostRunState | undefined,
+    log: Logger
+  ): Promise<string> {
+    if (!state) return 'gone'
+    if (state.phase !== 'pending' && state.phase !== 'PreFlight') return state.phase // already judged
+    // Cancelled: no PreFlight starts any more; the host stays pending and is not reported. One already
+    // started (phase PreFlight, found after a crash) is still followed to its end.
+    if (state.phase === 'pending' && stop.cancelled) return 'cancelled'
+    const hostId = state.hostId
     const host = ctx.inventory.hosts.get(hostId)
-    // The SSH set-up (the longest part of a PreFlight) overlaps the reads and the first write
-    // below (issue 16); a job that turns out to have nothing to do closes it unused.
+    // The SSH set-up (the longest part of a PreFlight) overlaps the first write below (issue 16).
     const opening = host ? ctx.executor.open(host) : undefined
-    // Handled here too: it may fail while the reads are awaited, before attemptStage awaits it.
+    // Handled here too: it may fail while the write is awaited, before attemptStage awaits it.
     opening?.catch(() => undefined)
-    const unused = (answer: string): string => {
+    const running: HostRunState = { ...identityOf(state), phase: 'PreFlight' }
+    await saveHostRunState(redis, keys, runId, running).catch((err: unknown) => {
       void opening?.then(
         (s) => s.close(),
         () => undefined
       )
-      return answer
-    }
-    // Read together: one write and one round trip for the three (issue 12, CPU per host cycle).
-    const [header, state, stop] = await Promise.all([
-      getRunHeader(redis, keys, runId),
-      getHostRunState(redis, keys, runId, hostId),
-      getRunStop(redis, keys, runId)
-    ]).catch((err: unknown) => {
-      unused('')
-      throw err
-    })
-    if (!header || !state) return unused('gone')
-    if (state.phase !== 'pending' && state.phase !== 'PreFlight') return unused(state.phase) // already judged
-    // Cancelled: no PreFlight starts any more; the host stays pending and is not reported. One already
-    // started (phase PreFlight, found after a crash) is still followed to its end.
-    if (state.phase === 'pending' && stop.cancelled) return unused('cancelled')
-    const running: HostRunState = { ...identityOf(state), phase: 'PreFlight' }
-    await saveHostRunState(redis, keys, runId, running).catch((err: unknown) => {
-      unused('')
       throw err
     })
 
@@ -67,6 +68,7 @@ export function makePreflightProcessor(ctx: WorkerContext) {
         onOpened: cleanup,
         opening
       })
+      // Back to this worker's pool: the cluster job routed here runs the host's cycle on it.
       r.session?.close()
       verdict =
         r.attempt.kind === 'judged'
@@ -90,5 +92,28 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     await saveHostRunState(redis, keys, runId, next)
     log.info({ verdict: verdict.kind }, 'PreFlight judged')
     return next.phase
+  }
+
+  return async function processPreflightJob(job: Job<PreflightJobData>): Promise<string> {
+    const { runId, clusterId, hostIds } = job.data
+    const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, clusterId, stage: 'PreFlight' })
+    // Read together: one write and one round trip (issue 12, CPU per host cycle).
+    const [header, states, stop] = await Promise.all([
+      getRunHeader(redis, keys, runId),
+      getHostRunStates(redis, keys, runId, hostIds),
+      getRunStop(redis, keys, runId)
+    ])
+    if (!header) return 'gone'
+    const outcomes = await Promise.allSettled(
+      hostIds.map((hostId) =>
+        limit(() => preflightHost(runId, header, stop, states.get(hostId), log.child({ hostId })))
+      )
+    )
+    const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
+    // A host whose record could not be written (Redis gone) makes the job fail and be retried;
+    // hosts already judged are passed over then.
+    if (failed) throw failed.reason
+    await setPreflightRoute(redis, keys, runId, clusterId, ctx.ownHostsQueue)
+    return 'done'
   }
 }

@@ -8,7 +8,7 @@ import type { HostConfig, RollingMaintenanceResult } from '../shared/types.js'
 import { checkHosts } from '../shared/check-hosts.js'
 import { decideFailure } from '../shared/controls/failure-budget.js'
 import { setHostCheckFailures } from '../store/run/count-host-failure.js'
-import { CLUSTER_JOB, clusterJobId, PREFLIGHT_JOB, preflightJobId, type RunJobData } from './job-data.js'
+import { PREFLIGHT_JOB, preflightJobId, type RunJobData } from './job-data.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
 import { finishRun } from '../store/run/finish-run.js'
 import { initHostRunStates } from '../store/host/init-host-run-states.js'
@@ -76,14 +76,21 @@ export function makeRunProcessor(ctx: WorkerContext) {
       await stopRun(redis, keys, run.id, 'host checks failed')
       return
     }
+    // One PreFlight job per cluster (its pending hosts in inventory order): the hosts' sessions stay
+    // in the worker its cluster job is then routed to (docs/operations.md#cluster-job-affinity).
     const pendingIds = new Set(states.filter((s) => s.phase === 'pending').map((s) => s.hostId))
-    const pending = run.hostIds.map((id, i) => ({ id, i })).filter(({ id }) => pendingIds.has(id))
+    const byCluster = new Map<string, string[]>()
+    for (const id of run.hostIds) {
+      if (!pendingIds.has(id)) continue
+      const clusterId = inventory.hosts.get(id)!.clusterId
+      byCluster.set(clusterId, [...(byCluster.get(clusterId) ?? []), id])
+    }
     await ctx.hostsQueue.addBulk(
-      pending.map(({ id, i }) => ({
+      [...byCluster].map(([clusterId, hostIds]) => ({
         name: PREFLIGHT_JOB,
-        data: { runId: run.id, hostId: id },
+        data: { runId: run.id, clusterId, hostIds },
         opts: {
-          jobId: preflightJobId(run.id, i),
+          jobId: preflightJobId(run.id, run.clusterIds.indexOf(clusterId)),
           parent: { id: job.id!, queue: job.queueQualifiedName },
           ignoreDependencyOnFailure: true
         }
@@ -105,16 +112,15 @@ export function makeRunProcessor(ctx: WorkerContext) {
       run.clusterIds.filter((c) => ready.has(c))
     )
     const maxParallel = config.maxParallelClusters
-    await ctx.hostsQueue.addBulk(
-      plan.slice(0, maxParallel).map((clusterId, index) => ({
-        name: CLUSTER_JOB,
-        data: { runId: run.id, clusterId, index, maxParallel },
-        opts: {
-          jobId: clusterJobId(run.id, index),
-          parent: { id: job.id!, queue: job.queueQualifiedName },
-          ignoreDependencyOnFailure: true
-        }
-      }))
+    await Promise.all(
+      plan
+        .slice(0, maxParallel)
+        .map((clusterId, index) =>
+          ctx.addClusterJob(
+            { runId: run.id, clusterId, index, maxParallel },
+            { parent: { id: job.id!, queue: job.queueQualifiedName } }
+          )
+        )
     )
   }
 

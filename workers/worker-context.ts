@@ -5,6 +5,7 @@ import type { Config } from '../shared/config.js'
 import type { RedisKeys } from '../store/keys.js'
 import type { Inventory } from '../shared/types.js'
 import type { HostExecutor } from './host-executor.js'
+import type { ClusterJobData } from './job-data.js'
 
 /** Everything a job processor needs, handed in by `createWorker` (no module-level state). */
 export interface WorkerContext {
@@ -16,6 +17,10 @@ export interface WorkerContext {
   logger: Logger
   workerId: string
   hostsQueue: Queue
+  /** This process's own hosts queue (docs/operations.md#cluster-job-affinity). */
+  ownHostsQueue: string
+  /** Adds a cluster job where its hosts' sessions are (the shared queue when their worker is gone). */
+  addClusterJob(data: ClusterJobData, opts: { parent: { id: string; queue: string } }): Promise<void>
   /** Qualified name of the runs queue, for `parent` options of child jobs. */
   runsQueueQualifiedName: string
   /** Aborted on the first SIGTERM/SIGINT: finish the host in hand, start no new one. */

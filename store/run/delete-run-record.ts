@@ -12,7 +12,7 @@ export async function deleteRunRecord(
   await releaseClusterReservations(redis, keys, runId, clusterIds)
   await redis
     .multi()
-    .del(keys.run(runId), keys.runHosts(runId), keys.runEvents(runId), keys.runProgress(runId))
+    .del(keys.run(runId), keys.runHosts(runId), keys.runEvents(runId), keys.runProgress(runId), keys.runRoutes(runId))
     .zrem(keys.runIndex(), runId)
     .exec()
 }

@@ -9,8 +9,8 @@ const finishLua = luaScript(`
 local status = redis.call('HGET', KEYS[1], 'status')
 if TERMINAL_RUN_STATUSES[status] then return 0 end
 redis.call('HSET', KEYS[1], 'status', ARGV[2], 'finishedAt', ARGV[3], 'result', ARGV[4])
-for i = 1, 4 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
-for i = 5, #KEYS do
+for i = 1, 5 do redis.call('EXPIRE', KEYS[i], ARGV[5]) end
+for i = 6, #KEYS do
   if redis.call('GET', KEYS[i]) == ARGV[1] then redis.call('DEL', KEYS[i]) end
 end
 return 1
@@ -31,6 +31,7 @@ export async function finishRun(
       keys.runHosts(run.id),
       keys.runEvents(run.id),
       keys.runProgress(run.id),
+      keys.runRoutes(run.id),
       ...run.clusterIds.map((c) => keys.clusterRun(c))
     ],
     [run.id, status, new Date().toISOString(), JSON.stringify(result), retentionDays * 24 * 3600]

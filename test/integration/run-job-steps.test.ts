@@ -59,6 +59,8 @@ describe('the run job taken up again at a saved step', () => {
       logger: pino({ level: 'silent' }),
       workerId: 'test:0:retaken',
       hostsQueue,
+      ownHostsQueue: 'rollmaint-hosts.w.retaken',
+      addClusterJob: () => Promise.reject(new Error('no cluster job is added while children still run')),
       runsQueueQualifiedName: real.queueQualifiedName,
       draining: new AbortController().signal
     }

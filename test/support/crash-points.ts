@@ -118,7 +118,9 @@ const pidOf = (workerId: string | undefined | null): number | undefined =>
 export async function holderPid(e2e: E2E, host: string, runId: string): Promise<number | undefined> {
   const lease = await e2e.redis.get(e2e.keys.clusterLease(clusterId(crashClusterOf(host))))
   if (lease) return pidOf(lease.split('|')[1])
-  const index = CRASH_HOSTS.indexOf(host)
+  // PreFlight jobs are one per cluster, numbered by the cluster's place in the run's clusterIds.
+  const clusterIds = JSON.parse((await e2e.redis.hget(e2e.keys.run(runId), 'clusterIds')) ?? '[]') as string[]
+  const index = clusterIds.indexOf(clusterId(crashClusterOf(host)))
   return pidOf(await e2e.redis.hget(`${e2e.keys.bullPrefix}:${HOSTS_QUEUE}:${runId}.pf.${index}`, 'pb'))
 }
 
