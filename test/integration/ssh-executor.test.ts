@@ -10,6 +10,7 @@ import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.j
 import { connectHost, type HostConnection } from '../../workers/ssh/connect-host.js'
 import { cleanupOldRuns, runStage } from '../../workers/ssh/run-stage.js'
 import { openRunnerShell, type RunnerShell } from '../../workers/ssh/runner-shell.js'
+import { STAGE_FILES, stageFilePath, type StageFile } from '../../workers/ssh/stage-files.js'
 import { startSshdFleet, type SshdFleet } from '../support/sshd-fleet.js'
 
 let fleet: SshdFleet
@@ -194,30 +195,42 @@ describe('detached runner: each stage at most once per host and run', () => {
     }
   })
 
-  it('old run directories are cleaned up', async () => {
-    const old = path.join(host().stateDir, 'runs', 'ancient')
-    mkdirSync(old, { recursive: true })
-    writeFileSync(path.join(old, 'x'), '')
+  it("old runs' files are cleaned up, and only those", async () => {
+    const h = host()
     const past = new Date(Date.now() - 10 * 24 * 3600 * 1000)
-    utimesSync(old, past, past)
+    const plantOld = (runId: string): string[] =>
+      (['claim', 'boot_id', 'exit', 'output'] as const).map((f) => {
+        const file = stageFilePath(h.stateDir, runId, h.id, 'PreFlight', f)
+        writeFileSync(file, '')
+        utimesSync(file, past, past)
+        return file
+      })
+    const gone = async (files: string[]): Promise<boolean> => {
+      for (let i = 0; i < 100 && files.some((f) => existsSync(f)); i++) await new Promise((r) => setTimeout(r, 50))
+      return files.every((f) => !existsSync(f))
+    }
+    const ancient = plantOld('ancient')
+    // An older runner's run directory (a directory per stage) goes as well.
+    const legacy = path.join(h.stateDir, 'runs', 'ancient-dir')
+    mkdirSync(path.join(legacy, h.id, 'PreFlight'), { recursive: true })
+    writeFileSync(path.join(legacy, h.id, 'PreFlight', 'claim'), '1\n')
+    utimesSync(legacy, past, past)
     await cleanupOldRuns(shell, 7)
     // the host removes them in the background
-    for (let i = 0; i < 100 && existsSync(old); i++) await new Promise((r) => setTimeout(r, 50))
-    expect(existsSync(old)).toBe(false)
-    expect(existsSync(path.join(host().stateDir, 'runs', 'env-run'))).toBe(true)
+    expect(await gone([...ancient, legacy])).toBe(true)
+    // A recent run's files stay: the env test's run, written minutes ago.
+    for (const f of ['claim', 'exit', 'output'] as const)
+      expect(existsSync(stageFilePath(h.stateDir, 'env-run', h.id, 'PreFlight', f))).toBe(true)
 
     // Every run asks (its PreFlight): within the hour the host does not scan again (no process).
-    const older = path.join(host().stateDir, 'runs', 'ancient-2')
-    mkdirSync(older, { recursive: true })
-    utimesSync(older, past, past)
+    const older = plantOld('ancient-2')
     await cleanupOldRuns(shell, 7)
     await new Promise((r) => setTimeout(r, 500))
-    expect(existsSync(older)).toBe(true)
+    expect(older.every((f) => existsSync(f))).toBe(true)
     // A record from another boot (or an hour old) lets the next one scan.
-    writeFileSync(path.join(host().stateDir, 'cleaned'), 'another-boot 1\n')
+    writeFileSync(path.join(h.stateDir, 'cleaned'), 'another-boot 1\n')
     await cleanupOldRuns(shell, 7)
-    for (let i = 0; i < 100 && existsSync(older); i++) await new Promise((r) => setTimeout(r, 50))
-    expect(existsSync(older)).toBe(false)
+    expect(await gone(older)).toBe(true)
   })
 })
 
@@ -289,8 +302,8 @@ describe('executor: direct (the script in the foreground, output streamed)', () 
     expect(t.kind).toBe('timeout')
     expect(await gone(Number(readFileSync(pids, 'utf8')))).toBe(true)
     // direct mode keeps only its claim on the host (so it is never started twice), no output or pids
-    const dir = path.join(host().stateDir, 'runs', `run-${run}`, host().id, 'Maintenance')
-    expect(existsSync(path.join(dir, 'claim'))).toBe(true)
-    expect(['output', 'pgid', 'exit'].filter((f) => existsSync(path.join(dir, f)))).toEqual([])
+    const file = (f: StageFile): string => stageFilePath(host().stateDir, `run-${run}`, host().id, 'Maintenance', f)
+    expect(existsSync(file('claim'))).toBe(true)
+    expect(STAGE_FILES.filter((f) => f !== 'claim' && existsSync(file(f)))).toEqual([])
   })
 })

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HostConfig } from '../../shared/types.js'
 import type { HostSession } from '../../workers/host-executor.js'
 import { createSshExecutor } from '../../workers/ssh/create-ssh-executor.js'
+import { stageFilePath } from '../../workers/ssh/stage-files.js'
 import { startSshdFleet, type SshdFleet } from '../support/sshd-fleet.js'
 
 // Regression tests for issue 11 items 2, 7, 12 and 13, through the executor as the workers use it.
@@ -169,6 +170,8 @@ describe('state kept on the host', () => {
       kind: 'exited',
       output: 'hi\n'
     })
-    expect(existsSync(path.join(detached().stateDir, 'runs', runId, 'host-h1', 'PreFlight', 'output'))).toBe(false)
+    const h = detached()
+    expect(existsSync(stageFilePath(h.stateDir, runId, h.id, 'PreFlight', 'claim'))).toBe(true)
+    expect(existsSync(stageFilePath(h.stateDir, runId, h.id, 'PreFlight', 'output'))).toBe(false)
   })
 })

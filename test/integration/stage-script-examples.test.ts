@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StageName } from '../../shared/types.js'
 import { RUNNER_PROGRAM } from '../../workers/ssh/runner-program.js'
 import { stageResultOf, takeReply } from '../../workers/ssh/runner-reply.js'
-import { shellQuote } from '../../workers/ssh/runner-shell.js'
+import { runnerInit, shellQuote } from '../../workers/ssh/runner-shell.js'
+import { stageFilePrefix } from '../../workers/ssh/stage-files.js'
 import type { StageResult } from '../../workers/ssh/stage-result.js'
 import { judgeStage, type StageVerdict } from '../../workers/stage-decisions.js'
 
@@ -47,9 +48,13 @@ class LocalRunner {
     this.sh.stdout.on('data', (c: Buffer) => {
       this.#buf = Buffer.concat([this.#buf, c])
     })
-    const init = `rm_state=${shellQuote(`${dir}/state`)} rm_host=h1 rm_hooks=${shellQuote(`${dir}/${hooks}`)}
-rm_boot_path=${shellQuote(`${dir}/boot_id`)} rm_name=kvm1
-cd "$rm_state"`
+    const init = runnerInit({
+      id: 'h1',
+      name: 'kvm1',
+      stateDir: `${dir}/state`,
+      hooksDir: `${dir}/${hooks}`,
+      bootIdPath: `${dir}/boot_id`
+    })
     this.sh.stdin.write(`${RUNNER_PROGRAM}\n${init}\n`)
   }
   send(nonce: string, run: string, stage: StageName, payload?: string, timeoutSec = 30): void {
@@ -179,9 +184,9 @@ describe('docs/stage-scripts.md examples, run by the stage runner', () => {
     writeFileSync(`${dir}/run/reboot-required`, '')
     const first = runner('hooks-sh')
     first.send('reboot-1', 'run-d', 'Maintenance', 'CHG-2', 120)
-    const stageDir = `${dir}/state/runs/run-d/h1/Maintenance`
+    const stageFile = stageFilePrefix(`${dir}/state`, 'run-d', 'h1', 'Maintenance')
     const deadline = Date.now() + 20_000
-    while (!(existsSync(`${stageDir}/pgid`) && readFileSync(`${stageDir}/output`, 'utf8').includes('rebooting'))) {
+    while (!(existsSync(`${stageFile}pgid`) && readFileSync(`${stageFile}output`, 'utf8').includes('rebooting'))) {
       if (Date.now() > deadline) throw new Error('Maintenance.sh never asked for the reboot')
       await sleep(20)
     }
@@ -189,7 +194,7 @@ describe('docs/stage-scripts.md examples, run by the stage runner', () => {
     // id. The shell first, as a power cut takes both at once: a shell that outlived its script
     // recorded exit 137 under load (judged the same, but not the state a reboot shows).
     first.kill()
-    process.kill(-Number(readFileSync(`${stageDir}/pgid`, 'utf8')), 'SIGKILL')
+    process.kill(-Number(readFileSync(`${stageFile}pgid`, 'utf8')), 'SIGKILL')
     writeFileSync(`${dir}/boot_id`, 'boot-2\n')
     const after = runner('hooks-sh')
     after.send('reboot-2', 'run-d', 'Maintenance', 'CHG-2', 120)

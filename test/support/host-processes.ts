@@ -72,7 +72,8 @@ export function runningStagePids(
 ): number[] {
   return spawnSync('sh', [
     '-c',
-    `for d in "$1"/runs/*/*/*; do [ -e "$d/exit" ] || cat "$d/${file}" 2>/dev/null; done`,
+    // Every stage's files are runs/<run>.<host>.<Stage>.<file> (workers/ssh/stage-files.ts).
+    `for c in "$1"/runs/*.claim; do p=\${c%claim}; [ -e "\${p}exit" ] || cat "\${p}${file}" 2>/dev/null; done`,
     'sh',
     stateDir
   ])

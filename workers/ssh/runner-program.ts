@@ -7,15 +7,19 @@
  * paid a new SSH channel, a login shell and about ten processes per stage. Here a stage costs the
  * script itself plus `timeout` (leader of the script's process group: the timeout, and the kill of
  * the whole group), and `tail` only when the script printed something. Everything else (claim,
- * boot id, timing, status, replies) is shell builtins; a run's directories cost one `mkdir`.
+ * boot id, timing, status, replies) is shell builtins, and a run creates no directory: every
+ * stage's files sit directly in `<stateDir>/runs/`, which the session's start makes once per host
+ * (a `mkdir` per run was a host process per run, issue 16).
  *
- * Per stage a directory `<stateDir>/runs/<runId>/<hostId>/<Stage>/` holds: `claim` (created
- * exclusively, naming the shell that starts the stage: a stage runs at most once per host and run),
- * `boot_id`, `output`, `pgid` (the `timeout` process), `supervisor` (that shell), `timedout`, and
- * `exit` (written last). A worker re-attaching after a crash or a lost connection sends the same
- * request on a new shell: it finds the claim and waits for the running process to end (rm_attach),
- * then reports what the first shell recorded. A shell that dies with its stage (a reboot) leaves no
- * `exit`: the stage is reported `vanished` with both boot ids.
+ * A stage's files are `<stateDir>/runs/<runId>.<hostKey>.<Stage>.<file>` (the names:
+ * workers/ssh/stage-files.ts; hostKey is the host id with `/` and `%` encoded, `rm_hk`): `claim`
+ * (created exclusively, naming the shell that starts the stage: a stage runs at most once per host
+ * and run), `boot_id`, `output`, `pgid` (the `timeout` process), `supervisor` (that shell),
+ * `timedout`, and `exit` (written last). A worker re-attaching after a crash or a lost connection
+ * sends the same request on a new shell: it finds the claim and waits for the running process to
+ * end (rm_attach), then reports what the first shell recorded. A shell that dies with its stage (a
+ * reboot) leaves no `exit`: the stage is reported `vanished` with both boot ids. A stage started
+ * by an older runner (`<stateDir>/runs/<runId>/<hostId>/<Stage>/<file>`) is re-attached to where it is.
  *
  * The shell survives a dropped connection (sshd sends no hangup to a session without a pty): it
  * keeps waiting for its stage, records the exit status, and only then dies writing its reply.
@@ -64,8 +68,11 @@ rm_clean() {
     return
   fi
   printf '%s %s\n' "$rm_boot_now" "$rm_t" > "$rm_state/cleaned" 2>/dev/null
+  # runs/ holds nothing but stages' files (and an older runner's run directories): whatever in it
+  # is older than $2 days goes. A running stage's claim is younger: a stage times out within 7
+  # days (604800 s) and the retention is at least 7 (find's +7 is 8 days or more).
   if [ -d "$rm_state/runs" ]; then
-    ( exec find "$rm_state/runs" -mindepth 1 -maxdepth 1 -type d -mtime +"$2" -exec rm -rf {} + ) < /dev/null > /dev/null 2>&1 &
+    ( exec find "$rm_state/runs" -mindepth 1 -maxdepth 1 -mtime +"$2" -exec rm -rf {} + ) < /dev/null > /dev/null 2>&1 &
   fi
   rm_end "$1" done - -
 }
@@ -85,7 +92,7 @@ rm_launch() {
   fi
   rm_pid=$!
   exec 7>&-
-  [ "$1" = - ] || printf '%s\n' "$rm_pid" > "$rm_d/pgid"
+  [ "$1" = - ] || printf '%s\n' "$rm_pid" > "$rm_p"pgid
   while :; do
     wait "$rm_pid"; rm_rc=$?
     if [ "$rm_rc" -gt 128 ] && kill -s 0 "$rm_pid" 2>/dev/null; then continue; fi
@@ -104,24 +111,34 @@ rm_launch() {
 }
 rm_report() {
   rm_bs=-
-  if [ -r "$rm_d/boot_id" ]; then read -r rm_bs < "$rm_d/boot_id" || :; fi
-  if [ -s "$rm_d/exit" ]; then
-    read -r rm_rc < "$rm_d/exit" || :
+  if [ -r "$rm_p"boot_id ]; then read -r rm_bs < "$rm_p"boot_id || :; fi
+  if [ -s "$rm_p"exit ]; then
+    read -r rm_rc < "$rm_p"exit || :
     rm_k=exited
-    [ -e "$rm_d/timedout" ] && rm_k=timeout
+    [ -e "$rm_p"timedout ] && rm_k=timeout
   else
     rm_k=vanished rm_rc=-
   fi
-  [ -s "$rm_d/output" ] && tail -c 65536 "$rm_d/output" < /dev/null
+  [ -s "$rm_p"output ] && tail -c 65536 "$rm_p"output < /dev/null
   rm_end "$rm_n" "$rm_k" "$rm_rc" "$rm_bs"
 }
 # The right to start the stage: the claim file, created exclusively (O_EXCL), naming this shell.
-rm_claim() {
+rm_excl() {
   set -C
-  { printf '%s\n' "$$" > "$rm_d/claim"; } 2>/dev/null
+  { printf '%s\n' "$$" > "$rm_p"claim; } 2>/dev/null
   rm_c=$?
   set +C
   return $rm_c
+}
+# 0: claimed; 1: someone else's claim is there; 2: none can be made (answered as error 90). runs/
+# is made at the session's start; only if it went away since is it made again here (a process).
+rm_claim() {
+  rm_excl && return 0
+  [ -e "$rm_p"claim ] && return 1
+  mkdir -p "$rm_state/runs" < /dev/null 2>/dev/null && rm_excl && return 0
+  [ -e "$rm_p"claim ] && return 1
+  printf 'cannot create %sclaim\n' "$rm_p"
+  return 2
 }
 # Someone else's start (another worker's shell, or this host's before a reconnect): wait for its end.
 # While its timeout process lives, tail(1) watches the pid (polling in-process, no fork per poll);
@@ -129,16 +146,16 @@ rm_claim() {
 # pid), then counts as vanished. Pids are trusted only under the boot id they were recorded in.
 rm_attach() {
   rm_i=0
-  while [ ! -s "$rm_d/exit" ]; do
+  while [ ! -s "$rm_p"exit ]; do
     rm_bs= rm_pg= rm_sv=
-    if [ -r "$rm_d/boot_id" ]; then read -r rm_bs < "$rm_d/boot_id" || :; fi
+    if [ -r "$rm_p"boot_id ]; then read -r rm_bs < "$rm_p"boot_id || :; fi
     [ -n "$rm_bs" ] && [ "$rm_bs" != "$rm_boot_now" ] && break
-    if [ -r "$rm_d/pgid" ]; then read -r rm_pg < "$rm_d/pgid" || :; fi
+    if [ -r "$rm_p"pgid ]; then read -r rm_pg < "$rm_p"pgid || :; fi
     if [ -n "$rm_pg" ] && kill -s 0 "$rm_pg" 2>/dev/null; then
       tail --pid="$rm_pg" -s 0.2 -f /dev/null < /dev/null > /dev/null 2>&1 || sleep 0.2
       continue
     fi
-    if [ -r "$rm_d/claim" ]; then read -r rm_sv < "$rm_d/claim" || :; fi
+    if [ -r "$rm_p"claim ]; then read -r rm_sv < "$rm_p"claim || :; fi
     if [ $rm_i -lt 50 ] && [ -n "$rm_sv" ] && [ "$rm_sv" != "$$" ] && kill -s 0 "$rm_sv" 2>/dev/null; then
       sleep 0.1; rm_i=$(( rm_i + 1 )); continue
     fi
@@ -147,32 +164,42 @@ rm_attach() {
   rm_report
 }
 rm_direct() {
-  if [ -e "$rm_d/claim" ]; then rm_end "$rm_n" unknown - -; return; fi
+  if [ -e "$rm_p"claim ]; then rm_end "$rm_n" unknown - -; return; fi
   if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; return; fi
-  if ! rm_claim; then rm_end "$rm_n" unknown - -; return; fi
+  rm_claim
+  case $? in 0) ;; 1) rm_end "$rm_n" unknown - -; return ;; *) rm_end "$rm_n" error 90 -; return ;; esac
   rm_launch -
   if [ "$rm_timed" = 1 ]; then rm_k=timeout; else rm_k=exited; fi
   rm_end "$rm_n" "$rm_k" "$rm_rc" -
 }
+# Run ids and stage names become parts of file names whose separator is "." (workers/ssh/stage-files.ts).
+rm_word() { case $1 in ''|*[!0-9A-Za-z_-]*) return 1 ;; esac; }
 # rm_stage nonce run stage timeoutSec detached|direct [payload]
 rm_stage() {
   rm_n=$1 rm_run=$2 rm_st=$3 rm_to=$4 rm_mode=$5 rm_hp=0 rm_pl=
   if [ $# -ge 6 ]; then rm_hp=1 rm_pl=$6; fi
   rm_boot
-  rm_b=$rm_state/runs/$rm_run/$rm_host
-  rm_d=$rm_b/$rm_st
-  if [ ! -d "$rm_d" ]; then
-    mkdir -p "$rm_b/PreFlight" "$rm_b/PreMaintenance" "$rm_b/Maintenance" "$rm_b/PostMaintenance" "$rm_d" < /dev/null || { rm_end "$rm_n" error 90 -; return; }
+  if ! rm_word "$rm_run" || ! rm_word "$rm_st"; then
+    printf 'a run id or stage name with other characters than [0-9A-Za-z_-]\n'
+    rm_end "$rm_n" error 91 -
+    return
+  fi
+  rm_p=$rm_state/runs/$rm_run.$rm_hk.$rm_st.
+  # A stage an older runner started (a directory per stage) is answered from its own files: a
+  # worker upgraded while a stage runs re-attaches to it instead of starting it again.
+  if [ ! -e "$rm_p"claim ] && [ -e "$rm_state/runs/$rm_run/$rm_host/$rm_st/claim" ]; then
+    rm_p=$rm_state/runs/$rm_run/$rm_host/$rm_st/
   fi
   if [ "$rm_mode" = direct ]; then rm_direct; return; fi
-  if [ -e "$rm_d/claim" ]; then rm_attach; return; fi
+  if [ -e "$rm_p"claim ]; then rm_attach; return; fi
   if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; return; fi
-  if ! rm_claim; then rm_attach; return; fi
-  printf '%s\n' "$rm_boot_now" > "$rm_d/boot_id"
-  printf '%s\n' "$$" > "$rm_d/supervisor"
-  rm_launch "$rm_d/output"
-  [ "$rm_timed" = 1 ] && : > "$rm_d/timedout"
-  printf '%s\n' "$rm_rc" > "$rm_d/exit"
+  rm_claim
+  case $? in 0) ;; 1) rm_attach; return ;; *) rm_end "$rm_n" error 90 -; return ;; esac
+  printf '%s\n' "$rm_boot_now" > "$rm_p"boot_id
+  printf '%s\n' "$$" > "$rm_p"supervisor
+  rm_launch "$rm_p"output
+  [ "$rm_timed" = 1 ] && : > "$rm_p"timedout
+  printf '%s\n' "$rm_rc" > "$rm_p"exit
   rm_report
 }
 `

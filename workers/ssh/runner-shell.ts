@@ -5,10 +5,23 @@ import type { HostConfig } from '../../shared/types.js'
 import type { HostConnection } from './connect-host.js'
 import { RUNNER_PROGRAM } from './runner-program.js'
 import { endMarker, OUTPUT_LIMIT, takeReply, type RunnerReply } from './runner-reply.js'
+import { hostFileKey } from './stage-files.js'
 
 /** Single-quotes one argument for sh: the only quoting rule that needs no escaping inside. */
 export function shellQuote(value: string): string {
   return `'${value.replaceAll("'", `'\\''`)}'`
+}
+
+/** The runner's settings for one host, sent once after the program: the shell's variables and directory. */
+export function runnerInit(host: Pick<HostConfig, 'id' | 'name' | 'stateDir' | 'hooksDir' | 'bootIdPath'>): string {
+  return [
+    `rm_state=${shellQuote(host.stateDir)} rm_host=${shellQuote(host.id)} rm_hk=${shellQuote(hostFileKey(host.id))}`,
+    `rm_hooks=${shellQuote(host.hooksDir)} rm_boot_path=${shellQuote(host.bootIdPath)} rm_name=${shellQuote(host.name)}`,
+    // Every stage's files go straight into runs/ (workers/ssh/stage-files.ts): made here once per
+    // host, the first time, so no run or stage costs the host a mkdir. Then into the state
+    // directory, not the login one: the shell should hold nothing busy there (an unmount, an NFS home).
+    '[ -d "$rm_state/runs" ] || mkdir -p "$rm_state/runs" 2>/dev/null; cd "$rm_state" 2>/dev/null || cd /'
+  ].join('\n')
 }
 
 export interface RunnerShell {
@@ -77,13 +90,7 @@ export async function openRunnerShell(conn: HostConnection, host: HostConfig): P
   channel.on('close', () => fail('(channel closed)'))
   conn.onClose(() => fail('(connection lost)'))
 
-  const init = [
-    `rm_state=${shellQuote(host.stateDir)} rm_host=${shellQuote(host.id)} rm_hooks=${shellQuote(host.hooksDir)}`,
-    `rm_boot_path=${shellQuote(host.bootIdPath)} rm_name=${shellQuote(host.name)}`,
-    // Not the login directory: the shell should hold nothing busy there (an unmount, a home on NFS).
-    '[ -d "$rm_state" ] || mkdir -p "$rm_state" 2>/dev/null; cd "$rm_state" 2>/dev/null || cd /'
-  ].join('\n')
-  channel.write(`${RUNNER_PROGRAM}\n${init}\n`)
+  channel.write(`${RUNNER_PROGRAM}\n${runnerInit(host)}\n`)
 
   return {
     get closed() {

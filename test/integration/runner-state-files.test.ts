@@ -1,0 +1,140 @@
+import { spawn } from 'node:child_process'
+import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { HostConfig, StageName } from '../../shared/types.js'
+import { connectHost, type HostConnection } from '../../workers/ssh/connect-host.js'
+import { runStage } from '../../workers/ssh/run-stage.js'
+import { openRunnerShell, type RunnerShell } from '../../workers/ssh/runner-shell.js'
+import { hostFileKey, stageFilePath } from '../../workers/ssh/stage-files.js'
+import { startSshdFleet, type SshdFleet } from '../support/sshd-fleet.js'
+
+// The runner's state files on the host (docs/stage-scripts.md#how-scripts-run-on-the-host): one
+// directory, names that cannot collide, and stages an older runner started in its own layout.
+let fleet: SshdFleet
+let conn: HostConnection
+const shells: RunnerShell[] = []
+let run = 0
+const nextRun = (): string => `files-${++run}`
+
+beforeAll(async () => {
+  fleet = await startSshdFleet({ hosts: [{ name: 'f1' }] })
+  conn = await connectHost(fleet.hostConfig('f1'))
+})
+afterAll(async () => {
+  for (const s of shells) s.close()
+  conn?.close()
+  await fleet?.stop()
+})
+
+const host = (id?: string): HostConfig => fleet.hostConfig('f1', id === undefined ? {} : { id })
+const shellFor = async (h: HostConfig): Promise<RunnerShell> => {
+  const s = await openRunnerShell(conn, h)
+  shells.push(s)
+  return s
+}
+const starts = (mark: number): number =>
+  fleet
+    .readHostLog()
+    .slice(mark)
+    .filter((e) => e.event === 'start').length
+
+describe('state files', () => {
+  it('every file of a stage is in runs/ itself, under names that keep host ids apart', async () => {
+    fleet.writeHook('f1', 'PreFlight', fleet.loggingHook({ stdout: 'ran' }))
+    const runId = nextRun()
+    // `/` and `%` are encoded, so these are two hosts (not one file name); `.` may stay.
+    const ids = ['a/b.c', 'a%2Fb.c', `long-${'x'.repeat(250)}`]
+    const mark = fleet.readHostLog().length
+    for (const id of ids) {
+      const h = host(id)
+      const r = await runStage(await shellFor(h), { runId, host: h, stage: 'PreFlight', timeoutSec: 30 })
+      expect(r).toMatchObject({ kind: 'exited', exitCode: 0, output: 'ran\n' })
+      for (const f of ['claim', 'boot_id', 'supervisor', 'pgid', 'output', 'exit'] as const)
+        expect(existsSync(stageFilePath(h.stateDir, runId, id, 'PreFlight', f))).toBe(true)
+    }
+    expect(starts(mark)).toBe(3)
+    const names = readdirSync(path.join(host().stateDir, 'runs')).filter((n) => n.startsWith(`${runId}.`))
+    expect(names).toHaveLength(18)
+    expect(names.every((n) => n.length < 255)).toBe(true)
+    expect(hostFileKey(ids[2]!)).toMatch(/^%h[0-9a-f]{64}$/)
+  })
+
+  it('a run id that could break the names is refused, nothing is started', async () => {
+    fleet.writeHook('f1', 'PreFlight', fleet.loggingHook())
+    const mark = fleet.readHostLog().length
+    const shell = await shellFor(host())
+    for (const runId of ['a.b', '../x', ''])
+      await expect(runStage(shell, { runId, host: host(), stage: 'PreFlight', timeoutSec: 30 })).rejects.toThrow(
+        /failed \(error 91\)/
+      )
+    expect(starts(mark)).toBe(0)
+  })
+
+  it('runs/ removed while a session lives is made again by the next claim', async () => {
+    fleet.writeHook('f1', 'PreFlight', '#!/bin/sh\nexit 0\n')
+    const shell = await shellFor(host())
+    rmSync(path.join(host().stateDir, 'runs'), { recursive: true, force: true })
+    const runId = nextRun()
+    expect(await runStage(shell, { runId, host: host(), stage: 'PreFlight', timeoutSec: 30 })).toMatchObject({
+      kind: 'exited',
+      exitCode: 0
+    })
+    expect(existsSync(stageFilePath(host().stateDir, runId, host().id, 'PreFlight', 'exit'))).toBe(true)
+  })
+})
+
+describe('a stage an older runner started (a directory per stage)', () => {
+  const legacyDir = (runId: string, stage: StageName): string =>
+    path.join(host().stateDir, 'runs', runId, host().id, stage)
+  const bootId = (): string => readFileSync(host().bootIdPath, 'utf8').trim()
+
+  it('finished: its recorded result is the answer, it is not started again', async () => {
+    fleet.writeHook('f1', 'Maintenance', fleet.loggingHook())
+    const runId = nextRun()
+    const d = legacyDir(runId, 'Maintenance')
+    mkdirSync(d, { recursive: true })
+    writeFileSync(`${d}/claim`, '999999\n')
+    writeFileSync(`${d}/boot_id`, `${bootId()}\n`)
+    writeFileSync(`${d}/output`, 'old runner\n')
+    writeFileSync(`${d}/exit`, '3\n')
+    const mark = fleet.readHostLog().length
+    const shell = await shellFor(host())
+    expect(await runStage(shell, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({
+      kind: 'exited',
+      exitCode: 3,
+      output: 'old runner\n'
+    })
+    // direct mode: the claim is there, so the outcome is unknown, not a second start
+    await expect(
+      runStage(shell, { runId, host: { ...host(), executor: 'direct' }, stage: 'Maintenance', timeoutSec: 30 })
+    ).rejects.toMatchObject({ code: 'STAGE_OUTCOME_UNKNOWN' })
+    expect(starts(mark)).toBe(0)
+    expect(existsSync(stageFilePath(host().stateDir, runId, host().id, 'Maintenance', 'claim'))).toBe(false)
+  })
+
+  it('still running: it is waited for and its exit status read', async () => {
+    fleet.writeHook('f1', 'Maintenance', fleet.loggingHook())
+    const runId = nextRun()
+    const d = legacyDir(runId, 'Maintenance')
+    mkdirSync(d, { recursive: true })
+    // The old runner's stage: its process records the exit status when it ends, as the old shell did.
+    const p = spawn('sh', ['-c', `sleep 1; echo late > "$1/output"; echo 6 > "$1/exit"`, 'sh', d], {
+      stdio: 'ignore',
+      detached: true
+    })
+    writeFileSync(`${d}/claim`, `${p.pid}\n`)
+    writeFileSync(`${d}/boot_id`, `${bootId()}\n`)
+    writeFileSync(`${d}/pgid`, `${p.pid}\n`)
+    const mark = fleet.readHostLog().length
+    const shell = await shellFor(host())
+    const t = Date.now()
+    expect(await runStage(shell, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({
+      kind: 'exited',
+      exitCode: 6,
+      output: 'late\n'
+    })
+    expect(Date.now() - t).toBeGreaterThan(500)
+    expect(starts(mark)).toBe(0)
+  })
+})
