@@ -26,8 +26,8 @@ function unmetNotes(r: BenchReport): string {
   const notes: string[] = []
   if (unmet('overhead') || unmet('seed'))
     notes.push(
-      '- **Overhead and seed.** On the host a no-op stage costs the script plus about 1.3 processes ' +
-        '(`hostProcessesPerStage`: the subshell and `timeout`), the floor of this runner design. The rest is the ' +
+      '- **Overhead and seed.** On the host a no-op stage costs the script plus 1 process ' +
+        '(`hostProcessesPerStage`: `timeout`, the timeout and the kill of the whole group), the floor of this runner design. The rest is the ' +
         "worker's sequential Redis writes between stages (the host's state and slot, fenced by the lease: two to " +
         'five round trips per transition) and the run start (PreFlight jobs, the cluster job), each a few ms on an ' +
         'idle machine and tens of ms when the run queue is 10x the cores, as in this run.'

@@ -114,9 +114,10 @@ time during the run was kernel time.
 
 **Host processes.** A connection costs the host 3 processes (sshd's connection child, its
 privilege-separated child, the runner shell), a stage 1 beyond its script (\`timeout\`, leader of the
-script's process group), a run 1 (\`mkdir\` of its state directories); the clean-up scan of old runs
-runs at most once an hour. So a no-op host cycle on one connection is 4 scripts + 8 = 12 processes,
-2 per stage beyond the script; every host whose cycle ran on a worker other than the one that did
+script's process group), a run none (its stages' files go straight into the state directory's
+\`runs/\`, made by the host's first session); the clean-up scan of old runs runs at most once an hour.
+So a no-op host cycle on one connection is 4 scripts + 7 = 11 processes, 1.75 per stage beyond the
+script; every host whose cycle ran on a worker other than the one that did
 its PreFlight pays a second connection (3 more). Here ${n.hostsOnOneShellPct} % of the hosts ran their whole cycle
 on PreFlight's runner shell (${n.runnerShellsPerHost} shells per host on average): PreFlight jobs and cluster jobs
 go to whichever of the ${f.options.workers} workers takes them, and a connection cannot move between processes.

@@ -5,6 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { invariantViolations } from '../../test/support/host-log-checks.js'
 import { startSshdFleet, type SshdFleet } from '../../test/support/sshd-fleet.js'
 import { createRedisConnection } from '../../store/connection.js'
+import { stageFilePath } from '../../workers/ssh/stage-files.js'
 import { getRun, startBenchApi, startRun, type BenchApi } from '../bench-env.js'
 import { countersBetween, readHostCounters, type HostCounters } from '../host-counters.js'
 import { machineTicks, startFleetWorker, type FleetWorker } from './fleet-processes.js'
@@ -110,11 +111,9 @@ function inventoryDoc(fleet: SshdFleet, clusters: Array<{ id: string; hosts: str
 
 /** The distinct runner shells (the pid in each stage's claim file) that ran a host's stages of one run. */
 function runnerShells(fleet: SshdFleet, runId: string, host: string): number {
-  const dir = path.join(fleet.host(host).stateDir, 'runs', runId, host)
-  if (!existsSync(dir)) return 0
   const pids = new Set<string>()
-  for (const stage of readdirSync(dir)) {
-    const claim = path.join(dir, stage, 'claim')
+  for (const stage of STAGES) {
+    const claim = stageFilePath(fleet.host(host).stateDir, runId, host, stage, 'claim')
     if (existsSync(claim)) pids.add(readFileSync(claim, 'utf8').trim())
   }
   return pids.size

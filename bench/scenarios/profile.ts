@@ -97,7 +97,7 @@ export async function profileScenario(): Promise<ProfileResult> {
       sshExecTrueMs: r(median(execs)),
       runStageNoopMs: r(detached.ms),
       runStageDirectNoopMs: r(direct.ms),
-      // the script itself is not counted; the first stage of a run also creates its directories (one mkdir)
+      // the script itself is not counted (a run creates no directory: its stages' files go into runs/)
       hostProcessesPerStage: r(detached.processes - 1),
       hostProcessesPerStageDirect: r(direct.processes - 1),
       hostProcessesPerSession: r(sessions.processes / 20),
