@@ -56,8 +56,8 @@ export function renderReadme(r: BenchReport, dir: string): string {
   return `# Benchmark results
 
 Measured ${r.date} on ${r.machine.cores} cores, ${r.machine.memoryGiB} GiB (${r.machine.cpu}), Node ${r.machine.node}, commit
-${r.commit ?? 'unknown'}, by \`npm run bench\` (each scenario ${r.runs ?? 3} times; medians). The machine is
-shared (other engineers' test suites ran beside the bench): ${load}. Every target is relative to
+${r.commit ?? 'unknown'}, by \`npm run bench\` (each scenario ${r.runs ?? 3} times; medians); ${load} (the
+bench's own processes count in it; above the number of cores, other work shared the machine). Every target is relative to
 what the same run measured on the same machine. How to run each scenario: docs/development.md#benchmarks.
 
 ## Targets (issue 12)

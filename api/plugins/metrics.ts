@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Counter, Gauge, Registry } from 'prom-client'
-import { STAGE_BUCKETS } from '../../shared/metrics/stage-buckets.js'
+import { ownBucketPart, STAGE_BUCKETS } from '../../shared/metrics/stage-buckets.js'
 import type { Config } from '../../shared/config.js'
 import { IN_MAINTENANCE_STATES, type HostResourceState } from '../../shared/types.js'
 import { createRedisKeys } from '../../store/keys.js'
@@ -73,8 +73,13 @@ export default async function metrics(fastify: FastifyInstance, opts: { config: 
       '# TYPE rollmaint_stage_duration_seconds histogram'
     ]
     for (const [id, parts] of [...series].sort()) {
-      for (const le of [...STAGE_BUCKETS.map(String), '+Inf'])
-        lines.push(`rollmaint_stage_duration_seconds_bucket{${id},le="${le}"} ${parts.get(le) ?? 0}`)
+      // Stored per bucket: Prometheus wants each `le` to count everything at or below it. A bare
+      // bound is an older version's cumulative count, added as it is.
+      let below = 0
+      for (const le of [...STAGE_BUCKETS.map(String), '+Inf']) {
+        below += Number(parts.get(ownBucketPart(le)) ?? 0)
+        lines.push(`rollmaint_stage_duration_seconds_bucket{${id},le="${le}"} ${below + Number(parts.get(le) ?? 0)}`)
+      }
       lines.push(`rollmaint_stage_duration_seconds_sum{${id}} ${parts.get('sum') ?? 0}`)
       lines.push(`rollmaint_stage_duration_seconds_count{${id}} ${parts.get('count') ?? 0}`)
     }

@@ -95,8 +95,8 @@ function analysis(f: FleetReport): string {
   const m = f.median
   const n = f.noop
   const load = f.load
-    ? `Load average ${f.load.start} when the scenario started, ${f.load.end} when it ended (the machine's
-2 cores are shared with other work), bench process nice ${f.load.nice} (its workers, sshd hosts and Redis inherit it).`
+    ? `Load average ${f.load.start} when the scenario started, ${f.load.end} when it ended (the
+bench's own processes included), bench process nice ${f.load.nice} (its workers, sshd hosts and Redis inherit it).`
     : ''
   const cycles = f.options.hosts
   const when = f.measured ? `Measured ${f.measured.date} on commit ${f.measured.commit}. ` : ''
@@ -117,9 +117,9 @@ privilege-separated child, the runner shell), a stage 1 beyond its script (\`tim
 script's process group), a run none (its stages' files go straight into the state directory's
 \`runs/\`, made by the host's first session); the clean-up scan of old runs runs at most once an hour.
 So a no-op host cycle on one connection is 4 scripts + 7 = 11 processes, 1.75 per stage beyond the
-script; every host whose cycle ran on a worker other than the one that did
-its PreFlight pays a second connection (3 more). Here ${n.hostsOnOneShellPct} % of the hosts ran their whole cycle
-on PreFlight's runner shell (${n.runnerShellsPerHost} shells per host on average): PreFlight jobs and cluster jobs
-go to whichever of the ${f.options.workers} workers takes them, and a connection cannot move between processes.
-With one worker every host keeps PreFlight's connection.`
+script. PreFlight runs as one job per cluster and the cluster job goes to the worker that ran it
+(docs/operations.md#cluster-job-affinity), so a host's cycle stays on the connection its PreFlight
+opened; one that did not (its worker went silent, or the pooled session was closed) pays a second
+connection (3 more). Here ${n.hostsOnOneShellPct} % of the hosts ran their whole cycle on PreFlight's
+runner shell (${n.runnerShellsPerHost} shells per host on average).`
 }

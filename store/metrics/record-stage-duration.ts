@@ -1,5 +1,5 @@
 import type { RedisClient } from '../connection.js'
-import { bucketField, STAGE_BUCKETS, type StageOutcome } from '../../shared/metrics/stage-buckets.js'
+import { bucketField, bucketOf, ownBucketPart, type StageOutcome } from '../../shared/metrics/stage-buckets.js'
 import type { RedisKeys } from '../keys.js'
 import { luaScript } from '../lua-script.js'
 
@@ -7,16 +7,14 @@ import { luaScript } from '../lua-script.js'
 // writes, not per field Redis increments (issue 12: four of these per host cycle).
 /**
  * Lua: adds one stage to the histogram in hash `key`; `first` is the index in ARGV of the field
- * prefix (`stage|outcome|`), followed by the seconds and the bucket bounds. Shared with the
- * stage.finished event (store/events/record-stage-finished.ts), which writes both in one call.
+ * prefix (`stage|outcome|`), followed by the seconds and the stored part of its own bucket
+ * (`bucketOf`: three writes per stage, not one per bound). Shared with the stage.finished event
+ * (store/events/record-stage-finished.ts), which writes both in one call.
  */
 export const HISTOGRAM_LUA = `
 local function addToHistogram(key, first)
-  local prefix, seconds = ARGV[first], tonumber(ARGV[first + 1])
-  for i = first + 2, #ARGV do
-    if seconds <= tonumber(ARGV[i]) then redis.call('HINCRBY', key, prefix .. ARGV[i], 1) end
-  end
-  redis.call('HINCRBY', key, prefix .. '+Inf', 1)
+  local prefix = ARGV[first]
+  redis.call('HINCRBY', key, prefix .. ARGV[first + 2], 1)
   redis.call('HINCRBY', key, prefix .. 'count', 1)
   redis.call('HINCRBYFLOAT', key, prefix .. 'sum', ARGV[first + 1])
 end
@@ -29,11 +27,11 @@ return 1
 
 /** ARGV tail of HISTOGRAM_LUA for one stage. */
 export function histogramArgs(stage: string, outcome: StageOutcome, seconds: number): Array<string | number> {
-  return [bucketField(stage, outcome, ''), seconds, ...STAGE_BUCKETS.map(String)]
+  return [bucketField(stage, outcome, ''), seconds, ownBucketPart(bucketOf(seconds))]
 }
 
 /**
- * Adds one finished stage to the cluster-wide histogram (cumulative buckets, sum, count) in one
+ * Adds one finished stage to the cluster-wide histogram (its bucket, sum, count) in one
  * round trip. Metrics must never fail a stage, so errors are swallowed.
  */
 export async function recordStageDuration(

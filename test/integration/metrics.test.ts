@@ -45,6 +45,14 @@ describe('/metrics', () => {
     await e2e.waitForRun((await e2e.start({ hostids: [hostId('gone')] })).id)
 
     expect((await fastify.inject({ method: 'GET', url: '/metrics' })).statusCode).toBe(401)
+    // Written by an older version (cumulative buckets): still counted after an upgrade.
+    await e2e.redis.hset(e2e.keys.metricsStageDurations(), {
+      'PreMaintenance|ok|0.5': 2,
+      'PreMaintenance|ok|1': 2,
+      'PreMaintenance|ok|+Inf': 2,
+      'PreMaintenance|ok|count': 2,
+      'PreMaintenance|ok|sum': 0.6
+    })
     const res = await fastify.inject({ method: 'GET', url: '/metrics', headers: auth })
     expect(res.statusCode).toBe(200)
     expect(res.headers['content-type']).toMatch(/text\/plain/)
@@ -57,11 +65,19 @@ describe('/metrics', () => {
     // histogram: Maintenance ok once (mh1, 0.2 s), failed once (mh2); cumulative buckets
     expect(value(text, 'rollmaint_stage_duration_seconds_count{stage="Maintenance",outcome="ok"}')).toBe(1)
     expect(value(text, 'rollmaint_stage_duration_seconds_bucket{stage="Maintenance",outcome="ok",le="0.1"}')).toBe(0)
+    // 0.2 s (plus the runner's own time): counted from the 0.5 s bucket up, stored once, added up here.
+    for (const le of ['0.5', '1', '5', '1800'])
+      expect(value(text, `rollmaint_stage_duration_seconds_bucket{stage="Maintenance",outcome="ok",le="${le}"}`)).toBe(
+        1
+      )
     expect(value(text, 'rollmaint_stage_duration_seconds_bucket{stage="Maintenance",outcome="ok",le="+Inf"}')).toBe(1)
     expect(value(text, 'rollmaint_stage_duration_seconds_sum{stage="Maintenance",outcome="ok"}')).toBeGreaterThan(0.2)
     expect(value(text, 'rollmaint_stage_duration_seconds_count{stage="Maintenance",outcome="failed"}')).toBe(1)
     expect(value(text, 'rollmaint_stage_duration_seconds_count{stage="PreFlight",outcome="unreachable"}')).toBe(1)
     expect(text).toContain('# TYPE rollmaint_stage_duration_seconds histogram')
+    const old = (le: string) =>
+      value(text, `rollmaint_stage_duration_seconds_bucket{stage="PreMaintenance",outcome="ok",le="${le}"}`)
+    expect([old('0.1'), old('0.5'), old('1'), old('+Inf')]).toEqual([0, 2, 2, 2])
   })
 })
 
