@@ -19,10 +19,11 @@ export interface WorkerPresence {
 
 /**
  * docs/operations.md#cluster-job-affinity. Beats for this worker's own hosts queue, and looks after
- * the queues of silent workers (SIGKILLed, stalled or drained): while such a queue holds jobs, a
- * rescue worker in this process consumes it, so a cluster job routed to a worker that died is run
- * by another one (its stalled check hands over the job that was active, once its lock expires).
- * Several workers may rescue one queue at once: BullMQ hands each job to one of them.
+ * the queues of the others: while a silent worker's queue (SIGKILLed, stalled or drained) holds
+ * jobs, a rescue worker in this process consumes it, so a cluster job routed to a worker that died
+ * is run by another one (its stalled check hands over the job that was active, once its lock
+ * expires); a live worker's queue whose jobs keep waiting (all its slots busy) is helped the same
+ * way. Several workers may consume one queue at once: BullMQ hands each job to one of them.
  */
 export function startWorkerPresence(deps: {
   redis: RedisClient
@@ -38,6 +39,8 @@ export function startWorkerPresence(deps: {
   const { redis, keys, logger } = deps
   const rescuers = new Map<string, Worker>()
   const counters = new Map<string, Queue>()
+  /** Live workers' queues that had jobs waiting at the last scan. */
+  const backlogged = new Set<string>()
   let stopped = false
   let alive = true
 
@@ -73,24 +76,36 @@ export function startWorkerPresence(deps: {
   }
 
   async function scan(): Promise<void> {
-    const silent = (await listSilentWorkerQueues(redis, keys, deps.silentAfterMs)).filter(
-      (q) => q.queueName !== deps.ownQueue
-    )
-    const silentNames = new Set(silent.map((q) => q.queueName))
-    // Its worker beats again (it was only slow): it takes its queue back.
-    for (const name of [...rescuers.keys()]) if (!silentNames.has(name)) await closeRescuer(name, false)
-    for (const { queueName, silentMs } of silent) {
+    // Every other worker's queue with its silence (a limit of 0 lists them all).
+    const others = (await listSilentWorkerQueues(redis, keys, 0)).filter((q) => q.queueName !== deps.ownQueue)
+    const known = new Set(others.map((q) => q.queueName))
+    for (const name of [...rescuers.keys()]) if (!known.has(name)) await closeRescuer(name, false)
+    for (const { queueName, silentMs } of others) {
       if (stopped) return
       const counts = await counterOf(queueName).getJobCounts(...OPEN_STATES)
       if (stopped) return
       const open = Object.values(counts).reduce((a, b) => a + b, 0)
-      if (open > 0 && !rescuers.has(queueName)) {
-        logger.info({ queue: queueName, silentMs, counts }, 'taking over the jobs of a silent worker')
-        rescuers.set(queueName, deps.rescue(queueName))
-      } else if (open === 0) {
-        if (rescuers.has(queueName)) await closeRescuer(queueName, false)
-        await forgetQuietly(queueName, silentMs)
+      const waiting = (counts.wait ?? 0) + (counts.prioritized ?? 0)
+      if (silentMs >= deps.silentAfterMs) {
+        backlogged.delete(queueName)
+        if (open > 0 && !rescuers.has(queueName)) {
+          logger.info({ queue: queueName, silentMs, counts }, 'taking over the jobs of a silent worker')
+          rescuers.set(queueName, deps.rescue(queueName))
+        } else if (open === 0) {
+          if (rescuers.has(queueName)) await closeRescuer(queueName, false)
+          await forgetQuietly(queueName, silentMs)
+        }
+        continue
       }
+      // A live worker with cluster jobs waiting two scans in a row has all its slots busy: help it
+      // rather than let those clusters wait (they lose their sessions, not their turn); it takes its
+      // queue back alone once nothing waits. A worker that beats again after a silence, too.
+      if (waiting > 0 && backlogged.has(queueName) && !rescuers.has(queueName)) {
+        logger.info({ queue: queueName, counts }, 'helping a busy worker with the cluster jobs waiting for it')
+        rescuers.set(queueName, deps.rescue(queueName))
+      } else if (waiting === 0 && rescuers.has(queueName)) await closeRescuer(queueName, false)
+      if (waiting > 0) backlogged.add(queueName)
+      else backlogged.delete(queueName)
     }
   }
 

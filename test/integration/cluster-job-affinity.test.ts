@@ -78,6 +78,7 @@ describe('a silent worker queue', () => {
     await deadQueue.add('cluster', { n: 2 }, { jobId: 'r.cl.1' })
     const ran: number[] = []
     const rescued: string[] = []
+    const made: Worker[] = []
     const presence = startWorkerPresence({
       redis,
       keys,
@@ -87,6 +88,58 @@ describe('a silent worker queue', () => {
       scanMs: 100,
       rescue: (name) => {
         rescued.push(name)
+        const w = new Worker(
+          name,
+          async (job) => {
+            ran.push((job.data as { n: number }).n)
+          },
+          { connection: redis, prefix: keys.bullPrefix }
+        )
+        made.push(w)
+        return w
+      },
+      logger: silent
+    })
+    try {
+      const deadline = Date.now() + 10_000
+      while (ran.length < 2 && Date.now() < deadline) await sleep(50)
+      expect(ran.sort()).toEqual([1, 2])
+      expect(rescued).toEqual([dead])
+      // Its own queue beats: never listed as silent, never rescued by itself.
+      expect((await listSilentWorkerQueues(redis, keys, 500)).map((s) => s.queueName)).not.toContain(own)
+      // The dead worker comes back (it was only slow) with nothing waiting: the rescue worker stops.
+      const beating = setInterval(() => void beatWorkerQueue(redis, keys, dead), 100)
+      try {
+        await sleep(300)
+        expect(made.map((w) => w.isRunning())).toEqual([false])
+      } finally {
+        clearInterval(beating)
+      }
+    } finally {
+      await presence.stop(true)
+      await deadQueue.obliterate({ force: true })
+      await deadQueue.close()
+    }
+  })
+
+  it('a live worker whose cluster jobs keep waiting (its slots busy) is helped, and left alone once nothing waits', async () => {
+    const busy = workerHostsQueueName('gggg')
+    const own = workerHostsQueueName('hhhh')
+    const busyQueue = new Queue(busy, { connection: redis, prefix: keys.bullPrefix })
+    const beating = setInterval(() => void beatWorkerQueue(redis, keys, busy), 100)
+    await beatWorkerQueue(redis, keys, busy)
+    await busyQueue.add('cluster', { n: 1 }, { jobId: 'r.cl.0' })
+    const ran: number[] = []
+    const helped: string[] = []
+    const presence = startWorkerPresence({
+      redis,
+      keys,
+      ownQueue: own,
+      silentAfterMs: 5_000,
+      beatMs: 100,
+      scanMs: 100,
+      rescue: (name) => {
+        helped.push(name)
         return new Worker(
           name,
           async (job) => {
@@ -99,26 +152,19 @@ describe('a silent worker queue', () => {
     })
     try {
       const deadline = Date.now() + 10_000
-      while (ran.length < 2 && Date.now() < deadline) await sleep(50)
-      expect(ran.sort()).toEqual([1, 2])
-      expect(rescued).toEqual([dead])
-      // Its own queue beats: never listed as silent, never rescued by itself.
-      expect((await listSilentWorkerQueues(redis, keys, 500)).map((s) => s.queueName)).not.toContain(own)
-      // The dead worker comes back (it was only slow) and a job arrives: it is its own again.
-      const beating = setInterval(() => void beatWorkerQueue(redis, keys, dead), 100)
-      try {
-        await sleep(300)
-        await deadQueue.add('cluster', { n: 3 }, { jobId: 'r.cl.2' })
-        await sleep(500)
-        expect(ran).not.toContain(3)
-        expect(await deadQueue.getWaitingCount()).toBe(1)
-      } finally {
-        clearInterval(beating)
-      }
+      while (ran.length < 1 && Date.now() < deadline) await sleep(50)
+      expect(ran).toEqual([1])
+      expect(helped).toEqual([busy])
+      // Nothing waits any more: the helper stops, and a job that arrives is the busy worker's own.
+      await sleep(300)
+      await busyQueue.add('cluster', { n: 2 }, { jobId: 'r.cl.1' })
+      await sleep(150)
+      expect(ran).toEqual([1])
     } finally {
+      clearInterval(beating)
       await presence.stop(true)
-      await deadQueue.obliterate({ force: true })
-      await deadQueue.close()
+      await busyQueue.obliterate({ force: true })
+      await busyQueue.close()
     }
   })
 
