@@ -89,8 +89,11 @@ export async function runAndWait(
     await new Promise((r) => setTimeout(r, 20))
     view = await getRun(rf.api, id)
   }
+  // To the moment the result was stored (the run's finishedAt, same machine clock), not to when
+  // this 20 ms poll saw it: the poll's own delay is not rollmaint's.
+  const finished = view.finishedAt ? Date.parse(view.finishedAt) : Date.now()
   return {
-    wallMs: Date.now() - started,
+    wallMs: finished - started,
     log: rf.fleet.readHostLog().slice(mark),
     success: view.result.rollingmaintenance.success
   }
