@@ -52,11 +52,14 @@ export function makeClusterProcessor(ctx: WorkerContext) {
   return async function processClusterJob(job: Job<ClusterJobData>, token?: string): Promise<string> {
     const { runId, clusterId } = job.data
     const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, clusterId })
-    const run = await getRunHeader(redis, keys, runId)
-    if (!run || TERMINAL_STATUSES.has(run.status)) return 'run-gone'
     // The cluster's hosts in inventory order; those without a record are not part of this run.
     const clusterHosts = ctx.inventory.clusters.get(clusterId)?.hostIds ?? []
-    const initial = await getHostRunStates(redis, keys, runId, clusterHosts)
+    // Read together, one round trip (issue 12: time to the cluster's first host).
+    const [run, initial] = await Promise.all([
+      getRunHeader(redis, keys, runId),
+      getHostRunStates(redis, keys, runId, clusterHosts)
+    ])
+    if (!run || TERMINAL_STATUSES.has(run.status)) return 'run-gone'
     const hostIds = clusterHosts.filter((id) => initial.has(id))
     // Every host of the cluster, in the run or not: where a maintenance driver may move VMs to.
     const clusterHostConfigs = clusterHosts

@@ -29,14 +29,18 @@ export function makeRunProcessor(ctx: WorkerContext) {
 
   async function checksAndPreflight(job: Job<RunJobData>, snapshot: RunSnapshot): Promise<void> {
     const { run } = snapshot
-    if (await markRunStarted(redis, keys, run.id)) {
-      await emitRunEvent(redis, keys, run.id, 'run.started', {
+    // Together, one round trip (issue 12: time to the first PreFlight).
+    const [started, resource] = await Promise.all([
+      markRunStarted(redis, keys, run.id),
+      getHostResourceStates(redis, keys, run.hostIds)
+    ])
+    // Not waited for (it never throws): this connection carries it ahead of the PreFlight jobs below.
+    if (started)
+      void emitRunEvent(redis, keys, run.id, 'run.started', {
         hosts: run.hostIds.length,
         clusters: run.clusterIds.length
       })
-    }
     const hosts = run.hostIds.map((id) => inventory.hosts.get(id)).filter((h): h is HostConfig => h !== undefined)
-    const resource = await getHostResourceStates(redis, keys, run.hostIds)
     const failures = new Map(
       checkHosts(hosts, new Map([...resource].map(([id, r]) => [id, r.state]))).map((f) => [f.hostId, f])
     )
