@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify'
+import { Queue } from 'bullmq'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { ownBucketPart, STAGE_BUCKETS } from '../../shared/metrics/stage-buckets.js'
 import type { Config } from '../../shared/config.js'
@@ -6,8 +7,11 @@ import { IN_MAINTENANCE_STATES, type HostResourceState } from '../../shared/type
 import { createRedisKeys } from '../../store/keys.js'
 import { readSshFailures, readStageDurations } from '../../store/metrics/read-metrics.js'
 import { countRunsByStatus } from '../../store/run/count-runs-by-status.js'
+import { listSilentWorkerQueues } from '../../store/worker/list-silent-worker-queues.js'
+import { HOSTS_QUEUE } from '../../shared/queue-names.js'
 
 const IN_MAINTENANCE = new Set<HostResourceState>(IN_MAINTENANCE_STATES)
+const QUEUE_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const
 
 /**
  * `/metrics` in Prometheus text format (readonly keys). Cluster-wide: API and workers are separate
@@ -43,9 +47,33 @@ export default async function metrics(fastify: FastifyInstance, opts: { config: 
     registers: [registry],
     async collect() {
       for (const q of fastify.queues) {
-        const counts = await q.getJobCounts('waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed')
+        const counts = await q.getJobCounts(...QUEUE_STATES)
         for (const [state, n] of Object.entries(counts)) this.set({ queue: q.name, state }, n)
       }
+      // The workers' own queues (docs/operations.md#cluster-job-affinity), added up under one name:
+      // they come and go with worker processes.
+      const total = Object.fromEntries(QUEUE_STATES.map((state) => [state, 0]))
+      for (const { queueName } of await listSilentWorkerQueues(redis, keys, 0)) {
+        const q = new Queue(queueName, { connection: redis, prefix: keys.bullPrefix })
+        try {
+          for (const [state, n] of Object.entries(await q.getJobCounts(...QUEUE_STATES))) total[state]! += n
+        } finally {
+          await q.close()
+        }
+      }
+      for (const [state, n] of Object.entries(total)) this.set({ queue: `${HOSTS_QUEUE}.w.*`, state }, n)
+    }
+  })
+  new Gauge({
+    name: 'rollmaint_workers',
+    help: 'Worker processes by heartbeat: live, or silent (dead, stalled or drained) and not yet forgotten',
+    labelNames: ['state'],
+    registers: [registry],
+    async collect() {
+      const all = await listSilentWorkerQueues(redis, keys, 0)
+      const silent = all.filter((w) => w.silentMs >= opts.config.leaseTtlMs).length
+      this.set({ state: 'live' }, all.length - silent)
+      this.set({ state: 'silent' }, silent)
     }
   })
   new Counter({

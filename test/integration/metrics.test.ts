@@ -61,6 +61,9 @@ describe('/metrics', () => {
     expect(value(text, 'rollmaint_runs{status="failed"}')).toBe(1)
     expect(value(text, 'rollmaint_hosts_in_maintenance')).toBe(0)
     expect(text).toMatch(/rollmaint_queue_jobs\{queue="rollmaint-hosts",state="completed"\} \d+/)
+    // The cluster job ran in the worker's own queue (the one that ran its cluster's PreFlight).
+    expect(value(text, 'rollmaint_queue_jobs{queue="rollmaint-hosts.w.*",state="completed"}')).toBeGreaterThanOrEqual(1)
+    expect(value(text, 'rollmaint_workers{state="live"}')).toBe(1)
     expect(value(text, 'rollmaint_ssh_connection_failures_total{kind="SSH_UNREACHABLE"}')).toBeGreaterThanOrEqual(1)
     // histogram: Maintenance ok once (mh1, 0.2 s), failed once (mh2); cumulative buckets
     expect(value(text, 'rollmaint_stage_duration_seconds_count{stage="Maintenance",outcome="ok"}')).toBe(1)
