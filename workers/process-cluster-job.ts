@@ -13,7 +13,7 @@ import { getHostRunStates } from '../store/host/get-host-run-states.js'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import type { HostRunState } from '../shared/host-run-state.js'
 import { saveHostRunState } from '../store/host/save-host-run-state.js'
-import { atHostBoundary } from './controls/cluster-boundary.js'
+import { atHostBoundary, readBoundaryState } from './controls/cluster-boundary.js'
 import { failHost } from './host-outcome.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
@@ -103,6 +103,8 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     let stuck = false
     try {
       for (const [index, hostId] of hostIds.entries()) {
+        // The boundary's reads go with the host's record, in one round trip (issue 12).
+        const read = readBoundaryState(ctx, runId, clusterId)
         // The first host's record was just read; later ones are read fresh (a takeover may have moved them).
         const state = index === 0 ? initial.get(hostId) : await getHostRunState(redis, keys, runId, hostId)
         const preopened = prefetched?.hostId === hostId ? prefetched.session : undefined
@@ -114,7 +116,7 @@ export function makeClusterProcessor(ctx: WorkerContext) {
         if (NOT_STARTED.has(state.phase)) {
           // The host boundary: the only place where cancel, stop, pause, soak, window and gate act.
           const host = ctx.inventory.hosts.get(hostId)!
-          const b = await atHostBoundary(ctx, { runId, clusterId, host, request: run.request, lastFinishedAt })
+          const b = await atHostBoundary(ctx, { runId, clusterId, host, request: run.request, lastFinishedAt, read })
           if (b.kind !== 'go') void preopened?.then((s) => s?.close())
           if (b.kind === 'stop') {
             log.info({ why: b.why }, 'run stopped; no further host starts in this cluster')

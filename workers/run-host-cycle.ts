@@ -7,18 +7,18 @@ import {
   identityOf,
   type EvacuationRecord,
   type HostRunState,
-  type MaintenanceResult
+  type MaintenanceResult,
+  type MigrationRecord
 } from '../shared/host-run-state.js'
 import type { HostConfig, StageName } from '../shared/types.js'
 import type { FencedWrite } from '../store/cluster/lease-ref.js'
 import { claimMaintenanceSlot } from '../store/cluster/claim-maintenance-slot.js'
-import { exitMaintenance } from '../store/cluster/exit-maintenance.js'
+import { exitMaintenance, exitMaintenanceUpdated } from '../store/cluster/exit-maintenance.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
 import { saveHostRunState } from '../store/host/save-host-run-state.js'
 import { setHostResourceState } from '../store/host/set-host-resource-state.js'
 import type { RedisKeys } from '../store/keys.js'
 import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
-import { nextRunSeq } from '../store/run/next-run-seq.js'
 import { stopRun } from '../store/run/stop-run.js'
 import { attemptStage, type StageAttempt } from './attempt-stage.js'
 import type { HeldLease } from './hold-cluster-lease.js'
@@ -154,6 +154,53 @@ export async function runHostCycle(
     })
   }
 
+  /** Maintenance mode entered: the host's resource state and phase become Maintenance. */
+  const entered = async (migrated: MigrationRecord[] | undefined): Promise<void> => {
+    const next: HostRunState = { ...identityOf(state), phase: 'Maintenance', startdate: formatDate(), migrated }
+    fenced(await setHostResourceState(redis, keys, lease, run.id, 'Maintenance', next))
+    state = next
+  }
+  /**
+   * Out of maintenance mode (the driver is done): the slot is released and the host goes on to
+   * PostMaintenance, its seq in `hostsupdated` taken in the same write, or fails with Maintenance's
+   * failure. Answers the cycle's end when the host turned out stuck.
+   */
+  const leave = async (
+    exiting: Extract<HostRunState, { phase: 'ExitMaintenance' }>
+  ): Promise<CycleResult | undefined> => {
+    state = exiting
+    const m = exiting.maintenance
+    let next: HostRunState
+    let reply: FencedWrite
+    if (m.ok) {
+      const updated = {
+        startdate: exiting.startdate,
+        enddate: formatDate(),
+        output: m.output,
+        seq: 0,
+        migrated: exiting.migrated
+      }
+      const r = await exitMaintenanceUpdated(redis, keys, lease, run.id, {
+        ...identityOf(exiting),
+        phase: 'PostMaintenance',
+        updated
+      })
+      reply = fenced(r.write)
+      next = r.state
+    } else {
+      next = await failHost(outcomeDeps, run, exiting, 'Maintenance', m.reason)
+      reply = fenced(await exitMaintenance(redis, keys, lease, run.id, next))
+    }
+    if (reply.kind === 'busy') return await stuck('Maintenance', `maintenance slot is held by ${reply.holder}`)
+    state = next
+    if (next.phase === 'PostMaintenance') {
+      // Not waited for (emitRunEvent never throws): the connection keeps it ahead of the
+      // PostMaintenance events, and PostMaintenance starts a round trip sooner (issue 12).
+      void emitRunEvent(redis, keys, run.id, 'host.updated', { hostId: host.id, hostName: host.name, ...next.updated })
+    }
+    return undefined
+  }
+
   try {
     for (;;) {
       if (lease.lost) throw new LeaseLostError(host.clusterId)
@@ -191,7 +238,11 @@ export async function runHostCycle(
           const a = await attempt('PreMaintenance')
           if (a.kind === 'unconfirmed') return await stuck('PreMaintenance', a.message)
           const v = a.verdict
-          if (v.kind === 'ok' || v.kind === 'no-script') {
+          if ((v.kind === 'ok' || v.kind === 'no-script') && driver.kind === 'none') {
+            // `none` does nothing to enter maintenance mode: straight to Maintenance, one write
+            // instead of two (issue 12). A crash before it resumes at PreMaintenance, as before.
+            await entered(undefined)
+          } else if (v.kind === 'ok' || v.kind === 'no-script') {
             const next: HostRunState = { ...identityOf(state), phase: 'EnterMaintenance' }
             fenced(await setHostResourceState(redis, keys, lease, run.id, 'PrepareForMaintenance', next))
             state = next
@@ -207,7 +258,7 @@ export async function runHostCycle(
         }
         case 'EnterMaintenance': {
           // Idempotent: after a takeover the driver re-reads where the VMs run and goes on from there.
-          let entered: { ok: true } | { ok: false; reason: string }
+          let enter: { ok: true } | { ok: false; reason: string }
           const dc = await driverContext(state.evacuation ?? { announced: [], migrated: [] }, (evacuation) => ({
             ...identityOf(state),
             phase: 'EnterMaintenance',
@@ -215,20 +266,17 @@ export async function runHostCycle(
           }))
           try {
             const outcome = await driver.enter(dc.ctx)
-            entered = outcome.kind === 'entered' ? { ok: true } : { ok: false, reason: outcome.reason }
+            enter = outcome.kind === 'entered' ? { ok: true } : { ok: false, reason: outcome.reason }
           } catch (err) {
             if (err instanceof LeaseLostError || lease.lost) throw new LeaseLostError(host.clusterId)
             await recordSshFailure(redis, keys, err)
-            entered = { ok: false, reason: connectionFailure(err) }
+            enter = { ok: false, reason: connectionFailure(err) }
           }
-          const migrated = driver.kind === 'none' ? undefined : dc.record().migrated
-          if (entered.ok) {
-            const next: HostRunState = { ...identityOf(state), phase: 'Maintenance', startdate: formatDate(), migrated }
-            fenced(await setHostResourceState(redis, keys, lease, run.id, 'Maintenance', next))
-            state = next
+          if (enter.ok) {
+            await entered(driver.kind === 'none' ? undefined : dc.record().migrated)
           } else {
             // Nothing ran in maintenance mode: the host leaves the slot; VMs already moved stay where they run.
-            const next = await failHost(outcomeDeps, run, state, 'EnterMaintenance', entered.reason)
+            const next = await failHost(outcomeDeps, run, state, 'EnterMaintenance', enter.reason)
             fenced(await exitMaintenance(redis, keys, lease, run.id, next))
             state = next
           }
@@ -246,13 +294,22 @@ export async function runHostCycle(
                   output: '',
                   reason: v.kind === 'failed' ? v.message : 'the Maintenance script disappeared before it could run'
                 }
-          await save({
+          const next = {
             ...identityOf(state),
-            phase: 'ExitMaintenance',
+            phase: 'ExitMaintenance' as const,
             startdate: state.startdate,
             maintenance,
             migrated: state.migrated
-          })
+          }
+          if (driver.kind === 'none') {
+            // `none` gives nothing back on exit: the result is recorded with the slot's release, one
+            // write instead of two (issue 12). A crash before it re-attaches to the finished
+            // Maintenance stage and gets its result again, as a crash before the save did.
+            const end = await leave(next)
+            if (end) return end
+            break
+          }
+          await save(next)
           break
         }
         case 'ExitMaintenance': {
@@ -267,33 +324,8 @@ export async function runHostCycle(
             exited = { ok: false, reason: connectionFailure(err) }
           }
           if (!exited.ok) return await stuck('ExitMaintenance', exited.reason)
-          const m = state.maintenance
-          const enddate = formatDate()
-          const next: HostRunState = m.ok
-            ? {
-                ...identityOf(state),
-                phase: 'PostMaintenance',
-                updated: {
-                  startdate: state.startdate,
-                  enddate,
-                  output: m.output,
-                  seq: await nextRunSeq(redis, keys, run.id),
-                  migrated: state.migrated
-                }
-              }
-            : await failHost(outcomeDeps, run, state, 'Maintenance', m.reason)
-          const reply = fenced(await exitMaintenance(redis, keys, lease, run.id, next))
-          if (reply.kind === 'busy') return await stuck('Maintenance', `maintenance slot is held by ${reply.holder}`)
-          state = next
-          if (next.phase === 'PostMaintenance') {
-            // Not waited for (emitRunEvent never throws): the connection keeps it ahead of the
-            // PostMaintenance events, and PostMaintenance starts a round trip sooner (issue 12).
-            void emitRunEvent(redis, keys, run.id, 'host.updated', {
-              hostId: host.id,
-              hostName: host.name,
-              ...next.updated
-            })
-          }
+          const end = await leave(state)
+          if (end) return end
           break
         }
         case 'PostMaintenance': {

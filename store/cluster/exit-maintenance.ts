@@ -2,7 +2,7 @@ import type { RedisClient } from '../connection.js'
 import type { HostRunState } from '../../shared/host-run-state.js'
 import type { RedisKeys } from '../keys.js'
 import type { FencedWrite, LeaseRef } from './lease-ref.js'
-import { moveMaintenanceSlot } from './move-maintenance-slot.js'
+import { moveMaintenanceSlot, moveSlotFreeUpdated } from './move-maintenance-slot.js'
 
 /**
  * Releases the cluster's maintenance slot (only this host's; host back to Enabled) and records the
@@ -16,4 +16,20 @@ export function exitMaintenance(
   state: HostRunState
 ): Promise<FencedWrite> {
   return moveMaintenanceSlot(redis, keys, lease, runId, state, 'free')
+}
+
+/**
+ * exitMaintenance for a host whose Maintenance succeeded: the record (phase PostMaintenance) gets
+ * the run's next seq in the same atomic step, which `hostsupdated` is ordered by (one round trip
+ * instead of two, issue 12). `updated.seq` of the given record is ignored; the answer carries the
+ * record as written.
+ */
+export function exitMaintenanceUpdated(
+  redis: RedisClient,
+  keys: RedisKeys,
+  lease: LeaseRef,
+  runId: string,
+  state: Extract<HostRunState, { phase: 'PostMaintenance' }>
+): Promise<{ write: FencedWrite; state: Extract<HostRunState, { phase: 'PostMaintenance' }> }> {
+  return moveSlotFreeUpdated(redis, keys, lease, runId, state)
 }

@@ -12,15 +12,32 @@ import { leaseValue, parseFencedReply, type FencedWrite, type LeaseRef } from '.
 // PreMaintenance and the exit from maintenance mode. Only the current lease holder may move it,
 // and only when it is free or already this host's (a worker resuming a cycle), so both moves are
 // idempotent. The host's resource state and its run record change in the same step.
+// With ARGV[8] (a marker in the record) the run's next `seq` (store/run/next-run-seq.ts) is taken
+// in the same step and written where the marker is (after ARGV[9], the field's name): a host leaving maintenance mode is appended to
+// `hostsupdated` without a round trip of its own (issue 12). A JSON string value cannot contain the
+// marker, whose quotes would be escaped there, so the first occurrence is the record's own field.
 const moveLua = luaScript(`${WRITE_HOST_STATE_LUA}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { 'lease-lost' } end
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[2] then return { 'busy', holder } end
+local json, seq = ARGV[5], false
+if ARGV[8] then
+  local at = string.find(json, ARGV[8], 1, true)
+  if not at then return redis.error_reply('no run seq marker in the host record') end
+  seq = redis.call('HINCRBY', KEYS[6], 'seq', 1)
+  json = string.sub(json, 1, at - 1) .. ARGV[9] .. seq .. string.sub(json, at + #ARGV[8])
+end
 if ARGV[7] == 'take' then redis.call('SET', KEYS[2], ARGV[2]) else redis.call('DEL', KEYS[2]) end
 redis.call('HSET', KEYS[3], 'state', ARGV[6], 'runId', ARGV[3], 'since', ARGV[4])
-write_host_state(KEYS[4], KEYS[5], ARGV[2], ARGV[5], false)
-return { 'ok' }
+write_host_state(KEYS[4], KEYS[5], ARGV[2], json, false)
+return { 'ok', seq }
 `)
+
+/** Stands for the run's next seq in a record sent to moveLua: a string where the record has a number. */
+const MARK_VALUE = '\u0000run-seq'
+/** How JSON.stringify writes the field holding MARK_VALUE; moveLua puts SEQ_FIELD and the seq in its place. */
+const SEQ_FIELD = '"seq":'
+const RUN_SEQ_MARK = `${SEQ_FIELD}${JSON.stringify(MARK_VALUE)}`
 
 /** What each move leaves the host's resource state at, and how a refusal names it. */
 const MOVES: Record<'take' | 'free', { resourceState: HostResourceState; what: string }> = {
@@ -40,24 +57,65 @@ export async function moveMaintenanceSlot(
   state: HostRunState,
   move: 'take' | 'free'
 ): Promise<FencedWrite> {
+  return (await moveSlot(redis, keys, lease, runId, state, move, false)).write
+}
+
+/**
+ * Frees the slot of a host whose Maintenance succeeded and records it as updated (phase
+ * PostMaintenance) with the run's next seq, taken in the same step; `updated.seq` of the given
+ * record is ignored. Answers the record as written (its seq filled in) when the write is done.
+ */
+export async function moveSlotFreeUpdated(
+  redis: RedisClient,
+  keys: RedisKeys,
+  lease: LeaseRef,
+  runId: string,
+  state: Extract<HostRunState, { phase: 'PostMaintenance' }>
+): Promise<{ write: FencedWrite; state: Extract<HostRunState, { phase: 'PostMaintenance' }> }> {
+  const { write, seq } = await moveSlot(redis, keys, lease, runId, state, 'free', true)
+  return { write, state: { ...state, updated: { ...state.updated, seq } } }
+}
+
+async function moveSlot(
+  redis: RedisClient,
+  keys: RedisKeys,
+  lease: LeaseRef,
+  runId: string,
+  state: HostRunState,
+  move: 'take' | 'free',
+  takeRunSeq: boolean
+): Promise<{ write: FencedWrite; seq: number }> {
   const { resourceState, what } = MOVES[move]
-  const { reply, replicas, acked } = await evalWithReplicaAck(
-    redis,
-    moveLua,
-    [
-      keys.clusterLease(lease.clusterId),
-      keys.clusterInMaintenance(lease.clusterId),
-      keys.host(state.hostId),
-      keys.runHosts(runId),
-      keys.runProgress(runId)
-    ],
-    [leaseValue(lease), state.hostId, runId, new Date().toISOString(), JSON.stringify(state), resourceState, move]
-  )
+  const slotKeys = [
+    keys.clusterLease(lease.clusterId),
+    keys.clusterInMaintenance(lease.clusterId),
+    keys.host(state.hostId),
+    keys.runHosts(runId),
+    keys.runProgress(runId)
+  ]
+  const record = takeRunSeq
+    ? { ...state, updated: { ...(state as { updated: object }).updated, seq: MARK_VALUE } }
+    : state
+  const args = [
+    leaseValue(lease),
+    state.hostId,
+    runId,
+    new Date().toISOString(),
+    JSON.stringify(record),
+    resourceState,
+    move
+  ]
+  if (takeRunSeq) {
+    args.push(RUN_SEQ_MARK, SEQ_FIELD)
+    slotKeys.push(keys.run(runId))
+  }
+  const { reply, replicas, acked } = await evalWithReplicaAck(redis, moveLua, slotKeys, args)
   const write = parseFencedReply(reply)
   // Not confirmed by the replicas: a failover could undo it, so the worker must not go on.
   if (write.kind === 'ok' && !acked) {
     const { minReplicas, timeoutMs } = replicaAckPolicy(redis)
     throw new ReplicaAckError(`${what} of cluster ${lease.clusterId}`, minReplicas, replicas, timeoutMs)
   }
-  return write
+  const seq = Array.isArray(reply) ? Number(reply[1]) : NaN
+  return { write, seq: Number.isInteger(seq) ? seq : 0 }
 }

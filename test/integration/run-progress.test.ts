@@ -14,7 +14,8 @@ import { createRedisKeys } from '../../store/keys.js'
 import { getRunSummary } from '../../store/run/get-run-summary.js'
 import { acquireClusterLease } from '../../store/cluster/acquire-cluster-lease.js'
 import { claimMaintenanceSlot } from '../../store/cluster/claim-maintenance-slot.js'
-import { exitMaintenance } from '../../store/cluster/exit-maintenance.js'
+import { exitMaintenance, exitMaintenanceUpdated } from '../../store/cluster/exit-maintenance.js'
+import { getHostRunState } from '../../store/host/get-host-run-state.js'
 import { finishRun } from '../../store/run/finish-run.js'
 import { initHostRunStates } from '../../store/host/init-host-run-states.js'
 import type { LeaseRef } from '../../store/cluster/lease-ref.js'
@@ -150,6 +151,38 @@ describe('run progress counters kept by the host-record scripts', () => {
       await saveHostRunState(redis, keys, runId, { ...base, phase: 'Maintenance', startdate: 's' }, stale)
     ).toEqual({ kind: 'lease-lost' })
     expect(await storedCounters(runId)).toEqual({ counts: { done: '1', 'done:cx': '1', updated: '1' }, active: {} })
+  })
+
+  it('leaving maintenance mode updated takes the run seq in the same write; a refused write takes none', async () => {
+    const runId = 'seq-run'
+    const owner = 'worker-1'
+    const token = await acquireClusterLease(redis, keys, 'cs', owner, 30_000)
+    const lease: LeaseRef = { clusterId: 'cs', token: token!, owner }
+    const base = { hostId: 'hs', hostName: 'hs', clusterId: 'cs' }
+    await initHostRunStates(redis, keys, runId, [{ ...base, phase: 'ready' }])
+    await redis.hset(keys.run(runId), 'seq', '4')
+    expect(await claimMaintenanceSlot(redis, keys, lease, runId, { ...base, phase: 'PreMaintenance' })).toEqual({
+      kind: 'ok'
+    })
+    // Output that spells the marker, quotes included, stays as it is: in a JSON string they are escaped.
+    const output = 'x "seq":"\u0000run-seq" \u0000run-seq "seq":0 y'
+    const updated = { startdate: 's', enddate: 'e', output, seq: 0 }
+    const stale: LeaseRef = { ...lease, token: '0' }
+    const refused = await exitMaintenanceUpdated(redis, keys, stale, runId, {
+      ...base,
+      phase: 'PostMaintenance',
+      updated
+    })
+    expect(refused.write).toEqual({ kind: 'lease-lost' })
+    expect(await redis.hget(keys.run(runId), 'seq')).toBe('4')
+
+    const r = await exitMaintenanceUpdated(redis, keys, lease, runId, { ...base, phase: 'PostMaintenance', updated })
+    expect(r.write).toEqual({ kind: 'ok' })
+    expect(r.state.updated).toEqual({ ...updated, seq: 5 })
+    expect(await getHostRunState(redis, keys, runId, 'hs')).toEqual(r.state)
+    expect(await redis.hget(keys.run(runId), 'seq')).toBe('5')
+    expect(await redis.get(keys.clusterInMaintenance('cs'))).toBeNull()
+    expect(await redis.hget(keys.host('hs'), 'state')).toBe('Enabled')
   })
 
   it('a new run starts with its totals; finishing starts their retention clock; undoing a run removes them', async () => {

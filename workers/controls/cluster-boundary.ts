@@ -27,6 +27,19 @@ export interface BoundaryArgs {
   request: RunRequest
   /** When the cluster's last host finished its PostMaintenance (epoch ms), for the soak. */
   lastFinishedAt?: number | undefined
+  /** The boundary's reads, started earlier by readBoundaryState (with the host's record); read here when absent. */
+  read?: Promise<BoundaryState> | undefined
+}
+
+/**
+ * Starts the boundary's reads now, so they share a round trip with the caller's read of the next
+ * host's record (issue 12: between two hosts). A read that ends up unused must not be an unhandled
+ * rejection; awaiting the promise still throws its error.
+ */
+export function readBoundaryState(ctx: WorkerContext, runId: string, clusterId: string): Promise<BoundaryState> {
+  const read = getBoundaryState(ctx.redis, ctx.keys, runId, clusterId)
+  read.catch(() => undefined)
+  return read
 }
 
 /** A single gate attempt may not run longer than this, nor past the gate's deadline. */
@@ -43,7 +56,7 @@ const iso = (ms: number): string => new Date(ms).toISOString()
 export async function atHostBoundary(ctx: WorkerContext, args: BoundaryArgs): Promise<BoundaryOutcome> {
   const { redis, keys } = ctx
   const { runId, clusterId, host, request } = args
-  let state = await getBoundaryState(redis, keys, runId, clusterId)
+  let state = await (args.read ?? getBoundaryState(redis, keys, runId, clusterId))
   if (request.canary !== undefined && state.status !== 'paused' && !state.cancelled && !state.stopReason) {
     const updated = await pauseAfterCanary(redis, keys, runId, request.canary)
     if (canaryPauseDue({ size: request.canary, updated, alreadyPaused: false })) {
