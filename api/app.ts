@@ -69,7 +69,7 @@ export default async function app(fastify: FastifyInstance, opts: AppOptions): P
   await fastify.register(cancelHostMaintenance)
   await fastify.register(cloudStackApi, { requireExpires: opts.config.cloudStackRequireExpires })
   await fastify.register(queues, { config: opts.config })
-  await fastify.register(bullBoard)
+  await fastify.register(bullBoard, { config: opts.config })
   await fastify.register(metrics, { config: opts.config })
   await fastify.register(whoami)
   await fastify.register(getFleet, { config: opts.config, inventory: opts.inventory })

@@ -8,7 +8,8 @@ import app, { serverOptions } from '../../api/app.js'
 import { createApiKeyStore, type ApiUser } from '../../api/auth/api-key-store.js'
 import { createRunService } from '../../service/create-run-service.js'
 import { loadConfig } from '../../shared/config.js'
-import { RUNS_QUEUE } from '../../shared/queue-names.js'
+import { HOSTS_QUEUE, RUNS_QUEUE, workerHostsQueueName } from '../../shared/queue-names.js'
+import { beatWorkerQueue } from '../../store/worker/beat-worker-queue.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { createLogger } from '../../shared/logger.js'
 import type { RunService } from '../../service/run-service.js'
@@ -67,6 +68,16 @@ describe('Bull Board at /admin/queues', () => {
     const page = await fastify.inject({ method: 'GET', url: '/admin/queues', headers: basic(ADMIN) })
     expect(page.statusCode).toBe(200)
     expect(page.headers['content-type']).toMatch(/text\/html/)
+  })
+
+  it("lists the workers' own queues from their heartbeats, read-only like the others", async () => {
+    const keys = createRedisKeys(prefix)
+    const own = workerHostsQueueName('b0a7d0')
+    await beatWorkerQueue(redis, keys, own)
+    const res = await fastify.inject({ method: 'GET', url: '/admin/queues/api/queues', headers: basic(ADMIN) })
+    expect(res.statusCode).toBe(200)
+    const names = (res.json() as { queues: Array<{ name: string; readOnlyMode: boolean }> }).queues.map((q) => q.name)
+    expect(names).toEqual(expect.arrayContaining([RUNS_QUEUE, HOSTS_QUEUE, own]))
   })
 
   it('read-only for admins too: pausing, cleaning, retrying, adding, emptying or removing jobs is refused and changes nothing', async () => {
