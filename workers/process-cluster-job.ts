@@ -101,12 +101,15 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     let sleepUntil: number | undefined
     let handOver = false
     let stuck = false
+    // The previous host's last write, in flight while the next host's reads go out (issue 12).
+    let saving: Promise<void> | undefined
     try {
       for (const [index, hostId] of hostIds.entries()) {
         // The boundary's reads go with the host's record, in one round trip (issue 12).
         const read = readBoundaryState(ctx, runId, clusterId)
         // The first host's record was just read; later ones are read fresh (a takeover may have moved them).
         const state = index === 0 ? initial.get(hostId) : await getHostRunState(redis, keys, runId, hostId)
+        await saving
         const preopened = prefetched?.hostId === hostId ? prefetched.session : undefined
         if (preopened) prefetched = undefined
         if (!state || state.phase === 'done' || state.phase === 'pending' || state.phase === 'PreFlight') {
@@ -157,8 +160,10 @@ export function makeClusterProcessor(ctx: WorkerContext) {
           stuck = true
           break
         }
+        saving = cycle.saved
         lastFinishedAt = latestFinish([cycle.state], lastFinishedAt)
       }
+      await saving
     } finally {
       dropPrefetched()
       const released = await lease.release().catch(() => 'error')

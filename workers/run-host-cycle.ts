@@ -55,6 +55,12 @@ export type CycleOutcome = 'done' | 'stuck'
 export interface CycleResult {
   outcome: CycleOutcome
   state: HostRunState
+  /**
+   * The write of `state` when it is still in flight: the caller's reads for the next host share its
+   * round trip (issue 12), and the caller must wait for it (it throws LeaseLostError as any fenced
+   * write) before it decides or writes anything else.
+   */
+  saved?: Promise<void> | undefined
 }
 
 /** A session stand-in for drivers that never touch the host (`none`): nothing is opened for them. */
@@ -330,20 +336,20 @@ export async function runHostCycle(
         }
         case 'PostMaintenance': {
           const a = await attempt('PostMaintenance')
+          let done: HostRunState
           if (a.kind === 'judged' && (a.verdict.kind === 'ok' || a.verdict.kind === 'no-script')) {
-            await save({
-              ...identityOf(state),
-              phase: 'done',
-              updated: state.updated,
-              finishedAt: new Date().toISOString()
-            })
+            done = { ...identityOf(state), phase: 'done', updated: state.updated, finishedAt: new Date().toISOString() }
           } else {
             // judgeStage never answers 'avoid' for PostMaintenance: exit 70 is an ordinary failure there.
             const message =
               a.kind === 'unconfirmed' ? a.message : a.verdict.kind === 'failed' ? a.verdict.message : 'failed'
-            await save(await failHost(outcomeDeps, run, state, 'PostMaintenance', message))
+            done = await failHost(outcomeDeps, run, state, 'PostMaintenance', message)
           }
-          break
+          // The cycle's last write goes back to the caller in flight (CycleResult.saved); marked as
+          // handled so that a caller failing before it waits for it leaves no unhandled rejection.
+          const saved = save(done)
+          saved.catch(() => undefined)
+          return { outcome: 'done', state: done, saved }
         }
         case 'done':
           return { outcome: 'done', state }
