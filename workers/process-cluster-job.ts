@@ -7,7 +7,7 @@ import { clusterLeaseOwner, holdClusterLease } from './hold-cluster-lease.js'
 import type { HostSession } from './host-executor.js'
 import type { ClusterJobData } from './job-data.js'
 import { driverFor } from './maintenance/driver-for.js'
-import { runHostCycle } from './run-host-cycle.js'
+import { askMaintenanceScriptAhead, runHostCycle } from './run-host-cycle.js'
 import { getHostRunState } from '../store/host/get-host-run-state.js'
 import { getHostRunStates } from '../store/host/get-host-run-states.js'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
@@ -107,6 +107,9 @@ export function makeClusterProcessor(ctx: WorkerContext) {
       for (const [index, hostId] of hostIds.entries()) {
         // The boundary's reads go with the host's record, in one round trip (issue 12).
         const read = readBoundaryState(ctx, runId, clusterId)
+        // And the host's check for a Maintenance script, on the connection opened ahead.
+        if (prefetched?.hostId === hostId)
+          prefetched = { hostId, session: askMaintenanceScriptAhead(prefetched.session) }
         // The first host's record was just read; later ones are read fresh (a takeover may have moved them).
         const state = index === 0 ? initial.get(hostId) : await getHostRunState(redis, keys, runId, hostId)
         await saving
