@@ -44,8 +44,6 @@ export async function attemptStage(
   session: HostSession | undefined,
   log: Logger,
   opts: {
-    /** Called with a session this attempt had to open (PreFlight's housekeeping). */
-    onOpened?: ((session: HostSession) => void) | undefined
     openOptions?: OpenOptions | undefined
     /** A session already being opened for this attempt (its failure is this attempt's). */
     opening?: Promise<HostSession> | undefined
@@ -58,10 +56,7 @@ export async function attemptStage(
     // Not waited for: one connection keeps commands in order, so it lands before stage.finished, and
     // the stage does not start a round trip later (issue 12: time between stages).
     void emitRunEvent(redis, keys, run.id, 'stage.started', where)
-    if (!session) {
-      session = await (opts.opening ?? deps.executor.open(host, opts.openOptions))
-      opts.onOpened?.(session)
-    }
+    if (!session) session = await (opts.opening ?? deps.executor.open(host, opts.openOptions))
     const result = await session.runStage({ runId: run.id, stage, payload: run.payload, timeoutSec: run.timeoutSec })
     const exitCode = result.kind === 'exited' ? result.exitCode : null
     const durationMs = Date.now() - startedAt

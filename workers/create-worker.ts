@@ -13,6 +13,7 @@ import type { HostExecutor } from './host-executor.js'
 import { CLUSTER_JOB, PREFLIGHT_JOB, type ClusterJobData, type PreflightJobData, type RunJobData } from './job-data.js'
 import { makeClusterJobAdder } from './cluster-job-adder.js'
 import { startWorkerPresence } from './worker-presence.js'
+import { makeRunHeaderCache } from './run-header-cache.js'
 import { makeClusterProcessor } from './process-cluster-job.js'
 import { makePreflightProcessor } from './process-preflight-job.js'
 import { makeRunProcessor } from './process-run-job.js'
@@ -85,6 +86,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     ownHostsQueue,
     addClusterJob: (data, opts) => clusterJobs.add(data, opts),
     runsQueueQualifiedName: `${keys.bullPrefix}:${RUNS_QUEUE}`,
+    readRunHeader: makeRunHeaderCache(redis, keys),
     draining: draining.signal
   }
   const common = {

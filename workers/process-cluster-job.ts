@@ -1,6 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises'
 import { DelayedError, type Job } from 'bullmq'
-import { getRunHeader } from '../store/run/get-run-header.js'
 import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { HostConfig } from '../shared/types.js'
 import { clusterLeaseOwner, holdClusterLease } from './hold-cluster-lease.js'
@@ -56,7 +55,7 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     const clusterHosts = ctx.inventory.clusters.get(clusterId)?.hostIds ?? []
     // Read together, one round trip (issue 12: time to the cluster's first host).
     const [run, initial] = await Promise.all([
-      getRunHeader(redis, keys, runId),
+      ctx.readRunHeader(runId),
       getHostRunStates(redis, keys, runId, clusterHosts)
     ])
     if (!run || TERMINAL_STATUSES.has(run.status)) return 'run-gone'

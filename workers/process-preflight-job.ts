@@ -4,7 +4,7 @@ import type { Logger } from 'pino'
 import { identityOf, type HostRunState } from '../shared/host-run-state.js'
 import { saveHostRunState } from '../store/host/save-host-run-state.js'
 import { getHostRunStates } from '../store/host/get-host-run-states.js'
-import { getRunHeader, type RunHeader } from '../store/run/get-run-header.js'
+import type { RunHeader } from '../store/run/get-run-header.js'
 import { getRunStop } from '../store/run/get-run-stop.js'
 import { setPreflightRoute } from '../store/run/set-preflight-route.js'
 import { attemptStage } from './attempt-stage.js'
@@ -59,15 +59,14 @@ export function makePreflightProcessor(ctx: WorkerContext) {
       verdict = { kind: 'failed', message: `host ${hostId} is not in this worker's inventory ${ctx.inventory.source}` }
     } else {
       const run = { id: runId, payload: request.payload, timeoutSec: stageTimeoutSec(ctx, request.timeout) }
-      // Housekeeping of the host's runner state, once per host and run, off the critical path.
-      const cleanup = (s: { cleanup(days: number): Promise<void> }): void =>
-        void s
-          .cleanup(ctx.config.runRetentionDays)
-          .catch((err: unknown) => log.warn({ err }, 'cleanup of old run state failed'))
       const r = await attemptStage({ redis, keys, executor: ctx.executor }, run, host, 'PreFlight', undefined, log, {
-        onOpened: cleanup,
         opening
       })
+      // Housekeeping of the host's runner state, once per host and run, after PreFlight rather than
+      // before it: the runner answers one request at a time, and the run waits for PreFlight.
+      void r.session
+        ?.cleanup(ctx.config.runRetentionDays)
+        .catch((err: unknown) => log.warn({ err }, 'cleanup of old run state failed'))
       // Back to this worker's pool: the cluster job routed here runs the host's cycle on it.
       r.session?.close()
       verdict =
@@ -99,7 +98,7 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, clusterId, stage: 'PreFlight' })
     // Read together: one write and one round trip (issue 12, CPU per host cycle).
     const [header, states, stop] = await Promise.all([
-      getRunHeader(redis, keys, runId),
+      ctx.readRunHeader(runId),
       getHostRunStates(redis, keys, runId, hostIds),
       getRunStop(redis, keys, runId)
     ])

@@ -6,6 +6,7 @@ import type { RedisKeys } from '../store/keys.js'
 import type { Inventory } from '../shared/types.js'
 import type { HostExecutor } from './host-executor.js'
 import type { ClusterJobData } from './job-data.js'
+import type { RunHeader } from '../store/run/get-run-header.js'
 
 /** Everything a job processor needs, handed in by `createWorker` (no module-level state). */
 export interface WorkerContext {
@@ -23,6 +24,8 @@ export interface WorkerContext {
   addClusterJob(data: ClusterJobData, opts: { parent: { id: string; queue: string } }): Promise<void>
   /** Qualified name of the runs queue, for `parent` options of child jobs. */
   runsQueueQualifiedName: string
+  /** The run's header: request and plan parsed once per run in this process, the status read fresh. */
+  readRunHeader(runId: string): Promise<RunHeader | undefined>
   /** Aborted on the first SIGTERM/SIGINT: finish the host in hand, start no new one. */
   draining: AbortSignal
 }

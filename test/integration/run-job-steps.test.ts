@@ -62,6 +62,7 @@ describe('the run job taken up again at a saved step', () => {
       ownHostsQueue: 'rollmaint-hosts.w.retaken',
       addClusterJob: () => Promise.reject(new Error('no cluster job is added while children still run')),
       runsQueueQualifiedName: real.queueQualifiedName,
+      readRunHeader: () => Promise.reject(new Error('no run header is read while planning')),
       draining: new AbortController().signal
     }
     await expect(makeRunProcessor(ctx)(retaken, 'retaken-token')).rejects.toBeInstanceOf(WaitingChildrenError)
