@@ -15,11 +15,13 @@ local function write_host_state(hostsKey, progressKey, hostId, json, onlyIfAbsen
   local old = {}
   if oldJson then old = cjson.decode(oldJson) end
   local c = tostring(new.clusterId)
+  -- A counter back at 0 is removed (readers count an absent field as 0): a big run's progress hash,
+  -- which every GET of the run reads whole, keeps no field per cluster for PreFlights long over.
   local function delta(field, a, b)
     if a ~= b then
       local d = 1
       if a then d = -1 end
-      redis.call('HINCRBY', progressKey, field, d)
+      if redis.call('HINCRBY', progressKey, field, d) == 0 then redis.call('HDEL', progressKey, field) end
     end
   end
   delta('done', old.phase == PHASE_DONE, new.phase == PHASE_DONE)

@@ -61,7 +61,7 @@ function recount(hosts: LooseRecord[]): Record<string, string> {
   return Object.fromEntries(Object.entries(out).map(([k, v]) => [k, String(v)]))
 }
 
-/** The counter fields of the stored hash, with zeros dropped (HINCRBY leaves them behind). */
+/** The counter fields of the stored hash (a counter back at 0 is removed, so none is 0). */
 async function storedCounters(
   runId: string
 ): Promise<{ counts: Record<string, string>; active: Record<string, { h: string; p: string }> }> {
@@ -70,7 +70,7 @@ async function storedCounters(
   const active: Record<string, { h: string; p: string }> = {}
   for (const [k, v] of Object.entries(hash)) {
     if (k.startsWith('active:')) active[k.slice('active:'.length)] = JSON.parse(v) as { h: string; p: string }
-    else if (k !== 'hosts' && !k.startsWith('total:') && v !== '0') counts[k] = v
+    else if (k !== 'hosts' && !k.startsWith('total:')) counts[k] = v
   }
   return { counts, active }
 }
