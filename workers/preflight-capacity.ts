@@ -7,6 +7,7 @@ import { nextRunSeq } from '../store/run/next-run-seq.js'
 import type { RunSnapshot } from '../store/run/get-run-snapshot.js'
 import { stopRun } from '../store/run/stop-run.js'
 import { checkClusterCapacity } from './maintenance/libvirt/check-cluster-capacity.js'
+import { inventoryLibvirtSettings } from './maintenance/libvirt/libvirt-settings.js'
 import type { WorkerContext } from './worker-context.js'
 
 export const CAPACITY_FAILED_PREFIX = 'Pre-flight capacity check failed: '
@@ -22,6 +23,14 @@ export async function preflightCapacity(ctx: WorkerContext, snapshot: RunSnapsho
   const { run, hosts } = snapshot
   const ready = hosts.filter((h) => h.phase === 'ready')
   if (ready.length === 0) return false
+  // Only libvirt hosts are checked (check-cluster-capacity.ts): a run without any skips the reads.
+  if (
+    !ready.some((h) => {
+      const host = ctx.inventory.hosts.get(h.hostId)
+      return host !== undefined && inventoryLibvirtSettings(host) !== undefined
+    })
+  )
+    return false
   const clusterHostIds = [...new Set(ready.flatMap((h) => ctx.inventory.clusters.get(h.clusterId)?.hostIds ?? []))]
   const resource = await getHostResourceStates(redis, keys, clusterHostIds)
   const unavailable = new Set([...resource].filter(([, r]) => r.state !== 'Enabled').map(([id]) => id))
