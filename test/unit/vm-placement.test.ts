@@ -26,6 +26,15 @@ describe('placementViolations', () => {
     expect(placementViolations(s, ['a'])).toEqual([])
   })
 
+  it("the source's stopped copy at the end of a live migration, while the guest runs on the target, is fine", () => {
+    const s = [sample(0, { a: ['h1'] }), sample(100, { a: ['h2'] }, { a: ['h1'] }), sample(200, { a: ['h2'] })]
+    expect(placementViolations(s, ['a'])).toEqual([])
+    // Stopped on the source with no running copy anywhere: lost.
+    expect(placementViolations([sample(0, { a: ['h1'] }), sample(100, {}, { a: ['h1'] })], ['a'])[0]).toMatch(
+      /a shut off on h1/
+    )
+  })
+
   it('a lost VM: running nowhere until the end, or shut off somewhere', () => {
     expect(placementViolations([sample(0, { a: ['h1'] }), sample(100, {}), sample(200, {})], ['a'])).toHaveLength(1)
     expect(
