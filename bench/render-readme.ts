@@ -174,6 +174,11 @@ one SSH connection and one persistent runner shell per host for its whole cycle 
 request line on that shell, not a new channel and login shell), TCP_NODELAY from the first packet,
 publickey auth without the \`none\` round trip, the private key parsed once, and fewer Redis round
 trips per host cycle (stage histogram and stage.finished in one Lua call, no reads a \`none\` driver
-does not need, auto-pipelined worker connection).
+does not need, auto-pipelined worker connection). Then (issues 12 and 16, 2026-12-05): PreFlight as
+one job per cluster, whose cluster job goes to the worker that ran it and keeps its hosts' sessions
+(docs/operations.md#cluster-job-affinity); no \`mkdir\` per run on the host; the \`none\` driver's
+enter and exit folded into the neighbouring writes, the run seq taken inside the slot release, the
+writes and reads between two hosts sharing round trips; the histogram stored per bucket; a run's
+request and plan parsed once per worker; counters at 0 removed from the progress hash.
 `
 }
