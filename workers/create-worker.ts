@@ -102,23 +102,27 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   const runProcessor = makeRunProcessor(ctx)
   const preflight = makePreflightProcessor(ctx)
   const cluster = makeClusterProcessor(ctx)
-  const runsWorker = new Worker<RunJobData>(RUNS_QUEUE, runProcessor, { ...common, concurrency: 50 })
-  const processHostJob = async (job: Job<PreflightJobData | ClusterJobData>, token?: string): Promise<string> => {
-    if (job.name === PREFLIGHT_JOB) return preflight(job as typeof job & { data: PreflightJobData })
-    if (job.name === CLUSTER_JOB) return cluster(job as typeof job & { data: ClusterJobData }, token)
-    throw new Error(`unknown host job ${job.name}`)
-  }
-  const hostsWorkerOn = (queueName: string): Worker<PreflightJobData | ClusterJobData> => {
-    const w = new Worker<PreflightJobData | ClusterJobData>(queueName, processHostJob, {
-      ...common,
-      concurrency: config.workerConcurrency
-    })
+  // Attempts that throw are infrastructure errors (a stage failure is a result): logged with their job.
+  const logFailures = <T>(w: Worker<T>): Worker<T> => {
     w.on('failed', (job, err) =>
       log.error({ jobId: job?.id, queue: w.name, attemptsMade: job?.attemptsMade, err }, 'job attempt failed')
     )
     w.on('error', (err) => log.error({ queue: w.name, err }, 'worker error'))
     return w
   }
+  const runsWorker = logFailures(new Worker<RunJobData>(RUNS_QUEUE, runProcessor, { ...common, concurrency: 50 }))
+  const processHostJob = async (job: Job<PreflightJobData | ClusterJobData>, token?: string): Promise<string> => {
+    if (job.name === PREFLIGHT_JOB) return preflight(job as typeof job & { data: PreflightJobData })
+    if (job.name === CLUSTER_JOB) return cluster(job as typeof job & { data: ClusterJobData }, token)
+    throw new Error(`unknown host job ${job.name}`)
+  }
+  const hostsWorkerOn = (queueName: string): Worker<PreflightJobData | ClusterJobData> =>
+    logFailures(
+      new Worker<PreflightJobData | ClusterJobData>(queueName, processHostJob, {
+        ...common,
+        concurrency: config.workerConcurrency
+      })
+    )
   const hostsWorker = hostsWorkerOn(HOSTS_QUEUE)
   const ownWorker = hostsWorkerOn(ownHostsQueue)
   const presence = startWorkerPresence({
@@ -131,12 +135,6 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     rescue: hostsWorkerOn,
     logger: log
   })
-  for (const w of [runsWorker]) {
-    w.on('failed', (job, err) =>
-      log.error({ jobId: job?.id, queue: w.name, attemptsMade: job?.attemptsMade, err }, 'job attempt failed')
-    )
-    w.on('error', (err) => log.error({ queue: w.name, err }, 'worker error'))
-  }
   // Webhooks (docs/api.md#webhooks): events are queued as they are stored; deliveries run in their own BullMQ worker.
   const publisher = createWebhookPublisher(redis, keys.bullPrefix, config.webhooks, log)
   const removeSink =
