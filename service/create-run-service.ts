@@ -1,4 +1,3 @@
-import { Queue } from 'bullmq'
 import type { Logger } from 'pino'
 import type { Config } from '../shared/config.js'
 import { buildRunView } from './build-run-view.js'
@@ -35,6 +34,7 @@ import { deleteRunRecord } from '../store/run/delete-run-record.js'
 import { requestCancel } from '../store/run/request-cancel.js'
 import { findTrimmedResume } from '../store/events/find-trimmed-resume.js'
 import { EventsTrimmedError } from '../shared/errors/events-trimmed-error.js'
+import { openQueue } from '../shared/open-queue.js'
 
 export interface RunServiceDeps {
   config: Config
@@ -51,13 +51,13 @@ export async function createRunService({ config, inventory, logger }: RunService
     throw err
   })
   const keys = createRedisKeys(config.keyPrefix)
-  const runsQueue = new Queue(RUNS_QUEUE, {
+  const runsQueue = openQueue(RUNS_QUEUE, {
     connection: redis,
     prefix: keys.bullPrefix,
     defaultJobOptions: defaultJobOptions(config.runRetentionDays)
   })
   // Only to wake a run's sleeping cluster jobs (resume, cancel); the API never adds host jobs.
-  const hostsQueue = new Queue(HOSTS_QUEUE, { connection: redis, prefix: keys.bullPrefix })
+  const hostsQueue = openQueue(HOSTS_QUEUE, { connection: redis, prefix: keys.bullPrefix })
   const log = logger.child({ component: 'run-service' })
   // One blocking Redis connection for every event stream this process serves (issue 11, item 4).
   const events = createRunEventHub(redis, keys, { connectionName: `rollmaint-events-${config.keyPrefix}`, logger: log })

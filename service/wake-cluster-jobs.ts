@@ -1,8 +1,10 @@
-import { Job, Queue } from 'bullmq'
+import type { Queue } from 'bullmq'
+import { Job } from 'bullmq'
 import type { RedisClient } from '../store/connection.js'
 import type { RedisKeys } from '../store/keys.js'
 import { getClusterJobQueues } from '../store/run/get-cluster-job-queues.js'
 import { clusterJobId } from '../workers/job-data.js'
+import { openQueue } from '../shared/open-queue.js'
 
 /**
  * A cluster that waits (paused, outside its window, soaking) sleeps as a delayed BullMQ job that
@@ -22,7 +24,7 @@ export async function wakeClusterJobs(
     const name = routes.get(index)
     if (!name || name === deps.hostsQueue.name) return deps.hostsQueue
     let q = others.get(name)
-    if (!q) others.set(name, (q = new Queue(name, { connection: deps.redis, prefix: deps.keys.bullPrefix })))
+    if (!q) others.set(name, (q = openQueue(name, { connection: deps.redis, prefix: deps.keys.bullPrefix })))
     return q
   }
   let woken = 0

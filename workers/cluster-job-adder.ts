@@ -1,9 +1,11 @@
-import { Queue, type JobsOptions } from 'bullmq'
+import type { Queue } from 'bullmq'
+import { type JobsOptions } from 'bullmq'
 import { HOSTS_QUEUE } from '../shared/queue-names.js'
 import type { RedisClient } from '../store/connection.js'
 import type { RedisKeys } from '../store/keys.js'
 import { routeClusterJob } from '../store/run/route-cluster-job.js'
 import { CLUSTER_JOB, clusterJobId, type ClusterJobData } from './job-data.js'
+import { openQueue } from '../shared/open-queue.js'
 
 /**
  * Adds cluster jobs to the queue `routeClusterJob` picks: the own queue of the worker that ran the
@@ -21,7 +23,7 @@ export function makeClusterJobAdder(deps: {
   const queueOf = (name: string): Queue => {
     let q = queues.get(name)
     if (!q) {
-      q = new Queue(name, {
+      q = openQueue(name, {
         connection: deps.redis,
         prefix: deps.keys.bullPrefix,
         defaultJobOptions: deps.defaultJobOptions

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
-import { Queue, Worker, type Job } from 'bullmq'
+import { Worker, type Job } from 'bullmq'
 import type { Logger } from 'pino'
 import { defaultJobOptions } from '../shared/bull-options.js'
 import type { Config } from '../shared/config.js'
@@ -24,6 +24,7 @@ import type { WorkerContext } from './worker-context.js'
 import { addEventSink } from '../store/events/event-sinks.js'
 import { createWebhookPublisher } from '../shared/webhooks/webhook-publisher.js'
 import { createWebhookWorker } from './webhooks/create-webhook-worker.js'
+import { openQueue } from '../shared/open-queue.js'
 
 export interface WorkerDeps {
   config: Config
@@ -63,7 +64,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   const hostExecutor = executor ?? createSshExecutor({ logger: log, reattachGraceMs: config.reattachGraceMs })
   const pool = createPooledExecutor(confirmVanishedStages(hostExecutor, { logger: log }), { idleMs: 60_000 })
   const jobOptions = defaultJobOptions(config.runRetentionDays)
-  const hostsQueue = new Queue(HOSTS_QUEUE, {
+  const hostsQueue = openQueue(HOSTS_QUEUE, {
     connection: redis,
     prefix: keys.bullPrefix,
     defaultJobOptions: jobOptions

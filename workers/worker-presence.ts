@@ -1,10 +1,12 @@
-import { Queue, type Worker } from 'bullmq'
+import type { Queue } from 'bullmq'
+import { type Worker } from 'bullmq'
 import type { Logger } from 'pino'
 import type { RedisClient } from '../store/connection.js'
 import type { RedisKeys } from '../store/keys.js'
 import { beatWorkerQueue } from '../store/worker/beat-worker-queue.js'
 import { forgetWorkerQueue } from '../store/worker/forget-worker-queue.js'
 import { listSilentWorkerQueues } from '../store/worker/list-silent-worker-queues.js'
+import { openQueue } from '../shared/open-queue.js'
 
 /** A silent queue found empty is dropped from the registry after this long (see forgetQuietly). */
 const FORGET_AFTER_MS = 3_600_000
@@ -52,7 +54,7 @@ export function startWorkerPresence(deps: {
   const counterOf = (name: string): Queue => {
     let q = counters.get(name)
     if (!q) {
-      q = new Queue(name, { connection: redis, prefix: keys.bullPrefix })
+      q = openQueue(name, { connection: redis, prefix: keys.bullPrefix })
       counters.set(name, q)
     }
     return q

@@ -1,11 +1,12 @@
 import { createBullBoard } from '@bull-board/api'
 import { BullMQAdapter } from '@bull-board/api/bullMQAdapter'
 import { FastifyAdapter } from '@bull-board/fastify'
-import { Queue } from 'bullmq'
+import type { Queue } from 'bullmq'
 import type { FastifyInstance } from 'fastify'
 import type { Config } from '../../shared/config.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { listSilentWorkerQueues } from '../../store/worker/list-silent-worker-queues.js'
+import { openQueue } from '../../shared/open-queue.js'
 
 export const BULL_BOARD_PATH = '/admin/queues'
 
@@ -37,7 +38,7 @@ export default async function bullBoard(fastify: FastifyInstance, opts: { config
       }
     for (const name of names)
       if (!workerQueues.has(name))
-        workerQueues.set(name, new Queue(name, { connection: fastify.redis, prefix: keys.bullPrefix }))
+        workerQueues.set(name, openQueue(name, { connection: fastify.redis, prefix: keys.bullPrefix }))
     board.replaceQueues([...fastify.queues, ...workerQueues.values()].map(adapter))
   }
   fastify.addHook('onClose', async () => {

@@ -1,5 +1,4 @@
 import type { FastifyInstance } from 'fastify'
-import { Queue } from 'bullmq'
 import { Counter, Gauge, Registry } from 'prom-client'
 import { ownBucketPart, STAGE_BUCKETS } from '../../shared/metrics/stage-buckets.js'
 import type { Config } from '../../shared/config.js'
@@ -9,6 +8,7 @@ import { readSshFailures, readStageDurations } from '../../store/metrics/read-me
 import { countRunsByStatus } from '../../store/run/count-runs-by-status.js'
 import { listSilentWorkerQueues } from '../../store/worker/list-silent-worker-queues.js'
 import { HOSTS_QUEUE } from '../../shared/queue-names.js'
+import { openQueue } from '../../shared/open-queue.js'
 
 const IN_MAINTENANCE = new Set<HostResourceState>(IN_MAINTENANCE_STATES)
 const QUEUE_STATES = ['waiting', 'active', 'delayed', 'waiting-children', 'completed', 'failed'] as const
@@ -54,7 +54,7 @@ export default async function metrics(fastify: FastifyInstance, opts: { config: 
       // they come and go with worker processes.
       const total = Object.fromEntries(QUEUE_STATES.map((state) => [state, 0]))
       for (const { queueName } of await listSilentWorkerQueues(redis, keys, 0)) {
-        const q = new Queue(queueName, { connection: redis, prefix: keys.bullPrefix })
+        const q = openQueue(queueName, { connection: redis, prefix: keys.bullPrefix })
         try {
           for (const [state, n] of Object.entries(await q.getJobCounts(...QUEUE_STATES))) total[state]! += n
         } finally {

@@ -1,10 +1,11 @@
-import { Queue } from 'bullmq'
+import type { Queue } from 'bullmq'
 import fp from 'fastify-plugin'
 import type { Logger } from 'pino'
 import type { Config } from '../../shared/config.js'
 import { QUEUE_NAMES } from '../../shared/queue-names.js'
 import { createRedisConnection, type RedisClient } from '../../store/connection.js'
 import { createRedisKeys } from '../../store/keys.js'
+import { openQueue } from '../../shared/open-queue.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -19,7 +20,7 @@ export default fp(
   async function queuesPlugin(fastify, opts: { config: Config }) {
     const redis = createRedisConnection(opts.config.redis, 'api', fastify.log as Logger)
     const prefix = createRedisKeys(opts.config.keyPrefix).bullPrefix
-    const queues = QUEUE_NAMES.map((name) => new Queue(name, { connection: redis, prefix }))
+    const queues = QUEUE_NAMES.map((name) => openQueue(name, { connection: redis, prefix }))
     fastify.decorate('queues', queues)
     // A getter: fastify's decorate() cannot infer a union of two client classes as a plain value.
     fastify.decorate('redis', { getter: () => redis })

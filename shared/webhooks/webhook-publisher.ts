@@ -59,6 +59,8 @@ export function createWebhookPublisher(
       removeOnFail: { age: 7 * 24 * 3600 }
     }
   })
+  // Unhandled, a connection error re-emitted here would end the process (shared/open-queue.ts).
+  queue.on('error', (err) => logger.warn({ err }, 'webhook queue connection error'))
   return {
     async publish(event) {
       const targets = subscribersOf(webhooks, event.type)

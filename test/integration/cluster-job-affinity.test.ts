@@ -1,5 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises'
-import { Queue, Worker } from 'bullmq'
+import { Worker } from 'bullmq'
+import { openQueue } from '../../shared/open-queue.js'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOSTS_QUEUE, workerHostsQueueName } from '../../shared/queue-names.js'
@@ -28,6 +29,9 @@ afterAll(async () => {
   redis.disconnect()
   await deletePrefix(prefix)
 })
+
+// A worker closed while it still connects emits 'error'; unhandled, that is an unhandled rejection.
+const quiet = (w: Worker): Worker => w.on('error', () => undefined)
 
 const route = (runId: string, clusterId: string, index: number, silentAfterMs = 1000) =>
   routeClusterJob(redis, keys, { runId, clusterId, index, silentAfterMs, sharedQueue: HOSTS_QUEUE })
@@ -71,7 +75,7 @@ describe('a silent worker queue', () => {
   it('is consumed by another worker while it holds jobs, and left alone once its worker beats again', async () => {
     const dead = workerHostsQueueName('dddd')
     const own = workerHostsQueueName('eeee')
-    const deadQueue = new Queue(dead, { connection: redis, prefix: keys.bullPrefix })
+    const deadQueue = openQueue(dead, { connection: redis, prefix: keys.bullPrefix })
     // The dead worker had two cluster jobs waiting in its queue and then went silent.
     await beatWorkerQueue(redis, keys, dead, { silentAfterMs: 500 })
     await deadQueue.add('cluster', { n: 1 }, { jobId: 'r.cl.0' })
@@ -88,12 +92,14 @@ describe('a silent worker queue', () => {
       scanMs: 100,
       rescue: (name) => {
         rescued.push(name)
-        const w = new Worker(
-          name,
-          async (job) => {
-            ran.push((job.data as { n: number }).n)
-          },
-          { connection: redis, prefix: keys.bullPrefix }
+        const w = quiet(
+          new Worker(
+            name,
+            async (job) => {
+              ran.push((job.data as { n: number }).n)
+            },
+            { connection: redis, prefix: keys.bullPrefix }
+          )
         )
         made.push(w)
         return w
@@ -125,7 +131,7 @@ describe('a silent worker queue', () => {
   it('a live worker whose cluster jobs keep waiting (its slots busy) is helped, and left alone once nothing waits', async () => {
     const busy = workerHostsQueueName('gggg')
     const own = workerHostsQueueName('hhhh')
-    const busyQueue = new Queue(busy, { connection: redis, prefix: keys.bullPrefix })
+    const busyQueue = openQueue(busy, { connection: redis, prefix: keys.bullPrefix })
     const beating = setInterval(() => void beatWorkerQueue(redis, keys, busy), 100)
     await beatWorkerQueue(redis, keys, busy)
     await busyQueue.add('cluster', { n: 1 }, { jobId: 'r.cl.0' })
@@ -140,12 +146,14 @@ describe('a silent worker queue', () => {
       scanMs: 100,
       rescue: (name) => {
         helped.push(name)
-        return new Worker(
-          name,
-          async (job) => {
-            ran.push((job.data as { n: number }).n)
-          },
-          { connection: redis, prefix: keys.bullPrefix }
+        return quiet(
+          new Worker(
+            name,
+            async (job) => {
+              ran.push((job.data as { n: number }).n)
+            },
+            { connection: redis, prefix: keys.bullPrefix }
+          )
         )
       },
       logger: silent
