@@ -1,5 +1,4 @@
-import type { Queue } from 'bullmq'
-import { Job } from 'bullmq'
+import { Job, type Queue } from 'bullmq'
 import type { RedisClient } from '../store/connection.js'
 import type { RedisKeys } from '../store/keys.js'
 import { getClusterJobQueues } from '../store/run/get-cluster-job-queues.js'

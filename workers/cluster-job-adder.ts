@@ -1,5 +1,4 @@
-import type { Queue } from 'bullmq'
-import { type JobsOptions } from 'bullmq'
+import type { JobsOptions, Queue } from 'bullmq'
 import { HOSTS_QUEUE } from '../shared/queue-names.js'
 import type { RedisClient } from '../store/connection.js'
 import type { RedisKeys } from '../store/keys.js'

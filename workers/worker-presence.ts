@@ -1,5 +1,4 @@
-import type { Queue } from 'bullmq'
-import { type Worker } from 'bullmq'
+import type { Queue, Worker } from 'bullmq'
 import type { Logger } from 'pino'
 import type { RedisClient } from '../store/connection.js'
 import type { RedisKeys } from '../store/keys.js'
