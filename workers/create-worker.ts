@@ -24,7 +24,7 @@ import type { WorkerContext } from './worker-context.js'
 import { addEventSink } from '../store/events/event-sinks.js'
 import { createWebhookPublisher } from '../shared/webhooks/webhook-publisher.js'
 import { createWebhookWorker } from './webhooks/create-webhook-worker.js'
-import { openQueue } from '../shared/open-queue.js'
+import { guardConnectionErrors, openQueue } from '../shared/open-queue.js'
 
 export interface WorkerDeps {
   config: Config
@@ -105,6 +105,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   const cluster = makeClusterProcessor(ctx)
   // Attempts that throw are infrastructure errors (a stage failure is a result): logged with their job.
   const logFailures = <T>(w: Worker<T>): Worker<T> => {
+    guardConnectionErrors(w)
     w.on('failed', (job, err) =>
       log.error({ jobId: job?.id, queue: w.name, attemptsMade: job?.attemptsMade, err }, 'job attempt failed')
     )

@@ -2,6 +2,7 @@ import { Queue, type ConnectionOptions } from 'bullmq'
 import type { Logger } from 'pino'
 import { WEBHOOKS_QUEUE } from '../queue-names.js'
 import { subscribersOf, type WebhookConfig } from './parse-webhooks.js'
+import { guardConnectionErrors } from '../open-queue.js'
 
 /** What a delivery job carries. The secret is not in it: each worker signs with its own configuration. */
 export interface WebhookJobData {
@@ -60,6 +61,7 @@ export function createWebhookPublisher(
     }
   })
   // Unhandled, a connection error re-emitted here would end the process (shared/open-queue.ts).
+  guardConnectionErrors(queue)
   queue.on('error', (err) => logger.warn({ err }, 'webhook queue connection error'))
   return {
     async publish(event) {

@@ -4,6 +4,7 @@ import { WEBHOOKS_QUEUE } from '../../shared/queue-names.js'
 import type { WebhookConfig } from '../../shared/webhooks/parse-webhooks.js'
 import type { WebhookJobData } from '../../shared/webhooks/webhook-publisher.js'
 import { deliverWebhook } from './deliver-webhook.js'
+import { guardConnectionErrors } from '../../shared/open-queue.js'
 
 /**
  * Deliveries wait on the network, not the CPU: many at once, so a subscriber that hangs until the
@@ -43,6 +44,7 @@ export function createWebhookWorker(opts: {
       'webhook delivery failed'
     )
   )
+  guardConnectionErrors(worker)
   worker.on('error', (err) => logger.error({ err }, 'webhook worker error'))
   return worker
 }
