@@ -22,9 +22,10 @@ export function guardConnectionErrors<T extends object>(target: T): T {
   return target
 }
 
-/** A BullMQ Queue whose errors are handled: its own 'error' events, and its connection's (above). */
-export function openQueue(name: string, opts: QueueOptions, onError: (err: Error) => void = () => undefined): Queue {
-  const queue = guardConnectionErrors(new Queue(name, opts))
-  queue.on('error', onError)
-  return queue
+/**
+ * A BullMQ Queue whose errors are handled: its own 'error' events (the shared connection has logged
+ * them already) and its connection's (above).
+ */
+export function openQueue(name: string, opts: QueueOptions): Queue {
+  return guardConnectionErrors(new Queue(name, opts)).on('error', () => undefined)
 }

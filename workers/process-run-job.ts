@@ -87,7 +87,9 @@ export function makeRunProcessor(ctx: WorkerContext) {
     for (const id of run.hostIds) {
       if (!pendingIds.has(id)) continue
       const clusterId = inventory.hosts.get(id)!.clusterId
-      byCluster.set(clusterId, [...(byCluster.get(clusterId) ?? []), id])
+      const list = byCluster.get(clusterId)
+      if (list) list.push(id)
+      else byCluster.set(clusterId, [id])
     }
     await ctx.hostsQueue.addBulk(
       [...byCluster].map(([clusterId, hostIds]) => ({

@@ -71,6 +71,37 @@ describe('routing a cluster job', () => {
   })
 })
 
+/** A presence for `own` whose rescue workers record the jobs they run and are kept for inspection. */
+function watchingPresence(own: string, silentAfterMs: number) {
+  const ran: number[] = []
+  const rescued: string[] = []
+  const made: Worker[] = []
+  const presence = startWorkerPresence({
+    redis,
+    keys,
+    ownQueue: own,
+    silentAfterMs,
+    beatMs: 100,
+    scanMs: 100,
+    rescue: (name) => {
+      rescued.push(name)
+      const w = quiet(
+        new Worker(
+          name,
+          async (job) => {
+            ran.push((job.data as { n: number }).n)
+          },
+          { connection: redis, prefix: keys.bullPrefix }
+        )
+      )
+      made.push(w)
+      return w
+    },
+    logger: silent
+  })
+  return { presence, ran, rescued, made }
+}
+
 describe('a silent worker queue', () => {
   it('is consumed by another worker while it holds jobs, and left alone once its worker beats again', async () => {
     const dead = workerHostsQueueName('dddd')
@@ -80,32 +111,7 @@ describe('a silent worker queue', () => {
     await beatWorkerQueue(redis, keys, dead, { silentAfterMs: 500 })
     await deadQueue.add('cluster', { n: 1 }, { jobId: 'r.cl.0' })
     await deadQueue.add('cluster', { n: 2 }, { jobId: 'r.cl.1' })
-    const ran: number[] = []
-    const rescued: string[] = []
-    const made: Worker[] = []
-    const presence = startWorkerPresence({
-      redis,
-      keys,
-      ownQueue: own,
-      silentAfterMs: 500,
-      beatMs: 100,
-      scanMs: 100,
-      rescue: (name) => {
-        rescued.push(name)
-        const w = quiet(
-          new Worker(
-            name,
-            async (job) => {
-              ran.push((job.data as { n: number }).n)
-            },
-            { connection: redis, prefix: keys.bullPrefix }
-          )
-        )
-        made.push(w)
-        return w
-      },
-      logger: silent
-    })
+    const { presence, ran, rescued, made } = watchingPresence(own, 500)
     try {
       const deadline = Date.now() + 10_000
       while (ran.length < 2 && Date.now() < deadline) await sleep(50)
@@ -135,32 +141,7 @@ describe('a silent worker queue', () => {
     const beating = setInterval(() => void beatWorkerQueue(redis, keys, busy), 100)
     await beatWorkerQueue(redis, keys, busy)
     await busyQueue.add('cluster', { n: 1 }, { jobId: 'r.cl.0' })
-    const ran: number[] = []
-    const helped: string[] = []
-    const made: Worker[] = []
-    const presence = startWorkerPresence({
-      redis,
-      keys,
-      ownQueue: own,
-      silentAfterMs: 5_000,
-      beatMs: 100,
-      scanMs: 100,
-      rescue: (name) => {
-        helped.push(name)
-        const w = quiet(
-          new Worker(
-            name,
-            async (job) => {
-              ran.push((job.data as { n: number }).n)
-            },
-            { connection: redis, prefix: keys.bullPrefix }
-          )
-        )
-        made.push(w)
-        return w
-      },
-      logger: silent
-    })
+    const { presence, ran, rescued: helped, made } = watchingPresence(own, 5_000)
     try {
       const deadline = Date.now() + 10_000
       while (ran.length < 1 && Date.now() < deadline) await sleep(50)
