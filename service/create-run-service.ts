@@ -51,18 +51,21 @@ export async function createRunService({ config, inventory, logger }: RunService
     throw err
   })
   const keys = createRedisKeys(config.keyPrefix)
+  // BullMQ's queues on a connection of their own: BullMQ defines its Lua commands on the connection
+  // it is given, and ioredis copies them all onto every pipeline of that connection (the store's reads).
+  const queueConnection = createRedisConnection(config.redis, 'api', logger, { connectionName: 'rollmaint-api-queues' })
   const runsQueue = openQueue(RUNS_QUEUE, {
-    connection: redis,
+    connection: queueConnection,
     prefix: keys.bullPrefix,
     defaultJobOptions: defaultJobOptions(config.runRetentionDays)
   })
   // Only to wake a run's sleeping cluster jobs (resume, cancel); the API never adds host jobs.
-  const hostsQueue = openQueue(HOSTS_QUEUE, { connection: redis, prefix: keys.bullPrefix })
+  const hostsQueue = openQueue(HOSTS_QUEUE, { connection: queueConnection, prefix: keys.bullPrefix })
   const log = logger.child({ component: 'run-service' })
   // One blocking Redis connection for every event stream this process serves (issue 11, item 4).
   const events = createRunEventHub(redis, keys, { connectionName: `rollmaint-events-${config.keyPrefix}`, logger: log })
   // Events the API writes itself (run.paused, run.resumed) reach the webhooks too.
-  const publisher = createWebhookPublisher(redis, keys.bullPrefix, config.webhooks, log)
+  const publisher = createWebhookPublisher(queueConnection, keys.bullPrefix, config.webhooks, log)
   const removeSink =
     config.webhooks.length > 0 ? addEventSink(keys.bullPrefix, (e) => publisher.publish(e)) : () => undefined
 
@@ -169,7 +172,16 @@ export async function createRunService({ config, inventory, logger }: RunService
     return current
   }
 
-  const controls = makeRunControls({ redis, keys, inventory, hostsQueue, logger: log, view, createRun })
+  const controls = makeRunControls({
+    redis,
+    keys,
+    inventory,
+    hostsQueue,
+    queueConnection,
+    logger: log,
+    view,
+    createRun
+  })
   const known = (id: string): string => {
     if (!isRunId(id)) throw new RunNotFoundError(id)
     return id
@@ -223,6 +235,7 @@ export async function createRunService({ config, inventory, logger }: RunService
       await publisher.close()
       await hostsQueue.close()
       await runsQueue.close()
+      queueConnection.disconnect()
       redis.disconnect()
     }
   }

@@ -23,6 +23,8 @@ export interface RunControlDeps {
   keys: RedisKeys
   inventory: Inventory
   hostsQueue: Queue
+  /** The connection hostsQueue uses (BullMQ's own). */
+  queueConnection: RedisClient
   logger: Logger
   view(id: string): Promise<RunView | undefined>
   createRun(request: RunRequest, who?: string, opts?: { retryOf?: string }): Promise<RunView>

@@ -13,7 +13,13 @@ import { openQueue } from '../shared/open-queue.js'
  * the run's routes say which.
  */
 export async function wakeClusterJobs(
-  deps: { redis: RedisClient; keys: RedisKeys; hostsQueue: Queue },
+  deps: {
+    redis: RedisClient
+    keys: RedisKeys
+    hostsQueue: Queue
+    /** BullMQ's connection (not the store's: BullMQ defines its commands on the one it gets). */
+    queueConnection: RedisClient
+  },
   runId: string,
   clusterPlan: readonly string[]
 ): Promise<number> {
@@ -23,7 +29,7 @@ export async function wakeClusterJobs(
     const name = routes.get(index)
     if (!name || name === deps.hostsQueue.name) return deps.hostsQueue
     let q = others.get(name)
-    if (!q) others.set(name, (q = openQueue(name, { connection: deps.redis, prefix: deps.keys.bullPrefix })))
+    if (!q) others.set(name, (q = openQueue(name, { connection: deps.queueConnection, prefix: deps.keys.bullPrefix })))
     return q
   }
   let woken = 0

@@ -8,7 +8,7 @@ import { recordStageFinished } from '../store/events/record-stage-finished.js'
 import type { RedisKeys } from '../store/keys.js'
 import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
 import { recordStageDuration } from '../store/metrics/record-stage-duration.js'
-import type { HostExecutor, HostSession, OpenOptions } from './host-executor.js'
+import type { FollowingStage, HostExecutor, HostSession, OpenOptions } from './host-executor.js'
 import { connectionFailure, judgeStage, type StageVerdict } from './stage-decisions.js'
 
 export interface AttemptDeps {
@@ -47,6 +47,8 @@ export async function attemptStage(
     openOptions?: OpenOptions | undefined
     /** A session already being opened for this attempt (its failure is this attempt's). */
     opening?: Promise<HostSession> | undefined
+    /** Stages the host may start after this one on its own (StageRequest.followedBy). */
+    followedBy?: readonly FollowingStage[] | undefined
   } = {}
 ): Promise<{ attempt: StageAttempt; session: HostSession | undefined }> {
   const { redis, keys } = deps
@@ -57,7 +59,13 @@ export async function attemptStage(
     // the stage does not start a round trip later (issue 12: time between stages).
     void emitRunEvent(redis, keys, run.id, 'stage.started', where)
     if (!session) session = await (opts.opening ?? deps.executor.open(host, opts.openOptions))
-    const result = await session.runStage({ runId: run.id, stage, payload: run.payload, timeoutSec: run.timeoutSec })
+    const result = await session.runStage({
+      runId: run.id,
+      stage,
+      payload: run.payload,
+      timeoutSec: run.timeoutSec,
+      followedBy: opts.followedBy
+    })
     const exitCode = result.kind === 'exited' ? result.exitCode : null
     const durationMs = Date.now() - startedAt
     log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')

@@ -12,7 +12,10 @@ import { openQueue } from '../shared/open-queue.js'
  * queue. One BullMQ `Queue` per target, made on first use and closed with the worker.
  */
 export function makeClusterJobAdder(deps: {
+  /** The store's connection (the route). */
   redis: RedisClient
+  /** BullMQ's. */
+  connection: RedisClient
   keys: RedisKeys
   defaultJobOptions: JobsOptions
   /** A worker silent this long is not sent new cluster jobs. */
@@ -23,7 +26,7 @@ export function makeClusterJobAdder(deps: {
     let q = queues.get(name)
     if (!q) {
       q = openQueue(name, {
-        connection: deps.redis,
+        connection: deps.connection,
         prefix: deps.keys.bullPrefix,
         defaultJobOptions: deps.defaultJobOptions
       })

@@ -42,7 +42,8 @@ export function confirmVanishedStages(inner: HostExecutor, opts: ConfirmVanished
         const until = Date.now() + confirmMs
         while (Date.now() < until) {
           await sleep(Math.min(pollMs, Math.max(0, until - Date.now())))
-          result = await session.runStage(request)
+          // Only this stage: the ones it was to be followed by were not started after a vanished one.
+          result = await session.runStage({ ...request, followedBy: undefined })
           if (!vanishedInSameBoot(result)) return result
         }
         return result

@@ -60,17 +60,29 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     throw err
   }
   const keys = createRedisKeys(config.keyPrefix)
+  // BullMQ on a connection of its own: BullMQ defines its ~50 Lua commands on the connection it is
+  // given, and ioredis copies every defined command onto each pipeline it builds, so the store's
+  // auto-pipelined writes on that connection cost several times more CPU (issue 12, measured with
+  // the overhead scenario's profile). Ordering between the two: see storeBarrier below.
+  const bull = createRedisConnection(config.redis, 'worker', log, { connectionName: 'rollmaint-worker-queues' })
+  /**
+   * Resolves once every store write issued so far has been applied: one connection answers in
+   * order, so a PING's reply comes after theirs. A job's writes not waited for (events, metrics)
+   * land before BullMQ records its end on the other connection, so a run's events stay in order.
+   */
+  const storeBarrier = (): Promise<unknown> => redis.ping().catch(() => undefined)
   const draining = new AbortController()
   const hostExecutor = executor ?? createSshExecutor({ logger: log, reattachGraceMs: config.reattachGraceMs })
   const pool = createPooledExecutor(confirmVanishedStages(hostExecutor, { logger: log }), { idleMs: 60_000 })
   const jobOptions = defaultJobOptions(config.runRetentionDays)
   const hostsQueue = openQueue(HOSTS_QUEUE, {
-    connection: redis,
+    connection: bull,
     prefix: keys.bullPrefix,
     defaultJobOptions: jobOptions
   })
   const clusterJobs = makeClusterJobAdder({
     redis,
+    connection: bull,
     keys,
     defaultJobOptions: jobOptions,
     silentAfterMs: config.leaseTtlMs
@@ -91,7 +103,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     draining: draining.signal
   }
   const common = {
-    connection: redis,
+    connection: bull,
     prefix: keys.bullPrefix,
     lockDuration: config.jobLockMs,
     stalledInterval: config.stalledIntervalMs,
@@ -112,12 +124,26 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     w.on('error', (err) => log.error({ queue: w.name, err }, 'worker error'))
     return w
   }
-  const runsWorker = logFailures(new Worker<RunJobData>(RUNS_QUEUE, runProcessor, { ...common, concurrency: 50 }))
-  const processHostJob = async (job: Job<PreflightJobData | ClusterJobData>, token?: string): Promise<string> => {
-    if (job.name === PREFLIGHT_JOB) return preflight(job as typeof job & { data: PreflightJobData })
-    if (job.name === CLUSTER_JOB) return cluster(job as typeof job & { data: ClusterJobData }, token)
-    throw new Error(`unknown host job ${job.name}`)
-  }
+  /** A processor whose job ends (done, failed, moved) only after its store writes have landed. */
+  const afterStoreWrites =
+    <J, R>(processor: (job: J, token?: string) => Promise<R>) =>
+    async (job: J, token?: string): Promise<R> => {
+      try {
+        return await processor(job, token)
+      } finally {
+        await storeBarrier()
+      }
+    }
+  const runsWorker = logFailures(
+    new Worker<RunJobData>(RUNS_QUEUE, afterStoreWrites(runProcessor), { ...common, concurrency: 50 })
+  )
+  const processHostJob = afterStoreWrites(
+    async (job: Job<PreflightJobData | ClusterJobData>, token?: string): Promise<string> => {
+      if (job.name === PREFLIGHT_JOB) return preflight(job as typeof job & { data: PreflightJobData })
+      if (job.name === CLUSTER_JOB) return cluster(job as typeof job & { data: ClusterJobData }, token)
+      throw new Error(`unknown host job ${job.name}`)
+    }
+  )
   const hostsWorkerOn = (queueName: string): Worker<PreflightJobData | ClusterJobData> =>
     logFailures(
       new Worker<PreflightJobData | ClusterJobData>(queueName, processHostJob, {
@@ -129,6 +155,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   const ownWorker = hostsWorkerOn(ownHostsQueue)
   const presence = startWorkerPresence({
     redis,
+    queueConnection: bull,
     keys,
     ownQueue: ownHostsQueue,
     silentAfterMs: config.leaseTtlMs,
@@ -138,11 +165,11 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     logger: log
   })
   // Webhooks (docs/api.md#webhooks): events are queued as they are stored; deliveries run in their own BullMQ worker.
-  const publisher = createWebhookPublisher(redis, keys.bullPrefix, config.webhooks, log)
+  const publisher = createWebhookPublisher(bull, keys.bullPrefix, config.webhooks, log)
   const removeSink =
     config.webhooks.length > 0 ? addEventSink(keys.bullPrefix, (e) => publisher.publish(e)) : () => undefined
   const webhookWorker = createWebhookWorker({
-    connection: redis,
+    connection: bull,
     prefix: keys.bullPrefix,
     webhooks: config.webhooks,
     logger: log
@@ -168,6 +195,7 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     await clusterJobs.close()
     pool.closeAll()
     redis.disconnect()
+    bull.disconnect()
   }
   return {
     workerId,

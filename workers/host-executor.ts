@@ -7,6 +7,20 @@ export interface StageRequest {
   payload?: string | undefined
   timeoutSec: number
   onOutput?: ((chunk: Buffer) => void) | undefined
+  /**
+   * Stages the host may start right after this one, each only when the one before it ended as its
+   * `after` says, without waiting for the worker (issue 12: no round trip between stages when
+   * nothing happens between them). Their results are what later runStage calls for them get. An
+   * executor may ignore it (then each stage is started when it is asked for); the SSH executor
+   * honours it for `detached` hosts only.
+   */
+  followedBy?: readonly FollowingStage[] | undefined
+}
+
+export interface FollowingStage {
+  stage: StageName
+  /** What of the stage before it lets it start: exit status 0 only, or also no script at all. */
+  after: 'exit-0' | 'exit-0-or-missing'
 }
 
 export interface ExecOptions {

@@ -76,7 +76,7 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     // SSH set-up of the next host overlaps the current host's cycle instead of adding to it. A failed
     // prefetch resolves to undefined (the cycle opens again and reports it), so an unused one is
     // closed without waiting for it (`void`).
-    let prefetched: { hostId: string; session: Promise<HostSession | undefined> } | undefined
+    let prefetched: { hostId: string; session: Promise<HostSession | undefined>; asked?: true } | undefined
     const dropPrefetched = (): void => void prefetched?.session.then((s) => s?.close())
     const prefetch = (index: number): void => {
       dropPrefetched()
@@ -107,8 +107,9 @@ export function makeClusterProcessor(ctx: WorkerContext) {
       for (const [index, hostId] of hostIds.entries()) {
         // The boundary's reads go with the host's record, in one round trip (issue 12).
         const read = readBoundaryState(ctx, runId, clusterId)
-        // And the host's check for a Maintenance script, on the connection opened ahead.
-        if (prefetched?.hostId === hostId)
+        // And the host's check for a Maintenance script, on the connection opened ahead (unless it
+        // was asked while the host before it ran its last stage).
+        if (prefetched?.hostId === hostId && !prefetched.asked)
           prefetched = { hostId, session: askMaintenanceScriptAhead(prefetched.session) }
         // The first host's record was just read; later ones are read fresh (a takeover may have moved them).
         const state = index === 0 ? initial.get(hostId) : await getHostRunState(redis, keys, runId, hostId)
@@ -157,7 +158,15 @@ export function makeClusterProcessor(ctx: WorkerContext) {
           cycleRun,
           ctx.inventory.hosts.get(hostId)!,
           state,
-          preopened
+          preopened,
+          // The next host's check goes out while this host runs PostMaintenance: its round trip
+          // leaves the time between two hosts (issue 12). Asked that late, it still sees the host's
+          // scripts as they are one stage before its turn.
+          () => {
+            const next = prefetched
+            if (next && !next.asked)
+              prefetched = { hostId: next.hostId, session: askMaintenanceScriptAhead(next.session), asked: true }
+          }
         )
         if (cycle.outcome === 'stuck') {
           stuck = true

@@ -45,13 +45,11 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     // Handled here too: it may fail while the write is awaited, before attemptStage awaits it.
     opening?.catch(() => undefined)
     const running: HostRunState = { ...identityOf(state), phase: 'PreFlight' }
-    await saveHostRunState(redis, keys, runId, running).catch((err: unknown) => {
-      void opening?.then(
-        (s) => s.close(),
-        () => undefined
-      )
-      throw err
-    })
+    // Not waited for before the stage starts (issue 12): the connection keeps it ahead of the
+    // stage's events and its verdict. Should it fail, the job fails and its retry finds the host
+    // pending and asks for PreFlight again, which re-attaches to the one that ran (its claim).
+    const marked = saveHostRunState(redis, keys, runId, running)
+    marked.catch(() => undefined)
 
     const { request } = header
     let verdict: StageVerdict
@@ -75,6 +73,7 @@ export function makePreflightProcessor(ctx: WorkerContext) {
           : { kind: 'failed', message: `host unreachable: ${r.attempt.message}` }
     }
 
+    await marked
     const deps = { redis, keys, logger: log }
     let next: HostRunState
     if (verdict.kind === 'ok' || verdict.kind === 'no-script') next = { ...identityOf(running), phase: 'ready' }

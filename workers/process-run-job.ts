@@ -34,7 +34,8 @@ export function makeRunProcessor(ctx: WorkerContext) {
       markRunStarted(redis, keys, run.id),
       getHostResourceStates(redis, keys, run.hostIds)
     ])
-    // Not waited for (it never throws): this connection carries it ahead of the PreFlight jobs below.
+    // Not waited for (it never throws): the store connection carries it ahead of initHostRunStates,
+    // which is waited for before the PreFlight jobs are added (BullMQ has a connection of its own).
     if (started)
       void emitRunEvent(redis, keys, run.id, 'run.started', {
         hosts: run.hostIds.length,

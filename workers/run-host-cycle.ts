@@ -22,7 +22,7 @@ import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
 import { stopRun } from '../store/run/stop-run.js'
 import { attemptStage, type StageAttempt } from './attempt-stage.js'
 import type { HeldLease } from './hold-cluster-lease.js'
-import type { HostExecutor, HostSession } from './host-executor.js'
+import type { FollowingStage, HostExecutor, HostSession } from './host-executor.js'
 import { failHost, skipHost, stuckRecord } from './host-outcome.js'
 import { buildDriverContext } from './maintenance/driver-context.js'
 import type { DriverContext, MaintenanceDriver } from './maintenance/maintenance-driver.js'
@@ -63,6 +63,16 @@ export interface CycleResult {
   saved?: Promise<void> | undefined
 }
 
+/**
+ * What follows PreMaintenance on the host when maintenance mode is state only (`none`): Maintenance
+ * after PreMaintenance's exit 0 or no script (judgeStage's ok and no-script, both go on), and
+ * PostMaintenance after Maintenance's exit 0 (a missing Maintenance script fails the host).
+ */
+const NONE_DRIVER_CHAIN: readonly FollowingStage[] = [
+  { stage: 'Maintenance', after: 'exit-0-or-missing' },
+  { stage: 'PostMaintenance', after: 'exit-0' }
+]
+
 /** A session stand-in for drivers that never touch the host (`none`): nothing is opened for them. */
 function noSession(host: HostConfig): HostSession {
   const refuse = (): Promise<never> =>
@@ -84,7 +94,9 @@ export async function runHostCycle(
   host: HostConfig,
   initial: HostRunState,
   /** A connection opened ahead of time (while the previous host was in maintenance), if any. */
-  preopened?: Promise<HostSession | undefined>
+  preopened?: Promise<HostSession | undefined>,
+  /** Called once the host's last stage (PostMaintenance) is about to be waited for. */
+  onLastStage?: () => void
 ): Promise<CycleResult> {
   const { redis, keys, executor } = deps
   const log = deps.logger.child({ runId: run.id, hostId: host.id, host: host.name, clusterId: host.clusterId })
@@ -101,10 +113,11 @@ export async function runHostCycle(
     fenced(await saveHostRunState(redis, keys, run.id, next, lease))
     state = next
   }
-  const attempt = async (stage: StageName): Promise<StageAttempt> => {
+  const attempt = async (stage: StageName, followedBy?: readonly FollowingStage[]): Promise<StageAttempt> => {
     // A worker taking over mid-cycle may find the host rebooting: keep trying as a re-attach would.
     const r = await attemptStage({ redis, keys, executor }, run, host, stage, session, log, {
-      openOptions: { reattachTimeoutSec: run.timeoutSec }
+      openOptions: { reattachTimeoutSec: run.timeoutSec },
+      followedBy
     })
     session = r.session
     return r.attempt
@@ -241,7 +254,10 @@ export async function runHostCycle(
           break
         }
         case 'PreMaintenance': {
-          const a = await attempt('PreMaintenance')
+          // `none` does nothing between the stages: the host goes on to Maintenance and then
+          // PostMaintenance by itself when each stage before ends as judgeStage lets the cycle go
+          // on (NONE_DRIVER_CHAIN), and the worker records each result as it comes (issue 12).
+          const a = await attempt('PreMaintenance', driver.kind === 'none' ? NONE_DRIVER_CHAIN : undefined)
           if (a.kind === 'unconfirmed') return await stuck('PreMaintenance', a.message)
           const v = a.verdict
           if ((v.kind === 'ok' || v.kind === 'no-script') && driver.kind === 'none') {
@@ -289,7 +305,7 @@ export async function runHostCycle(
           break
         }
         case 'Maintenance': {
-          const a = await attempt('Maintenance')
+          const a = await attempt('Maintenance', driver.kind === 'none' ? NONE_DRIVER_CHAIN.slice(1) : undefined)
           if (a.kind === 'unconfirmed') return await stuck('Maintenance', a.message)
           const v = a.verdict
           const maintenance: MaintenanceResult =
@@ -335,6 +351,7 @@ export async function runHostCycle(
           break
         }
         case 'PostMaintenance': {
+          onLastStage?.()
           const a = await attempt('PostMaintenance')
           let done: HostRunState
           if (a.kind === 'judged' && (a.verdict.kind === 'ok' || a.verdict.kind === 'no-script')) {

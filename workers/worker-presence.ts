@@ -28,6 +28,8 @@ export interface WorkerPresence {
  */
 export function startWorkerPresence(deps: {
   redis: RedisClient
+  /** BullMQ's connection, for the queues it counts (not the store's). */
+  queueConnection: RedisClient
   keys: RedisKeys
   ownQueue: string
   /** Silent this long: dead for routing and rescue (the cluster lease TTL). */
@@ -53,7 +55,7 @@ export function startWorkerPresence(deps: {
   const counterOf = (name: string): Queue => {
     let q = counters.get(name)
     if (!q) {
-      q = openQueue(name, { connection: redis, prefix: keys.bullPrefix })
+      q = openQueue(name, { connection: deps.queueConnection, prefix: keys.bullPrefix })
       counters.set(name, q)
     }
     return q

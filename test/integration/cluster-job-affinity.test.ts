@@ -78,6 +78,7 @@ function watchingPresence(own: string, silentAfterMs: number) {
   const made: Worker[] = []
   const presence = startWorkerPresence({
     redis,
+    queueConnection: redis,
     keys,
     ownQueue: own,
     silentAfterMs,
@@ -163,6 +164,7 @@ describe('a silent worker queue', () => {
     const own = workerHostsQueueName('ffff')
     const presence = startWorkerPresence({
       redis,
+      queueConnection: redis,
       keys,
       ownQueue: own,
       silentAfterMs: 60_000,

@@ -5,7 +5,7 @@ import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.j
 import type { HostConfig, StageName } from '../../shared/types.js'
 import type { ExecOptions, ExecReply, HostExecutor, HostSession, OpenOptions, StageRequest } from '../host-executor.js'
 import { connectHost, type HostConnection } from './connect-host.js'
-import { cleanupOldRuns, hasStageScript, runStage } from './run-stage.js'
+import { cleanupOldRuns, hasStageScript, runStage, runStageChain } from './run-stage.js'
 import { openRunnerShell, shellQuote, type RunnerShell } from './runner-shell.js'
 import type { StageResult } from './stage-result.js'
 
@@ -16,6 +16,9 @@ export interface SshExecutorOptions {
   /** How long after a stage's own timeout we keep trying to re-attach to it over a lost connection. */
   reattachGraceMs?: number
 }
+
+/** How often one runner shell is asked to clean up old runs' files (the runner's own limit too). */
+const CLEAN_EVERY_MS = 3_600_000
 
 /** exec() output kept per stream: drivers parse it whole (virsh listings), so far more than a stage's tail. */
 const EXEC_KEEP_BYTES = 8 * 1024 * 1024
@@ -39,6 +42,9 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
       const log = opts.logger.child({ hostId: host.id, host: host.name })
       let conn!: HostConnection
       let shell: Promise<RunnerShell> | undefined
+      let cleaned: { shell: RunnerShell; at: number } | undefined
+      /** Results of stages a chain started (`followedBy`), by run and stage, until they are asked for. */
+      const ahead = new Map<string, Promise<StageResult | undefined>>()
 
       async function reconnect(deadline: number): Promise<void> {
         let delay = 250
@@ -77,15 +83,36 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
           return hasStageScript(await runner(Date.now() + connectOpts.readyTimeoutMs), stage)
         },
         async runStage(request: StageRequest): Promise<StageResult> {
+          const key = `${request.runId}\n${request.stage}`
+          const started = ahead.get(key)
+          if (started) {
+            ahead.delete(key)
+            // Started by the host after the stage before it: its result, unless it was held or the
+            // connection went; then it is asked for below (a re-attach when it did start).
+            const result = await started.catch((err: unknown) => {
+              if (err instanceof SshConnectionLostError) return undefined
+              throw err
+            })
+            if (result) return result
+          }
           const deadline = Date.now() + request.timeoutSec * 1000 + reattachGraceMs
           const req = { ...request, host }
+          let following = host.executor === 'direct' || started ? [] : (request.followedBy ?? [])
           for (;;) {
             try {
-              return await runStage(await runner(deadline), req)
+              const shell = await runner(deadline)
+              if (following.length === 0) return await runStage(shell, req)
+              const [first, ...rest] = runStageChain(shell, req, following)
+              for (const [i, f] of following.entries()) ahead.set(`${request.runId}\n${f.stage}`, rest[i]!)
+              const result = await first!
+              if (!result) throw new Error(`the stage runner on host ${host.name} held the first stage of a chain`)
+              return result
             } catch (err) {
               // A direct stage is never retried: runStage turns its lost connection into StageOutcomeUnknownError.
               if (!(err instanceof SshConnectionLostError) || Date.now() > deadline) throw err
               log.warn({ stage: request.stage }, 'connection lost while a stage was running; re-attaching')
+              // Again on its own: the stages it was to be followed by are asked for when they are due.
+              following = []
               conn.close()
               await reconnect(deadline)
             }
@@ -114,7 +141,13 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
           }
         },
         async cleanup(days: number): Promise<void> {
-          if (!conn.closed) await cleanupOldRuns(await runner(Date.now() + connectOpts.readyTimeoutMs), days)
+          if (conn.closed) return
+          const current = await runner(Date.now() + connectOpts.readyTimeoutMs)
+          // The runner scans at most hourly anyway (its `cleaned` file); a shell that asked within
+          // the hour is not asked again, which saves a pooled session a round trip per run.
+          if (cleaned?.shell === current && Date.now() - cleaned.at < CLEAN_EVERY_MS) return
+          await cleanupOldRuns(current, days)
+          cleaned = { shell: current, at: Date.now() }
         },
         close() {
           // close() is synchronous for its callers: a shell still opening is closed once it is open.

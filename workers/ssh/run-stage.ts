@@ -1,6 +1,7 @@
 import { SshConnectionLostError } from '../../shared/errors/ssh-connection-lost-error.js'
 import { StageOutcomeUnknownError } from '../../shared/errors/stage-outcome-unknown-error.js'
 import type { HostConfig, StageName } from '../../shared/types.js'
+import type { FollowingStage } from '../host-executor.js'
 import type { RunnerShell } from './runner-shell.js'
 import { stageResultOf } from './runner-reply.js'
 import type { StageResult } from './stage-result.js'
@@ -57,6 +58,51 @@ export async function runStage(shell: RunnerShell, req: RunStageRequest): Promis
     )
   }
   throw runnerFailure(host, `${reply.kind} ${reply.code}`, reply.output.toString('utf8').trim().slice(-300))
+}
+
+/**
+ * A detached stage and the stages the host starts after it on its own (`rm_chain`): one request,
+ * one result per stage, in order. A stage the runner did not start (the one before it did not end
+ * as its `after` allows) resolves to undefined. Each stage is claimed as if it had been asked for
+ * alone, so asking for one of them again re-attaches to it.
+ */
+export function runStageChain(
+  shell: RunnerShell,
+  req: RunStageRequest,
+  following: readonly FollowingStage[]
+): Promise<StageResult | undefined>[] {
+  if (req.host.executor === 'direct') throw new Error('a chain of stages needs executor detached')
+  const when = { 'exit-0': '0', 'exit-0-or-missing': '0m' } as const
+  const replies = shell.requestSeveral('chain', following.length + 1, (nonces) => [
+    req.runId,
+    String(req.timeoutSec),
+    req.payload === undefined ? '-' : 'p',
+    req.payload ?? '-',
+    nonces[0]!,
+    req.stage,
+    ...following.flatMap((f, i) => [when[f.after], nonces[i + 1]!, f.stage])
+  ])
+  // A stage starts when the reply before it arrives: that is its start as the worker sees it.
+  let startedAt = Date.now()
+  const results = replies.map((reply, i) =>
+    reply.then((r) => {
+      const finished = Date.now()
+      const timing = {
+        startedAt: new Date(startedAt).toISOString(),
+        finishedAt: new Date(finished).toISOString(),
+        durationMs: finished - startedAt
+      }
+      startedAt = finished
+      if (r.kind === 'held') return undefined
+      const result = stageResultOf(r, timing)
+      if (result) return result
+      const stage = i === 0 ? req.stage : following[i - 1]!.stage
+      throw runnerFailure(req.host, `${r.kind} ${r.code} (${stage})`, r.output.toString('utf8').trim().slice(-300))
+    })
+  )
+  // Handled here: a later stage's result may be asked for much later, or never (the cycle stopped).
+  for (const r of results) r.catch(() => undefined)
+  return results
 }
 
 /** Whether an executable `<Stage>`, `<Stage>.sh` or `<Stage>.py` exists in the hooks directory. */

@@ -31,7 +31,12 @@
  * Replies on stdout: the stage's output bytes (last 64 KiB), then
  * `\nROLLMAINT-END <nonce> <kind> <exitCode|-> <bootIdAtStart|-> <bootIdNow>\n` where the nonce
  * is the request's own random one (a script cannot forge the end of its output) and kind is one
- * of found | missing | exited | timeout | vanished | unknown | done | error.
+ * of found | missing | exited | timeout | vanished | unknown | done | error | held.
+ *
+ * A chain (`rm_chain`) is several detached stages in one request, each with its own nonce and
+ * reply: the shell starts the next one itself when the one before it ended as the request allows
+ * (exit 0, or no script), and answers `held` for those it did not start. It saves the worker's
+ * round trip between stages where nothing happens between them (the `none` maintenance driver).
  */
 /** `${` cannot be written inside a template literal: shell parameter expansions use this. */
 const BRACE = '${'
@@ -121,6 +126,8 @@ rm_report() {
   fi
   [ -s "$rm_p"output ] && tail -c 65536 "$rm_p"output < /dev/null
   rm_end "$rm_n" "$rm_k" "$rm_rc" "$rm_bs"
+  # What a chain (rm_chain) goes on after: exit status 0 under the boot the stage started in.
+  [ "$rm_k" = exited ] && [ "$rm_rc" = 0 ] && [ "$rm_bs" = "$rm_boot_now" ] && rm_last=ok
 }
 # The right to start the stage: the claim file, created exclusively (O_EXCL), naming this shell.
 rm_excl() {
@@ -176,7 +183,7 @@ rm_direct() {
 rm_word() { case $1 in ''|*[!0-9A-Za-z_-]*) return 1 ;; esac; }
 # rm_stage nonce run stage timeoutSec detached|direct [payload]
 rm_stage() {
-  rm_n=$1 rm_run=$2 rm_st=$3 rm_to=$4 rm_mode=$5 rm_hp=0 rm_pl=
+  rm_n=$1 rm_run=$2 rm_st=$3 rm_to=$4 rm_mode=$5 rm_hp=0 rm_pl= rm_last=other
   if [ $# -ge 6 ]; then rm_hp=1 rm_pl=$6; fi
   rm_boot
   if ! rm_word "$rm_run" || ! rm_word "$rm_st"; then
@@ -192,7 +199,7 @@ rm_stage() {
   fi
   if [ "$rm_mode" = direct ]; then rm_direct; return; fi
   if [ -e "$rm_p"claim ]; then rm_attach; return; fi
-  if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; return; fi
+  if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; rm_last=missing; return; fi
   rm_claim
   case $? in 0) ;; 1) rm_attach; return ;; *) rm_end "$rm_n" error 90 -; return ;; esac
   printf '%s\n' "$rm_boot_now" > "$rm_p"boot_id
@@ -201,5 +208,30 @@ rm_stage() {
   [ "$rm_timed" = 1 ] && : > "$rm_p"timedout
   printf '%s\n' "$rm_rc" > "$rm_p"exit
   rm_report
+}
+# rm_chain run timeoutSec payload-flag(p|-) payload nonce stage [when nonce stage]...: detached
+# stages one after another with no round trip to the worker between them (issue 12). Each one
+# after the first starts only when the one before it ended as "when" says (0: exit status 0 under
+# the same boot; 0m: that, or no script); otherwise it and all after it are answered "held" and
+# not started. Every stage goes through rm_stage: its claim, re-attach and reply are a single
+# request's, so a worker that asks for a stage again (a takeover) finds it as usual.
+rm_chain() {
+  rm_cr=$1 rm_cto=$2 rm_cpf=$3 rm_cpl=$4
+  shift 4
+  rm_cn=$1 rm_cs=$2
+  shift 2
+  rm_cgo=1
+  while :; do
+    if [ "$rm_cgo" = 1 ]; then
+      if [ "$rm_cpf" = p ]; then rm_stage "$rm_cn" "$rm_cr" "$rm_cs" "$rm_cto" detached "$rm_cpl"
+      else rm_stage "$rm_cn" "$rm_cr" "$rm_cs" "$rm_cto" detached; fi
+    else
+      rm_end "$rm_cn" held - -
+    fi
+    [ $# -ge 3 ] || return 0
+    case $1:$rm_last in 0:ok|0m:ok|0m:missing) ;; *) rm_cgo=0 ;; esac
+    rm_cn=$2 rm_cs=$3
+    shift 3
+  done
 }
 `

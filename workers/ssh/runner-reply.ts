@@ -2,7 +2,7 @@ import type { StageResult } from './stage-result.js'
 
 /** What the persistent runner answers to one request (see runner-program.ts for the protocol). */
 export interface RunnerReply {
-  kind: 'found' | 'missing' | 'exited' | 'timeout' | 'vanished' | 'unknown' | 'done' | 'error'
+  kind: 'found' | 'missing' | 'exited' | 'timeout' | 'vanished' | 'unknown' | 'done' | 'error' | 'held'
   code: string
   bootAtStart: string
   bootNow: string
@@ -17,7 +17,8 @@ const KINDS = new Set<RunnerReply['kind']>([
   'vanished',
   'unknown',
   'done',
-  'error'
+  'error',
+  'held'
 ])
 export const OUTPUT_LIMIT = 64 * 1024
 
@@ -78,6 +79,7 @@ export function stageResultOf(
     case 'unknown':
     case 'done':
     case 'error':
+    case 'held':
       return undefined
   }
 }

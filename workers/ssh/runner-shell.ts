@@ -27,6 +27,11 @@ export function runnerInit(host: Pick<HostConfig, 'id' | 'name' | 'stateDir' | '
 export interface RunnerShell {
   /** Sends one request line (`rm_<verb> <nonce> args...`) and waits for its reply. One at a time. */
   request(verb: 'has' | 'stage' | 'clean', args: readonly string[]): Promise<RunnerReply>
+  /**
+   * Sends one request line that gets `count` replies in order (`rm_chain`), each with its own
+   * nonce, which `argsOf` places among the arguments. The next request waits for the last reply.
+   */
+  requestSeveral(verb: 'chain', count: number, argsOf: (nonces: readonly string[]) => string[]): Promise<RunnerReply>[]
   readonly closed: boolean
   close(): void
 }
@@ -44,44 +49,43 @@ export async function openRunnerShell(conn: HostConnection, host: HostConfig): P
   let stdout: Buffer[] = []
   let size = 0
   let stderr = ''
-  let waiting: { nonce: string; resolve: (r: RunnerReply) => void; reject: (e: Error) => void } | undefined
+  /** Replies still expected, in the order the shell writes them. */
+  let waiting: Array<{ nonce: string; resolve: (r: RunnerReply) => void; reject: (e: Error) => void }> = []
   let queue: Promise<unknown> = Promise.resolve()
 
   const fail = (why: string): void => {
     if (closed) return
     closed = true
-    const w = waiting
-    waiting = undefined
+    const ws = waiting
+    waiting = []
     const detail = stderr.trim().slice(-300)
-    w?.reject(
-      new SshConnectionLostError(
-        host.id,
-        `the stage runner on host ${host.name} went away ${why}${detail ? `: ${detail}` : ''}`
-      )
+    const err = new SshConnectionLostError(
+      host.id,
+      `the stage runner on host ${host.name} went away ${why}${detail ? `: ${detail}` : ''}`
     )
+    for (const w of ws) w.reject(err)
   }
   const pump = (): void => {
-    if (!waiting) return
-    const buf = stdout.length === 1 ? stdout[0]! : Buffer.concat(stdout)
-    const found = takeReply(buf, waiting.nonce)
-    if (!found) {
-      // Only the tail matters (the output cap), and it must keep room for a marker cut in two.
-      const kept = buf.length > KEEP ? buf.subarray(buf.length - KEEP) : buf
-      stdout = [kept]
-      size = kept.length
-      return
+    while (waiting.length > 0) {
+      const buf = stdout.length === 1 ? stdout[0]! : Buffer.concat(stdout)
+      const found = takeReply(buf, waiting[0]!.nonce)
+      if (!found) {
+        // Only the tail matters (the output cap), and it must keep room for a marker cut in two.
+        const kept = buf.length > KEEP ? buf.subarray(buf.length - KEEP) : buf
+        stdout = [kept]
+        size = kept.length
+        return
+      }
+      const rest = buf.subarray(found.used)
+      stdout = rest.length ? [rest] : []
+      size = rest.length
+      waiting.shift()!.resolve(found.reply)
     }
-    const rest = buf.subarray(found.used)
-    stdout = rest.length ? [rest] : []
-    size = rest.length
-    const w = waiting
-    waiting = undefined
-    w.resolve(found.reply)
   }
   channel.on('data', (chunk: Buffer) => {
     stdout.push(chunk)
     size += chunk.length
-    if (waiting && chunk.includes(0x0a)) pump()
+    if (waiting.length > 0 && chunk.includes(0x0a)) pump()
     else if (size > 4 * KEEP) pump()
   })
   channel.stderr.on('data', (chunk: Buffer) => {
@@ -92,26 +96,44 @@ export async function openRunnerShell(conn: HostConnection, host: HostConfig): P
 
   channel.write(`${RUNNER_PROGRAM}\n${runnerInit(host)}\n`)
 
+  /** One request line, written once the previous request's last reply is in; its replies in order. */
+  function send(verb: string, count: number, argsOf: (nonces: readonly string[]) => string[]): Promise<RunnerReply>[] {
+    const nonces = Array.from({ length: count }, () => randomBytes(12).toString('hex'))
+    const args = argsOf(nonces)
+    for (const a of args) if (a.includes('\0')) throw new Error('a stage argument (payload) cannot contain a NUL byte')
+    const slots = nonces.map((nonce) => {
+      let settle!: { resolve: (r: RunnerReply) => void; reject: (e: Error) => void }
+      const reply = new Promise<RunnerReply>((resolve, reject) => (settle = { resolve, reject }))
+      return { nonce, reply, ...settle }
+    })
+    const write = (): Promise<RunnerReply> => {
+      if (closed || conn.closed) {
+        const err = new SshConnectionLostError(host.id, `the stage runner on host ${host.name} is closed`)
+        for (const s of slots) s.reject(err)
+      } else {
+        waiting.push(...slots.map(({ nonce, resolve, reject }) => ({ nonce, resolve, reject })))
+        channel.write(`rm_${verb} ${args.map(shellQuote).join(' ')}\n`)
+        // A reply may already sit in the buffer if the shell answered before we listened (never, but cheap).
+        if (size > 0 && stdout.some((b) => b.includes(endMarker(nonces[0]!)))) pump()
+      }
+      return slots.at(-1)!.reply
+    }
+    const last = queue.then(write, write)
+    queue = last.catch(() => undefined)
+    // Handled here as well: a caller may wait for the first reply only.
+    for (const s of slots) s.reply.catch(() => undefined)
+    return slots.map((s) => s.reply)
+  }
+
   return {
     get closed() {
       return closed || conn.closed
     },
     request(verb, args) {
-      for (const a of args)
-        if (a.includes('\0')) throw new Error('a stage argument (payload) cannot contain a NUL byte')
-      const run = async (): Promise<RunnerReply> => {
-        if (closed || conn.closed)
-          throw new SshConnectionLostError(host.id, `the stage runner on host ${host.name} is closed`)
-        const nonce = randomBytes(12).toString('hex')
-        const reply = new Promise<RunnerReply>((resolve, reject) => (waiting = { nonce, resolve, reject }))
-        channel.write(`rm_${verb} ${[nonce, ...args].map(shellQuote).join(' ')}\n`)
-        // A reply may already sit in the buffer if the shell answered before we listened (never, but cheap).
-        if (size > 0 && stdout.some((b) => b.includes(endMarker(nonce)))) pump()
-        return reply
-      }
-      const next = queue.then(run, run)
-      queue = next.catch(() => undefined)
-      return next
+      return send(verb, 1, (nonces) => [...nonces, ...args])[0]!
+    },
+    requestSeveral(verb, count, argsOf) {
+      return send(verb, count, argsOf)
     },
     close() {
       if (closed) return
