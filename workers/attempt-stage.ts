@@ -49,6 +49,8 @@ export async function attemptStage(
     opening?: Promise<HostSession> | undefined
     /** Stages the host may start after this one on its own (StageRequest.followedBy). */
     followedBy?: readonly FollowingStage[] | undefined
+    /** Its stage.started event was written already (with the caller's previous write). */
+    announced?: boolean | undefined
   } = {}
 ): Promise<{ attempt: StageAttempt; session: HostSession | undefined }> {
   const { redis, keys } = deps
@@ -57,7 +59,7 @@ export async function attemptStage(
   try {
     // Not waited for: one connection keeps commands in order, so it lands before stage.finished, and
     // the stage does not start a round trip later (issue 12: time between stages).
-    void emitRunEvent(redis, keys, run.id, 'stage.started', where)
+    if (!opts.announced) void emitRunEvent(redis, keys, run.id, 'stage.started', where)
     if (!session) session = await (opts.opening ?? deps.executor.open(host, opts.openOptions))
     const result = await session.runStage({
       runId: run.id,

@@ -113,11 +113,14 @@ export async function runHostCycle(
     fenced(await saveHostRunState(redis, keys, run.id, next, lease))
     state = next
   }
+  /** Stages whose stage.started event was already written with the write before them. */
+  const announced = new Set<StageName>()
   const attempt = async (stage: StageName, followedBy?: readonly FollowingStage[]): Promise<StageAttempt> => {
     // A worker taking over mid-cycle may find the host rebooting: keep trying as a re-attach would.
     const r = await attemptStage({ redis, keys, executor }, run, host, stage, session, log, {
       openOptions: { reattachTimeoutSec: run.timeoutSec },
-      followedBy
+      followedBy,
+      announced: announced.delete(stage)
     })
     session = r.session
     return r.attempt
@@ -173,6 +176,15 @@ export async function runHostCycle(
     })
   }
 
+  const announceStage = (stage: StageName): void => {
+    announced.add(stage)
+    void emitRunEvent(redis, keys, run.id, 'stage.started', {
+      hostId: host.id,
+      hostName: host.name,
+      clusterId: host.clusterId,
+      stage
+    })
+  }
   /** Maintenance mode entered: the host's resource state and phase become Maintenance. */
   const entered = async (migrated: MigrationRecord[] | undefined): Promise<void> => {
     const next: HostRunState = { ...identityOf(state), phase: 'Maintenance', startdate: formatDate(), migrated }
@@ -263,6 +275,9 @@ export async function runHostCycle(
           if ((v.kind === 'ok' || v.kind === 'no-script') && driver.kind === 'none') {
             // `none` does nothing to enter maintenance mode: straight to Maintenance, one write
             // instead of two (issue 12). A crash before it resumes at PreMaintenance, as before.
+            // The host has started Maintenance already (NONE_DRIVER_CHAIN): its stage.started goes
+            // with this write, in the same round trip, not in one of its own.
+            announceStage('Maintenance')
             await entered(undefined)
           } else if (v.kind === 'ok' || v.kind === 'no-script') {
             const next: HostRunState = { ...identityOf(state), phase: 'EnterMaintenance' }
