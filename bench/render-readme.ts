@@ -26,19 +26,24 @@ function unmetNotes(r: BenchReport): string {
   const notes: string[] = []
   if (unmet('overhead per host cycle <= 4'))
     notes.push(
-      '- **Overhead against process creation.** A no-op host cycle here is four stage scripts, each started ' +
-        'by the runner shell through `timeout` (the host-side timeout and the kill of the whole process group, ' +
-        'kept so that a stage stays bounded when no worker is connected): two process creations per stage, eight ' +
-        'per host cycle, against the four the target allows for everything. The worker itself now adds ' +
-        'about 0.5 ms between two stages and 1-2 ms between two hosts (timed from a runner reply to the next ' +
-        'request); the rest of each gap is the host: `timeout` (about 0.9 ms per stage here), the script ' +
-        "interpreter's own start (the bench's scripts are bash, about 2.5 ms more than sh) and the reply."
+      '- **Overhead against process creation.** With the `none` driver the host now runs PreMaintenance, ' +
+        'Maintenance and PostMaintenance as one chain (docs/stage-scripts.md#chained-stages): no worker round ' +
+        'trip between them. What is left between two stages is the host alone: the script exits, `timeout` ' +
+        '(the host-side timeout and the kill of the whole process group, kept so that a stage stays bounded ' +
+        'with no worker connected) exits, the runner records it, answers, and starts `timeout` and the next ' +
+        "script, whose interpreter starts (the bench's scripts are bash). The runner alone, fed the same chain " +
+        "on this machine without SSH, workers or Redis, takes 2-4 ms from one stage's last line to the next " +
+        "one's first: three such transitions per host cycle already use 3-5 x processSpawnMs (node's " +
+        "spawnSync of `sh -c true`), before the host's boundary (Redis: the record, the boundary's reads, the " +
+        'slot) and the run start, shared by the hosts, add theirs.'
     )
   if (unmet('overhead per host cycle >= 10x') || unmet('seed'))
     notes.push(
-      '- **Overhead and seed.** What is left per host cycle is mostly on the host (see above); the run start ' +
-        "(the API, the run job, PreFlight jobs, the cluster job: 20-40 ms before a cluster's first stage) is " +
-        'shared by the 10 hosts of the overhead scenario and the 3 hosts per cluster of the seed scenario.'
+      '- **Overhead and seed.** Per host cycle, the time between two hosts (the worker records the host, ' +
+        'reads the boundary, takes the slot, 2 Redis round trips) and the run start (the API, the run job, ' +
+        "PreFlight jobs, the cluster job: 25-50 ms before a cluster's first stage, most of it PreFlight's " +
+        'scripts started on all hosts at once on 2 cores) are what remains; both grow with the load of this ' +
+        '2-core machine.'
     )
   if (unmet('scale, 1 worker'))
     notes.push(
@@ -116,7 +121,8 @@ ${(r.scaleBaseline?.rows ?? []).map((s) => scaleRow(s, `${s.workers}, code at ${
 
 The "before" row is the same scenario, in the same bench run, on a checkout of the code when issue 12
 was filed (\`BENCH_BASELINE_DIR\`); its scale scenario was given the same two CPU-per-host-cycle
-figures, nothing else of it changed (the patch: \`bench/results/baseline-scale.patch\`).
+figures, nothing else of it changed (the patch: \`bench/results/baseline-scale.patch\`). Its runs
+alternate with the 1-worker runs above, one for one, so that both medians saw the same machine.
 
 ![throughput vs workers](throughput.svg)
 

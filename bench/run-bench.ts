@@ -87,41 +87,58 @@ try {
     const rows = await ansibleScenario(RUNS)
     report.ansible = { ...medians(rows), version: rows[0]!.version }
   }
-  const scaleRows = async (
-    label: string,
-    scenario: (url: string, workers: number) => Promise<ScaleResult>,
-    workerCounts: number[]
-  ): Promise<Array<Record<string, number>>> => {
-    const rowsOut: Array<Record<string, number>> = []
-    for (const workers of workerCounts) {
-      log(`${label}: 1000 clusters x 10 hosts, ${workers} worker process(es), simulated executor`)
-      const rows = []
-      for (let i = 0; i < RUNS; i++) rows.push(await scenario(redis.url, workers))
-      rowsOut.push(medians(rows.map((r) => ({ ...r, success: r.success ? 1 : 0 }))))
-    }
-    return rowsOut
-  }
-  if (want('scale'))
-    report.scale = await scaleRows(
-      'scale',
-      scaleScenario,
-      (process.env.BENCH_SCALE_WORKERS ?? '1,2,4').split(',').map(Number)
-    )
-  if (want('scale-baseline') || (only.length === 0 && process.env.BENCH_BASELINE_DIR)) {
+  type Scale = (url: string, workers: number) => Promise<ScaleResult>
+  const scaleRow = (rows: ScaleResult[]): Record<string, number> =>
+    medians(rows.map((r) => ({ ...r, success: r.success ? 1 : 0 })))
+  const wantBaseline = want('scale-baseline') || (only.length === 0 && process.env.BENCH_BASELINE_DIR !== undefined)
+  let baseline: { dir: string; scenario: Scale } | undefined
+  if (wantBaseline) {
     // Issue 12: the same scenario on the code before the work (a checkout of that commit with its
     // own node_modules, e.g. `git worktree add ../base e78b907 && npm ci`), in the same run.
     const dir = process.env.BENCH_BASELINE_DIR
     if (!dir) throw new Error('scale-baseline needs BENCH_BASELINE_DIR: a checkout of the commit to compare with')
-    const base = (await import(path.resolve(dir, 'bench/scenarios/scale.ts'))) as {
-      scaleScenario: typeof scaleScenario
+    const base = (await import(path.resolve(dir, 'bench/scenarios/scale.ts'))) as { scaleScenario: Scale }
+    baseline = {
+      dir,
+      async scenario(url, workers) {
+        const cwd = process.cwd()
+        process.chdir(dir) // its worker processes start from its own tree
+        try {
+          return await base.scaleScenario(url, workers)
+        } finally {
+          process.chdir(cwd)
+        }
+      }
     }
-    const cwd = process.cwd()
-    process.chdir(dir) // its worker processes start from its own tree
-    try {
-      report.scaleBaseline = { commit: commitOf(dir), rows: await scaleRows('scale-baseline', base.scaleScenario, [1]) }
-    } finally {
-      process.chdir(cwd)
+  }
+  let baselineMeasured = false
+  if (want('scale')) {
+    report.scale = []
+    for (const workers of (process.env.BENCH_SCALE_WORKERS ?? '1,2,4').split(',').map(Number)) {
+      log(`scale: 1000 clusters x 10 hosts, ${workers} worker process(es), simulated executor`)
+      const rows: ScaleResult[] = []
+      const before: ScaleResult[] = []
+      for (let i = 0; i < RUNS; i++) {
+        rows.push(await scaleScenario(redis.url, workers))
+        // The 1-worker comparison alternates with the code before, run for run: the two medians
+        // then saw the same machine, whatever its load did meanwhile (a 2-core VM drifts by tens of %).
+        if (workers === 1 && baseline) {
+          log('scale-baseline: the same, on the code before (alternating with the runs above)')
+          before.push(await baseline.scenario(redis.url, 1))
+        }
+      }
+      report.scale.push(scaleRow(rows))
+      if (before.length > 0) {
+        report.scaleBaseline = { commit: commitOf(baseline!.dir), rows: [scaleRow(before)] }
+        baselineMeasured = true
+      }
     }
+  }
+  if (baseline && !baselineMeasured) {
+    log('scale-baseline: 1000 clusters x 10 hosts, 1 worker process, simulated executor, on the code before')
+    const before: ScaleResult[] = []
+    for (let i = 0; i < RUNS; i++) before.push(await baseline.scenario(redis.url, 1))
+    report.scaleBaseline = { commit: commitOf(baseline.dir), rows: [scaleRow(before)] }
   }
   if (want('evacuation')) {
     log('evacuation: KVM lab, 3 hosts x 4 VMs of 128 MiB, live migration (libvirt driver)')
