@@ -2,6 +2,7 @@ import type { Job } from 'bullmq'
 import pLimit from 'p-limit'
 import type { Logger } from 'pino'
 import { identityOf, type HostRunState } from '../shared/host-run-state.js'
+import type { EventWithWrite } from '../store/events/events-with-write.js'
 import { saveHostRunState } from '../store/host/save-host-run-state.js'
 import { getHostRunStates } from '../store/host/get-host-run-states.js'
 import type { RunHeader } from '../store/run/get-run-header.js'
@@ -48,7 +49,16 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     // Not waited for before the stage starts (issue 12): the connection keeps it ahead of the
     // stage's events and its verdict. Should it fail, the job fails and its retry finds the host
     // pending and asks for PreFlight again, which re-attaches to the one that ran (its claim).
-    const marked = saveHostRunState(redis, keys, runId, running)
+    // PreFlight's stage.started goes with it (one Lua call, issue 12) when there is a stage to start.
+    const started: EventWithWrite[] = host
+      ? [
+          {
+            type: 'stage.started',
+            data: { hostId, hostName: host.name, clusterId: host.clusterId, stage: 'PreFlight' }
+          }
+        ]
+      : []
+    const marked = saveHostRunState(redis, keys, runId, running, undefined, started)
     marked.catch(() => undefined)
 
     const { request } = header
@@ -58,7 +68,8 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     } else {
       const run = { id: runId, payload: request.payload, timeoutSec: stageTimeoutSec(ctx, request.timeout) }
       const r = await attemptStage({ redis, keys, executor: ctx.executor }, run, host, 'PreFlight', undefined, log, {
-        opening
+        opening,
+        announced: true
       })
       // Housekeeping of the host's runner state, once per host and run, after PreFlight rather than
       // before it: the runner answers one request at a time, and the run waits for PreFlight.

@@ -12,6 +12,7 @@ import {
 } from '../shared/host-run-state.js'
 import type { HostConfig, StageName } from '../shared/types.js'
 import type { FencedWrite } from '../store/cluster/lease-ref.js'
+import type { EventWithWrite } from '../store/events/events-with-write.js'
 import { claimMaintenanceSlot } from '../store/cluster/claim-maintenance-slot.js'
 import { exitMaintenance, exitMaintenanceUpdated } from '../store/cluster/exit-maintenance.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
@@ -176,19 +177,25 @@ export async function runHostCycle(
     })
   }
 
-  const announceStage = (stage: StageName): void => {
-    announced.add(stage)
-    void emitRunEvent(redis, keys, run.id, 'stage.started', {
-      hostId: host.id,
-      hostName: host.name,
-      clusterId: host.clusterId,
-      stage
-    })
+  /**
+   * The stage.started of the stage that follows a write, appended by that write (one Lua call per
+   * step, issue 12); once the write is made, the stage's attempt does not append it again.
+   */
+  const startedWith = (stage: StageName): EventWithWrite => ({
+    type: 'stage.started',
+    data: { hostId: host.id, hostName: host.name, clusterId: host.clusterId, stage }
+  })
+  const announcedBy = <W extends { kind: string }>(write: W, stage: StageName): W => {
+    if (write.kind === 'ok') announced.add(stage)
+    return write
   }
   /** Maintenance mode entered: the host's resource state and phase become Maintenance. */
   const entered = async (migrated: MigrationRecord[] | undefined): Promise<void> => {
     const next: HostRunState = { ...identityOf(state), phase: 'Maintenance', startdate: formatDate(), migrated }
-    fenced(await setHostResourceState(redis, keys, lease, run.id, 'Maintenance', next))
+    const write = await setHostResourceState(redis, keys, lease, run.id, 'Maintenance', next, [
+      startedWith('Maintenance')
+    ])
+    fenced(announcedBy(write, 'Maintenance'))
     state = next
   }
   /**
@@ -211,12 +218,19 @@ export async function runHostCycle(
         seq: 0,
         migrated: exiting.migrated
       }
-      const r = await exitMaintenanceUpdated(redis, keys, lease, run.id, {
-        ...identityOf(exiting),
-        phase: 'PostMaintenance',
-        updated
-      })
-      reply = fenced(r.write)
+      // host.updated (with the seq taken) and PostMaintenance's start go with the release.
+      const r = await exitMaintenanceUpdated(
+        redis,
+        keys,
+        lease,
+        run.id,
+        { ...identityOf(exiting), phase: 'PostMaintenance', updated },
+        (record) => [
+          { type: 'host.updated', data: { hostId: host.id, hostName: host.name, ...record.updated } },
+          startedWith('PostMaintenance')
+        ]
+      )
+      reply = fenced(announcedBy(r.write, 'PostMaintenance'))
       next = r.state
     } else {
       next = await failHost(outcomeDeps, run, exiting, 'Maintenance', m.reason)
@@ -224,11 +238,6 @@ export async function runHostCycle(
     }
     if (reply.kind === 'busy') return await stuck('Maintenance', `maintenance slot is held by ${reply.holder}`)
     state = next
-    if (next.phase === 'PostMaintenance') {
-      // Not waited for (emitRunEvent never throws): the connection keeps it ahead of the
-      // PostMaintenance events, and PostMaintenance starts a round trip sooner (issue 12).
-      void emitRunEvent(redis, keys, run.id, 'host.updated', { hostId: host.id, hostName: host.name, ...next.updated })
-    }
     return undefined
   }
 
@@ -256,7 +265,12 @@ export async function runHostCycle(
             break
           }
           const next: HostRunState = { ...identityOf(state), phase: 'PreMaintenance' }
-          const reply = fenced(await claimMaintenanceSlot(redis, keys, lease, run.id, next))
+          const reply = fenced(
+            announcedBy(
+              await claimMaintenanceSlot(redis, keys, lease, run.id, next, [startedWith('PreMaintenance')]),
+              'PreMaintenance'
+            )
+          )
           if (reply.kind === 'busy') {
             const message = `cannot enter maintenance mode: host ${reply.holder} of the same cluster is still in maintenance mode`
             await save(await failHost(outcomeDeps, run, state, 'PreMaintenance', message))
@@ -275,9 +289,6 @@ export async function runHostCycle(
           if ((v.kind === 'ok' || v.kind === 'no-script') && driver.kind === 'none') {
             // `none` does nothing to enter maintenance mode: straight to Maintenance, one write
             // instead of two (issue 12). A crash before it resumes at PreMaintenance, as before.
-            // The host has started Maintenance already (NONE_DRIVER_CHAIN): its stage.started goes
-            // with this write, in the same round trip, not in one of its own.
-            announceStage('Maintenance')
             await entered(undefined)
           } else if (v.kind === 'ok' || v.kind === 'no-script') {
             const next: HostRunState = { ...identityOf(state), phase: 'EnterMaintenance' }

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../connection.js'
 import type { HostRunState } from '../../shared/host-run-state.js'
+import type { EventWithWrite } from '../events/events-with-write.js'
 import type { RedisKeys } from '../keys.js'
 import type { FencedWrite, LeaseRef } from './lease-ref.js'
 import { moveMaintenanceSlot } from './move-maintenance-slot.js'
@@ -10,7 +11,9 @@ export function claimMaintenanceSlot(
   keys: RedisKeys,
   lease: LeaseRef,
   runId: string,
-  state: HostRunState
+  state: HostRunState,
+  /** Appended to the run's stream in the same step, when the slot is taken (the stage that starts next). */
+  events: readonly EventWithWrite[] = []
 ): Promise<FencedWrite> {
-  return moveMaintenanceSlot(redis, keys, lease, runId, state, 'take')
+  return moveMaintenanceSlot(redis, keys, lease, runId, state, 'take', events)
 }

@@ -1,5 +1,6 @@
 import type { RedisClient } from '../connection.js'
 import type { HostRunState } from '../../shared/host-run-state.js'
+import type { EventWithWrite } from '../events/events-with-write.js'
 import type { RedisKeys } from '../keys.js'
 import type { FencedWrite, LeaseRef } from './lease-ref.js'
 import { moveMaintenanceSlot, moveSlotFreeUpdated } from './move-maintenance-slot.js'
@@ -29,7 +30,9 @@ export function exitMaintenanceUpdated(
   keys: RedisKeys,
   lease: LeaseRef,
   runId: string,
-  state: Extract<HostRunState, { phase: 'PostMaintenance' }>
+  state: Extract<HostRunState, { phase: 'PostMaintenance' }>,
+  /** The events appended in the same step, made from the record as written (its seq included). */
+  eventsOf?: (record: Extract<HostRunState, { phase: 'PostMaintenance' }>) => readonly EventWithWrite[]
 ): Promise<{ write: FencedWrite; state: Extract<HostRunState, { phase: 'PostMaintenance' }> }> {
-  return moveSlotFreeUpdated(redis, keys, lease, runId, state)
+  return moveSlotFreeUpdated(redis, keys, lease, runId, state, eventsOf)
 }

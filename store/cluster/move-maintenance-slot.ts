@@ -1,6 +1,7 @@
 import type { RedisClient } from '../connection.js'
 import type { HostRunState } from '../../shared/host-run-state.js'
 import type { HostResourceState } from '../../shared/types.js'
+import { APPEND_EVENTS_LUA, eventsArgs, notifyAppended, type EventWithWrite } from '../events/events-with-write.js'
 import { WRITE_HOST_STATE_LUA } from '../host/write-host-state-lua.js'
 import type { RedisKeys } from '../keys.js'
 import { luaScript } from '../lua-script.js'
@@ -12,16 +13,18 @@ import { leaseValue, parseFencedReply, type FencedWrite, type LeaseRef } from '.
 // PreMaintenance and the exit from maintenance mode. Only the current lease holder may move it,
 // and only when it is free or already this host's (a worker resuming a cycle), so both moves are
 // idempotent. The host's resource state and its run record change in the same step.
-// With ARGV[8] (a marker in the record) the run's next `seq` (store/run/next-run-seq.ts) is taken
-// in the same step and written where the marker is (after ARGV[9], the field's name): a host leaving maintenance mode is appended to
-// `hostsupdated` without a round trip of its own (issue 12). A JSON string value cannot contain the
-// marker, whose quotes would be escaped there, so the first occurrence is the record's own field.
-const moveLua = luaScript(`${WRITE_HOST_STATE_LUA}
+// With ARGV[8] (a marker in the record, '' for none) the run's next `seq` (store/run/next-run-seq.ts)
+// is taken in the same step and written where the marker is (after ARGV[9], the field's name): a host
+// leaving maintenance mode is appended to `hostsupdated` without a round trip of its own (issue 12).
+// A JSON string value cannot contain the marker, whose quotes would be escaped there, so the first
+// occurrence is the record's own field. The events from ARGV[10] on go to the run's stream after
+// the move (the same marker filled in the same way), only when the move is made.
+const moveLua = luaScript(`${WRITE_HOST_STATE_LUA}${APPEND_EVENTS_LUA}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { 'lease-lost' } end
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[2] then return { 'busy', holder } end
 local json, seq = ARGV[5], false
-if ARGV[8] then
+if ARGV[8] ~= '' then
   local at = string.find(json, ARGV[8], 1, true)
   if not at then return redis.error_reply('no run seq marker in the host record') end
   seq = redis.call('HINCRBY', KEYS[6], 'seq', 1)
@@ -30,7 +33,8 @@ end
 if ARGV[7] == 'take' then redis.call('SET', KEYS[2], ARGV[2]) else redis.call('DEL', KEYS[2]) end
 redis.call('HSET', KEYS[3], 'state', ARGV[6], 'runId', ARGV[3], 'since', ARGV[4])
 write_host_state(KEYS[4], KEYS[5], ARGV[2], json, false)
-return { 'ok', seq }
+local ids = append_events(KEYS[6], KEYS[7], ARGV, 10, ARGV[8], ARGV[9] .. tostring(seq))
+return { 'ok', seq, ids }
 `)
 
 /** Stands for the run's next seq in a record sent to moveLua: a string where the record has a number. */
@@ -55,24 +59,31 @@ export async function moveMaintenanceSlot(
   lease: LeaseRef,
   runId: string,
   state: HostRunState,
-  move: 'take' | 'free'
+  move: 'take' | 'free',
+  /** Appended to the run's stream in the same step, when the move is made. */
+  events: readonly EventWithWrite[] = []
 ): Promise<FencedWrite> {
-  return (await moveSlot(redis, keys, lease, runId, state, move, false)).write
+  return (await moveSlot(redis, keys, lease, runId, state, move, false, () => events)).write
 }
+
+type Updated = Extract<HostRunState, { phase: 'PostMaintenance' }>
 
 /**
  * Frees the slot of a host whose Maintenance succeeded and records it as updated (phase
  * PostMaintenance) with the run's next seq, taken in the same step; `updated.seq` of the given
  * record is ignored. Answers the record as written (its seq filled in) when the write is done.
+ * `eventsOf` makes the events appended in the same step from the record: where they carry its
+ * `updated.seq`, the stream gets the seq taken.
  */
 export async function moveSlotFreeUpdated(
   redis: RedisClient,
   keys: RedisKeys,
   lease: LeaseRef,
   runId: string,
-  state: Extract<HostRunState, { phase: 'PostMaintenance' }>
-): Promise<{ write: FencedWrite; state: Extract<HostRunState, { phase: 'PostMaintenance' }> }> {
-  const { write, seq } = await moveSlot(redis, keys, lease, runId, state, 'free', true)
+  state: Updated,
+  eventsOf: (record: Updated) => readonly EventWithWrite[] = () => []
+): Promise<{ write: FencedWrite; state: Updated }> {
+  const { write, seq } = await moveSlot(redis, keys, lease, runId, state, 'free', true, (r) => eventsOf(r as Updated))
   return { write, state: { ...state, updated: { ...state.updated, seq } } }
 }
 
@@ -83,7 +94,8 @@ async function moveSlot(
   runId: string,
   state: HostRunState,
   move: 'take' | 'free',
-  takeRunSeq: boolean
+  takeRunSeq: boolean,
+  eventsOf: (record: HostRunState) => readonly EventWithWrite[]
 ): Promise<{ write: FencedWrite; seq: number }> {
   const { resourceState, what } = MOVES[move]
   const slotKeys = [
@@ -91,11 +103,15 @@ async function moveSlot(
     keys.clusterInMaintenance(lease.clusterId),
     keys.host(state.hostId),
     keys.runHosts(runId),
-    keys.runProgress(runId)
+    keys.runProgress(runId),
+    keys.run(runId),
+    keys.runEvents(runId)
   ]
+  // MARK_VALUE stands where the seq goes, in the record and in the events made from it.
   const record = takeRunSeq
-    ? { ...state, updated: { ...(state as { updated: object }).updated, seq: MARK_VALUE } }
+    ? ({ ...state, updated: { ...(state as Updated).updated, seq: MARK_VALUE as unknown as number } } as Updated)
     : state
+  const events = eventsOf(record)
   const args = [
     leaseValue(lease),
     state.hostId,
@@ -103,12 +119,11 @@ async function moveSlot(
     new Date().toISOString(),
     JSON.stringify(record),
     resourceState,
-    move
+    move,
+    takeRunSeq ? RUN_SEQ_MARK : '',
+    takeRunSeq ? SEQ_FIELD : '',
+    ...eventsArgs(events)
   ]
-  if (takeRunSeq) {
-    args.push(RUN_SEQ_MARK, SEQ_FIELD)
-    slotKeys.push(keys.run(runId))
-  }
   const { reply, replicas, acked } = await evalWithReplicaAck(redis, moveLua, slotKeys, args)
   const write = parseFencedReply(reply)
   // Not confirmed by the replicas: a failover could undo it, so the worker must not go on.
@@ -116,6 +131,14 @@ async function moveSlot(
     const { minReplicas, timeoutMs } = replicaAckPolicy(redis)
     throw new ReplicaAckError(`${what} of cluster ${lease.clusterId}`, minReplicas, replicas, timeoutMs)
   }
-  const seq = Array.isArray(reply) ? Number(reply[1]) : NaN
-  return { write, seq: Number.isInteger(seq) ? seq : 0 }
+  const seqReply = Array.isArray(reply) ? Number(reply[1]) : NaN
+  const seq = Number.isInteger(seqReply) ? seqReply : 0
+  if (write.kind === 'ok' && events.length > 0) {
+    // The sinks get what the stream holds: the events made again from the record with its seq.
+    const written = takeRunSeq
+      ? eventsOf({ ...state, updated: { ...(state as Updated).updated, seq } } as Updated)
+      : events
+    notifyAppended(keys, runId, written, (reply as unknown[])[2])
+  }
+  return { write, seq }
 }

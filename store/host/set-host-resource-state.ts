@@ -4,17 +4,18 @@ import type { HostResourceState } from '../../shared/types.js'
 import { leaseValue, parseFencedReply, type FencedWrite, type LeaseRef } from '../cluster/lease-ref.js'
 import type { RedisKeys } from '../keys.js'
 import { luaScript } from '../lua-script.js'
+import { APPEND_EVENTS_LUA, eventsArgs, notifyAppended, type EventWithWrite } from '../events/events-with-write.js'
 import { WRITE_HOST_STATE_LUA } from './write-host-state-lua.js'
 
 // For moves that keep the host in the slot (PrepareForMaintenance, Maintenance, ErrorInMaintenance):
 // the writer must hold the lease and the host must own the slot.
-const setStateLua = luaScript(`${WRITE_HOST_STATE_LUA}
+const setStateLua = luaScript(`${WRITE_HOST_STATE_LUA}${APPEND_EVENTS_LUA}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { 'lease-lost' } end
 local holder = redis.call('GET', KEYS[2])
 if holder ~= ARGV[2] then return { 'busy', tostring(holder) } end
 redis.call('HSET', KEYS[3], 'state', ARGV[5], 'runId', ARGV[3], 'since', ARGV[4])
 write_host_state(KEYS[4], KEYS[5], ARGV[2], ARGV[6], false)
-return { 'ok' }
+return { 'ok', append_events(KEYS[6], KEYS[7], ARGV, 7) }
 `)
 
 export async function setHostResourceState(
@@ -23,19 +24,32 @@ export async function setHostResourceState(
   lease: LeaseRef,
   runId: string,
   resourceState: Extract<HostResourceState, 'PrepareForMaintenance' | 'Maintenance' | 'ErrorInMaintenance'>,
-  state: HostRunState
+  state: HostRunState,
+  /** Appended to the run's stream in the same step, when the write is made. */
+  events: readonly EventWithWrite[] = []
 ): Promise<FencedWrite> {
-  return parseFencedReply(
-    await setStateLua(
-      redis,
-      [
-        keys.clusterLease(lease.clusterId),
-        keys.clusterInMaintenance(lease.clusterId),
-        keys.host(state.hostId),
-        keys.runHosts(runId),
-        keys.runProgress(runId)
-      ],
-      [leaseValue(lease), state.hostId, runId, new Date().toISOString(), resourceState, JSON.stringify(state)]
-    )
+  const reply = await setStateLua(
+    redis,
+    [
+      keys.clusterLease(lease.clusterId),
+      keys.clusterInMaintenance(lease.clusterId),
+      keys.host(state.hostId),
+      keys.runHosts(runId),
+      keys.runProgress(runId),
+      keys.run(runId),
+      keys.runEvents(runId)
+    ],
+    [
+      leaseValue(lease),
+      state.hostId,
+      runId,
+      new Date().toISOString(),
+      resourceState,
+      JSON.stringify(state),
+      ...eventsArgs(events)
+    ]
   )
+  const write = parseFencedReply(reply)
+  if (write.kind === 'ok' && events.length > 0) notifyAppended(keys, runId, events, (reply as unknown[])[1])
+  return write
 }
