@@ -4,10 +4,12 @@ import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import { stageOutputTail } from '../shared/run-timeline.js'
 import type { HostConfig, StageName } from '../shared/types.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
+import { appendEvents } from '../store/events/append-events.js'
+import type { EventWithWrite } from '../store/events/events-with-write.js'
 import { recordStageFinished } from '../store/events/record-stage-finished.js'
 import type { RedisKeys } from '../store/keys.js'
 import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
-import { recordStageDuration } from '../store/metrics/record-stage-duration.js'
+import { histogramArgs, recordStageDuration } from '../store/metrics/record-stage-duration.js'
 import type { FollowingStage, HostExecutor, HostSession, OpenOptions } from './host-executor.js'
 import { connectionFailure, judgeStage, type StageVerdict } from './stage-decisions.js'
 
@@ -21,6 +23,18 @@ export interface AttemptRun {
   id: string
   payload?: string | undefined
   timeoutSec: number
+}
+
+/**
+ * Records a stage.finished that attemptStage handed back (`deferFinished`) when no write took it:
+ * as attemptStage would have, not waited for, best effort.
+ */
+export function recordFinished(
+  deps: Pick<AttemptDeps, 'redis' | 'keys'>,
+  runId: string,
+  finished: EventWithWrite | undefined
+): void {
+  if (finished) void appendEvents(deps.redis, deps.keys, runId, [finished])
 }
 
 /**
@@ -51,8 +65,14 @@ export async function attemptStage(
     followedBy?: readonly FollowingStage[] | undefined
     /** Its stage.started event was written already (with the caller's previous write). */
     announced?: boolean | undefined
+    /**
+     * The stage.finished event (with its histogram count) is not recorded here but handed back as
+     * `finished`, for the caller's next write to append in the same step (issue 12). The caller
+     * must then record it: with that write, or with recordFinished when the write is another.
+     */
+    deferFinished?: boolean | undefined
   } = {}
-): Promise<{ attempt: StageAttempt; session: HostSession | undefined }> {
+): Promise<{ attempt: StageAttempt; session: HostSession | undefined; finished?: EventWithWrite | undefined }> {
   const { redis, keys } = deps
   const startedAt = Date.now()
   const where = { hostId: host.id, hostName: host.name, clusterId: host.clusterId, stage }
@@ -72,15 +92,20 @@ export async function attemptStage(
     const durationMs = Date.now() - startedAt
     log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')
     const verdict = judgeStage(stage, result)
+    const outcome = result.kind === 'timeout' ? 'timeout' : verdict.kind
+    const data = { ...where, result: result.kind, exitCode, durationMs, output: stageOutputTail(result) }
+    if (opts.deferFinished) {
+      const [prefix, seconds, part] = histogramArgs(stage, outcome, durationMs / 1000)
+      const finished: EventWithWrite = {
+        type: 'stage.finished',
+        data,
+        histogram: [String(prefix), Number(seconds), String(part)]
+      }
+      return { attempt: { kind: 'judged', verdict }, session, finished }
+    }
     // Not waited for either (it never throws): the connection keeps it ahead of whatever this worker
     // writes next, and the next stage does not wait a round trip for a metric and an event.
-    void recordStageFinished(redis, keys, run.id, result.kind === 'timeout' ? 'timeout' : verdict.kind, {
-      ...where,
-      result: result.kind,
-      exitCode,
-      durationMs,
-      output: stageOutputTail(result)
-    })
+    void recordStageFinished(redis, keys, run.id, outcome, data)
     return { attempt: { kind: 'judged', verdict }, session }
   } catch (err) {
     if (err instanceof LeaseLostError) throw err

@@ -8,7 +8,7 @@ import { getHostRunStates } from '../store/host/get-host-run-states.js'
 import type { RunHeader } from '../store/run/get-run-header.js'
 import { getRunStop } from '../store/run/get-run-stop.js'
 import { setPreflightRoute } from '../store/run/set-preflight-route.js'
-import { attemptStage } from './attempt-stage.js'
+import { attemptStage, recordFinished } from './attempt-stage.js'
 import { failHost, skipHost } from './host-outcome.js'
 import type { PreflightJobData } from './job-data.js'
 import { SKIP_REASONS, type StageVerdict } from './stage-decisions.js'
@@ -63,14 +63,18 @@ export function makePreflightProcessor(ctx: WorkerContext) {
 
     const { request } = header
     let verdict: StageVerdict
+    // PreFlight's stage.finished, for the host's next record to append in the same step (issue 12).
+    let finished: EventWithWrite | undefined
     if (!host) {
       verdict = { kind: 'failed', message: `host ${hostId} is not in this worker's inventory ${ctx.inventory.source}` }
     } else {
       const run = { id: runId, payload: request.payload, timeoutSec: stageTimeoutSec(ctx, request.timeout) }
       const r = await attemptStage({ redis, keys, executor: ctx.executor }, run, host, 'PreFlight', undefined, log, {
         opening,
-        announced: true
+        announced: true,
+        deferFinished: true
       })
+      finished = r.finished
       // Housekeeping of the host's runner state, once per host and run, after PreFlight rather than
       // before it: the runner answers one request at a time, and the run waits for PreFlight.
       void r.session
@@ -87,6 +91,9 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     await marked
     const deps = { redis, keys, logger: log }
     let next: HostRunState
+    const ok = verdict.kind === 'ok' || verdict.kind === 'no-script'
+    // A skip or a failure announces itself: the stage's end goes first, on its own.
+    if (!ok) recordFinished({ redis, keys }, runId, finished)
     if (verdict.kind === 'ok' || verdict.kind === 'no-script') next = { ...identityOf(running), phase: 'ready' }
     else if (verdict.kind === 'avoid') next = await skipHost(deps, runId, running, SKIP_REASONS.preflightAvoid)
     // Without `forced` no host gets any further stage: the orchestrator sees the stop once every PreFlight is in.
@@ -98,7 +105,7 @@ export function makePreflightProcessor(ctx: WorkerContext) {
         'PreFlight',
         verdict.message
       )
-    await saveHostRunState(redis, keys, runId, next)
+    await saveHostRunState(redis, keys, runId, next, undefined, ok && finished ? [finished] : [])
     log.info({ verdict: verdict.kind }, 'PreFlight judged')
     return next.phase
   }

@@ -21,7 +21,7 @@ import { setHostResourceState } from '../store/host/set-host-resource-state.js'
 import type { RedisKeys } from '../store/keys.js'
 import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
 import { stopRun } from '../store/run/stop-run.js'
-import { attemptStage, type StageAttempt } from './attempt-stage.js'
+import { attemptStage, recordFinished, type StageAttempt } from './attempt-stage.js'
 import type { HeldLease } from './hold-cluster-lease.js'
 import type { FollowingStage, HostExecutor, HostSession } from './host-executor.js'
 import { failHost, skipHost, stuckRecord } from './host-outcome.js'
@@ -110,24 +110,40 @@ export async function runHostCycle(
     if (reply.kind === 'lease-lost' || lease.lost) throw new LeaseLostError(host.clusterId)
     return reply
   }
-  const save = async (next: HostRunState): Promise<void> => {
-    fenced(await saveHostRunState(redis, keys, run.id, next, lease))
+  const save = async (next: HostRunState, events: readonly EventWithWrite[] = []): Promise<void> => {
+    fenced(await saveHostRunState(redis, keys, run.id, next, lease, events))
     state = next
   }
   /** Stages whose stage.started event was already written with the write before them. */
   const announced = new Set<StageName>()
+  /**
+   * The last stage's stage.finished (with its histogram count), until the write that follows it
+   * takes it (one Lua call per step, issue 12). Paths whose next write is not that one (a skip, a
+   * failure: they announce events of their own) record it first, so the stream keeps its order.
+   */
+  let finished: EventWithWrite | undefined
+  const takeFinished = (): EventWithWrite[] => {
+    const f = finished
+    finished = undefined
+    return f ? [f] : []
+  }
+  const flushFinished = (): void => recordFinished({ redis, keys }, run.id, takeFinished()[0])
   const attempt = async (stage: StageName, followedBy?: readonly FollowingStage[]): Promise<StageAttempt> => {
+    flushFinished()
     // A worker taking over mid-cycle may find the host rebooting: keep trying as a re-attach would.
     const r = await attemptStage({ redis, keys, executor }, run, host, stage, session, log, {
       openOptions: { reattachTimeoutSec: run.timeoutSec },
       followedBy,
-      announced: announced.delete(stage)
+      announced: announced.delete(stage),
+      deferFinished: true
     })
     session = r.session
+    finished = r.finished
     return r.attempt
   }
   /** The host may still be running a stage we cannot see: it must not leave the slot (docs/user-guide.md#exiting-maintenance-mode). */
   const stuck = async (stage: string, message: string): Promise<CycleResult> => {
+    flushFinished()
     const why = `${stage} could not be confirmed finished (${message}); the host stays in maintenance mode until an operator checks it`
     const marked = fenced(
       await setHostResourceState(redis, keys, lease, run.id, 'ErrorInMaintenance', stuckRecord(state, why))
@@ -193,6 +209,7 @@ export async function runHostCycle(
   const entered = async (migrated: MigrationRecord[] | undefined): Promise<void> => {
     const next: HostRunState = { ...identityOf(state), phase: 'Maintenance', startdate: formatDate(), migrated }
     const write = await setHostResourceState(redis, keys, lease, run.id, 'Maintenance', next, [
+      ...takeFinished(),
       startedWith('Maintenance')
     ])
     fenced(announcedBy(write, 'Maintenance'))
@@ -218,7 +235,8 @@ export async function runHostCycle(
         seq: 0,
         migrated: exiting.migrated
       }
-      // host.updated (with the seq taken) and PostMaintenance's start go with the release.
+      // Maintenance's end, host.updated (with the seq taken) and PostMaintenance's start go with the release.
+      const ended = takeFinished()
       const r = await exitMaintenanceUpdated(
         redis,
         keys,
@@ -226,13 +244,17 @@ export async function runHostCycle(
         run.id,
         { ...identityOf(exiting), phase: 'PostMaintenance', updated },
         (record) => [
+          ...ended,
           { type: 'host.updated', data: { hostId: host.id, hostName: host.name, ...record.updated } },
           startedWith('PostMaintenance')
         ]
       )
+      // Refused because another host holds the slot: the stage did end, and says so.
+      if (r.write.kind === 'busy') recordFinished({ redis, keys }, run.id, ended[0])
       reply = fenced(announcedBy(r.write, 'PostMaintenance'))
       next = r.state
     } else {
+      flushFinished()
       next = await failHost(outcomeDeps, run, exiting, 'Maintenance', m.reason)
       reply = fenced(await exitMaintenance(redis, keys, lease, run.id, next))
     }
@@ -292,9 +314,12 @@ export async function runHostCycle(
             await entered(undefined)
           } else if (v.kind === 'ok' || v.kind === 'no-script') {
             const next: HostRunState = { ...identityOf(state), phase: 'EnterMaintenance' }
-            fenced(await setHostResourceState(redis, keys, lease, run.id, 'PrepareForMaintenance', next))
+            fenced(
+              await setHostResourceState(redis, keys, lease, run.id, 'PrepareForMaintenance', next, takeFinished())
+            )
             state = next
           } else {
+            flushFinished()
             const next =
               v.kind === 'avoid'
                 ? await skipHost(outcomeDeps, run.id, state, SKIP_REASONS.premaintenanceAvoid)
@@ -357,7 +382,7 @@ export async function runHostCycle(
             if (end) return end
             break
           }
-          await save(next)
+          await save(next, takeFinished())
           break
         }
         case 'ExitMaintenance': {
@@ -383,6 +408,7 @@ export async function runHostCycle(
           if (a.kind === 'judged' && (a.verdict.kind === 'ok' || a.verdict.kind === 'no-script')) {
             done = { ...identityOf(state), phase: 'done', updated: state.updated, finishedAt: new Date().toISOString() }
           } else {
+            flushFinished()
             // judgeStage never answers 'avoid' for PostMaintenance: exit 70 is an ordinary failure there.
             const message =
               a.kind === 'unconfirmed' ? a.message : a.verdict.kind === 'failed' ? a.verdict.message : 'failed'
@@ -390,7 +416,7 @@ export async function runHostCycle(
           }
           // The cycle's last write goes back to the caller in flight (CycleResult.saved); marked as
           // handled so that a caller failing before it waits for it leaves no unhandled rejection.
-          const saved = save(done)
+          const saved = save(done, takeFinished())
           saved.catch(() => undefined)
           return { outcome: 'done', state: done, saved }
         }
@@ -401,6 +427,7 @@ export async function runHostCycle(
       }
     }
   } finally {
+    flushFinished()
     session?.close()
   }
 }

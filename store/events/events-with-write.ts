@@ -3,37 +3,61 @@ import type { RedisKeys } from '../keys.js'
 import { notifyEventSinks } from './event-sinks.js'
 import { DEFAULT_EVENT_CAP } from './run-event-cap.js'
 
-/** An event appended by the state write it goes with (issue 12: one Lua call per step, not two). */
-export type EventWithWrite = { [K in RunEventType]: { type: K; data: RunEventData[K] } }[RunEventType]
+/**
+ * An event appended by the state write it goes with (issue 12: one Lua call per step, not two).
+ * A stage.finished one also counts its stage in the duration histogram (`histogram`:
+ * histogramArgs of store/metrics/record-stage-duration.ts), as recordStageFinished does.
+ */
+export type EventWithWrite = { [K in RunEventType]: { type: K; data: RunEventData[K] } }[RunEventType] & {
+  histogram?: readonly [prefix: string, seconds: number, bucketPart: string] | undefined
+}
 
 /**
- * Lua prelude: `append_events(runKey, eventsKey, argv, at, mark, text)` appends the events that
- * `eventsArgs` put at `argv[at]` onward to the run's stream, bounded as emit-run-event.ts bounds
- * it, and answers their stream ids. Where an event's data holds `mark`, `text` is written instead
- * (the run seq a slot release takes in the same step). Called after the script's own writes, and
- * only when they were made: a refused write announces nothing.
+ * Lua prelude: `append_events(runKey, eventsKey, metricsKey, argv, at, mark, text)` appends the
+ * events that `eventsArgs` put at `argv[at]` onward to the run's stream, bounded as
+ * emit-run-event.ts bounds it, adds the stages they finish to the histogram in `metricsKey`
+ * (as HISTOGRAM_LUA does), and answers their stream ids. Where an event's data holds `mark`,
+ * `text` is written instead (the run seq a slot release takes in the same step). Called after the
+ * script's own writes, and only when they were made: a refused write announces nothing.
  */
 export const APPEND_EVENTS_LUA = `
-local function append_events(runKey, eventsKey, argv, at, mark, text)
+local function append_events(runKey, eventsKey, metricsKey, argv, at, mark, text)
   local n = tonumber(argv[at + 1]) or 0
   local ids = {}
   if n == 0 then return ids end
   local cap = tonumber(redis.call('HGET', runKey, 'eventCap')) or tonumber(argv[at])
   for i = 0, n - 1 do
-    local data = argv[at + 3 + 2 * i]
+    local f = at + 2 + 5 * i
+    local data = argv[f + 1]
     if mark and mark ~= '' then
       local p = string.find(data, mark, 1, true)
       if p then data = string.sub(data, 1, p - 1) .. text .. string.sub(data, p + #mark) end
     end
-    ids[#ids + 1] = redis.call('XADD', eventsKey, 'MAXLEN', '~', cap, '*', 'type', argv[at + 2 + 2 * i], 'data', data)
+    ids[#ids + 1] = redis.call('XADD', eventsKey, 'MAXLEN', '~', cap, '*', 'type', argv[f], 'data', data)
+    local prefix = argv[f + 2]
+    if prefix ~= '' then
+      redis.call('HINCRBY', metricsKey, prefix .. argv[f + 4], 1)
+      redis.call('HINCRBY', metricsKey, prefix .. 'count', 1)
+      redis.call('HINCRBYFLOAT', metricsKey, prefix .. 'sum', argv[f + 3])
+    end
   end
   return ids
 end
 `
 
-/** The ARGV tail append_events reads: the default cap, the count, then type and JSON data of each. */
+/** The ARGV tail append_events reads: the default cap, the count, then five fields per event. */
 export function eventsArgs(events: readonly EventWithWrite[]): string[] {
-  return [String(DEFAULT_EVENT_CAP), String(events.length), ...events.flatMap((e) => [e.type, JSON.stringify(e.data)])]
+  return [
+    String(DEFAULT_EVENT_CAP),
+    String(events.length),
+    ...events.flatMap((e) => [
+      e.type,
+      JSON.stringify(e.data),
+      e.histogram?.[0] ?? '',
+      String(e.histogram?.[1] ?? 0),
+      e.histogram?.[2] ?? ''
+    ])
+  ]
 }
 
 /**
@@ -51,6 +75,7 @@ export function notifyAppended(
   if (!Array.isArray(ids)) return
   events.forEach((e, i) => {
     const id: unknown = ids[i]
-    if (typeof id === 'string') notifyEventSinks(keys.bullPrefix, { runId, id, ...fill(e) })
+    const { type, data } = fill(e)
+    if (typeof id === 'string') notifyEventSinks(keys.bullPrefix, { runId, id, type, data })
   })
 }

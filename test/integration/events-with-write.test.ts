@@ -5,12 +5,14 @@ import { acquireClusterLease } from '../../store/cluster/acquire-cluster-lease.j
 import { claimMaintenanceSlot } from '../../store/cluster/claim-maintenance-slot.js'
 import { exitMaintenanceUpdated } from '../../store/cluster/exit-maintenance.js'
 import type { LeaseRef } from '../../store/cluster/lease-ref.js'
+import { appendEvents } from '../../store/events/append-events.js'
 import { addEventSink } from '../../store/events/event-sinks.js'
 import type { EventWithWrite } from '../../store/events/events-with-write.js'
 import { initHostRunStates } from '../../store/host/init-host-run-states.js'
 import { saveHostRunState } from '../../store/host/save-host-run-state.js'
 import { setHostResourceState } from '../../store/host/set-host-resource-state.js'
 import { createRedisKeys } from '../../store/keys.js'
+import { histogramArgs } from '../../store/metrics/record-stage-duration.js'
 import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
 
 // Issue 12: a step's events are appended by the Lua script of its write (one call, not two), and
@@ -120,5 +122,30 @@ describe('events appended with a write', () => {
       kind: 'ok'
     })
     expect((await stream(runId)).map((e) => e.type)).toEqual(['stage.started'])
+  })
+
+  it('a stage.finished counts its stage in the duration histogram, with a write or on its own', async () => {
+    const runId = 'ev-finished'
+    await initHostRunStates(redis, keys, runId, [{ ...base, phase: 'ready' }])
+    const finished = (stage: 'PreFlight' | 'PostMaintenance', seconds: number): EventWithWrite => {
+      const [prefix, secs, part] = histogramArgs(stage, 'ok', seconds)
+      return {
+        type: 'stage.finished',
+        data: { ...base, stage, result: 'exited', exitCode: 0, durationMs: seconds * 1000 },
+        histogram: [String(prefix), Number(secs), String(part)]
+      }
+    }
+    expect(
+      await saveHostRunState(redis, keys, runId, { ...base, phase: 'ready' }, undefined, [finished('PreFlight', 0.2)])
+    ).toEqual({ kind: 'ok' })
+    await appendEvents(redis, keys, runId, [finished('PostMaintenance', 3)])
+    const h = await redis.hgetall(keys.metricsStageDurations())
+    expect(h['PreFlight|ok|count']).toBe('1')
+    expect(Number(h['PreFlight|ok|sum'])).toBeCloseTo(0.2)
+    expect(h['PostMaintenance|ok|count']).toBe('1')
+    expect((await stream(runId)).map((e) => `${e.type}:${String(e.data.stage)}`)).toEqual([
+      'stage.finished:PreFlight',
+      'stage.finished:PostMaintenance'
+    ])
   })
 })

@@ -1,0 +1,31 @@
+import type { RedisClient } from '../connection.js'
+import type { RedisKeys } from '../keys.js'
+import { luaScript } from '../lua-script.js'
+import { APPEND_EVENTS_LUA, eventsArgs, notifyAppended, type EventWithWrite } from './events-with-write.js'
+
+const appendLua = luaScript(`${APPEND_EVENTS_LUA}
+return append_events(KEYS[1], KEYS[2], KEYS[3], ARGV, 1)
+`)
+
+/**
+ * Appends events meant for a write (EventWithWrite) that no write took, in one call of their own:
+ * best effort, as emitRunEvent (progress display and metrics never fail the maintenance itself).
+ */
+export async function appendEvents(
+  redis: RedisClient,
+  keys: RedisKeys,
+  runId: string,
+  events: readonly EventWithWrite[]
+): Promise<void> {
+  if (events.length === 0) return
+  try {
+    const ids = await appendLua(
+      redis,
+      [keys.run(runId), keys.runEvents(runId), keys.metricsStageDurations()],
+      eventsArgs(events)
+    )
+    notifyAppended(keys, runId, events, ids)
+  } catch {
+    // ignored on purpose, see above
+  }
+}
