@@ -47,10 +47,12 @@ function unmetNotes(r: BenchReport): string {
     )
   if (unmet('scale, 1 worker'))
     notes.push(
-      '- **CPU per host cycle.** What remains, by CPU profile of the worker (`BENCH_CPU_PROF`): about 14 Lua ' +
-        'calls per host cycle (each stage start is its own event append; the state writes, the slot, the ' +
-        "stage results with their histogram), and the garbage collector's share (about a quarter of the " +
-        'worker\'s CPU). The "before" figure moves by about 10 % from run to run on this machine.'
+      '- **CPU per host cycle.** What remains, by CPU profile of the worker (`BENCH_CPU_PROF`): six Lua ' +
+        "calls of rollmaint's per host cycle (each a step's state write carrying the events of that step: " +
+        "PreFlight's mark and verdict, the slot, maintenance entry, the release, the last record), the " +
+        "boundary's read, BullMQ's own scripts per job, the stage log line, and the garbage collector's " +
+        "share (about a fifth of the worker's CPU). Both medians move by 10-20 % between bench runs on " +
+        'this machine; the "before" runs alternate with these, run for run.'
     )
   if (unmet('scale: API GET'))
     notes.push(
@@ -185,6 +187,13 @@ one job per cluster, whose cluster job goes to the worker that ran it and keeps 
 (docs/operations.md#cluster-job-affinity); no \`mkdir\` per run on the host; the \`none\` driver's
 enter and exit folded into the neighbouring writes, the run seq taken inside the slot release, the
 writes and reads between two hosts sharing round trips; the histogram stored per bucket; a run's
-request and plan parsed once per worker; counters at 0 removed from the progress hash.
+request and plan parsed once per worker; counters at 0 removed from the progress hash. Then
+(2026-12-06): with the \`none\` driver the host chains PreMaintenance, Maintenance and PostMaintenance
+itself (docs/stage-scripts.md#chained-stages: no worker round trip between them); a step's events
+(the stage that ended, the one that starts, host.updated) go with its state write in one Lua call;
+BullMQ on a Redis connection of its own (ioredis copied BullMQ's ~50 Lua commands onto every
+pipeline of the store's connection); a pooled runner shell cleans up at most hourly; the next host's
+Maintenance-script check during PostMaintenance; the 1-worker scale runs alternate with the
+baseline's.
 `
 }
