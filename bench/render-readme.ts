@@ -85,7 +85,8 @@ ${unmetNotes(r)}
 
 One cluster of 10 hosts, each with the same four logging stage scripts. Overhead = (wall time -
 stage script time on the critical path) / 10; rollmaint's wall time is from the POST to the moment
-the run's result is stored (its \`finishedAt\`), Ansible's from its start to its exit. Gaps are measured on the hosts' own clocks, from a
+the run's result is stored (its \`finishedAt\`; the bench polls the run every 100 ms meanwhile, as a
+client would), Ansible's from its start to its exit. Gaps are measured on the hosts' own clocks, from a
 stage's end to the next stage's start. ${String(r.ansible.version ?? 'Ansible')} drives the same
 scripts over the same kind of sshd hosts (PreFlight play first, then \`serial: 1\`, \`raw\` tasks,
 pipelining on).
