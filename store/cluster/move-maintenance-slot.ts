@@ -37,6 +37,24 @@ local ids = append_events(KEYS[6], KEYS[7], KEYS[8], ARGV, 10, ARGV[8], ARGV[9] 
 return { 'ok', seq, ids }
 `)
 
+/**
+ * KEYS of the scripts that move a host within the slot (this one, host/set-host-resource-state):
+ * lease, slot, host, the run's records and progress, the run (its seq and event cap), its events,
+ * the stage histogram.
+ */
+export function slotScriptKeys(keys: RedisKeys, clusterId: string, runId: string, hostId: string): string[] {
+  return [
+    keys.clusterLease(clusterId),
+    keys.clusterInMaintenance(clusterId),
+    keys.host(hostId),
+    keys.runHosts(runId),
+    keys.runProgress(runId),
+    keys.run(runId),
+    keys.runEvents(runId),
+    keys.metricsStageDurations()
+  ]
+}
+
 /** Stands for the run's next seq in a record sent to moveLua: a string where the record has a number. */
 const MARK_VALUE = '\u0000run-seq'
 /** How JSON.stringify writes the field holding MARK_VALUE; moveLua puts SEQ_FIELD and the seq in its place. */
@@ -98,16 +116,7 @@ async function moveSlot(
   eventsOf: (record: HostRunState) => readonly EventWithWrite[]
 ): Promise<{ write: FencedWrite; seq: number }> {
   const { resourceState, what } = MOVES[move]
-  const slotKeys = [
-    keys.clusterLease(lease.clusterId),
-    keys.clusterInMaintenance(lease.clusterId),
-    keys.host(state.hostId),
-    keys.runHosts(runId),
-    keys.runProgress(runId),
-    keys.run(runId),
-    keys.runEvents(runId),
-    keys.metricsStageDurations()
-  ]
+  const slotKeys = slotScriptKeys(keys, lease.clusterId, runId, state.hostId)
   // MARK_VALUE stands where the seq goes, in the record and in the events made from it.
   const record = takeRunSeq
     ? ({ ...state, updated: { ...(state as Updated).updated, seq: MARK_VALUE as unknown as number } } as Updated)

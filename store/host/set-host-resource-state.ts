@@ -2,6 +2,7 @@ import type { RedisClient } from '../connection.js'
 import type { HostRunState } from '../../shared/host-run-state.js'
 import type { HostResourceState } from '../../shared/types.js'
 import { leaseValue, parseFencedReply, type FencedWrite, type LeaseRef } from '../cluster/lease-ref.js'
+import { slotScriptKeys } from '../cluster/move-maintenance-slot.js'
 import type { RedisKeys } from '../keys.js'
 import { luaScript } from '../lua-script.js'
 import { APPEND_EVENTS_LUA, eventsArgs, notifyAppended, type EventWithWrite } from '../events/events-with-write.js'
@@ -28,28 +29,15 @@ export async function setHostResourceState(
   /** Appended to the run's stream in the same step, when the write is made. */
   events: readonly EventWithWrite[] = []
 ): Promise<FencedWrite> {
-  const reply = await setStateLua(
-    redis,
-    [
-      keys.clusterLease(lease.clusterId),
-      keys.clusterInMaintenance(lease.clusterId),
-      keys.host(state.hostId),
-      keys.runHosts(runId),
-      keys.runProgress(runId),
-      keys.run(runId),
-      keys.runEvents(runId),
-      keys.metricsStageDurations()
-    ],
-    [
-      leaseValue(lease),
-      state.hostId,
-      runId,
-      new Date().toISOString(),
-      resourceState,
-      JSON.stringify(state),
-      ...eventsArgs(events)
-    ]
-  )
+  const reply = await setStateLua(redis, slotScriptKeys(keys, lease.clusterId, runId, state.hostId), [
+    leaseValue(lease),
+    state.hostId,
+    runId,
+    new Date().toISOString(),
+    resourceState,
+    JSON.stringify(state),
+    ...eventsArgs(events)
+  ])
   const write = parseFencedReply(reply)
   if (write.kind === 'ok' && events.length > 0) notifyAppended(keys, runId, events, (reply as unknown[])[1])
   return write
