@@ -103,6 +103,10 @@ export function createSshExecutor(opts: SshExecutorOptions): HostExecutor {
               const shell = await runner(deadline)
               if (following.length === 0) return await runStage(shell, req)
               const [first, ...rest] = runStageChain(shell, req, following)
+              // What an earlier chain started and nobody asked for (a host skipped after its
+              // PreMaintenance) is obsolete once the worker is at another cycle: a pooled session
+              // must not keep it.
+              ahead.clear()
               for (const [i, f] of following.entries()) ahead.set(`${request.runId}\n${f.stage}`, rest[i]!)
               const result = await first!
               if (!result) throw new Error(`the stage runner on host ${host.name} held the first stage of a chain`)
