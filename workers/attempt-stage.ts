@@ -6,7 +6,6 @@ import type { HostConfig, StageName } from '../shared/types.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
 import { appendEvents } from '../store/events/append-events.js'
 import type { EventWithWrite } from '../store/events/events-with-write.js'
-import { recordStageFinished } from '../store/events/record-stage-finished.js'
 import type { RedisKeys } from '../store/keys.js'
 import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
 import { histogramArgs, recordStageDuration } from '../store/metrics/record-stage-duration.js'
@@ -26,8 +25,8 @@ export interface AttemptRun {
 }
 
 /**
- * Records a stage.finished that attemptStage handed back (`deferFinished`) when no write took it:
- * as attemptStage would have, not waited for, best effort.
+ * Records a stage.finished that attemptStage handed back when no write took it: not waited for,
+ * best effort (progress display and metrics never fail the maintenance itself).
  */
 export function recordFinished(
   deps: Pick<AttemptDeps, 'redis' | 'keys'>,
@@ -46,9 +45,9 @@ export type StageAttempt = { kind: 'judged'; verdict: StageVerdict } | { kind: '
 
 /**
  * Runs one stage on a host, the same way for PreFlight and for the host cycle: opens a session if
- * none is given, announces the stage, runs or re-attaches to it, judges the result, and records
- * its duration and events. Returns the session to keep using (undefined after a connection failure:
- * it was closed).
+ * none is given, announces the stage, runs or re-attaches to it and judges the result. Returns the
+ * session to keep using (undefined after a connection failure: it was closed) and, for a judged
+ * stage, its stage.finished event (`finished`), which the caller records (see above).
  */
 export async function attemptStage(
   deps: AttemptDeps,
@@ -65,12 +64,6 @@ export async function attemptStage(
     followedBy?: readonly FollowingStage[] | undefined
     /** Its stage.started event was written already (with the caller's previous write). */
     announced?: boolean | undefined
-    /**
-     * The stage.finished event (with its histogram count) is not recorded here but handed back as
-     * `finished`, for the caller's next write to append in the same step (issue 12). The caller
-     * must then record it: with that write, or with recordFinished when the write is another.
-     */
-    deferFinished?: boolean | undefined
   } = {}
 ): Promise<{ attempt: StageAttempt; session: HostSession | undefined; finished?: EventWithWrite | undefined }> {
   const { redis, keys } = deps
@@ -89,24 +82,22 @@ export async function attemptStage(
       followedBy: opts.followedBy
     })
     const exitCode = result.kind === 'exited' ? result.exitCode : null
-    const durationMs = Date.now() - startedAt
+    // The executor's own timing where it has one: a stage the host started by itself after the one
+    // before (a chain) ran from that one's end, not from when this worker came to ask for it.
+    const durationMs = 'durationMs' in result ? result.durationMs : Date.now() - startedAt
     log.info({ stage, result: result.kind, exitCode, durationMs }, 'stage finished')
     const verdict = judgeStage(stage, result)
     const outcome = result.kind === 'timeout' ? 'timeout' : verdict.kind
     const data = { ...where, result: result.kind, exitCode, durationMs, output: stageOutputTail(result) }
-    if (opts.deferFinished) {
-      const [prefix, seconds, part] = histogramArgs(stage, outcome, durationMs / 1000)
-      const finished: EventWithWrite = {
-        type: 'stage.finished',
-        data,
-        histogram: [String(prefix), Number(seconds), String(part)]
-      }
-      return { attempt: { kind: 'judged', verdict }, session, finished }
+    // Not recorded here: the caller's next write appends it, with its histogram count, in the same
+    // step (issue 12), or recordFinished does when that write is another (a skip, a failure).
+    const [prefix, seconds, part] = histogramArgs(stage, outcome, durationMs / 1000)
+    const finished: EventWithWrite = {
+      type: 'stage.finished',
+      data,
+      histogram: [String(prefix), Number(seconds), String(part)]
     }
-    // Not waited for either (it never throws): the connection keeps it ahead of whatever this worker
-    // writes next, and the next stage does not wait a round trip for a metric and an event.
-    void recordStageFinished(redis, keys, run.id, outcome, data)
-    return { attempt: { kind: 'judged', verdict }, session }
+    return { attempt: { kind: 'judged', verdict }, session, finished }
   } catch (err) {
     if (err instanceof LeaseLostError) throw err
     await recordSshFailure(redis, keys, err)

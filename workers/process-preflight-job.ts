@@ -71,8 +71,7 @@ export function makePreflightProcessor(ctx: WorkerContext) {
       const run = { id: runId, payload: request.payload, timeoutSec: stageTimeoutSec(ctx, request.timeout) }
       const r = await attemptStage({ redis, keys, executor: ctx.executor }, run, host, 'PreFlight', undefined, log, {
         opening,
-        announced: true,
-        deferFinished: true
+        announced: true
       })
       finished = r.finished
       // Housekeeping of the host's runner state, once per host and run, after PreFlight rather than
@@ -91,21 +90,26 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     await marked
     const deps = { redis, keys, logger: log }
     let next: HostRunState
-    const ok = verdict.kind === 'ok' || verdict.kind === 'no-script'
-    // A skip or a failure announces itself: the stage's end goes first, on its own.
-    if (!ok) recordFinished({ redis, keys }, runId, finished)
+    // Ready: the stage's end goes with the host's record. A skip or a failure announces itself, so
+    // the stage's end is recorded first, on its own.
+    let withRecord = finished ? [finished] : []
     if (verdict.kind === 'ok' || verdict.kind === 'no-script') next = { ...identityOf(running), phase: 'ready' }
-    else if (verdict.kind === 'avoid') next = await skipHost(deps, runId, running, SKIP_REASONS.preflightAvoid)
-    // Without `forced` no host gets any further stage: the orchestrator sees the stop once every PreFlight is in.
-    else
-      next = await failHost(
-        deps,
-        { id: runId, forced: request.forced, maxFailures: request.maxFailures },
-        running,
-        'PreFlight',
-        verdict.message
-      )
-    await saveHostRunState(redis, keys, runId, next, undefined, ok && finished ? [finished] : [])
+    else {
+      recordFinished({ redis, keys }, runId, finished)
+      withRecord = []
+      next =
+        verdict.kind === 'avoid'
+          ? await skipHost(deps, runId, running, SKIP_REASONS.preflightAvoid)
+          : // Without `forced` no host gets any further stage: the orchestrator sees the stop once every PreFlight is in.
+            await failHost(
+              deps,
+              { id: runId, forced: request.forced, maxFailures: request.maxFailures },
+              running,
+              'PreFlight',
+              verdict.message
+            )
+    }
+    await saveHostRunState(redis, keys, runId, next, undefined, withRecord)
     log.info({ verdict: verdict.kind }, 'PreFlight judged')
     return next.phase
   }

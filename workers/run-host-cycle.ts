@@ -134,8 +134,7 @@ export async function runHostCycle(
     const r = await attemptStage({ redis, keys, executor }, run, host, stage, session, log, {
       openOptions: { reattachTimeoutSec: run.timeoutSec },
       followedBy,
-      announced: announced.delete(stage),
-      deferFinished: true
+      announced: announced.delete(stage)
     })
     session = r.session
     finished = r.finished

@@ -33,7 +33,7 @@ end
 if ARGV[7] == 'take' then redis.call('SET', KEYS[2], ARGV[2]) else redis.call('DEL', KEYS[2]) end
 redis.call('HSET', KEYS[3], 'state', ARGV[6], 'runId', ARGV[3], 'since', ARGV[4])
 write_host_state(KEYS[4], KEYS[5], ARGV[2], json, false)
-local ids = append_events(KEYS[6], KEYS[7], KEYS[8], ARGV, 10, ARGV[8], ARGV[9] .. tostring(seq))
+local ids = append_events(KEYS[6], KEYS[7], KEYS[8], 10, ARGV[8], ARGV[9] .. tostring(seq))
 return { 'ok', seq, ids }
 `)
 

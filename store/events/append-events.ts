@@ -4,7 +4,7 @@ import { luaScript } from '../lua-script.js'
 import { APPEND_EVENTS_LUA, eventsArgs, notifyAppended, type EventWithWrite } from './events-with-write.js'
 
 const appendLua = luaScript(`${APPEND_EVENTS_LUA}
-return append_events(KEYS[1], KEYS[2], KEYS[3], ARGV, 1)
+return append_events(KEYS[1], KEYS[2], KEYS[3], 1)
 `)
 
 /**

@@ -9,12 +9,12 @@ import { WRITE_HOST_STATE_LUA } from './write-host-state-lua.js'
 const fencedSaveLua = luaScript(`${WRITE_HOST_STATE_LUA}${APPEND_EVENTS_LUA}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { 'lease-lost' } end
 write_host_state(KEYS[2], KEYS[3], ARGV[2], ARGV[3], false)
-return { 'ok', append_events(KEYS[4], KEYS[5], KEYS[6], ARGV, 4) }
+return { 'ok', append_events(KEYS[4], KEYS[5], KEYS[6], 4) }
 `)
 
 const saveLua = luaScript(`${WRITE_HOST_STATE_LUA}${APPEND_EVENTS_LUA}
 write_host_state(KEYS[1], KEYS[2], ARGV[1], ARGV[2], false)
-return { 'ok', append_events(KEYS[3], KEYS[4], KEYS[5], ARGV, 3) }
+return { 'ok', append_events(KEYS[3], KEYS[4], KEYS[5], 3) }
 `)
 
 /**

@@ -16,7 +16,7 @@ local holder = redis.call('GET', KEYS[2])
 if holder ~= ARGV[2] then return { 'busy', tostring(holder) } end
 redis.call('HSET', KEYS[3], 'state', ARGV[5], 'runId', ARGV[3], 'since', ARGV[4])
 write_host_state(KEYS[4], KEYS[5], ARGV[2], ARGV[6], false)
-return { 'ok', append_events(KEYS[6], KEYS[7], KEYS[8], ARGV, 7) }
+return { 'ok', append_events(KEYS[6], KEYS[7], KEYS[8], 7) }
 `)
 
 export async function setHostResourceState(

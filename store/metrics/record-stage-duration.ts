@@ -8,8 +8,8 @@ import { luaScript } from '../lua-script.js'
 /**
  * Lua: adds one stage to the histogram in hash `key`; `first` is the index in ARGV of the field
  * prefix (`stage|outcome|`), followed by the seconds and the stored part of its own bucket
- * (`bucketOf`: three writes per stage, not one per bound). Shared with the stage.finished event
- * (store/events/record-stage-finished.ts), which writes both in one call.
+ * (`bucketOf`: three writes per stage, not one per bound). Shared with the scripts that append a
+ * stage.finished event (store/events/events-with-write.ts), which write both in one call.
  */
 export const HISTOGRAM_LUA = `
 local function addToHistogram(key, first)

@@ -153,6 +153,23 @@ describe('the SSH executor with followedBy', () => {
     expect(starts).toEqual(CYCLE)
   })
 
+  it("a chained stage's duration is its own run on the host, not the time since it was asked for", async () => {
+    fleet.writeHook('c2', 'PreMaintenance', '#!/bin/sh\nexit 0\n')
+    fleet.writeHook('c2', 'Maintenance', fleet.loggingHook({ sleepSec: 0.3 }))
+    fleet.writeHook('c2', 'PostMaintenance', '#!/bin/sh\nexit 0\n')
+    const s = await open('c2')
+    const runId = nextRun()
+    await s.runStage({ runId, stage: 'PreMaintenance', timeoutSec: 30, followedBy: NONE_CHAIN })
+    // The worker comes to ask only once Maintenance is long over.
+    await new Promise((r) => setTimeout(r, 1000))
+    const asked = Date.now()
+    const m = await s.runStage({ runId, stage: 'Maintenance', timeoutSec: 30 })
+    expect(Date.now() - asked).toBeLessThan(100)
+    if (m.kind !== 'exited') throw new Error(m.kind)
+    expect(m.durationMs).toBeGreaterThanOrEqual(300)
+    expect(m.durationMs).toBeLessThan(1000)
+  })
+
   it('a direct host runs only the stage asked for', async () => {
     scripts('c2')
     const s = await open('c2', true)
