@@ -1,14 +1,13 @@
-import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StageName } from '../../shared/types.js'
-import { RUNNER_PROGRAM } from '../../workers/ssh/runner-program.js'
-import { stageResultOf, takeReply } from '../../workers/ssh/runner-reply.js'
-import { runnerInit, shellQuote } from '../../workers/ssh/runner-shell.js'
+import { stageResultOf } from '../../workers/ssh/runner-reply.js'
 import { stageFilePrefix } from '../../workers/ssh/stage-files.js'
+import { stagePgid } from '../support/host-processes.js'
+import { LocalRunner } from '../support/local-runner.js'
 import type { StageResult } from '../../workers/ssh/stage-result.js'
 import { judgeStage, type StageVerdict } from '../../workers/stage-decisions.js'
 
@@ -36,43 +35,19 @@ function examplesFromDoc(): Map<string, string> {
 let dir: string
 let examples: Map<string, string>
 
-/** One runner shell: the program once, then one `rm_stage` request per stage, as the worker sends them. */
-class LocalRunner {
-  readonly sh: ChildProcessWithoutNullStreams
-  #buf = Buffer.alloc(0)
+/** One runner shell with this test's stub commands, and a stage's reply judged as the worker judges it. */
+class ExampleRunner extends LocalRunner {
   constructor(hooks: string) {
-    this.sh = spawn('sh', ['-s'], {
-      env: { ...process.env, PATH: `${dir}/bin:${process.env.PATH}` },
-      detached: true
-    })
-    this.sh.stdout.on('data', (c: Buffer) => {
-      this.#buf = Buffer.concat([this.#buf, c])
-    })
-    const init = runnerInit({
-      id: 'h1',
-      name: 'kvm1',
+    super({
       stateDir: `${dir}/state`,
       hooksDir: `${dir}/${hooks}`,
-      bootIdPath: `${dir}/boot_id`
+      bootIdPath: `${dir}/boot_id`,
+      pathPrefix: `${dir}/bin`
     })
-    this.sh.stdin.write(`${RUNNER_PROGRAM}\n${init}\n`)
   }
-  send(nonce: string, run: string, stage: StageName, payload?: string, timeoutSec = 30): void {
-    const args = [nonce, run, stage, String(timeoutSec), 'detached', ...(payload === undefined ? [] : [payload])]
-    this.sh.stdin.write(`rm_stage ${args.map(shellQuote).join(' ')}\n`)
-  }
-  async reply(nonce: string, stage: StageName): Promise<{ result: StageResult; verdict: StageVerdict }> {
-    const deadline = Date.now() + 20_000
-    for (;;) {
-      const found = takeReply(this.#buf, nonce)
-      if (found) {
-        this.#buf = this.#buf.subarray(found.used)
-        const result = stageResultOf(found.reply, { startedAt: '', finishedAt: '', durationMs: 0 })!
-        return { result, verdict: judgeStage(stage, result) }
-      }
-      if (Date.now() > deadline) throw new Error(`no reply to ${stage} (${nonce})`)
-      await sleep(20)
-    }
+  async judged(nonce: string, stage: StageName): Promise<{ result: StageResult; verdict: StageVerdict }> {
+    const result = stageResultOf(await this.reply(nonce), { startedAt: '', finishedAt: '', durationMs: 0 })!
+    return { result, verdict: judgeStage(stage, result) }
   }
   async stage(
     run: string,
@@ -81,21 +56,14 @@ class LocalRunner {
   ): Promise<{ result: StageResult; verdict: StageVerdict }> {
     const nonce = `${run}-${stage}`
     this.send(nonce, run, stage, payload)
-    return this.reply(nonce, stage)
-  }
-  kill(): void {
-    try {
-      process.kill(-this.sh.pid!, 'SIGKILL')
-    } catch {
-      // already gone
-    }
+    return this.judged(nonce, stage)
   }
 }
 
 const outputOf = (r: { result: StageResult }): string => ('output' in r.result ? r.result.output : '')
-const runners: LocalRunner[] = []
-const runner = (hooks: string): LocalRunner => {
-  const r = new LocalRunner(hooks)
+const runners: ExampleRunner[] = []
+const runner = (hooks: string): ExampleRunner => {
+  const r = new ExampleRunner(hooks)
   runners.push(r)
   return r
 }
@@ -186,7 +154,11 @@ describe('docs/stage-scripts.md examples, run by the stage runner', () => {
     first.send('reboot-1', 'run-d', 'Maintenance', 'CHG-2', 120)
     const stageFile = stageFilePrefix(`${dir}/state`, 'run-d', 'h1', 'Maintenance')
     const deadline = Date.now() + 20_000
-    while (!(existsSync(`${stageFile}pgid`) && readFileSync(`${stageFile}output`, 'utf8').includes('rebooting'))) {
+    while (!(
+      existsSync(`${stageFile}claim`) &&
+      stagePgid(`${stageFile}claim`) !== undefined &&
+      readFileSync(`${stageFile}output`, 'utf8').includes('rebooting')
+    )) {
       if (Date.now() > deadline) throw new Error('Maintenance.sh never asked for the reboot')
       await sleep(20)
     }
@@ -194,11 +166,11 @@ describe('docs/stage-scripts.md examples, run by the stage runner', () => {
     // id. The shell first, as a power cut takes both at once: a shell that outlived its script
     // recorded exit 137 under load (judged the same, but not the state a reboot shows).
     first.kill()
-    process.kill(-Number(readFileSync(`${stageFile}pgid`, 'utf8')), 'SIGKILL')
+    process.kill(-stagePgid(`${stageFile}claim`)!, 'SIGKILL')
     writeFileSync(`${dir}/boot_id`, 'boot-2\n')
     const after = runner('hooks-sh')
     after.send('reboot-2', 'run-d', 'Maintenance', 'CHG-2', 120)
-    const r = await after.reply('reboot-2', 'Maintenance')
+    const r = await after.judged('reboot-2', 'Maintenance')
     expect(r.result).toMatchObject({ kind: 'vanished', bootIdChanged: true })
     expect(r.verdict.kind).toBe('ok')
     expect(outputOf(r)).toContain('upgraded; rebooting')

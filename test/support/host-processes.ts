@@ -64,16 +64,16 @@ function belongsTo(pid: number, hostDir: string): boolean {
   }
 }
 
-/** Pids the runner recorded for stages still running (no exit file) that are still this host's. */
-export function runningStagePids(
-  stateDir: string,
-  hostDir: string,
-  file: 'supervisor' | 'watchdog' | 'pgid'
-): number[] {
+/**
+ * Pids the runner recorded for stages still running (no exit file) that are still this host's: the
+ * shell supervising each (the claim's first line) or the script's process group (its second line).
+ */
+export function runningStagePids(stateDir: string, hostDir: string, what: 'supervisor' | 'pgid'): number[] {
+  const field = what === 'supervisor' ? '$s' : '$g'
   return spawnSync('sh', [
     '-c',
     // Every stage's files are runs/<run>.<host>.<Stage>.<file> (workers/ssh/stage-files.ts).
-    `for c in "$1"/runs/*.claim; do p=\${c%claim}; [ -e "\${p}exit" ] || cat "\${p}${file}" 2>/dev/null; done`,
+    `for c in "$1"/runs/*.claim; do p=\${c%claim}; [ -e "\${p}exit" ] && continue; s= g=; { read -r s b; read -r g d; } < "$c"; echo ${field}; done`,
     'sh',
     stateDir
   ])
@@ -82,4 +82,10 @@ export function runningStagePids(
     .filter((p) => /^\d+$/.test(p))
     .map(Number)
     .filter((p) => belongsTo(p, hostDir))
+}
+
+/** The process group of a stage's script, from the second line of its claim (workers/ssh/runner-program.ts). */
+export function stagePgid(claimFile: string): number | undefined {
+  const line = readFileSync(claimFile, 'utf8').split('\n')[1]?.trim().split(/\s+/)[0]
+  return line && /^\d+$/.test(line) ? Number(line) : undefined
 }

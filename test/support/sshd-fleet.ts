@@ -229,7 +229,7 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
         // record an exit status. The new boot id is written before sshd answers again.
         const listener = child
         const stageProcs = (): number[] =>
-          (['supervisor', 'watchdog', 'pgid'] as const).flatMap((f) => runningStagePids(stateDir, dir, f))
+          (['supervisor', 'pgid'] as const).flatMap((f) => runningStagePids(stateDir, dir, f))
         const frozen = new Set<number>()
         const freezeAll = (pids: number[]): void => {
           const fresh = pids.filter((p) => !frozen.has(p))
@@ -254,7 +254,7 @@ export async function startSshdFleet(opts: SshdFleetOptions): Promise<SshdFleet>
       },
       async shutdownAndReboot({ sshdLingerMs, downMs }) {
         const supervisors = runningStagePids(stateDir, dir, 'supervisor')
-        const rest = [...runningStagePids(stateDir, dir, 'watchdog'), ...runningStagePids(stateDir, dir, 'pgid')]
+        const rest = runningStagePids(stateDir, dir, 'pgid')
         killPids([...supervisors, ...supervisors.flatMap((g) => groupMembers(g))])
         killPids([...rest, ...rest.flatMap((g) => groupMembers(g))])
         await new Promise((r) => setTimeout(r, sshdLingerMs))

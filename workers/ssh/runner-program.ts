@@ -1,28 +1,35 @@
 /**
  * The persistent stage runner: one POSIX `sh` per host session, started once over one exec channel
  * (`exec sh -s`) and fed this program, then one request line per stage on the same stdin. Nothing
- * to install on the hosts beyond sh and coreutils (`timeout`, `tail`).
+ * to install on the hosts beyond sh, util-linux's `setsid` and coreutils (`sleep`, `tail`; `timeout`
+ * where `setsid` is missing).
  *
  * Why this shape: on a busy host every process creation costs milliseconds, and the old design
  * paid a new SSH channel, a login shell and about ten processes per stage. Here a stage costs the
- * script itself plus `timeout` (leader of the script's process group: the timeout, and the kill of
- * the whole group), and `tail` only when the script printed something. Everything else (claim,
- * boot id, timing, status, replies) is shell builtins, and a run creates no directory: every
- * stage's files sit directly in `<stateDir>/runs/`, which the session's start makes once per host
- * (a `mkdir` per run was a host process per run, issue 16).
+ * script itself (setsid execs it as the leader of a process group of its own), and `tail` only
+ * when the script printed something; the timeout is kept by this shell with one `sleep` (the
+ * watchdog, rm_arm) that serves every stage whose deadline it fits, so a host's whole cycle
+ * usually costs one. Everything else (claim, boot id, timing, status, replies) is shell builtins,
+ * and a run creates no directory: every stage's files sit directly in `<stateDir>/runs/`, which
+ * the session's start makes once per host (a `mkdir` per run was a host process per run, issue 16).
  *
  * A stage's files are `<stateDir>/runs/<runId>.<hostKey>.<Stage>.<file>` (the names:
  * workers/ssh/stage-files.ts; hostKey is the host id with `/` and `%` encoded, `rm_hk`): `claim`
- * (created exclusively, naming the shell that starts the stage: a stage runs at most once per host
- * and run), `boot_id`, `output`, `pgid` (the `timeout` process), `supervisor` (that shell),
- * `timedout`, and `exit` (written last). A worker re-attaching after a crash or a lost connection
- * sends the same request on a new shell: it finds the claim and waits for the running process to
- * end (rm_attach), then reports what the first shell recorded. A shell that dies with its stage (a
- * reboot) leaves no `exit`: the stage is reported `vanished` with both boot ids. A stage started
- * by an older runner (`<stateDir>/runs/<runId>/<hostId>/<Stage>/<file>`) is re-attached to where it is.
+ * (created exclusively: a stage runs at most once per host and run; its first line names the shell
+ * that starts the stage and the boot id, its second, appended once the script runs, the script's
+ * process group), `output`, `timedout`, and `exit` (written last). Three files created per stage,
+ * not six: on some hosts a file creation costs more than the script's start (issue 12). A worker
+ * re-attaching after a crash or a lost connection sends the same request on a new shell: it finds
+ * the claim and waits for the running process to end (rm_attach), then reports what the first
+ * shell recorded. A shell that dies with its stage (a reboot) leaves no `exit`: the stage is
+ * reported `vanished` with both boot ids. Stages started by older runners are re-attached to where
+ * they are: with `boot_id` and `pgid` files of their own, or in a directory per stage
+ * (`<stateDir>/runs/<runId>/<hostId>/<Stage>/<file>`).
  *
  * The shell survives a dropped connection (sshd sends no hangup to a session without a pty): it
- * keeps waiting for its stage, records the exit status, and only then dies writing its reply.
+ * keeps waiting for its stage and keeps its timeout, records the exit status, and only then dies
+ * writing its reply. Only while that shell lives is the timeout kept on the host: a shell killed on
+ * purpose leaves its stage to the worker, which re-attaches and reports it when it ends.
  *
  * `direct` mode runs the script in the foreground of the same shell, its output streamed through
  * the channel, with only a `claim` kept on the host: a second request for a claimed stage (after a
@@ -85,38 +92,113 @@ rm_env() {
   cd "$rm_hooks" || exit 92
   export ROLLMAINT_STAGE="$rm_st" ROLLMAINT_RUN_ID="$rm_run" ROLLMAINT_HOST_ID="$rm_host" ROLLMAINT_HOST_NAME="$rm_name" ROLLMAINT_PAYLOAD="$rm_pl"
 }
-# The script in a process group of its own, led by timeout(1): on expiry the whole group gets TERM,
-# and KILL 5 s later only if the script is still there. $1: its output file, or - for this stdout.
+# How a stage is bounded. With setsid(1) and the boot clock (rm_ss=1), the script leads a process
+# group of its own (setsid execs it: no process besides the script) and this shell keeps its
+# deadline with one sleep(1), the watchdog, kept from stage to stage while its time still fits
+# (rm_wd, firing at rm_wdt): a chain of stages, or a whole host cycle, costs one sleep process
+# instead of a timeout(1) process per stage. Without them, timeout(1) leads the group as before.
+rm_ss=0
+if command -v setsid > /dev/null 2>&1 && [ -r /proc/uptime ]; then rm_ss=1; fi
+rm_wd= rm_wdt=0
+trap '[ -z "$rm_wd" ] || kill "$rm_wd" 2>/dev/null' EXIT
+# A watchdog that fires by $1 (centiseconds since boot): the running one if it fires between now
+# and $1, else a new one.
+rm_arm() {
+  rm_dl=$1
+  rm_clock
+  if [ -n "$rm_wd" ]; then
+    if [ "$rm_t" -lt "$rm_wdt" ] && [ "$rm_wdt" -le "$rm_dl" ]; then return 0; fi
+    kill "$rm_wd" 2>/dev/null
+    wait "$rm_wd" 2>/dev/null
+    rm_wd=
+    rm_clock
+  fi
+  rm_d=$(( rm_dl - rm_t ))
+  [ "$rm_d" -gt 0 ] || rm_d=1
+  sleep "$(( rm_d / 100 )).$(( rm_d % 100 / 10 ))$(( rm_d % 10 ))" < /dev/null > /dev/null 2>&1 &
+  rm_wd=$! rm_wdt=$(( rm_t + rm_d ))
+}
+# The CHLD trap while a stage runs (any child's end: the script's, the watchdog's). Once the
+# watchdog's time has come: early (a watchdog kept from an earlier stage) it is armed again for the
+# rest; at the deadline the script's whole group gets TERM and the watchdog is armed for 5 s; if
+# the script is still there then, the group gets KILL. Run by dash between commands or inside the
+# wait it interrupts, never in the middle of one, so no expiry can fall between a check and a wait.
+rm_alarm() {
+  [ -n "$rm_wd" ] || return 0
+  rm_a=$rm_t
+  rm_clock
+  if [ "$rm_t" -ge "$rm_wdt" ]; then
+    wait "$rm_wd" 2>/dev/null
+    rm_wd=
+    if [ "$rm_t" -lt "$rm_dl" ]; then
+      rm_arm "$rm_dl"
+    elif [ "$rm_timed" = 0 ]; then
+      rm_timed=1
+      kill -s TERM -- -"$rm_pid" 2>/dev/null
+      rm_arm $(( rm_t + 500 ))
+    else
+      kill -s KILL -- -"$rm_pid" 2>/dev/null
+    fi
+  fi
+  rm_t=$rm_a
+}
+rm_exec() {
+  if [ "$rm_ss" = 1 ]; then exec setsid "$@"; fi
+  exec timeout -k 5 "$rm_to" "$@"
+}
+# The script, its output to $1 (a file, or - for this stdout), waited for; its exit status in rm_rc,
+# rm_timed=1 when the timeout ended it. The script's pid is its process group's id.
 rm_launch() {
   if [ "$1" = - ]; then exec 7>&1; else exec 7> "$1"; fi
-  rm_clock; rm_t0=$rm_t
+  rm_clock; rm_t0=$rm_t rm_timed=0
   if [ "$rm_hp" = 1 ]; then
-    ( rm_env; exec timeout -k 5 "$rm_to" "$rm_script" "$rm_pl" ) < /dev/null >&7 2>&1 7>&- &
+    ( rm_env; rm_exec "$rm_script" "$rm_pl" ) < /dev/null >&7 2>&1 7>&- &
   else
-    ( rm_env; exec timeout -k 5 "$rm_to" "$rm_script" ) < /dev/null >&7 2>&1 7>&- &
+    ( rm_env; rm_exec "$rm_script" ) < /dev/null >&7 2>&1 7>&- &
   fi
   rm_pid=$!
   exec 7>&-
-  [ "$1" = - ] || printf '%s\n' "$rm_pid" > "$rm_p"pgid
+  if [ "$rm_ss" = 1 ]; then
+    [ "$1" = - ] || printf '%s %s\n' "$rm_pid" $(( rm_t0 + rm_to * 100 )) >> "$rm_p"claim
+    # The trap before the watchdog is looked at: an expiry from then on is seen by rm_alarm.
+    trap rm_alarm CHLD
+    rm_arm $(( rm_t0 + rm_to * 100 ))
+  elif [ "$1" != - ]; then
+    printf '%s\n' "$rm_pid" >> "$rm_p"claim
+  fi
   while :; do
     wait "$rm_pid"; rm_rc=$?
+    # Above 128: a wait cut short by a trapped signal while the script runs, or its own status.
     if [ "$rm_rc" -gt 128 ] && kill -s 0 "$rm_pid" 2>/dev/null; then continue; fi
     break
   done
+  if [ "$rm_ss" = 1 ]; then
+    trap - CHLD
+    # The group had its TERM: whatever of it outlived the script gets KILL now instead of a wait.
+    [ "$rm_timed" = 1 ] && kill -s KILL -- -"$rm_pid" 2>/dev/null
+    return 0
+  fi
   # 124/137 are timeout(1)'s own answers, but also exit codes a script may use: the clock decides.
-  rm_timed=0
   case $rm_rc in 124|137) ;; *) return 0 ;; esac
   rm_clock
   if [ "$rm_t0" -ge 0 ] && [ "$rm_t" -ge 0 ] && [ $(( rm_t - rm_t0 + 5 )) -lt $(( rm_to * 100 )) ]; then return 0; fi
   rm_timed=1
-  # The group had its TERM; the script is gone (at once, or by timeout's KILL after the 5 s grace):
-  # whatever of its group is left gets KILL now instead of a wait.
   kill -s KILL -- -"$rm_pid" 2>/dev/null
   return 0
 }
+# What the claim says of its stage (line 1: the supervising shell and the boot id at the start; line
+# 2, once started: the script's process group and, when this shell keeps its timeout, the deadline
+# in centiseconds since boot): rm_sv, rm_bs, rm_pg, rm_pdl. An older runner kept the boot id and
+# the group in files of their own (boot_id, pgid), which a stage it started still has.
+rm_meta() {
+  rm_sv= rm_bs= rm_pg= rm_pdl=
+  if [ -r "$rm_p"claim ]; then { read -r rm_sv rm_bs; read -r rm_pg rm_pdl; } < "$rm_p"claim || :; fi
+  if [ -z "$rm_bs" ] && [ -r "$rm_p"boot_id ]; then read -r rm_bs < "$rm_p"boot_id || :; fi
+  if [ -z "$rm_pg" ] && [ -r "$rm_p"pgid ]; then read -r rm_pg < "$rm_p"pgid || :; fi
+}
 rm_report() {
-  rm_bs=-
-  if [ -r "$rm_p"boot_id ]; then read -r rm_bs < "$rm_p"boot_id || :; fi
+  rm_meta
+  [ -n "$rm_bs" ] || rm_bs=-
   if [ -s "$rm_p"exit ]; then
     read -r rm_rc < "$rm_p"exit || :
     rm_k=exited
@@ -132,7 +214,7 @@ rm_report() {
 # The right to start the stage: the claim file, created exclusively (O_EXCL), naming this shell.
 rm_excl() {
   set -C
-  { printf '%s\n' "$$" > "$rm_p"claim; } 2>/dev/null
+  { printf '%s %s\n' "$$" "$rm_boot_now" > "$rm_p"claim; } 2>/dev/null
   rm_c=$?
   set +C
   return $rm_c
@@ -152,17 +234,28 @@ rm_claim() {
 # a claimed stage with no live process gets a few seconds for its shell to record the exit (or the
 # pid), then counts as vanished. Pids are trusted only under the boot id they were recorded in.
 rm_attach() {
-  rm_i=0
+  rm_i=0 rm_adl= rm_sig=TERM
   while [ ! -s "$rm_p"exit ]; do
-    rm_bs= rm_pg= rm_sv=
-    if [ -r "$rm_p"boot_id ]; then read -r rm_bs < "$rm_p"boot_id || :; fi
+    rm_meta
     [ -n "$rm_bs" ] && [ "$rm_bs" != "$rm_boot_now" ] && break
-    if [ -r "$rm_p"pgid ]; then read -r rm_pg < "$rm_p"pgid || :; fi
     if [ -n "$rm_pg" ] && kill -s 0 "$rm_pg" 2>/dev/null; then
-      tail --pid="$rm_pg" -s 0.2 -f /dev/null < /dev/null > /dev/null 2>&1 || sleep 0.2
+      # Looked at again at least every minute: should the shell that keeps the stage's timeout be
+      # gone, this one keeps it (the deadline that shell recorded; TERM, then KILL 5 s later).
+      rm_w=60
+      if [ -n "$rm_pdl" ] && ! { [ -n "$rm_sv" ] && kill -s 0 "$rm_sv" 2>/dev/null; }; then
+        [ -n "$rm_adl" ] || rm_adl=$rm_pdl
+        rm_clock
+        if [ "$rm_t" -ge "$rm_adl" ]; then
+          kill -s "$rm_sig" -- -"$rm_pg" 2>/dev/null
+          rm_sig=KILL rm_adl=$(( rm_t + 500 )) rm_w=5
+        elif [ $(( rm_adl - rm_t )) -lt 6000 ]; then
+          rm_w=$(( (rm_adl - rm_t) / 100 + 1 ))
+        fi
+      fi
+      timeout "$rm_w" tail --pid="$rm_pg" -s 0.2 -f /dev/null < /dev/null > /dev/null 2>&1
+      case $? in 0|124) ;; *) sleep 0.2 ;; esac
       continue
     fi
-    if [ -r "$rm_p"claim ]; then read -r rm_sv < "$rm_p"claim || :; fi
     if [ $rm_i -lt 50 ] && [ -n "$rm_sv" ] && [ "$rm_sv" != "$$" ] && kill -s 0 "$rm_sv" 2>/dev/null; then
       sleep 0.1; rm_i=$(( rm_i + 1 )); continue
     fi
@@ -186,8 +279,9 @@ rm_stage() {
   rm_n=$1 rm_run=$2 rm_st=$3 rm_to=$4 rm_mode=$5 rm_hp=0 rm_pl= rm_last=other
   if [ $# -ge 6 ]; then rm_hp=1 rm_pl=$6; fi
   rm_boot
-  if ! rm_word "$rm_run" || ! rm_word "$rm_st"; then
-    printf 'a run id or stage name with other characters than [0-9A-Za-z_-]\n'
+  case $rm_to in ''|*[!0-9]*) rm_to=x ;; esac
+  if ! rm_word "$rm_run" || ! rm_word "$rm_st" || [ "$rm_to" = x ]; then
+    printf 'a run id or stage name with other characters than [0-9A-Za-z_-], or a timeout that is not a number of seconds\n'
     rm_end "$rm_n" error 91 -
     return
   fi
@@ -202,8 +296,6 @@ rm_stage() {
   if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; rm_last=missing; return; fi
   rm_claim
   case $? in 0) ;; 1) rm_attach; return ;; *) rm_end "$rm_n" error 90 -; return ;; esac
-  printf '%s\n' "$rm_boot_now" > "$rm_p"boot_id
-  printf '%s\n' "$$" > "$rm_p"supervisor
   rm_launch "$rm_p"output
   [ "$rm_timed" = 1 ] && : > "$rm_p"timedout
   printf '%s\n' "$rm_rc" > "$rm_p"exit

@@ -1,0 +1,157 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { setTimeout as sleep } from 'node:timers/promises'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import type { StageName } from '../../shared/types.js'
+import { stageFilePrefix } from '../../workers/ssh/stage-files.js'
+import { childrenOf, groupMembers, stagePgid } from '../support/host-processes.js'
+import { LocalRunner } from '../support/local-runner.js'
+
+/**
+ * The stage timeout as the runner keeps it (workers/ssh/runner-program.ts: setsid, one watchdog
+ * sleep, rm_alarm), through the real program in a local `sh -s`: the deadline is each stage's own
+ * even when the watchdog was armed for an earlier one, one watchdog serves a whole host cycle, a
+ * shell re-attaching keeps the timeout when the shell that started the stage is gone, and hosts
+ * without setsid fall back to timeout(1).
+ */
+let dir: string
+let n = 0
+const runners: LocalRunner[] = []
+
+beforeAll(() => {
+  dir = mkdtempSync(path.join(os.tmpdir(), 'rm-watchdog-'))
+  for (const d of ['hooks', 'state']) mkdirSync(`${dir}/${d}`)
+  writeFileSync(`${dir}/boot_id`, 'boot-1\n')
+})
+afterEach(() => {
+  for (const r of runners.splice(0)) r.kill()
+})
+afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+const hook = (stage: StageName, body: string): void => {
+  writeFileSync(`${dir}/hooks/${stage}`, `#!/bin/bash\n${body}\n`)
+  chmodSync(`${dir}/hooks/${stage}`, 0o755)
+}
+const runner = (preamble?: string, reaper = false): LocalRunner => {
+  const r = new LocalRunner({
+    stateDir: `${dir}/state`,
+    hooksDir: `${dir}/hooks`,
+    bootIdPath: `${dir}/boot_id`,
+    reaper,
+    ...(preamble === undefined ? {} : { preamble })
+  })
+  runners.push(r)
+  return r
+}
+/** The command of a live process, '' once it is gone (a zombie counts as gone: it is only waiting for a parent to reap it). */
+const comm = (pid: number): string => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
+    if (stat.slice(stat.lastIndexOf(')') + 2).startsWith('Z')) return ''
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim()
+  } catch {
+    return ''
+  }
+}
+const watchdogsOf = (r: LocalRunner): number[] => childrenOf(r.pid).filter((p) => comm(p) === 'sleep')
+const live = (pids: number[]): number[] => pids.filter((p) => comm(p) !== '')
+const nextRun = (): string => `wd-${process.pid}-${++n}`
+
+describe('the stage timeout kept by the runner', () => {
+  it('one watchdog serves PreFlight and the whole chain, and goes with the shell', async () => {
+    for (const s of ['PreFlight', 'PreMaintenance', 'Maintenance', 'PostMaintenance'] as const) hook(s, 'exit 0')
+    const r = runner()
+    const run = nextRun()
+    r.send('pf', run, 'PreFlight', undefined, 600)
+    expect((await r.reply('pf')).kind).toBe('exited')
+    const first = watchdogsOf(r)
+    expect(first).toHaveLength(1)
+    r.chain(run, 600, [
+      { nonce: 'a', stage: 'PreMaintenance' },
+      { nonce: 'b', stage: 'Maintenance' },
+      { nonce: 'c', stage: 'PostMaintenance' }
+    ])
+    for (const nonce of ['a', 'b', 'c']) expect(await r.reply(nonce)).toMatchObject({ kind: 'exited', code: '0' })
+    expect(watchdogsOf(r)).toEqual(first)
+    r.end()
+    await new Promise((resolve) => r.sh.once('exit', resolve))
+    for (let i = 0; i < 50 && comm(first[0]!) === 'sleep'; i++) await sleep(20)
+    expect(comm(first[0]!)).not.toBe('sleep')
+  })
+
+  it("a watchdog armed for an earlier stage does not cut the next one short: each stage's deadline is its own", async () => {
+    hook('PreMaintenance', 'sleep 1.2')
+    hook('Maintenance', 'sleep 30')
+    const r = runner()
+    const t = Date.now()
+    r.chain(nextRun(), 2, [
+      { nonce: 'a', stage: 'PreMaintenance' },
+      { nonce: 'b', stage: 'Maintenance' }
+    ])
+    expect(await r.reply('a')).toMatchObject({ kind: 'exited', code: '0' })
+    expect((await r.reply('b')).kind).toBe('timeout')
+    // Maintenance started about 1.2 s in and had its 2 s: not ended by the 2 s armed at the start.
+    expect(Date.now() - t).toBeGreaterThan(3000)
+    expect(Date.now() - t).toBeLessThan(6000)
+  })
+
+  it('the whole group is killed: a child that ignores TERM gets KILL after the 5 s grace', async () => {
+    const pids = `${dir}/child-pids`
+    hook('Maintenance', `trap '' TERM; sleep 300 & echo $! > ${pids}; wait; wait`)
+    const r = runner()
+    const t = Date.now()
+    r.send('m', nextRun(), 'Maintenance', undefined, 1)
+    expect((await r.reply('m', 15_000)).kind).toBe('timeout')
+    expect(Date.now() - t).toBeGreaterThan(5500)
+    const child = Number(readFileSync(pids, 'utf8'))
+    for (let i = 0; i < 50 && comm(child) === 'sleep'; i++) await sleep(20)
+    expect(comm(child)).not.toBe('sleep')
+  })
+
+  it('its shell killed, the stage is still bounded: the shell that re-attaches keeps the deadline', async () => {
+    hook('Maintenance', 'sleep 300')
+    const run = nextRun()
+    const first = runner(undefined, true)
+    first.send('m1', run, 'Maintenance', undefined, 2)
+    const claim = `${stageFilePrefix(`${dir}/state`, run, 'h1', 'Maintenance')}claim`
+    let pgid: number | undefined
+    for (let i = 0; i < 100 && pgid === undefined; i++) {
+      await sleep(20)
+      try {
+        pgid = stagePgid(claim)
+      } catch {
+        // not there yet
+      }
+    }
+    expect(pgid).toBeDefined()
+    // Only the shell: the script's group lives on (its reaping parent, as a host's init, takes it over).
+    const shell = childrenOf(first.pid).find((p) => comm(p) === 'sh')!
+    process.kill(shell, 'SIGKILL')
+    const t = Date.now()
+    const second = runner()
+    second.send('m2', run, 'Maintenance', undefined, 2)
+    // No exit status was recorded (its shell is gone): vanished, but ended by the deadline, not 300 s.
+    expect((await second.reply('m2', 15_000)).kind).toBe('vanished')
+    expect(Date.now() - t).toBeLessThan(8000)
+    expect(live(groupMembers(pgid!))).toEqual([])
+  })
+
+  it('without setsid, timeout(1) leads the group and keeps the deadline as before', async () => {
+    hook('Maintenance', 'sleep 30')
+    const r = runner('rm_ss=0')
+    const t = Date.now()
+    r.send('m', nextRun(), 'Maintenance', undefined, 1)
+    expect((await r.reply('m')).kind).toBe('timeout')
+    expect(Date.now() - t).toBeLessThan(4000)
+    expect(watchdogsOf(r)).toEqual([])
+  })
+
+  it('a timeout that is not a number of seconds is refused, nothing is started', async () => {
+    hook('Maintenance', `echo ran > ${dir}/ran`)
+    const r = runner()
+    r.sh.stdin.write(`rm_stage x ${nextRun()} Maintenance '1; touch ${dir}/ran' detached\n`)
+    expect(await r.reply('x')).toMatchObject({ kind: 'error', code: '91' })
+    expect(() => readFileSync(`${dir}/ran`)).toThrow()
+  })
+})
