@@ -50,16 +50,16 @@ describe('state files', () => {
       const h = host(id)
       const r = await runStage(await shellFor(h), { runId, host: h, stage: 'PreFlight', timeoutSec: 30 })
       expect(r).toMatchObject({ kind: 'exited', exitCode: 0, output: 'ran\n' })
-      for (const f of ['claim', 'output', 'exit'] as const)
+      for (const f of ['claim', 'output'] as const)
         expect(existsSync(stageFilePath(h.stateDir, runId, id, 'PreFlight', f))).toBe(true)
-      // Three files created per stage (issue 12): the claim also holds the supervising shell and
-      // the boot id (line 1), then the script's process group and its deadline (line 2).
+      // Two files created per stage (issue 12): the claim also holds the supervising shell and the
+      // boot id (line 1), the script's process group and its deadline (line 2), its exit status (line 3).
       const claim = readFileSync(stageFilePath(h.stateDir, runId, id, 'PreFlight', 'claim'), 'utf8')
-      expect(claim).toMatch(new RegExp(`^\\d+ ${readFileSync(h.bootIdPath, 'utf8').trim()}\\n\\d+ \\d+\\n$`))
+      expect(claim).toMatch(new RegExp(`^\\d+ ${readFileSync(h.bootIdPath, 'utf8').trim()}\\n\\d+ \\d+\\n0\\n$`))
     }
     expect(starts(mark)).toBe(3)
     const names = readdirSync(path.join(host().stateDir, 'runs')).filter((n) => n.startsWith(`${runId}.`))
-    expect(names).toHaveLength(9)
+    expect(names).toHaveLength(6)
     expect(names.every((n) => n.length < 255)).toBe(true)
     expect(hostFileKey(ids[2]!)).toMatch(/^%h[0-9a-f]{64}$/)
   })
@@ -84,7 +84,9 @@ describe('state files', () => {
       kind: 'exited',
       exitCode: 0
     })
-    expect(existsSync(stageFilePath(host().stateDir, runId, host().id, 'PreFlight', 'exit'))).toBe(true)
+    expect(readFileSync(stageFilePath(host().stateDir, runId, host().id, 'PreFlight', 'claim'), 'utf8')).toMatch(
+      /\n0\n$/
+    )
   })
 })
 

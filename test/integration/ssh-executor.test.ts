@@ -219,7 +219,7 @@ describe('detached runner: each stage at most once per host and run', () => {
     // the host removes them in the background
     expect(await gone([...ancient, legacy])).toBe(true)
     // A recent run's files stay: the env test's run, written minutes ago.
-    for (const f of ['claim', 'exit', 'output'] as const)
+    for (const f of ['claim', 'output'] as const)
       expect(existsSync(stageFilePath(h.stateDir, 'env-run', h.id, 'PreFlight', f))).toBe(true)
 
     // Every run asks (its PreFlight): within the hour the host does not scan again (no process).

@@ -65,7 +65,7 @@ function belongsTo(pid: number, hostDir: string): boolean {
 }
 
 /**
- * Pids the runner recorded for stages still running (no exit file) that are still this host's: the
+ * Pids the runner recorded for stages still running (no exit status yet) that are still this host's: the
  * shell supervising each (the claim's first line) or the script's process group (its second line).
  */
 export function runningStagePids(stateDir: string, hostDir: string, what: 'supervisor' | 'pgid'): number[] {
@@ -73,7 +73,7 @@ export function runningStagePids(stateDir: string, hostDir: string, what: 'super
   return spawnSync('sh', [
     '-c',
     // Every stage's files are runs/<run>.<host>.<Stage>.<file> (workers/ssh/stage-files.ts).
-    `for c in "$1"/runs/*.claim; do p=\${c%claim}; [ -e "\${p}exit" ] && continue; s= g=; { read -r s b; read -r g d; } < "$c"; echo ${field}; done`,
+    `for c in "$1"/runs/*.claim; do p=\${c%claim}; [ -e "\${p}exit" ] && continue; s= g= x=; { read -r s b; read -r g d; read -r x y; } < "$c"; [ -n "$x" ] || echo ${field}; done`,
     'sh',
     stateDir
   ])

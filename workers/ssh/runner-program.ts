@@ -17,14 +17,14 @@
  * workers/ssh/stage-files.ts; hostKey is the host id with `/` and `%` encoded, `rm_hk`): `claim`
  * (created exclusively: a stage runs at most once per host and run; its first line names the shell
  * that starts the stage and the boot id, its second, appended once the script runs, the script's
- * process group), `output`, `timedout`, and `exit` (written last). Three files created per stage,
- * not six: on some hosts a file creation costs more than the script's start (issue 12). A worker
- * re-attaching after a crash or a lost connection sends the same request on a new shell: it finds
- * the claim and waits for the running process to end (rm_attach), then reports what the first
- * shell recorded. A shell that dies with its stage (a reboot) leaves no `exit`: the stage is
- * reported `vanished` with both boot ids. Stages started by older runners are re-attached to where
- * they are: with `boot_id` and `pgid` files of their own, or in a directory per stage
- * (`<stateDir>/runs/<runId>/<hostId>/<Stage>/<file>`).
+ * process group and deadline, its third, appended last, the exit status) and `output`. Two files
+ * created per stage, not six: on some hosts a file creation costs more than the script's start
+ * (issue 12). A worker re-attaching after a crash or a lost connection sends the same request on a
+ * new shell: it finds the claim and waits for the running process to end (rm_attach), then reports
+ * what the first shell recorded. A shell that dies with its stage (a reboot) leaves no exit status:
+ * the stage is reported `vanished` with both boot ids. Stages started by older runners are
+ * re-attached to where they are: with files of their own for the boot id, group, status and
+ * timeout mark, or in a directory per stage (`<stateDir>/runs/<runId>/<hostId>/<Stage>/<file>`).
  *
  * The shell survives a dropped connection (sshd sends no hangup to a session without a pty): it
  * keeps waiting for its stage and keeps its timeout, records the exit status, and only then dies
@@ -186,23 +186,27 @@ rm_launch() {
   kill -s KILL -- -"$rm_pid" 2>/dev/null
   return 0
 }
-# What the claim says of its stage (line 1: the supervising shell and the boot id at the start; line
-# 2, once started: the script's process group and, when this shell keeps its timeout, the deadline
-# in centiseconds since boot): rm_sv, rm_bs, rm_pg, rm_pdl. An older runner kept the boot id and
-# the group in files of their own (boot_id, pgid), which a stage it started still has.
+# What the claim says of its stage: line 1, the supervising shell and the boot id at the start
+# (rm_sv, rm_bs); line 2, once started, the script's process group and, when this shell keeps its
+# timeout, the deadline in centiseconds since boot (rm_pg, rm_pdl); line 3, written last, the exit
+# status and "timedout" when the timeout ended it (rm_xc, rm_xt). An older runner kept the boot id,
+# the group, the status and the timeout mark in files of their own, which a stage it started still has.
 rm_meta() {
-  rm_sv= rm_bs= rm_pg= rm_pdl=
-  if [ -r "$rm_p"claim ]; then { read -r rm_sv rm_bs; read -r rm_pg rm_pdl; } < "$rm_p"claim || :; fi
+  rm_sv= rm_bs= rm_pg= rm_pdl= rm_xc= rm_xt=
+  if [ -r "$rm_p"claim ]; then { read -r rm_sv rm_bs; read -r rm_pg rm_pdl; read -r rm_xc rm_xt; } < "$rm_p"claim || :; fi
   if [ -z "$rm_bs" ] && [ -r "$rm_p"boot_id ]; then read -r rm_bs < "$rm_p"boot_id || :; fi
   if [ -z "$rm_pg" ] && [ -r "$rm_p"pgid ]; then read -r rm_pg < "$rm_p"pgid || :; fi
+  if [ -z "$rm_xc" ] && [ -s "$rm_p"exit ]; then
+    read -r rm_xc < "$rm_p"exit || :
+    [ -e "$rm_p"timedout ] && rm_xt=timedout
+  fi
 }
 rm_report() {
   rm_meta
   [ -n "$rm_bs" ] || rm_bs=-
-  if [ -s "$rm_p"exit ]; then
-    read -r rm_rc < "$rm_p"exit || :
-    rm_k=exited
-    [ -e "$rm_p"timedout ] && rm_k=timeout
+  if [ -n "$rm_xc" ]; then
+    rm_rc=$rm_xc rm_k=exited
+    [ "$rm_xt" = timedout ] && rm_k=timeout
   else
     rm_k=vanished rm_rc=-
   fi
@@ -235,8 +239,7 @@ rm_claim() {
 # pid), then counts as vanished. Pids are trusted only under the boot id they were recorded in.
 rm_attach() {
   rm_i=0 rm_adl= rm_sig=TERM
-  while [ ! -s "$rm_p"exit ]; do
-    rm_meta
+  while rm_meta; [ -z "$rm_xc" ]; do
     [ -n "$rm_bs" ] && [ "$rm_bs" != "$rm_boot_now" ] && break
     if [ -n "$rm_pg" ] && kill -s 0 "$rm_pg" 2>/dev/null; then
       # Looked at again at least every minute: should the shell that keeps the stage's timeout be
@@ -297,8 +300,7 @@ rm_stage() {
   rm_claim
   case $? in 0) ;; 1) rm_attach; return ;; *) rm_end "$rm_n" error 90 -; return ;; esac
   rm_launch "$rm_p"output
-  [ "$rm_timed" = 1 ] && : > "$rm_p"timedout
-  printf '%s\n' "$rm_rc" > "$rm_p"exit
+  if [ "$rm_timed" = 1 ]; then printf '%s timedout\n' "$rm_rc" >> "$rm_p"claim; else printf '%s\n' "$rm_rc" >> "$rm_p"claim; fi
   rm_report
 }
 # rm_chain run timeoutSec payload-flag(p|-) payload nonce stage [when nonce stage]...: detached
