@@ -119,6 +119,25 @@ describe('a stage an older runner started (a directory per stage)', () => {
     expect(existsSync(stageFilePath(host().stateDir, runId, host().id, 'Maintenance', 'claim'))).toBe(false)
   })
 
+  it('flat layout of the runner before the claim held it all: its boot_id, exit and timedout files are read', async () => {
+    fleet.writeHook('f1', 'Maintenance', fleet.loggingHook())
+    const runId = nextRun()
+    const file = (f: 'claim' | 'boot_id' | 'output' | 'exit' | 'timedout'): string =>
+      stageFilePath(host().stateDir, runId, host().id, 'Maintenance', f)
+    writeFileSync(file('claim'), '999999\n')
+    writeFileSync(file('boot_id'), `${bootId()}\n`)
+    writeFileSync(file('output'), 'old runner, timed out\n')
+    writeFileSync(file('timedout'), '')
+    writeFileSync(file('exit'), '124\n')
+    const mark = fleet.readHostLog().length
+    const shell = await shellFor(host())
+    expect(await runStage(shell, { runId, host: host(), stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({
+      kind: 'timeout',
+      output: 'old runner, timed out\n'
+    })
+    expect(starts(mark)).toBe(0)
+  })
+
   it('still running: it is waited for and its exit status read', async () => {
     fleet.writeHook('f1', 'Maintenance', fleet.loggingHook())
     const runId = nextRun()
