@@ -99,15 +99,16 @@ rm_env() {
 # instead of a timeout(1) process per stage. Without them, timeout(1) leads the group as before.
 rm_ss=0
 if command -v setsid > /dev/null 2>&1 && [ -r /proc/uptime ]; then rm_ss=1; fi
-rm_wd= rm_wdt=0
+rm_wd= rm_wdt=0 rm_arming=0
 trap '[ -z "$rm_wd" ] || kill "$rm_wd" 2>/dev/null' EXIT
 # A watchdog that fires by $1 (centiseconds since boot): the running one if it fires between now
-# and $1, else a new one.
+# and $1, else a new one. rm_alarm stays out meanwhile (rm_arming): it would wait for the watchdog
+# this waits for, or arm one of its own; the caller runs it once afterwards instead.
 rm_arm() {
-  rm_dl=$1
+  rm_dl=$1 rm_arming=1
   rm_clock
   if [ -n "$rm_wd" ]; then
-    if [ "$rm_t" -lt "$rm_wdt" ] && [ "$rm_wdt" -le "$rm_dl" ]; then return 0; fi
+    if [ "$rm_t" -lt "$rm_wdt" ] && [ "$rm_wdt" -le "$rm_dl" ]; then rm_arming=0; return 0; fi
     kill "$rm_wd" 2>/dev/null
     wait "$rm_wd" 2>/dev/null
     rm_wd=
@@ -116,7 +117,7 @@ rm_arm() {
   rm_d=$(( rm_dl - rm_t ))
   [ "$rm_d" -gt 0 ] || rm_d=1
   sleep "$(( rm_d / 100 )).$(( rm_d % 100 / 10 ))$(( rm_d % 10 ))" < /dev/null > /dev/null 2>&1 &
-  rm_wd=$! rm_wdt=$(( rm_t + rm_d ))
+  rm_wd=$! rm_wdt=$(( rm_t + rm_d )) rm_arming=0
 }
 # The CHLD trap while a stage runs (any child's end: the script's, the watchdog's). Once the
 # watchdog's time has come: early (a watchdog kept from an earlier stage) it is armed again for the
@@ -124,7 +125,7 @@ rm_arm() {
 # the script is still there then, the group gets KILL. Run by dash between commands or inside the
 # wait it interrupts, never in the middle of one, so no expiry can fall between a check and a wait.
 rm_alarm() {
-  [ -n "$rm_wd" ] || return 0
+  [ -n "$rm_wd" ] && [ "$rm_arming" = 0 ] || return 0
   rm_a=$rm_t
   rm_clock
   if [ "$rm_t" -ge "$rm_wdt" ]; then
@@ -160,9 +161,11 @@ rm_launch() {
   exec 7>&-
   if [ "$rm_ss" = 1 ]; then
     [ "$1" = - ] || printf '%s %s\n' "$rm_pid" $(( rm_t0 + rm_to * 100 )) >> "$rm_p"claim
-    # The trap before the watchdog is looked at: an expiry from then on is seen by rm_alarm.
+    # The trap before the watchdog is looked at: an expiry from then on is seen by rm_alarm (here
+    # once more after rm_arm, which it stays out of).
     trap rm_alarm CHLD
     rm_arm $(( rm_t0 + rm_to * 100 ))
+    rm_alarm
   elif [ "$1" != - ]; then
     printf '%s\n' "$rm_pid" >> "$rm_p"claim
   fi
