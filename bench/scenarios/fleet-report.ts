@@ -113,11 +113,12 @@ scripts), the workers ${m.workerCpuMsPerHostCycle} ms, Redis ${Math.round((m.red
 time during the run was kernel time.
 
 **Host processes.** A connection costs the host 3 processes (sshd's connection child, its
-privilege-separated child, the runner shell), a stage 1 beyond its script (\`timeout\`, leader of the
-script's process group), a run none (its stages' files go straight into the state directory's
-\`runs/\`, made by the host's first session); the clean-up scan of old runs runs at most once an hour.
-So a no-op host cycle on one connection is 4 scripts + 7 = 11 processes, 1.75 per stage beyond the
-script. PreFlight runs as one job per cluster and the cluster job goes to the worker that ran it
+privilege-separated child, the runner shell), a stage none beyond its script (\`setsid\` execs it as
+the leader of its process group), the timeouts of a connection's stages one \`sleep\` (the runner's
+watchdog, kept while its time fits the next deadline), a run none (its stages' files go straight into
+the state directory's \`runs/\`, made by the host's first session); the clean-up scan of old runs runs
+at most once an hour. So a no-op host cycle on one connection is 4 scripts + 4 = 8 processes, 1 per
+stage beyond the script. PreFlight runs as one job per cluster and the cluster job goes to the worker that ran it
 (docs/operations.md#cluster-job-affinity), so a host's cycle stays on the connection its PreFlight
 opened; one that did not (its worker went silent, or the pooled session was closed) pays a second
 connection (3 more). Here ${n.hostsOnOneShellPct} % of the hosts ran their whole cycle on PreFlight's

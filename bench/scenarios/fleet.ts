@@ -109,12 +109,13 @@ function inventoryDoc(fleet: SshdFleet, clusters: Array<{ id: string; hosts: str
   }
 }
 
-/** The distinct runner shells (the pid in each stage's claim file) that ran a host's stages of one run. */
+/** The distinct runner shells (the pid that starts each stage's claim file) that ran a host's stages of one run. */
 function runnerShells(fleet: SshdFleet, runId: string, host: string): number {
   const pids = new Set<string>()
   for (const stage of STAGES) {
     const claim = stageFilePath(fleet.host(host).stateDir, runId, host, stage, 'claim')
-    if (existsSync(claim)) pids.add(readFileSync(claim, 'utf8').trim())
+    // Line 1 of a claim: the runner shell's pid and the boot id (workers/ssh/runner-program.ts).
+    if (existsSync(claim)) pids.add(readFileSync(claim, 'utf8').split(/\s/, 1)[0]!)
   }
   return pids.size
 }
