@@ -88,7 +88,12 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     // overlaps taking the lease and the boundary checks (issue 16: one handshake less per cluster
     // on the critical path). Only a host about to start: a resumed one opens with re-attach options.
     const first = hostIds.findIndex((id) => initial.get(id)?.phase === 'ready')
-    if (first >= 0) prefetch(first)
+    if (first >= 0) {
+      prefetch(first)
+      // And its check for a Maintenance script, whose round trip to the host overlaps the lease
+      // too (issue 12): later hosts have theirs asked during the previous host's PostMaintenance.
+      if (prefetched) prefetched = { ...prefetched, session: askMaintenanceScriptAhead(prefetched.session), asked: true }
+    }
     let lease: Awaited<ReturnType<typeof holdClusterLease>>
     try {
       lease = await holdClusterLease(leaseDeps, clusterId, clusterLeaseOwner(ctx.workerId, job.id!))
