@@ -92,7 +92,8 @@ export function makeClusterProcessor(ctx: WorkerContext) {
       prefetch(first)
       // And its check for a Maintenance script, whose round trip to the host overlaps the lease
       // too (issue 12): later hosts have theirs asked during the previous host's PostMaintenance.
-      if (prefetched) prefetched = { ...prefetched, session: askMaintenanceScriptAhead(prefetched.session), asked: true }
+      if (prefetched)
+        prefetched = { ...prefetched, session: askMaintenanceScriptAhead(prefetched.session), asked: true }
     }
     let lease: Awaited<ReturnType<typeof holdClusterLease>>
     try {
