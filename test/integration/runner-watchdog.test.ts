@@ -125,12 +125,15 @@ describe('the stage timeout kept by the runner', () => {
       }
     }
     expect(pgid).toBeDefined()
-    // Only the shell: the script's group lives on (its reaping parent, as a host's init, takes it over).
-    const shell = childrenOf(first.pid).find((p) => comm(p) === 'sh')!
-    process.kill(shell, 'SIGKILL')
+    // A second shell re-attaches while the first still keeps the timeout, and only then is the
+    // first killed (the shell alone: the script's group lives on, taken over by its reaping parent
+    // as by a host's init): the second looks again at the deadline and keeps it.
     const t = Date.now()
     const second = runner()
     second.send('m2', run, 'Maintenance', undefined, 2)
+    await sleep(300)
+    const shell = childrenOf(first.pid).find((p) => comm(p) === 'sh')!
+    process.kill(shell, 'SIGKILL')
     // No exit status was recorded (its shell is gone): vanished, but ended by the deadline, not 300 s.
     expect((await second.reply('m2', 15_000)).kind).toBe('vanished')
     expect(Date.now() - t).toBeLessThan(8000)

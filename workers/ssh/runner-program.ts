@@ -245,17 +245,20 @@ rm_attach() {
   while rm_meta; [ -z "$rm_xc" ]; do
     [ -n "$rm_bs" ] && [ "$rm_bs" != "$rm_boot_now" ] && break
     if [ -n "$rm_pg" ] && kill -s 0 "$rm_pg" 2>/dev/null; then
-      # Looked at again at least every minute: should the shell that keeps the stage's timeout be
-      # gone, this one keeps it (the deadline that shell recorded; TERM, then KILL 5 s later).
+      # Looked at again at least every minute and at the deadline: should the shell that keeps the
+      # stage's timeout be gone by then, this one keeps it (the deadline that shell recorded; TERM,
+      # then KILL 5 s later). Past the deadline with that shell still there, every second.
       rm_w=60
-      if [ -n "$rm_pdl" ] && ! { [ -n "$rm_sv" ] && kill -s 0 "$rm_sv" 2>/dev/null; }; then
+      if [ -n "$rm_pdl" ]; then
         [ -n "$rm_adl" ] || rm_adl=$rm_pdl
         rm_clock
-        if [ "$rm_t" -ge "$rm_adl" ]; then
+        if [ "$rm_t" -lt "$rm_adl" ]; then
+          [ $(( rm_adl - rm_t )) -ge 6000 ] || rm_w=$(( (rm_adl - rm_t) / 100 + 1 ))
+        elif [ -n "$rm_sv" ] && kill -s 0 "$rm_sv" 2>/dev/null; then
+          rm_w=1
+        else
           kill -s "$rm_sig" -- -"$rm_pg" 2>/dev/null
           rm_sig=KILL rm_adl=$(( rm_t + 500 )) rm_w=5
-        elif [ $(( rm_adl - rm_t )) -lt 6000 ]; then
-          rm_w=$(( (rm_adl - rm_t) / 100 + 1 ))
         fi
       fi
       timeout "$rm_w" tail --pid="$rm_pg" -s 0.2 -f /dev/null < /dev/null > /dev/null 2>&1
