@@ -8,8 +8,8 @@ return append_events(KEYS[1], KEYS[2], KEYS[3], 1)
 `)
 
 /**
- * Appends events meant for a write (EventWithWrite) that no write took, in one call of their own:
- * best effort, as emitRunEvent (progress display and metrics never fail the maintenance itself).
+ * Appends events in one call of their own (emitRunEvent, and events meant for a write that no write
+ * took): best effort, progress display and metrics never fail the maintenance itself.
  */
 export async function appendEvents(
   redis: RedisClient,

@@ -10,7 +10,7 @@ import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.j
 import { connectHost, type HostConnection } from '../../workers/ssh/connect-host.js'
 import { cleanupOldRuns, runStage } from '../../workers/ssh/run-stage.js'
 import { openRunnerShell, type RunnerShell } from '../../workers/ssh/runner-shell.js'
-import { STAGE_FILES, stageFilePath, type StageFile } from '../../workers/ssh/stage-files.js'
+import { OLDER_STAGE_FILES, STAGE_FILES, stageFilePath, type StageFile } from '../../workers/ssh/stage-files.js'
 import { startSshdFleet, type SshdFleet } from '../support/sshd-fleet.js'
 
 let fleet: SshdFleet
@@ -304,6 +304,6 @@ describe('executor: direct (the script in the foreground, output streamed)', () 
     // direct mode keeps only its claim on the host (so it is never started twice), no output or pids
     const file = (f: StageFile): string => stageFilePath(host().stateDir, `run-${run}`, host().id, 'Maintenance', f)
     expect(existsSync(file('claim'))).toBe(true)
-    expect(STAGE_FILES.filter((f) => f !== 'claim' && existsSync(file(f)))).toEqual([])
+    expect([...STAGE_FILES, ...OLDER_STAGE_FILES].filter((f) => f !== 'claim' && existsSync(file(f)))).toEqual([])
   })
 })

@@ -16,7 +16,7 @@ export interface RunStageRequest {
 
 function runnerFailure(host: HostConfig, code: string, detail: string): Error {
   return new Error(
-    `the stage runner on host ${host.name} failed (${code}): ${detail || 'no message'}; it needs sh, setsid (or timeout), sleep and tail, and a writable stateDir ${host.stateDir}`
+    `the stage runner on host ${host.name} failed (${code}): ${detail || 'no message'}; it needs sh, setsid, timeout, sleep and tail, and a writable stateDir ${host.stateDir}`
   )
 }
 

@@ -1,8 +1,8 @@
 /**
  * The persistent stage runner: one POSIX `sh` per host session, started once over one exec channel
  * (`exec sh -s`) and fed this program, then one request line per stage on the same stdin. Nothing
- * to install on the hosts beyond sh, util-linux's `setsid` and coreutils (`sleep`, `tail`; `timeout`
- * where `setsid` is missing).
+ * to install on the hosts beyond sh, util-linux's `setsid` and coreutils (`sleep`, `tail`, `timeout`:
+ * a re-attaching shell's slices, and the stage's leader where `setsid` is missing).
  *
  * Why this shape: on a busy host every process creation costs milliseconds, and the old design
  * paid a new SSH channel, a login shell and about ten processes per stage. Here a stage costs the
