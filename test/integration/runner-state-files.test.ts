@@ -53,9 +53,15 @@ describe('state files', () => {
       for (const f of ['claim', 'output'] as const)
         expect(existsSync(stageFilePath(h.stateDir, runId, id, 'PreFlight', f))).toBe(true)
       // Two files created per stage (issue 12): the claim also holds the supervising shell and the
-      // boot id (line 1), the script's process group and its deadline (line 2), its exit status (line 3).
+      // boot id (line 1), the script's pid, its deadline and the process group its timeout signals
+      // (line 2), its exit status (line 3). sshd starts the runner shell as its group's leader, so
+      // the script runs in that group (no setsid per stage).
       const claim = readFileSync(stageFilePath(h.stateDir, runId, id, 'PreFlight', 'claim'), 'utf8')
-      expect(claim).toMatch(new RegExp(`^\\d+ ${readFileSync(h.bootIdPath, 'utf8').trim()}\\n\\d+ \\d+\\n0\\n$`))
+      const lines = new RegExp(`^(\\d+) ${readFileSync(h.bootIdPath, 'utf8').trim()}\\n\\d+ \\d+ (\\d+)\\n0\\n$`).exec(
+        claim
+      )
+      expect(lines, claim).not.toBeNull()
+      expect(lines![2]).toBe(lines![1])
     }
     expect(starts(mark)).toBe(3)
     const names = readdirSync(path.join(host().stateDir, 'runs')).filter((n) => n.startsWith(`${runId}.`))

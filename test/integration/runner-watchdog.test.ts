@@ -33,12 +33,13 @@ const hook = (stage: StageName, body: string): void => {
   writeFileSync(`${dir}/hooks/${stage}`, `#!/bin/bash\n${body}\n`)
   chmodSync(`${dir}/hooks/${stage}`, 0o755)
 }
-const runner = (preamble?: string, reaper = false): LocalRunner => {
+const runner = (preamble?: string, reaper = false, leader = false): LocalRunner => {
   const r = new LocalRunner({
     stateDir: `${dir}/state`,
     hooksDir: `${dir}/hooks`,
     bootIdPath: `${dir}/boot_id`,
     reaper,
+    leader,
     ...(preamble === undefined ? {} : { preamble })
   })
   runners.push(r)
@@ -96,48 +97,86 @@ describe('the stage timeout kept by the runner', () => {
     expect(Date.now() - t).toBeLessThan(6000)
   })
 
-  it('the whole group is killed: a child that ignores TERM gets KILL after the 5 s grace', async () => {
-    const pids = `${dir}/child-pids`
-    hook('Maintenance', `trap '' TERM; sleep 300 & echo $! > ${pids}; wait; wait`)
-    const r = runner()
-    const t = Date.now()
-    r.send('m', nextRun(), 'Maintenance', undefined, 1)
-    expect((await r.reply('m', 15_000)).kind).toBe('timeout')
-    expect(Date.now() - t).toBeGreaterThan(5500)
-    const child = Number(readFileSync(pids, 'utf8'))
-    for (let i = 0; i < 50 && comm(child) === 'sleep'; i++) await sleep(20)
-    expect(comm(child)).not.toBe('sleep')
+  it('a runner leading its process group (as sshd starts it) runs scripts in that group; one that does not, each in its own (setsid)', async () => {
+    hook('PreFlight', 'exit 0')
+    for (const [mode, r] of [
+      ['own', runner()],
+      ['setsid', runner(undefined, true)]
+    ] as const) {
+      const run = nextRun()
+      r.send('pf', run, 'PreFlight')
+      expect((await r.reply('pf')).kind).toBe('exited')
+      const claim = readFileSync(`${stageFilePrefix(`${dir}/state`, run, 'h1', 'PreFlight')}claim`, 'utf8').split('\n')
+      const [shell] = claim[0]!.split(' ')
+      const [script, , group] = claim[1]!.split(' ')
+      expect(Number(shell)).toBe(r.shellPid)
+      expect(group).toBe(mode === 'own' ? shell : script)
+    }
   })
 
-  it('its shell killed, the stage is still bounded: the shell that re-attaches keeps the deadline', async () => {
-    hook('Maintenance', 'sleep 300')
-    const run = nextRun()
-    const first = runner(undefined, true)
-    first.send('m1', run, 'Maintenance', undefined, 2)
-    const claim = `${stageFilePrefix(`${dir}/state`, run, 'h1', 'Maintenance')}claim`
-    let pgid: number | undefined
-    for (let i = 0; i < 100 && pgid === undefined; i++) {
-      await sleep(20)
-      try {
-        pgid = stagePgid(claim)
-      } catch {
-        // not there yet
-      }
+  it.each(['own group', 'setsid'] as const)(
+    '%s: the whole group is killed: a child that ignores TERM gets KILL after the 5 s grace',
+    async (mode) => {
+      const pids = `${dir}/child-pids`
+      hook('Maintenance', `trap '' TERM; sleep 300 & echo $! > ${pids}; wait; wait`)
+      const r = runner(mode === 'setsid' ? 'rm_ss=1' : undefined)
+      const t = Date.now()
+      r.send('m', nextRun(), 'Maintenance', undefined, 1)
+      expect((await r.reply('m', 15_000)).kind).toBe('timeout')
+      expect(Date.now() - t).toBeGreaterThan(5500)
+      const child = Number(readFileSync(pids, 'utf8'))
+      for (let i = 0; i < 50 && comm(child) === 'sleep'; i++) await sleep(20)
+      expect(comm(child)).not.toBe('sleep')
     }
-    expect(pgid).toBeDefined()
-    // A second shell re-attaches while the first still keeps the timeout, and only then is the
-    // first killed (the shell alone: the script's group lives on, taken over by its reaping parent
-    // as by a host's init): the second looks again at the deadline and keeps it.
+  )
+
+  it.each(['own group', 'setsid'] as const)(
+    '%s: its shell killed, the stage is still bounded: the shell that re-attaches keeps the deadline',
+    async (mode) => {
+      hook('Maintenance', 'sleep 300')
+      const run = nextRun()
+      const first = runner(undefined, true, mode === 'own group')
+      first.send('m1', run, 'Maintenance', undefined, 2)
+      const claim = `${stageFilePrefix(`${dir}/state`, run, 'h1', 'Maintenance')}claim`
+      let pgid: number | undefined
+      for (let i = 0; i < 100 && pgid === undefined; i++) {
+        await sleep(20)
+        try {
+          pgid = stagePgid(claim)
+        } catch {
+          // not there yet
+        }
+      }
+      expect(pgid).toBeDefined()
+      // A second shell re-attaches while the first still keeps the timeout, and only then is the
+      // first killed (the shell alone: the script's group lives on, taken over by its reaping parent
+      // as by a host's init): the second looks again at the deadline and keeps it.
+      const t = Date.now()
+      const second = runner()
+      second.send('m2', run, 'Maintenance', undefined, 2)
+      await sleep(300)
+      process.kill(first.shellPid!, 'SIGKILL')
+      // No exit status was recorded (its shell is gone): vanished, but ended by the deadline, not 300 s.
+      expect((await second.reply('m2', 15_000)).kind).toBe('vanished')
+      expect(Date.now() - t).toBeLessThan(8000)
+      expect(live(groupMembers(pgid!))).toEqual([])
+    }
+  )
+
+  it("a script's `kill 0` (TERM to its group) leaves the runner shell and its watchdog: the chain goes on, the next stage keeps its deadline", async () => {
+    hook('PreMaintenance', "trap 'exit 0' TERM; sleep 300 & kill 0; wait")
+    hook('Maintenance', 'sleep 30')
+    const r = runner()
     const t = Date.now()
-    const second = runner()
-    second.send('m2', run, 'Maintenance', undefined, 2)
-    await sleep(300)
-    const shell = childrenOf(first.pid).find((p) => comm(p) === 'sh')!
-    process.kill(shell, 'SIGKILL')
-    // No exit status was recorded (its shell is gone): vanished, but ended by the deadline, not 300 s.
-    expect((await second.reply('m2', 15_000)).kind).toBe('vanished')
-    expect(Date.now() - t).toBeLessThan(8000)
-    expect(live(groupMembers(pgid!))).toEqual([])
+    r.chain(nextRun(), 2, [
+      { nonce: 'a', stage: 'PreMaintenance' },
+      { nonce: 'b', stage: 'Maintenance' }
+    ])
+    // The script's own TERM trap decided its status; the runner was not ended by the TERM.
+    expect(await r.reply('a')).toMatchObject({ kind: 'exited', code: '0' })
+    // The watchdog ignored it too: Maintenance is ended at its 2 s, not after its 30.
+    expect((await r.reply('b')).kind).toBe('timeout')
+    expect(Date.now() - t).toBeLessThan(6000)
   })
 
   it('without setsid, timeout(1) leads the group and keeps the deadline as before', async () => {

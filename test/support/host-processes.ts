@@ -66,14 +66,14 @@ function belongsTo(pid: number, hostDir: string): boolean {
 
 /**
  * Pids the runner recorded for stages still running (no exit status yet) that are still this host's: the
- * shell supervising each (the claim's first line) or the script's process group (its second line).
+ * shell supervising each (the claim's first line) or the process group its timeout signals (its second line).
  */
 export function runningStagePids(stateDir: string, hostDir: string, what: 'supervisor' | 'pgid'): number[] {
   const field = what === 'supervisor' ? '$s' : '$g'
   return spawnSync('sh', [
     '-c',
     // Every stage's files are runs/<run>.<host>.<Stage>.<file> (workers/ssh/stage-files.ts).
-    `for c in "$1"/runs/*.claim; do p=\${c%claim}; [ -e "\${p}exit" ] && continue; s= g= x=; { read -r s b; read -r g d; read -r x y; } < "$c"; [ -n "$x" ] || echo ${field}; done`,
+    `for c in "$1"/runs/*.claim; do p=\${c%claim}; [ -e "\${p}exit" ] && continue; s= g= x= q=; { read -r s b; read -r g d q; read -r x y; } < "$c"; [ -z "$q" ] || g=$q; [ -n "$x" ] || echo ${field}; done`,
     'sh',
     stateDir
   ])
@@ -84,8 +84,13 @@ export function runningStagePids(stateDir: string, hostDir: string, what: 'super
     .filter((p) => belongsTo(p, hostDir))
 }
 
-/** The process group of a stage's script, from the second line of its claim (workers/ssh/runner-program.ts). */
+/**
+ * The process group a stage's timeout signals, from the second line of its claim
+ * (workers/ssh/runner-launch.ts): its third field (the script's own group, or the runner shell's),
+ * else the script's pid, which leads its group.
+ */
 export function stagePgid(claimFile: string): number | undefined {
-  const line = readFileSync(claimFile, 'utf8').split('\n')[1]?.trim().split(/\s+/)[0]
-  return line && /^\d+$/.test(line) ? Number(line) : undefined
+  const fields = readFileSync(claimFile, 'utf8').split('\n')[1]?.trim().split(/\s+/) ?? []
+  const group = fields[2] ?? fields[0]
+  return group && /^\d+$/.test(group) ? Number(group) : undefined
 }

@@ -1,4 +1,5 @@
 import { spawn, type ChildProcessWithoutNullStreams } from 'node:child_process'
+import { readFileSync } from 'node:fs'
 import { setTimeout as sleep } from 'node:timers/promises'
 import type { StageName } from '../../shared/types.js'
 import { RUNNER_PROGRAM } from '../../workers/ssh/runner-program.js'
@@ -19,20 +20,29 @@ export interface LocalRunnerOptions {
    * alive to `kill -0`. The shell is then that parent's only child.
    */
   reaper?: boolean
+  /**
+   * With `reaper`: the shell leads a session and process group of its own, as sshd starts it (the
+   * runner then runs scripts in that group); without, it is in its reaping parent's group (the
+   * runner then gives each script a group of its own with setsid). Without `reaper` the shell
+   * always leads its group.
+   */
+  leader?: boolean
 }
 
 /** A parent that becomes the subreaper of what it starts, starts `sh -s` on its own stdio and reaps until nothing is left. */
-const REAPER = [
-  'import ctypes, os',
-  'ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)',
-  'if os.fork() == 0:',
-  "    os.execvp('sh', ['sh', '-s'])",
-  'while True:',
-  '    try:',
-  '        os.wait()',
-  '    except ChildProcessError:',
-  '        break'
-].join('\n')
+const reaper = (leader: boolean): string =>
+  [
+    'import ctypes, os',
+    'ctypes.CDLL(None).prctl(36, 1, 0, 0, 0)',
+    'if os.fork() == 0:',
+    ...(leader ? ['    os.setsid()'] : []),
+    "    os.execvp('sh', ['sh', '-s'])",
+    'while True:',
+    '    try:',
+    '        os.wait()',
+    '    except ChildProcessError:',
+    '        break'
+  ].join('\n')
 
 /**
  * The stage runner program in a local `sh -s`, fed exactly as the worker feeds it over SSH: the
@@ -41,8 +51,12 @@ const REAPER = [
 export class LocalRunner {
   readonly sh: ChildProcessWithoutNullStreams
   #buf = Buffer.alloc(0)
+  readonly #reaper: boolean
+  readonly #leader: boolean
   constructor(opts: LocalRunnerOptions) {
-    const [cmd, args] = opts.reaper ? ['python3', ['-c', REAPER]] : ['sh', ['-s']]
+    this.#reaper = opts.reaper ?? false
+    this.#leader = opts.leader ?? false
+    const [cmd, args] = opts.reaper ? ['python3', ['-c', reaper(opts.leader ?? false)]] : ['sh', ['-s']]
     this.sh = spawn(cmd, args, {
       env: { ...process.env, PATH: `${opts.pathPrefix ? `${opts.pathPrefix}:` : ''}${process.env.PATH}` },
       // Its own process group, so that kill() takes the shell and whatever it started.
@@ -91,11 +105,25 @@ export class LocalRunner {
   end(): void {
     this.sh.stdin.end()
   }
-  kill(): void {
+  /** The shell itself: the process started, or its reaping parent's child. */
+  get shellPid(): number | undefined {
+    if (!this.#reaper) return this.sh.pid
     try {
-      process.kill(-this.sh.pid!, 'SIGKILL')
+      const children = readFileSync(`/proc/${this.sh.pid}/task/${this.sh.pid}/children`, 'utf8').trim()
+      return children ? Number(children.split(/\s+/)[0]) : undefined
     } catch {
-      // already gone
+      return undefined
+    }
+  }
+  /** SIGKILL to the shell's group and its starter's (they differ when the shell leads its own under a reaper). */
+  kill(): void {
+    const groups = new Set([this.sh.pid!, ...(this.#leader && this.shellPid ? [this.shellPid] : [])])
+    for (const g of groups) {
+      try {
+        process.kill(-g, 'SIGKILL')
+      } catch {
+        // already gone
+      }
     }
   }
 }

@@ -1,15 +1,18 @@
+import { RUNNER_LAUNCH } from './runner-launch.js'
+
 /**
  * The persistent stage runner: one POSIX `sh` per host session, started once over one exec channel
  * (`exec sh -s`) and fed this program, then one request line per stage on the same stdin. Nothing
- * to install on the hosts beyond sh, util-linux's `setsid` and coreutils (`sleep`, `tail`, `timeout`:
- * a re-attaching shell's slices, and the stage's leader where `setsid` is missing).
+ * to install on the hosts beyond sh, coreutils (`sleep`, `tail`, `timeout`: a re-attaching shell's
+ * slices, and the stage's leader where neither of the others can be) and, where the shell does not
+ * lead its own process group, util-linux's `setsid`.
  *
  * Why this shape: on a busy host every process creation costs milliseconds, and the old design
  * paid a new SSH channel, a login shell and about ten processes per stage. Here a stage costs the
- * script itself (setsid execs it as the leader of a process group of its own), and `tail` only
- * when the script printed something; the timeout is kept by this shell with one `sleep` (the
- * watchdog, rm_arm) that serves every stage whose deadline it fits, so a host's whole cycle
- * usually costs one. Everything else (claim, boot id, timing, status, replies) is shell builtins,
+ * script itself (forked and exec'd into the process group the timeout signals:
+ * workers/ssh/runner-launch.ts), and `tail` only when the script printed something; the timeout is
+ * kept by this shell with one `sleep` (the watchdog, rm_arm) that serves every stage whose deadline
+ * it fits, so a host's whole cycle usually costs one. Everything else (claim, boot id, timing, status, replies) is shell builtins,
  * and a run creates no directory: every stage's files sit directly in `<stateDir>/runs/`, which
  * the session's start makes once per host (a `mkdir` per run was a host process per run, issue 16).
  *
@@ -17,7 +20,7 @@
  * workers/ssh/stage-files.ts; hostKey is the host id with `/` and `%` encoded, `rm_hk`): `claim`
  * (created exclusively: a stage runs at most once per host and run; its first line names the shell
  * that starts the stage and the boot id, its second, appended once the script runs, the script's
- * process group and deadline, its third, appended last, the exit status) and `output`. Two files
+ * pid, deadline and process group, its third, appended last, the exit status) and `output`. Two files
  * created per stage, not six: on some hosts a file creation costs more than the script's start
  * (issue 12). A worker re-attaching after a crash or a lost connection sends the same request on a
  * new shell: it finds the claim and waits for the running process to end (rm_attach), then reports
@@ -92,113 +95,20 @@ rm_env() {
   cd "$rm_hooks" || exit 92
   export ROLLMAINT_STAGE="$rm_st" ROLLMAINT_RUN_ID="$rm_run" ROLLMAINT_HOST_ID="$rm_host" ROLLMAINT_HOST_NAME="$rm_name" ROLLMAINT_PAYLOAD="$rm_pl"
 }
-# How a stage is bounded. With setsid(1) and the boot clock (rm_ss=1), the script leads a process
-# group of its own (setsid execs it: no process besides the script) and this shell keeps its
-# deadline with one sleep(1), the watchdog, kept from stage to stage while its time still fits
-# (rm_wd, firing at rm_wdt): a chain of stages, or a whole host cycle, costs one sleep process
-# instead of a timeout(1) process per stage. Without them, timeout(1) leads the group as before.
-rm_ss=0
-if command -v setsid > /dev/null 2>&1 && [ -r /proc/uptime ]; then rm_ss=1; fi
-rm_wd= rm_wdt=0 rm_arming=0
-trap '[ -z "$rm_wd" ] || kill "$rm_wd" 2>/dev/null' EXIT
-# A watchdog that fires by $1 (centiseconds since boot): the running one if it fires between now
-# and $1, else a new one. rm_alarm stays out meanwhile (rm_arming): it would wait for the watchdog
-# this waits for, or arm one of its own; the caller runs it once afterwards instead.
-rm_arm() {
-  rm_dl=$1 rm_arming=1
-  rm_clock
-  if [ -n "$rm_wd" ]; then
-    if [ "$rm_t" -lt "$rm_wdt" ] && [ "$rm_wdt" -le "$rm_dl" ]; then rm_arming=0; return 0; fi
-    kill "$rm_wd" 2>/dev/null
-    wait "$rm_wd" 2>/dev/null
-    rm_wd=
-    rm_clock
-  fi
-  rm_d=$(( rm_dl - rm_t ))
-  [ "$rm_d" -gt 0 ] || rm_d=1
-  sleep "$(( rm_d / 100 )).$(( rm_d % 100 / 10 ))$(( rm_d % 10 ))" < /dev/null > /dev/null 2>&1 &
-  rm_wd=$! rm_wdt=$(( rm_t + rm_d )) rm_arming=0
-}
-# The CHLD trap while a stage runs (any child's end: the script's, the watchdog's). Once the
-# watchdog's time has come: early (a watchdog kept from an earlier stage) it is armed again for the
-# rest; at the deadline the script's whole group gets TERM and the watchdog is armed for 5 s; if
-# the script is still there then, the group gets KILL. Run by dash between commands or inside the
-# wait it interrupts, never in the middle of one, so no expiry can fall between a check and a wait.
-rm_alarm() {
-  [ -n "$rm_wd" ] && [ "$rm_arming" = 0 ] || return 0
-  rm_a=$rm_t
-  rm_clock
-  if [ "$rm_t" -ge "$rm_wdt" ]; then
-    wait "$rm_wd" 2>/dev/null
-    rm_wd=
-    if [ "$rm_t" -lt "$rm_dl" ]; then
-      rm_arm "$rm_dl"
-    elif [ "$rm_timed" = 0 ]; then
-      rm_timed=1
-      kill -s TERM -- -"$rm_pid" 2>/dev/null
-      rm_arm $(( rm_t + 500 ))
-    else
-      kill -s KILL -- -"$rm_pid" 2>/dev/null
-    fi
-  fi
-  rm_t=$rm_a
-}
-rm_exec() {
-  if [ "$rm_ss" = 1 ]; then exec setsid "$@"; fi
-  exec timeout -k 5 "$rm_to" "$@"
-}
-# The script, its output to $1 (a file, or - for this stdout), waited for; its exit status in rm_rc,
-# rm_timed=1 when the timeout ended it. The script's pid is its process group's id.
-rm_launch() {
-  if [ "$1" = - ]; then exec 7>&1; else exec 7> "$1"; fi
-  rm_clock; rm_t0=$rm_t rm_timed=0
-  if [ "$rm_hp" = 1 ]; then
-    ( rm_env; rm_exec "$rm_script" "$rm_pl" ) < /dev/null >&7 2>&1 7>&- &
-  else
-    ( rm_env; rm_exec "$rm_script" ) < /dev/null >&7 2>&1 7>&- &
-  fi
-  rm_pid=$!
-  exec 7>&-
-  if [ "$rm_ss" = 1 ]; then
-    [ "$1" = - ] || printf '%s %s\n' "$rm_pid" $(( rm_t0 + rm_to * 100 )) >> "$rm_p"claim
-    # The trap before the watchdog is looked at: an expiry from then on is seen by rm_alarm (here
-    # once more after rm_arm, which it stays out of).
-    trap rm_alarm CHLD
-    rm_arm $(( rm_t0 + rm_to * 100 ))
-    rm_alarm
-  elif [ "$1" != - ]; then
-    printf '%s\n' "$rm_pid" >> "$rm_p"claim
-  fi
-  while :; do
-    wait "$rm_pid"; rm_rc=$?
-    # Above 128: a wait cut short by a trapped signal while the script runs, or its own status.
-    if [ "$rm_rc" -gt 128 ] && kill -s 0 "$rm_pid" 2>/dev/null; then continue; fi
-    break
-  done
-  if [ "$rm_ss" = 1 ]; then
-    trap - CHLD
-    # The group had its TERM: whatever of it outlived the script gets KILL now instead of a wait.
-    [ "$rm_timed" = 1 ] && kill -s KILL -- -"$rm_pid" 2>/dev/null
-    return 0
-  fi
-  # 124/137 are timeout(1)'s own answers, but also exit codes a script may use: the clock decides.
-  case $rm_rc in 124|137) ;; *) return 0 ;; esac
-  rm_clock
-  if [ "$rm_t0" -ge 0 ] && [ "$rm_t" -ge 0 ] && [ $(( rm_t - rm_t0 + 5 )) -lt $(( rm_to * 100 )) ]; then return 0; fi
-  rm_timed=1
-  kill -s KILL -- -"$rm_pid" 2>/dev/null
-  return 0
-}
+${RUNNER_LAUNCH}
 # What the claim says of its stage: line 1, the supervising shell and the boot id at the start
-# (rm_sv, rm_bs); line 2, once started, the script's process group and, when this shell keeps its
-# timeout, the deadline in centiseconds since boot (rm_pg, rm_pdl); line 3, written last, the exit
-# status and "timedout" when the timeout ended it (rm_xc, rm_xt). An older runner kept the boot id,
-# the group, the status and the timeout mark in files of their own, which a stage it started still has.
+# (rm_sv, rm_bs); line 2, once started, the script's pid and, when this shell keeps its timeout,
+# the deadline in centiseconds since boot and the process group the timeout signals (rm_pg,
+# rm_pdl, rm_pgg: the script's own, or the supervising shell's); line 3, written last, the exit
+# status and "timedout" when the timeout ended it (rm_xc, rm_xt). Where line 2 names no group, the
+# script's pid is its group's. An older runner kept the boot id, the group, the status and the
+# timeout mark in files of their own, which a stage it started still has.
 rm_meta() {
-  rm_sv= rm_bs= rm_pg= rm_pdl= rm_xc= rm_xt=
-  if [ -r "$rm_p"claim ]; then { read -r rm_sv rm_bs; read -r rm_pg rm_pdl; read -r rm_xc rm_xt; } < "$rm_p"claim || :; fi
+  rm_sv= rm_bs= rm_pg= rm_pdl= rm_pgg= rm_xc= rm_xt=
+  if [ -r "$rm_p"claim ]; then { read -r rm_sv rm_bs; read -r rm_pg rm_pdl rm_pgg; read -r rm_xc rm_xt; } < "$rm_p"claim || :; fi
   if [ -z "$rm_bs" ] && [ -r "$rm_p"boot_id ]; then read -r rm_bs < "$rm_p"boot_id || :; fi
   if [ -z "$rm_pg" ] && [ -r "$rm_p"pgid ]; then read -r rm_pg < "$rm_p"pgid || :; fi
+  [ -n "$rm_pgg" ] || rm_pgg=$rm_pg
   if [ -z "$rm_xc" ] && [ -s "$rm_p"exit ]; then
     read -r rm_xc < "$rm_p"exit || :
     [ -e "$rm_p"timedout ] && rm_xt=timedout
@@ -257,7 +167,7 @@ rm_attach() {
         elif [ -n "$rm_sv" ] && kill -s 0 "$rm_sv" 2>/dev/null; then
           rm_w=1
         else
-          kill -s "$rm_sig" -- -"$rm_pg" 2>/dev/null
+          kill -s "$rm_sig" -- -"$rm_pgg" 2>/dev/null
           rm_sig=KILL rm_adl=$(( rm_t + 500 )) rm_w=5
         fi
       fi

@@ -1,0 +1,168 @@
+/**
+ * The part of the stage runner (workers/ssh/runner-program.ts) that starts a stage's script and
+ * bounds it: the process group the timeout signals, the watchdog that keeps the deadline, the wait.
+ *
+ * Three ways, the cheapest the host allows (rm_ss):
+ * - 2, the runner's own group: sshd starts the runner as the leader of a new session and process
+ *   group, so the script is simply forked and exec'd into it — one fork and one exec per stage,
+ *   nothing in between (a `setsid` exec costs about 1 ms here, as much as a no-op bash script's
+ *   whole start; issue 12). The timeout signals that group: TERM to all of it, which this shell
+ *   survives by its trap (a script's `kill 0` too), then KILL to each other member, found in /proc
+ *   (rm_kgrp). The watchdog ignores TERM, so no TERM to the group can take the deadline with it.
+ * - 1, setsid: where the runner is not its group's leader (a wrapper forked it), setsid(1) execs
+ *   the script as the leader of a group of its own, signalled as a whole.
+ * - 0, timeout(1): without setsid or /proc, timeout(1) leads the script's group and keeps its time.
+ * In 1 and 2 this shell keeps the deadline with one sleep(1), the watchdog, kept from stage to
+ * stage while its time still fits (rm_wd, firing at rm_wdt): a chain of stages, or a whole host
+ * cycle, costs one sleep process instead of a timeout(1) process per stage.
+ */
+/** `${` cannot be written inside a template literal: shell parameter expansions use this. */
+const BRACE = '${'
+
+export const RUNNER_LAUNCH = String.raw`
+# The process group of process $1 (rm_g), from /proc/<pid>/stat: the fifth field, counted after the
+# command name's closing parenthesis (a name may hold spaces).
+rm_pgrp() {
+  rm_g= rm_s=
+  { read -r rm_s < "/proc/$1/stat"; } 2>/dev/null || return 1
+  rm_s=${BRACE}rm_s##*) }
+  set -- $rm_s
+  rm_g=$3
+  [ -n "$rm_g" ]
+}
+rm_ss=0
+if command -v setsid > /dev/null 2>&1 && [ -r /proc/uptime ]; then rm_ss=1; fi
+if [ -r /proc/uptime ] && rm_pgrp $$ && [ "$rm_g" = "$$" ]; then rm_ss=2; trap : TERM; fi
+rm_wd= rm_wdt=0 rm_arming=0
+trap '[ -z "$rm_wd" ] || kill -s KILL "$rm_wd" 2>/dev/null' EXIT
+# A watchdog that fires by $1 (centiseconds since boot): the running one if it fires between now
+# and $1, else a new one, which ignores TERM (a signal to the group is not its end). rm_alarm stays
+# out meanwhile (rm_arming): it would wait for the watchdog this waits for, or arm one of its own;
+# the caller runs it once afterwards instead.
+rm_arm() {
+  rm_dl=$1 rm_arming=1
+  rm_clock
+  if [ -n "$rm_wd" ]; then
+    if [ "$rm_t" -lt "$rm_wdt" ] && [ "$rm_wdt" -le "$rm_dl" ]; then rm_arming=0; return 0; fi
+    rm_disarm
+    rm_clock
+  fi
+  rm_d=$(( rm_dl - rm_t ))
+  [ "$rm_d" -gt 0 ] || rm_d=1
+  ( trap '' TERM; exec sleep "$(( rm_d / 100 )).$(( rm_d % 100 / 10 ))$(( rm_d % 10 ))" ) < /dev/null > /dev/null 2>&1 &
+  rm_wd=$! rm_wdt=$(( rm_t + rm_d )) rm_arming=0
+}
+rm_disarm() {
+  [ -n "$rm_wd" ] || return 0
+  kill -s KILL "$rm_wd" 2>/dev/null
+  wait "$rm_wd" 2>/dev/null
+  rm_wd=
+}
+# The CHLD trap while a stage runs (any child's end: the script's, the watchdog's). Once the
+# watchdog's time has come: early (a watchdog kept from an earlier stage) it is armed again for the
+# rest; at the deadline the script's whole group gets TERM and the watchdog is armed for 5 s; if
+# the script is still there then, the group gets KILL. Run by dash between commands or inside the
+# wait it interrupts, never in the middle of one, so no expiry can fall between a check and a wait.
+rm_alarm() {
+  [ -n "$rm_wd" ] && [ "$rm_arming" = 0 ] || return 0
+  rm_a=$rm_t
+  rm_clock
+  if [ "$rm_t" -ge "$rm_wdt" ]; then
+    wait "$rm_wd" 2>/dev/null
+    rm_wd=
+    if [ "$rm_t" -lt "$rm_dl" ]; then
+      rm_arm "$rm_dl"
+    elif [ "$rm_timed" = 0 ]; then
+      rm_timed=1
+      rm_signal TERM
+      rm_arm $(( rm_t + 500 ))
+    else
+      rm_signal KILL
+    fi
+  fi
+  rm_t=$rm_a
+}
+# Signal $1 to the running stage's whole group: the script's own (rm_ss 0 and 1), or this shell's
+# (rm_ss 2), where TERM finds this shell's trap and the watchdog ignoring it, and KILL, which
+# neither could survive, goes to every other member instead.
+rm_signal() {
+  if [ "$rm_ss" != 2 ]; then kill -s "$1" -- -"$rm_pid" 2>/dev/null; return 0; fi
+  if [ "$1" != KILL ]; then kill -s "$1" 0 2>/dev/null; return 0; fi
+  rm_disarm
+  rm_kgrp
+}
+# KILL to every process of this shell's group but this shell, looked up in /proc until a pass finds
+# none alive (a process forked during a pass is seen by the next); three passes at most, as a
+# killed process stays a member, as a zombie, until this shell reaps it.
+rm_kgrp() {
+  rm_kp=0
+  while [ "$rm_kp" -lt 3 ]; do
+    rm_kp=$(( rm_kp + 1 )) rm_hit=0
+    for rm_d in /proc/[0-9]*; do
+      rm_q=${BRACE}rm_d#/proc/}
+      if [ "$rm_q" != "$$" ] && rm_pgrp "$rm_q" && [ "$rm_g" = "$$" ] && [ "$rm_s" = "${BRACE}rm_s#Z}" ]; then
+        kill -s KILL "$rm_q" 2>/dev/null && rm_hit=1
+      fi
+    done
+    [ "$rm_hit" = 1 ] || return 0
+  done
+}
+rm_exec() {
+  case $rm_ss in
+    2) exec "$@" ;;
+    1) exec setsid "$@" ;;
+  esac
+  exec timeout -k 5 "$rm_to" "$@"
+}
+# The script, its output to $1 (a file, or - for this stdout), waited for; its exit status in rm_rc,
+# rm_timed=1 when the timeout ended it. Its pid (rm_pid) is also its process group's id but in the
+# runner's own group (rm_ss 2), where the group is this shell's pid; the claim's second line has both.
+rm_launch() {
+  if [ "$1" = - ]; then exec 7>&1; else exec 7> "$1"; fi
+  rm_clock; rm_t0=$rm_t rm_timed=0
+  if [ "$rm_hp" = 1 ]; then
+    ( rm_env; rm_exec "$rm_script" "$rm_pl" ) < /dev/null >&7 2>&1 7>&- &
+  else
+    ( rm_env; rm_exec "$rm_script" ) < /dev/null >&7 2>&1 7>&- &
+  fi
+  rm_pid=$!
+  exec 7>&-
+  if [ "$rm_ss" != 0 ]; then
+    rm_grp=$rm_pid
+    [ "$rm_ss" = 2 ] && rm_grp=$$
+    [ "$1" = - ] || printf '%s %s %s\n' "$rm_pid" $(( rm_t0 + rm_to * 100 )) "$rm_grp" >> "$rm_p"claim
+    # The trap before the watchdog is looked at: an expiry from then on is seen by rm_alarm (here
+    # once more after rm_arm, which it stays out of).
+    trap rm_alarm CHLD
+    rm_arm $(( rm_t0 + rm_to * 100 ))
+    rm_alarm
+  elif [ "$1" != - ]; then
+    printf '%s\n' "$rm_pid" >> "$rm_p"claim
+  fi
+  while :; do
+    wait "$rm_pid"; rm_rc=$?
+    # Above 128: the script's own status, or a wait cut short by a trapped signal (CHLD, TERM).
+    [ "$rm_rc" -gt 128 ] || break
+    # Cut short while the script runs (or is a zombie not yet reaped): wait on.
+    if kill -s 0 "$rm_pid" 2>/dev/null; then continue; fi
+    # Gone, and reaped while this shell ran a trap: its status is still kept for this wait (127
+    # only when it was reported already, and then rm_rc was it).
+    wait "$rm_pid" 2>/dev/null; rm_w=$?
+    [ "$rm_w" = 127 ] || rm_rc=$rm_w
+    break
+  done
+  if [ "$rm_ss" != 0 ]; then
+    trap - CHLD
+    # The group had its TERM: whatever of it outlived the script gets KILL now instead of a wait.
+    [ "$rm_timed" = 1 ] && rm_signal KILL
+    return 0
+  fi
+  # 124/137 are timeout(1)'s own answers, but also exit codes a script may use: the clock decides.
+  case $rm_rc in 124|137) ;; *) return 0 ;; esac
+  rm_clock
+  if [ "$rm_t0" -ge 0 ] && [ "$rm_t" -ge 0 ] && [ $(( rm_t - rm_t0 + 5 )) -lt $(( rm_to * 100 )) ]; then return 0; fi
+  rm_timed=1
+  kill -s KILL -- -"$rm_pid" 2>/dev/null
+  return 0
+}
+`
