@@ -50,24 +50,56 @@ describe('state files', () => {
       const h = host(id)
       const r = await runStage(await shellFor(h), { runId, host: h, stage: 'PreFlight', timeoutSec: 30 })
       expect(r).toMatchObject({ kind: 'exited', exitCode: 0, output: 'ran\n' })
-      for (const f of ['claim', 'output'] as const)
-        expect(existsSync(stageFilePath(h.stateDir, runId, id, 'PreFlight', f))).toBe(true)
-      // Two files created per stage (issue 12): the claim also holds the supervising shell and the
-      // boot id (line 1), the script's pid, its deadline and the process group its timeout signals
-      // (line 2), its exit status (line 3). sshd starts the runner shell as its group's leader, so
-      // the script runs in that group (no setsid per stage).
-      const claim = readFileSync(stageFilePath(h.stateDir, runId, id, 'PreFlight', 'claim'), 'utf8')
-      const lines = new RegExp(`^(\\d+) ${readFileSync(h.bootIdPath, 'utf8').trim()}\\n\\d+ \\d+ (\\d+)\\n0\\n$`).exec(
-        claim
-      )
+      expect(existsSync(stageFilePath(h.stateDir, runId, id, 'PreFlight', 'claim'))).toBe(true)
+      // One file created per stage (issue 12): the claim also holds the supervising shell, the
+      // boot id and the runner shell's output file (line 1), the script's pid, its deadline and the
+      // process group its timeout signals (line 2), its exit status (line 3). sshd starts the runner
+      // shell as its group's leader, so the script runs in that group (no setsid per stage).
+      const claimFile = stageFilePath(h.stateDir, runId, id, 'PreFlight', 'claim')
+      const claim = readFileSync(claimFile, 'utf8')
+      const lines = new RegExp(
+        `^(\\d+) ${readFileSync(h.bootIdPath, 'utf8').trim()} (session\\.[\\w-]+\\.\\d+\\.\\d+\\.output)\\n\\d+ \\d+ (\\d+)\\n0\\n$`
+      ).exec(claim)
       expect(lines, claim).not.toBeNull()
-      expect(lines![2]).toBe(lines![1])
+      expect(lines![3]).toBe(lines![1])
+      expect(readFileSync(path.join(h.stateDir, 'runs', lines![2]!), 'utf8')).toBe('ran\n')
     }
     expect(starts(mark)).toBe(3)
     const names = readdirSync(path.join(host().stateDir, 'runs')).filter((n) => n.startsWith(`${runId}.`))
-    expect(names).toHaveLength(6)
+    expect(names).toHaveLength(3)
     expect(names.every((n) => n.length < 255)).toBe(true)
     expect(hostFileKey(ids[2]!)).toMatch(/^%h[0-9a-f]{64}$/)
+  })
+
+  it("one output file per runner shell: a re-attach reads a stage's output until that shell passes the file to its next stage", async () => {
+    const h = host()
+    const runId = nextRun()
+    fleet.writeHook('f1', 'PreFlight', fleet.loggingHook({ stdout: 'first' }))
+    fleet.writeHook('f1', 'PreMaintenance', fleet.loggingHook({ stdout: 'second' }))
+    const a = await shellFor(h)
+    expect(await runStage(a, { runId, host: h, stage: 'PreFlight', timeoutSec: 30 })).toMatchObject({
+      output: 'first\n'
+    })
+    // Another shell asking for the same stage (a worker taking over) reads it from the first shell's file.
+    expect(await runStage(await shellFor(h), { runId, host: h, stage: 'PreFlight', timeoutSec: 30 })).toMatchObject({
+      kind: 'exited',
+      output: 'first\n'
+    })
+    // The first shell's next stage has the same file, emptied, and the PreFlight claim says so.
+    expect(await runStage(a, { runId, host: h, stage: 'PreMaintenance', timeoutSec: 30 })).toMatchObject({
+      output: 'second\n'
+    })
+    const claimOf = (stage: StageName): string[] =>
+      readFileSync(stageFilePath(h.stateDir, runId, h.id, stage, 'claim'), 'utf8').split('\n')
+    expect(claimOf('PreFlight')[0]!.split(' ')[2]).toBe(claimOf('PreMaintenance')[0]!.split(' ')[2])
+    expect(claimOf('PreFlight')[3]).toBe('released')
+    // Its status is still known; its output no longer is, which the answer says, and none of the
+    // next stage's is given for it.
+    expect(await runStage(await shellFor(h), { runId, host: h, stage: 'PreFlight', timeoutSec: 30 })).toMatchObject({
+      kind: 'exited',
+      exitCode: 0,
+      output: expect.stringMatching(/^\(output no longer on the host: .*\)\n$/)
+    })
   })
 
   it('a run id that could break the names is refused, nothing is started', async () => {

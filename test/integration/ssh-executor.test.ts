@@ -11,6 +11,7 @@ import { connectHost, type HostConnection } from '../../workers/ssh/connect-host
 import { cleanupOldRuns, runStage } from '../../workers/ssh/run-stage.js'
 import { openRunnerShell, type RunnerShell } from '../../workers/ssh/runner-shell.js'
 import { OLDER_STAGE_FILES, STAGE_FILES, stageFilePath, type StageFile } from '../../workers/ssh/stage-files.js'
+import { stageOutputPath } from '../support/host-processes.js'
 import { startSshdFleet, type SshdFleet } from '../support/sshd-fleet.js'
 
 let fleet: SshdFleet
@@ -219,8 +220,9 @@ describe('detached runner: each stage at most once per host and run', () => {
     // the host removes them in the background
     expect(await gone([...ancient, legacy])).toBe(true)
     // A recent run's files stay: the env test's run, written minutes ago.
-    for (const f of ['claim', 'output'] as const)
-      expect(existsSync(stageFilePath(h.stateDir, 'env-run', h.id, 'PreFlight', f))).toBe(true)
+    const recent = stageFilePath(h.stateDir, 'env-run', h.id, 'PreFlight', 'claim')
+    expect(existsSync(recent)).toBe(true)
+    expect(existsSync(stageOutputPath(recent))).toBe(true)
 
     // Every run asks (its PreFlight): within the hour the host does not scan again (no process).
     const older = plantOld('ancient-2')

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StageName } from '../../shared/types.js'
 import { stageResultOf } from '../../workers/ssh/runner-reply.js'
 import { stageFilePrefix } from '../../workers/ssh/stage-files.js'
-import { stagePgid } from '../support/host-processes.js'
+import { stageOutputPath, stagePgid } from '../support/host-processes.js'
 import { LocalRunner } from '../support/local-runner.js'
 import type { StageResult } from '../../workers/ssh/stage-result.js'
 import { judgeStage, type StageVerdict } from '../../workers/stage-decisions.js'
@@ -157,7 +157,7 @@ describe('docs/stage-scripts.md examples, run by the stage runner', () => {
     while (!(
       existsSync(`${stageFile}claim`) &&
       stagePgid(`${stageFile}claim`) !== undefined &&
-      readFileSync(`${stageFile}output`, 'utf8').includes('rebooting')
+      readFileSync(stageOutputPath(`${stageFile}claim`), 'utf8').includes('rebooting')
     )) {
       if (Date.now() > deadline) throw new Error('Maintenance.sh never asked for the reboot')
       await sleep(20)

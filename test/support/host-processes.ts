@@ -1,5 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync, readlinkSync } from 'node:fs'
+import path from 'node:path'
 
 /** Every process as pid → parent pid, pgid (one `ps`: pgrep per level would race with forks). */
 function processTable(): Array<{ pid: number; ppid: number; pgid: number }> {
@@ -93,4 +94,13 @@ export function stagePgid(claimFile: string): number | undefined {
   const fields = readFileSync(claimFile, 'utf8').split('\n')[1]?.trim().split(/\s+/) ?? []
   const group = fields[2] ?? fields[0]
   return group && /^\d+$/.test(group) ? Number(group) : undefined
+}
+
+/**
+ * The file holding a stage's output: the runner shell's, named by the third field of the claim's
+ * first line (workers/ssh/runner-program.ts), or the stage's own `.output` (older runners).
+ */
+export function stageOutputPath(claimFile: string): string {
+  const name = readFileSync(claimFile, 'utf8').split('\n')[0]?.trim().split(/\s+/)[2]
+  return name && name !== '-' ? path.join(path.dirname(claimFile), name) : claimFile.replace(/claim$/, 'output')
 }

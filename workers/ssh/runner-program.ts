@@ -96,16 +96,18 @@ rm_env() {
   export ROLLMAINT_STAGE="$rm_st" ROLLMAINT_RUN_ID="$rm_run" ROLLMAINT_HOST_ID="$rm_host" ROLLMAINT_HOST_NAME="$rm_name" ROLLMAINT_PAYLOAD="$rm_pl"
 }
 ${RUNNER_LAUNCH}
-# What the claim says of its stage: line 1, the supervising shell and the boot id at the start
-# (rm_sv, rm_bs); line 2, once started, the script's pid and, when this shell keeps its timeout,
+# What the claim says of its stage: line 1, the supervising shell, the boot id at the start and the
+# file that holds the output (rm_sv, rm_bs, rm_of: that shell's, in runs/; none: the stage's own
+# .output); line 2, once started, the script's pid and, when this shell keeps its timeout,
 # the deadline in centiseconds since boot and the process group the timeout signals (rm_pg,
 # rm_pdl, rm_pgg: the script's own, or the supervising shell's); line 3, written last, the exit
-# status and "timedout" when the timeout ended it (rm_xc, rm_xt). Where line 2 names no group, the
+# status and "timedout" when the timeout ended it (rm_xc, rm_xt); line 4, "released" once the
+# shell's next stage reuses the output file (rm_rel). Where line 2 names no group, the
 # script's pid is its group's. An older runner kept the boot id, the group, the status and the
 # timeout mark in files of their own, which a stage it started still has.
 rm_meta() {
-  rm_sv= rm_bs= rm_pg= rm_pdl= rm_pgg= rm_xc= rm_xt=
-  if [ -r "$rm_p"claim ]; then { read -r rm_sv rm_bs; read -r rm_pg rm_pdl rm_pgg; read -r rm_xc rm_xt; } < "$rm_p"claim || :; fi
+  rm_sv= rm_bs= rm_of= rm_pg= rm_pdl= rm_pgg= rm_xc= rm_xt= rm_rel=
+  if [ -r "$rm_p"claim ]; then { read -r rm_sv rm_bs rm_of; read -r rm_pg rm_pdl rm_pgg; read -r rm_xc rm_xt; read -r rm_rel; } < "$rm_p"claim || :; fi
   if [ -z "$rm_bs" ] && [ -r "$rm_p"boot_id ]; then read -r rm_bs < "$rm_p"boot_id || :; fi
   if [ -z "$rm_pg" ] && [ -r "$rm_p"pgid ]; then read -r rm_pg < "$rm_p"pgid || :; fi
   [ -n "$rm_pgg" ] || rm_pgg=$rm_pg
@@ -123,7 +125,24 @@ rm_report() {
   else
     rm_k=vanished rm_rc=-
   fi
-  [ -s "$rm_p"output ] && tail -c 65536 "$rm_p"output < /dev/null
+  case $rm_of in ''|-) rm_out="$rm_p"output ;; *) rm_out=$rm_state/runs/$rm_of ;; esac
+  if [ -n "$rm_rel" ]; then
+    printf '(output no longer on the host: the runner shell that ran this stage has since started another with the same output file)\n'
+  elif [ ! -s "$rm_out" ]; then
+    :
+  elif [ "$rm_sv" = "$$" ] && [ "$rm_bs" = "$rm_boot_now" ]; then
+    tail -c 65536 "$rm_out" < /dev/null
+  else
+    # Another shell's file, which that shell empties for its next stage once it has marked this
+    # claim released: read first, then the claim is looked at again (rare: a re-attach).
+    rm_o=$(tail -c 65536 "$rm_out" < /dev/null; echo x)
+    { read -r rm_z; read -r rm_z; read -r rm_z; read -r rm_rel; } < "$rm_p"claim || :
+    if [ -n "$rm_rel" ]; then
+      printf '(output no longer on the host: the runner shell that ran this stage has since started another with the same output file)\n'
+    else
+      printf '%s' "${BRACE}rm_o%x}"
+    fi
+  fi
   rm_end "$rm_n" "$rm_k" "$rm_rc" "$rm_bs"
   # What a chain (rm_chain) goes on after: exit status 0 under the boot the stage started in.
   [ "$rm_k" = exited ] && [ "$rm_rc" = 0 ] && [ "$rm_bs" = "$rm_boot_now" ] && rm_last=ok
@@ -131,7 +150,7 @@ rm_report() {
 # The right to start the stage: the claim file, created exclusively (O_EXCL), naming this shell.
 rm_excl() {
   set -C
-  { printf '%s %s\n' "$$" "$rm_boot_now" > "$rm_p"claim; } 2>/dev/null
+  { printf '%s %s %s\n' "$$" "$rm_boot_now" "$rm_cof" > "$rm_p"claim; } 2>/dev/null
   rm_c=$?
   set +C
   return $rm_c
@@ -185,11 +204,23 @@ rm_attach() {
 rm_direct() {
   if [ -e "$rm_p"claim ]; then rm_end "$rm_n" unknown - -; return; fi
   if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; return; fi
+  rm_cof=-
   rm_claim
   case $? in 0) ;; 1) rm_end "$rm_n" unknown - -; return ;; *) rm_end "$rm_n" error 90 -; return ;; esac
   rm_launch -
   if [ "$rm_timed" = 1 ]; then rm_k=timeout; else rm_k=exited; fi
   rm_end "$rm_n" "$rm_k" "$rm_rc" -
+}
+# This shell's output file, one for all the stages it starts (emptied for each: a file's creation
+# costs more than a stage's start on some hosts, issue 12), named so that no other shell, now or
+# in another boot, has the same: session.<first 8 of the boot id>.<clock>.<pid>.output.
+rm_so= rm_lc=
+rm_outfile() {
+  [ -z "$rm_so" ] || return 0
+  rm_clock
+  rm_b8=${BRACE}rm_boot_now%"${BRACE}rm_boot_now#????????}"}
+  case $rm_b8 in ''|*[!0-9A-Za-z_-]*) rm_b8=x ;; esac
+  rm_so=session.$rm_b8.$rm_t.$$.output
 }
 # Run ids and stage names become parts of file names whose separator is "." (workers/ssh/stage-files.ts).
 rm_word() { case $1 in ''|*[!0-9A-Za-z_-]*) return 1 ;; esac; }
@@ -213,9 +244,14 @@ rm_stage() {
   if [ "$rm_mode" = direct ]; then rm_direct; return; fi
   if [ -e "$rm_p"claim ]; then rm_attach; return; fi
   if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; rm_last=missing; return; fi
+  rm_outfile
+  rm_cof=$rm_so
   rm_claim
   case $? in 0) ;; 1) rm_attach; return ;; *) rm_end "$rm_n" error 90 -; return ;; esac
-  rm_launch "$rm_p"output
+  # The output file passes to this stage: the one before it that had it is marked released first.
+  [ -n "$rm_lc" ] && [ -e "$rm_lc" ] && printf 'released\n' >> "$rm_lc"
+  rm_lc="$rm_p"claim
+  rm_launch "$rm_state/runs/$rm_so"
   if [ "$rm_timed" = 1 ]; then printf '%s timedout\n' "$rm_rc" >> "$rm_p"claim; else printf '%s\n' "$rm_rc" >> "$rm_p"claim; fi
   rm_report
 }

@@ -8,9 +8,13 @@ import type { StageName } from '../../shared/types.js'
  * One directory that exists once the host's first session made it, so a new run or stage creates
  * no directory (a `mkdir` was one host process per run).
  */
-export const STAGE_FILES = ['claim', 'output'] as const
-/** Files of their own in older runners (now lines of `claim`), still read for the stages those started. */
-export const OLDER_STAGE_FILES = ['boot_id', 'pgid', 'supervisor', 'timedout', 'exit'] as const
+export const STAGE_FILES = ['claim'] as const
+/**
+ * Files of their own in older runners, still read for the stages those started: now lines of
+ * `claim`, and `output`, now one file per runner shell (`runs/session.<boot>.<clock>.<pid>.output`,
+ * named on the claim's first line) emptied for each stage it starts.
+ */
+export const OLDER_STAGE_FILES = ['output', 'boot_id', 'pgid', 'supervisor', 'timedout', 'exit'] as const
 export type StageFile = (typeof STAGE_FILES)[number] | (typeof OLDER_STAGE_FILES)[number]
 
 /** Longest host key (UTF-8 bytes) used as it is; longer ones are hashed: names stay below NAME_MAX (255 bytes). */
