@@ -27,17 +27,20 @@ function unmetNotes(r: BenchReport): string {
   if (unmet('overhead per host cycle <= 4'))
     notes.push(
       '- **Overhead against process creation.** With the `none` driver the host runs PreMaintenance, ' +
-        'Maintenance and PostMaintenance as one chain (docs/stage-scripts.md#chained-stages), and a stage ' +
-        'costs the host its script (setsid execs it, no process of its own), two file creations (the ' +
-        "claim, the output) and the runner's builtins; one `sleep` keeps the timeouts of a whole host cycle. " +
-        "What is left is the host's own cost: on this machine's ext4 a file creation takes 0.1-0.4 ms, and " +
-        'the runner alone, fed 100 chains of 3 no-op stages without SSH, workers or Redis, takes 2.2-2.9 ms ' +
-        'per stage (1.6-1.8 ms with its state on tmpfs; a bash script started and waited for by sh, nothing ' +
-        "else, 1.6 ms): the three stages of a host cycle are about 3 x processSpawnMs (node's spawnSync of " +
-        '`sh -c true`) before the boundary between two hosts (the worker: 2 Redis round trips and the SSH ' +
-        'request and reply, 1.5-2 ms) and the run start (40-45 ms, about 4 ms per host cycle: the API, three ' +
-        'job hops, and PreFlight on all 10 hosts at once, whose sshd, runner and bash processes share this ' +
-        "machine's 2 cores with the worker and Redis) add theirs."
+        'Maintenance and PostMaintenance as one chain (docs/stage-scripts.md#chained-stages). A stage costs ' +
+        "the host its script, forked and exec'd straight into the runner shell's process group (a `setsid` " +
+        'exec per stage, about 1 ms here, is gone), one file creation (the claim; the output goes to one file ' +
+        "per runner shell) and the runner's builtins; one `sleep` keeps the timeouts of a whole host cycle. " +
+        'Fed 60 chains of the no-op logging stages without SSH, workers or Redis, the runner takes 2.7-3.8 ms ' +
+        "from one script's end to the next one's start (5.6-6.3 ms with the runner of ff75025, alternating " +
+        'with it); dash starting and waiting for the same bash script, nothing else, takes 1.8-2.2 ms. What ' +
+        "is left is mostly the scripts' own start, and a host cycle runs four of them (PreFlight too), so " +
+        "its scripts alone are about 2.5 x processSpawnMs (node's spawnSync of `sh -c true`). The rest: " +
+        'between two hosts the worker (2 Redis round trips) and the SSH request and reply (1-1.5 ms of the ' +
+        "worker's time, 5 ms from one host's last script to the next one's first), and the fixed costs of a " +
+        'run, about 50 ms of the 10 host cycles (5 ms each): the API (4 ms), three job hops, and PreFlight on ' +
+        "all 10 hosts at once (about 25 ms), whose sshd, runner and bash processes share this machine's 2 " +
+        'cores with the worker and Redis, where real hosts would run theirs each on its own.'
     )
   if (unmet('overhead per host cycle >= 10x') || unmet('seed'))
     notes.push(

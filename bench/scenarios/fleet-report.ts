@@ -113,8 +113,8 @@ scripts), the workers ${m.workerCpuMsPerHostCycle} ms, Redis ${Math.round((m.red
 time during the run was kernel time.
 
 **Host processes.** A connection costs the host 3 processes (sshd's connection child, its
-privilege-separated child, the runner shell), a stage none beyond its script (\`setsid\` execs it as
-the leader of its process group), the timeouts of a connection's stages one \`sleep\` (the runner's
+privilege-separated child, the runner shell), a stage none beyond its script (forked and exec'd
+straight into the runner shell's process group, which the timeout signals), the timeouts of a connection's stages one \`sleep\` (the runner's
 watchdog, kept while its time fits the next deadline), a run none (its stages' files go straight into
 the state directory's \`runs/\`, made by the host's first session); the clean-up scan of old runs runs
 at most once an hour. So a no-op host cycle on one connection is 4 scripts + 4 = 8 processes, 1 per

@@ -1,4 +1,4 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
@@ -163,21 +163,45 @@ describe('the stage timeout kept by the runner', () => {
     }
   )
 
-  it("a script's `kill 0` (TERM to its group) leaves the runner shell and its watchdog: the chain goes on, the next stage keeps its deadline", async () => {
-    hook('PreMaintenance', "trap 'exit 0' TERM; sleep 300 & kill 0; wait")
-    hook('Maintenance', 'sleep 30')
+  it("a script's `kill 0` (TERM to the runner's own group): its deadline is still kept, its status answered, then the shell ends without starting the next stage", async () => {
+    const run = nextRun()
+    hook('PreMaintenance', "trap '' TERM; kill 0; sleep 30")
+    hook('Maintenance', 'exit 0')
     const r = runner()
+    const exited = new Promise<number | null>((resolve) => r.sh.once('exit', (code) => resolve(code)))
     const t = Date.now()
-    r.chain(nextRun(), 2, [
+    r.chain(run, 2, [
       { nonce: 'a', stage: 'PreMaintenance' },
       { nonce: 'b', stage: 'Maintenance' }
     ])
-    // The script's own TERM trap decided its status; the runner was not ended by the TERM.
-    expect(await r.reply('a')).toMatchObject({ kind: 'exited', code: '0' })
-    // The watchdog ignored it too: Maintenance is ended at its 2 s, not after its 30.
-    expect((await r.reply('b')).kind).toBe('timeout')
-    expect(Date.now() - t).toBeLessThan(6000)
+    // The watchdog ignored the script's TERM: the 2 s deadline ends the script (TERM, ignored, then
+    // KILL 5 s later), not its 30 s sleep.
+    expect((await r.reply('a', 15_000)).kind).toBe('timeout')
+    expect(Date.now() - t).toBeLessThan(12_000)
+    // The TERM was the shell's too: it ended once the stage was answered, Maintenance never claimed.
+    expect(await exited).toBe(143)
+    expect(existsSync(`${stageFilePrefix(`${dir}/state`, run, 'h1', 'Maintenance')}claim`)).toBe(false)
   })
+
+  it.each(['own group', 'setsid'] as const)(
+    '%s: SIGTERM to the runner shell mid-chain: the running stage is finished and answered, the next is not started',
+    async (mode) => {
+      const run = nextRun()
+      hook('PreMaintenance', 'sleep 1')
+      hook('Maintenance', 'exit 0')
+      const r = runner(mode === 'setsid' ? 'rm_ss=1' : undefined)
+      const exited = new Promise<number | null>((resolve) => r.sh.once('exit', (code) => resolve(code)))
+      r.chain(run, 30, [
+        { nonce: 'a', stage: 'PreMaintenance' },
+        { nonce: 'b', stage: 'Maintenance' }
+      ])
+      await sleep(300)
+      process.kill(r.shellPid!, 'SIGTERM')
+      expect(await r.reply('a')).toMatchObject({ kind: 'exited', code: '0' })
+      expect(await exited).toBe(143)
+      expect(existsSync(`${stageFilePrefix(`${dir}/state`, run, 'h1', 'Maintenance')}claim`)).toBe(false)
+    }
+  )
 
   it('without setsid, timeout(1) leads the group and keeps the deadline as before', async () => {
     hook('Maintenance', 'sleep 30')

@@ -6,9 +6,9 @@
  * - 2, the runner's own group: sshd starts the runner as the leader of a new session and process
  *   group, so the script is simply forked and exec'd into it — one fork and one exec per stage,
  *   nothing in between (a `setsid` exec costs about 1 ms here, as much as a no-op bash script's
- *   whole start; issue 12). The timeout signals that group: TERM to all of it, which this shell
- *   survives by its trap (a script's `kill 0` too), then KILL to each other member, found in /proc
- *   (rm_kgrp). The watchdog ignores TERM, so no TERM to the group can take the deadline with it.
+ *   whole start; issue 12). The timeout signals that group's other members, found in /proc
+ *   (rm_sgrp): TERM, then KILL. The watchdog ignores TERM, so a script's own `kill 0` cannot take
+ *   the deadline with it; this shell, given TERM, finishes its stage first (rm_term).
  * - 1, setsid: where the runner is not its group's leader (a wrapper forked it), setsid(1) execs
  *   the script as the leader of a group of its own, signalled as a whole.
  * - 0, timeout(1): without setsid or /proc, timeout(1) leads the script's group and keeps its time.
@@ -32,7 +32,12 @@ rm_pgrp() {
 }
 rm_ss=0
 if command -v setsid > /dev/null 2>&1 && [ -r /proc/uptime ]; then rm_ss=1; fi
-if [ -r /proc/uptime ] && rm_pgrp $$ && [ "$rm_g" = "$$" ]; then rm_ss=2; trap : TERM; fi
+if [ -r /proc/uptime ] && rm_pgrp $$ && [ "$rm_g" = "$$" ]; then rm_ss=2; fi
+# SIGTERM (a shutdown, an operator, a script's kill 0 in the shell's own group): the running stage
+# is still waited for and its status recorded and answered, then the shell ends without starting
+# another (rm_done); a worker asks for that one again on a new connection.
+rm_term=0
+trap 'rm_term=1' TERM
 rm_wd= rm_wdt=0 rm_arming=0
 trap '[ -z "$rm_wd" ] || kill -s KILL "$rm_wd" 2>/dev/null' EXIT
 # A watchdog that fires by $1 (centiseconds since boot): the running one if it fires between now
@@ -82,29 +87,27 @@ rm_alarm() {
   fi
   rm_t=$rm_a
 }
-# Signal $1 to the running stage's whole group: the script's own (rm_ss 0 and 1), or this shell's
-# (rm_ss 2), where TERM finds this shell's trap and the watchdog ignoring it, and KILL, which
-# neither could survive, goes to every other member instead.
+# Signal $1 to the running stage's whole group: the script's own (rm_ss 0 and 1), or the other
+# members of this shell's (rm_ss 2), the watchdog left out of a KILL by ending it first.
 rm_signal() {
   if [ "$rm_ss" != 2 ]; then kill -s "$1" -- -"$rm_pid" 2>/dev/null; return 0; fi
-  if [ "$1" != KILL ]; then kill -s "$1" 0 2>/dev/null; return 0; fi
-  rm_disarm
-  rm_kgrp
+  [ "$1" != KILL ] || rm_disarm
+  rm_sgrp "$1"
 }
-# KILL to every process of this shell's group but this shell, looked up in /proc until a pass finds
-# none alive (a process forked during a pass is seen by the next); three passes at most, as a
-# killed process stays a member, as a zombie, until this shell reaps it.
-rm_kgrp() {
+# Signal $1 to every live process of this shell's group but this shell, found in /proc. KILL is
+# sent again until a pass finds none alive (a process forked during a pass is seen by the next;
+# three passes at most); what a TERM pass misses gets the KILL that follows the script's end.
+rm_sgrp() {
   rm_kp=0
   while [ "$rm_kp" -lt 3 ]; do
     rm_kp=$(( rm_kp + 1 )) rm_hit=0
     for rm_d in /proc/[0-9]*; do
       rm_q=${BRACE}rm_d#/proc/}
       if [ "$rm_q" != "$$" ] && rm_pgrp "$rm_q" && [ "$rm_g" = "$$" ] && [ "$rm_s" = "${BRACE}rm_s#Z}" ]; then
-        kill -s KILL "$rm_q" 2>/dev/null && rm_hit=1
+        kill -s "$1" "$rm_q" 2>/dev/null && rm_hit=1
       fi
     done
-    [ "$rm_hit" = 1 ] || return 0
+    [ "$1" = KILL ] && [ "$rm_hit" = 1 ] || return 0
   done
 }
 rm_exec() {

@@ -144,9 +144,13 @@ rm_report() {
     fi
   fi
   rm_end "$rm_n" "$rm_k" "$rm_rc" "$rm_bs"
+  rm_done
   # What a chain (rm_chain) goes on after: exit status 0 under the boot the stage started in.
   [ "$rm_k" = exited ] && [ "$rm_rc" = 0 ] && [ "$rm_bs" = "$rm_boot_now" ] && rm_last=ok
 }
+# Given SIGTERM (rm_term, runner-launch.ts), the shell ends once the stage it ran is answered: it
+# starts no other, and a worker asks for what it did not answer again on a new connection.
+rm_done() { [ "$rm_term" = 0 ] || exit 143; }
 # The right to start the stage: the claim file, created exclusively (O_EXCL), naming this shell.
 rm_excl() {
   set -C
@@ -210,6 +214,7 @@ rm_direct() {
   rm_launch -
   if [ "$rm_timed" = 1 ]; then rm_k=timeout; else rm_k=exited; fi
   rm_end "$rm_n" "$rm_k" "$rm_rc" -
+  rm_done
 }
 # This shell's output file, one for all the stages it starts (emptied for each: a file's creation
 # costs more than a stage's start on some hosts, issue 12), named so that no other shell, now or
@@ -226,6 +231,7 @@ rm_outfile() {
 rm_word() { case $1 in ''|*[!0-9A-Za-z_-]*) return 1 ;; esac; }
 # rm_stage nonce run stage timeoutSec detached|direct [payload]
 rm_stage() {
+  rm_done
   rm_n=$1 rm_run=$2 rm_st=$3 rm_to=$4 rm_mode=$5 rm_hp=0 rm_pl= rm_last=other
   if [ $# -ge 6 ]; then rm_hp=1 rm_pl=$6; fi
   rm_boot
