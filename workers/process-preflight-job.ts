@@ -117,11 +117,15 @@ export function makePreflightProcessor(ctx: WorkerContext) {
   return async function processPreflightJob(job: Job<PreflightJobData>): Promise<string> {
     const { runId, clusterId, hostIds } = job.data
     const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, clusterId, stage: 'PreFlight' })
-    // Read together: one write and one round trip (issue 12, CPU per host cycle).
+    // Read together, one round trip (issue 12, CPU per host cycle), with the route to this worker
+    // (its queue gets the cluster job: store/run/route-cluster-job.ts). Written first, not after the
+    // hosts: the run's clusters wait for this job, so its last write is on their critical path. A
+    // retry on another worker writes its own route over it.
     const [header, states, stop] = await Promise.all([
       ctx.readRunHeader(runId),
       getHostRunStates(redis, keys, runId, hostIds),
-      getRunStop(redis, keys, runId)
+      getRunStop(redis, keys, runId),
+      setPreflightRoute(redis, keys, runId, clusterId, ctx.ownHostsQueue)
     ])
     if (!header) return 'gone'
     const outcomes = await Promise.allSettled(
@@ -133,7 +137,6 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     // A host whose record could not be written (Redis gone) makes the job fail and be retried;
     // hosts already judged are passed over then.
     if (failed) throw failed.reason
-    await setPreflightRoute(redis, keys, runId, clusterId, ctx.ownHostsQueue)
     return 'done'
   }
 }

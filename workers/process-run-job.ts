@@ -161,15 +161,19 @@ export function makeRunProcessor(ctx: WorkerContext) {
   return async function processRunJob(job: Job<RunJobData>, token?: string): Promise<RollingMaintenanceResult | null> {
     const runId = job.data.runId
     for (;;) {
-      const snapshot = await getRunSnapshot(redis, keys, runId)
-      if (!snapshot) return null
-      if (TERMINAL_STATUSES.has(snapshot.run.status)) return snapshot.run.result ?? null
       const step = job.data.step ?? 'start'
       // A later step acts only once the previous step's children are all done. Normally they are
       // (the job left waiting-children), but a job whose lock was lost (a dead or stalled worker)
       // is taken up again at its saved step while those children still run: starting clusters
-      // before every PreFlight is in ended a run with all its hosts "not processed".
-      if (step !== 'start' && token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError()
+      // before every PreFlight is in ended a run with all its hosts "not processed". Asked with the
+      // snapshot, one round trip (issue 12): when children still run, that snapshot is not used.
+      const [snapshot, childrenRunning] = await Promise.all([
+        getRunSnapshot(redis, keys, runId),
+        step !== 'start' && token ? job.moveToWaitingChildren(token) : false
+      ])
+      if (childrenRunning) throw new WaitingChildrenError()
+      if (!snapshot) return null
+      if (TERMINAL_STATUSES.has(snapshot.run.status)) return snapshot.run.result ?? null
       // A run cancelled before any host started goes straight to its result.
       if (step === 'finalize' || (snapshot.run.cancelRequested && step === 'start')) return finalize(snapshot)
       if (step === 'start') await checksAndPreflight(job, snapshot)
