@@ -166,12 +166,16 @@ export function makeRunProcessor(ctx: WorkerContext) {
       // (the job left waiting-children), but a job whose lock was lost (a dead or stalled worker)
       // is taken up again at its saved step while those children still run: starting clusters
       // before every PreFlight is in ended a run with all its hosts "not processed". Asked with the
-      // snapshot, one round trip (issue 12): when children still run, that snapshot is not used.
-      const [snapshot, childrenRunning] = await Promise.all([
+      // snapshot, one round trip (issue 12): when children still run, that snapshot is not used
+      // (nor its failure: the job is waiting for its children by then, not failing).
+      const [read, children] = await Promise.allSettled([
         getRunSnapshot(redis, keys, runId),
         step !== 'start' && token ? job.moveToWaitingChildren(token) : false
       ])
-      if (childrenRunning) throw new WaitingChildrenError()
+      if (children.status === 'rejected') throw children.reason
+      if (children.value) throw new WaitingChildrenError()
+      if (read.status === 'rejected') throw read.reason
+      const snapshot = read.value
       if (!snapshot) return null
       if (TERMINAL_STATUSES.has(snapshot.run.status)) return snapshot.run.result ?? null
       // A run cancelled before any host started goes straight to its result.
