@@ -81,6 +81,29 @@ describe('the stage timeout kept by the runner', () => {
     expect(comm(first[0]!)).not.toBe('sleep')
   })
 
+  it("the watchdog leads a session of its own: out of reach of a script's kill 0, ended by a shutdown's SIGTERM", async () => {
+    hook('Maintenance', 'sleep 5')
+    const r = runner()
+    r.send('m', nextRun(), 'Maintenance', undefined, 600)
+    let dogs: number[] = []
+    for (let i = 0; i < 100 && dogs.length === 0; i++) {
+      await sleep(20)
+      dogs = watchdogsOf(r)
+    }
+    expect(dogs).toHaveLength(1)
+    // /proc/<pid>/stat after the command name: state, ppid, pgrp, session, ...
+    const stat = readFileSync(`/proc/${dogs[0]}/stat`, 'utf8')
+    const [, , pgid, sid] = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    expect(Number(pgid)).toBe(dogs[0])
+    expect(Number(sid)).toBe(dogs[0])
+    expect(Number(pgid)).not.toBe(r.shellPid)
+    // A shutdown signals every process: the watchdog goes at once (it would otherwise hold the
+    // shutdown until the final SIGKILL, even orphaned by a runner shell that was killed).
+    process.kill(dogs[0]!, 'SIGTERM')
+    for (let i = 0; i < 50 && comm(dogs[0]!) === 'sleep'; i++) await sleep(20)
+    expect(comm(dogs[0]!)).not.toBe('sleep')
+  })
+
   it("a watchdog armed for an earlier stage does not cut the next one short: each stage's deadline is its own", async () => {
     hook('PreMaintenance', 'sleep 1.2')
     hook('Maintenance', 'sleep 30')

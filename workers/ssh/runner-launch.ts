@@ -7,8 +7,8 @@
  *   group, so the script is simply forked and exec'd into it — one fork and one exec per stage,
  *   nothing in between (a `setsid` exec costs about 1 ms here, as much as a no-op bash script's
  *   whole start; issue 12). The timeout signals that group's other members, found in /proc
- *   (rm_sgrp): TERM, then KILL. The watchdog ignores TERM, so a script's own `kill 0` cannot take
- *   the deadline with it; this shell, given TERM, finishes its stage first (rm_term).
+ *   (rm_sgrp): TERM, then KILL. The watchdog is in a session of its own, so a script's own `kill 0`
+ *   cannot take the deadline with it; this shell, given TERM, finishes its stage first (rm_term).
  * - 1, setsid: where the runner is not its group's leader (a wrapper forked it), setsid(1) execs
  *   the script as the leader of a group of its own, signalled as a whole.
  * - 0, timeout(1): without setsid or /proc, timeout(1) leads the script's group and keeps its time.
@@ -30,8 +30,9 @@ rm_pgrp() {
   rm_g=$3
   [ -n "$rm_g" ]
 }
-rm_ss=0
-if command -v setsid > /dev/null 2>&1 && [ -r /proc/uptime ]; then rm_ss=1; fi
+rm_ss=0 rm_hs=0
+if command -v setsid > /dev/null 2>&1; then rm_hs=1; fi
+if [ "$rm_hs" = 1 ] && [ -r /proc/uptime ]; then rm_ss=1; fi
 if [ -r /proc/uptime ] && rm_pgrp $$ && [ "$rm_g" = "$$" ]; then rm_ss=2; fi
 # SIGTERM (a shutdown, an operator, a script's kill 0 in the shell's own group): the running stage
 # is still waited for and its status recorded and answered, then the shell ends without starting
@@ -41,9 +42,11 @@ trap 'rm_term=1' TERM
 rm_wd= rm_wdt=0 rm_arming=0
 trap '[ -z "$rm_wd" ] || kill -s KILL "$rm_wd" 2>/dev/null' EXIT
 # A watchdog that fires by $1 (centiseconds since boot): the running one if it fires between now
-# and $1, else a new one, which ignores TERM (a signal to the group is not its end). rm_alarm stays
-# out meanwhile (rm_arming): it would wait for the watchdog this waits for, or arm one of its own;
-# the caller runs it once afterwards instead.
+# and $1, else a new one. It leads a session of its own (setsid, one exec per watchdog, usually one
+# per host cycle), so that a script's kill 0 does not reach it, while a shutdown's SIGTERM to every
+# process still ends it at once, even orphaned. Without setsid it ignores TERM instead. rm_alarm
+# stays out meanwhile (rm_arming): it would wait for the watchdog this waits for, or arm one of its
+# own; the caller runs it once afterwards instead.
 rm_arm() {
   rm_dl=$1 rm_arming=1
   rm_clock
@@ -54,7 +57,12 @@ rm_arm() {
   fi
   rm_d=$(( rm_dl - rm_t ))
   [ "$rm_d" -gt 0 ] || rm_d=1
-  ( trap '' TERM; exec sleep "$(( rm_d / 100 )).$(( rm_d % 100 / 10 ))$(( rm_d % 10 ))" ) < /dev/null > /dev/null 2>&1 &
+  rm_sl=$(( rm_d / 100 )).$(( rm_d % 100 / 10 ))$(( rm_d % 10 ))
+  if [ "$rm_hs" = 1 ]; then
+    ( exec setsid sleep "$rm_sl" ) < /dev/null > /dev/null 2>&1 &
+  else
+    ( trap '' TERM; exec sleep "$rm_sl" ) < /dev/null > /dev/null 2>&1 &
+  fi
   rm_wd=$! rm_wdt=$(( rm_t + rm_d )) rm_arming=0
 }
 rm_disarm() {

@@ -4,8 +4,8 @@ import { RUNNER_LAUNCH } from './runner-launch.js'
  * The persistent stage runner: one POSIX `sh` per host session, started once over one exec channel
  * (`exec sh -s`) and fed this program, then one request line per stage on the same stdin. Nothing
  * to install on the hosts beyond sh, coreutils (`sleep`, `tail`, `timeout`: a re-attaching shell's
- * slices, and the stage's leader where neither of the others can be) and, where the shell does not
- * lead its own process group, util-linux's `setsid`.
+ * slices, and the stage's leader where neither of the others can be) and util-linux's `setsid` (the
+ * watchdog's session, and each script's group where the shell does not lead its own).
  *
  * Why this shape: on a busy host every process creation costs milliseconds, and the old design
  * paid a new SSH channel, a login shell and about ten processes per stage. Here a stage costs the
