@@ -104,6 +104,26 @@ describe('the stage timeout kept by the runner', () => {
     expect(comm(dogs[0]!)).not.toBe('sleep')
   })
 
+  it('a reply nobody reads any more (a lost connection) ends the shell and its watchdog with it', async () => {
+    hook('Maintenance', 'sleep 1')
+    const r = runner()
+    const run = nextRun()
+    const exited = new Promise<number | null>((resolve) => r.sh.once('exit', (code) => resolve(code)))
+    r.send('m', run, 'Maintenance', undefined, 600)
+    let dogs: number[] = []
+    for (let i = 0; i < 100 && dogs.length === 0; i++) {
+      await sleep(20)
+      dogs = watchdogsOf(r)
+    }
+    expect(dogs).toHaveLength(1)
+    r.sh.stdout.destroy()
+    // Its stage ended and was recorded, then the reply's write found no reader: exit, EXIT trap.
+    expect(await exited).toBe(141)
+    expect(readFileSync(`${stageFilePrefix(`${dir}/state`, run, 'h1', 'Maintenance')}claim`, 'utf8')).toMatch(/\n0\n$/)
+    for (let i = 0; i < 50 && comm(dogs[0]!) === 'sleep'; i++) await sleep(20)
+    expect(comm(dogs[0]!)).not.toBe('sleep')
+  })
+
   it("a watchdog armed for an earlier stage does not cut the next one short: each stage's deadline is its own", async () => {
     hook('PreMaintenance', 'sleep 1.2')
     hook('Maintenance', 'sleep 30')

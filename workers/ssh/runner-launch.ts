@@ -41,6 +41,10 @@ rm_term=0
 trap 'rm_term=1' TERM
 rm_wd= rm_wdt=0 rm_arming=0
 trap '[ -z "$rm_wd" ] || kill -s KILL "$rm_wd" 2>/dev/null' EXIT
+# A reply written after the worker's side went away (a lost connection) ends the shell through its
+# EXIT trap, which ends the watchdog, rather than by SIGPIPE, which would leave the watchdog until
+# its time. The stage's status is on the host by then; a worker asks for it again.
+trap 'exit 141' PIPE
 # A watchdog that fires by $1 (centiseconds since boot): the running one if it fires between now
 # and $1, else a new one. It leads a session of its own (setsid, one exec per watchdog, usually one
 # per host cycle), so that a script's kill 0 does not reach it, while a shutdown's SIGTERM to every
