@@ -114,7 +114,7 @@ function runnerShells(fleet: SshdFleet, runId: string, host: string): number {
   const pids = new Set<string>()
   for (const stage of STAGES) {
     const claim = stageFilePath(fleet.host(host).stateDir, runId, host, stage, 'claim')
-    // Line 1 of a claim: the runner shell's pid and the boot id (workers/ssh/runner-program.ts).
+    // Line 1 of a claim starts with the runner shell's pid (workers/ssh/runner-program.ts).
     if (existsSync(claim)) pids.add(readFileSync(claim, 'utf8').split(/\s/, 1)[0]!)
   }
   return pids.size

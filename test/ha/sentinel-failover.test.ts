@@ -147,24 +147,21 @@ describe('Sentinel: no master reachable at all (master and replicas down, nothin
 
       const backAt = Date.now()
       await group.servers.find((s) => s.port === masterPort)!.restart({ asMaster: true })
-      let res = await list()
-      while (res.statusCode !== 200) {
-        expect(res.statusCode).toBe(503)
-        if (Date.now() - backAt > 30_000) throw new Error('the API did not recover')
-        await sleep(100)
-        res = await list()
+      // Refused the same clear way (503) until it answers `ok`, within 30 s of the master's return.
+      const answered = async (request: () => ReturnType<typeof list>, ok: number, what: string) => {
+        for (;;) {
+          const r = await request()
+          if (r.statusCode === ok) return r
+          expect(r.statusCode).toBe(503)
+          if (Date.now() - backAt > 30_000) throw new Error(`the API did not ${what}`)
+          await sleep(100)
+        }
       }
+      const res = await answered(list, 200, 'recover')
       const recoveredMs = Date.now() - backAt
       expect(res.json()).toEqual({ runs: [] })
-      // The queue's own connection may reconnect a moment after the one that answered the list:
-      // until then a start is refused the same clear way, then accepted.
-      let created = await create()
-      while (created.statusCode !== 202) {
-        expect(created.statusCode).toBe(503)
-        if (Date.now() - backAt > 30_000) throw new Error('the API did not accept a run again')
-        await sleep(100)
-        created = await create()
-      }
+      // The queue's own connection may reconnect a moment after the one that answered the list.
+      await answered(create, 202, 'accept a run again')
       console.info(
         `no master: ${outage.length} requests answered 503 in at most ${worstMs} ms each; API back ${recoveredMs} ms after the master`
       )

@@ -19,10 +19,11 @@ import { RUNNER_LAUNCH } from './runner-launch.js'
  * A stage's files are `<stateDir>/runs/<runId>.<hostKey>.<Stage>.<file>` (the names:
  * workers/ssh/stage-files.ts; hostKey is the host id with `/` and `%` encoded, `rm_hk`): `claim`
  * (created exclusively: a stage runs at most once per host and run; its first line names the shell
- * that starts the stage and the boot id, its second, appended once the script runs, the script's
- * pid, deadline and process group, its third, appended last, the exit status) and `output`. Two files
- * created per stage, not six: on some hosts a file creation costs more than the script's start
- * (issue 12). A worker re-attaching after a crash or a lost connection sends the same request on a
+ * that starts the stage, the boot id and the output file, its second, appended once the script
+ * runs, the script's pid, deadline and process group, its third, appended last, the exit status).
+ * The output goes to one file per runner shell, `runs/session.<boot>.<clock>.<pid>.output`, emptied
+ * for each stage it starts (rm_outfile): one file created per stage, not six, since on some hosts a
+ * file creation costs more than the script's start (issue 12). A worker re-attaching after a crash or a lost connection sends the same request on a
  * new shell: it finds the claim and waits for the running process to end (rm_attach), then reports
  * what the first shell recorded. A shell that dies with its stage (a reboot) leaves no exit status:
  * the stage is reported `vanished` with both boot ids. Stages started by older runners are
@@ -116,6 +117,7 @@ rm_meta() {
     [ -e "$rm_p"timedout ] && rm_xt=timedout
   fi
 }
+rm_gone() { printf '(output no longer on the host: the runner shell that ran this stage has since started another with the same output file)\n'; }
 rm_report() {
   rm_meta
   [ -n "$rm_bs" ] || rm_bs=-
@@ -127,7 +129,7 @@ rm_report() {
   fi
   case $rm_of in ''|-) rm_out="$rm_p"output ;; *) rm_out=$rm_state/runs/$rm_of ;; esac
   if [ -n "$rm_rel" ]; then
-    printf '(output no longer on the host: the runner shell that ran this stage has since started another with the same output file)\n'
+    rm_gone
   elif [ ! -s "$rm_out" ]; then
     :
   elif [ "$rm_sv" = "$$" ] && [ "$rm_bs" = "$rm_boot_now" ]; then
@@ -137,11 +139,7 @@ rm_report() {
     # claim released: read first, then the claim is looked at again (rare: a re-attach).
     rm_o=$(tail -c 65536 "$rm_out" < /dev/null; echo x)
     { read -r rm_z; read -r rm_z; read -r rm_z; read -r rm_rel; } < "$rm_p"claim || :
-    if [ -n "$rm_rel" ]; then
-      printf '(output no longer on the host: the runner shell that ran this stage has since started another with the same output file)\n'
-    else
-      printf '%s' "${BRACE}rm_o%x}"
-    fi
+    if [ -n "$rm_rel" ]; then rm_gone; else printf '%s' "${BRACE}rm_o%x}"; fi
   fi
   rm_end "$rm_n" "$rm_k" "$rm_rc" "$rm_bs"
   rm_done
