@@ -120,6 +120,11 @@ rm_meta() {
 rm_gone() { printf '(output no longer on the host: the runner shell that ran this stage has since started another with the same output file)\n'; }
 rm_report() {
   rm_meta
+  rm_answer
+}
+# The answer from what rm_meta found (or, for the stage this shell just ran, from what it knows:
+# rm_stage sets the same variables instead of reading back the claim it wrote, issue 12).
+rm_answer() {
   [ -n "$rm_bs" ] || rm_bs=-
   if [ -n "$rm_xc" ]; then
     rm_rc=$rm_xc rm_k=exited
@@ -256,8 +261,11 @@ rm_stage() {
   [ -n "$rm_lc" ] && [ -e "$rm_lc" ] && printf 'released\n' >> "$rm_lc"
   rm_lc="$rm_p"claim
   rm_launch "$rm_state/runs/$rm_so"
-  if [ "$rm_timed" = 1 ]; then printf '%s timedout\n' "$rm_rc" >> "$rm_p"claim; else printf '%s\n' "$rm_rc" >> "$rm_p"claim; fi
-  rm_report
+  if [ "$rm_timed" = 1 ]; then rm_xt=timedout; printf '%s timedout\n' "$rm_rc" >> "$rm_p"claim; else rm_xt=; printf '%s\n' "$rm_rc" >> "$rm_p"claim; fi
+  # What the claim now says (rm_meta's variables): this shell's stage under this boot, the output in
+  # this shell's file, not released (only this shell's next stage releases it).
+  rm_sv=$$ rm_bs=$rm_boot_now rm_of=$rm_so rm_xc=$rm_rc rm_rel=
+  rm_answer
 }
 # rm_chain run timeoutSec payload-flag(p|-) payload nonce stage [when nonce stage]...: detached
 # stages one after another with no round trip to the worker between them (issue 12). Each one
