@@ -113,8 +113,8 @@ rm_sgrp() {
   rm_kp=0
   while [ "$rm_kp" -lt 3 ]; do
     rm_kp=$(( rm_kp + 1 )) rm_hit=0
-    for rm_d in /proc/[0-9]*; do
-      rm_q=${BRACE}rm_d#/proc/}
+    for rm_pd in /proc/[0-9]*; do
+      rm_q=${BRACE}rm_pd#/proc/}
       if [ "$rm_q" != "$$" ] && rm_pgrp "$rm_q" && [ "$rm_g" = "$$" ] && [ "$rm_s" = "${BRACE}rm_s#Z}" ]; then
         kill -s "$1" "$rm_q" 2>/dev/null && rm_hit=1
       fi

@@ -12,9 +12,10 @@ import { RUNNER_LAUNCH } from './runner-launch.js'
  * script itself (forked and exec'd into the process group the timeout signals:
  * workers/ssh/runner-launch.ts), and `tail` only when the script printed something; the timeout is
  * kept by this shell with one `sleep` (the watchdog, rm_arm) that serves every stage whose deadline
- * it fits, so a host's whole cycle usually costs one. Everything else (claim, boot id, timing, status, replies) is shell builtins,
- * and a run creates no directory: every stage's files sit directly in `<stateDir>/runs/`, which
- * the session's start makes once per host (a `mkdir` per run was a host process per run, issue 16).
+ * it fits, so a host's whole cycle usually costs one. Everything else (claim, boot id, timing,
+ * status, replies) is shell builtins, and a run creates no directory: every stage's files sit
+ * directly in `<stateDir>/runs/`, which the session's start makes once per host (a `mkdir` per run
+ * was a host process per run, issue 16).
  *
  * A stage's files are `<stateDir>/runs/<runId>.<hostKey>.<Stage>.<file>` (the names:
  * workers/ssh/stage-files.ts; hostKey is the host id with `/` and `%` encoded, `rm_hk`): `claim`
@@ -23,9 +24,9 @@ import { RUNNER_LAUNCH } from './runner-launch.js'
  * runs, the script's pid, deadline and process group, its third, appended last, the exit status).
  * The output goes to one file per runner shell, `runs/session.<boot>.<clock>.<pid>.output`, emptied
  * for each stage it starts (rm_outfile): one file created per stage, not six, since on some hosts a
- * file creation costs more than the script's start (issue 12). A worker re-attaching after a crash or a lost connection sends the same request on a
- * new shell: it finds the claim and waits for the running process to end (rm_attach), then reports
- * what the first shell recorded. A shell that dies with its stage (a reboot) leaves no exit status:
+ * file creation costs more than the script's start (issue 12). A worker re-attaching after a crash
+ * or a lost connection sends the same request on a new shell: it finds the claim and waits for the
+ * running process to end (rm_attach), then reports what the first shell recorded. A shell that dies with its stage (a reboot) leaves no exit status:
  * the stage is reported `vanished` with both boot ids. Stages started by older runners are
  * re-attached to where they are: with files of their own for the boot id, group, status and
  * timeout mark, or in a directory per stage (`<stateDir>/runs/<runId>/<hostId>/<Stage>/<file>`).
@@ -261,7 +262,9 @@ rm_stage() {
   [ -n "$rm_lc" ] && [ -e "$rm_lc" ] && printf 'released\n' >> "$rm_lc"
   rm_lc="$rm_p"claim
   rm_launch "$rm_state/runs/$rm_so"
-  if [ "$rm_timed" = 1 ]; then rm_xt=timedout; printf '%s timedout\n' "$rm_rc" >> "$rm_p"claim; else rm_xt=; printf '%s\n' "$rm_rc" >> "$rm_p"claim; fi
+  rm_xt=
+  [ "$rm_timed" = 1 ] && rm_xt=timedout
+  printf '%s%s\n' "$rm_rc" "${BRACE}rm_xt:+ $rm_xt}" >> "$rm_p"claim
   # What the claim now says (rm_meta's variables): this shell's stage under this boot, the output in
   # this shell's file, not released (only this shell's next stage releases it).
   rm_sv=$$ rm_bs=$rm_boot_now rm_of=$rm_so rm_xc=$rm_rc rm_rel=
