@@ -1,11 +1,11 @@
-import { existsSync, mkdirSync, readFileSync, readdirSync } from 'node:fs'
+import { mkdirSync, readdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { invariantViolations } from '../../test/support/host-log-checks.js'
 import { startSshdFleet, type SshdFleet } from '../../test/support/sshd-fleet.js'
 import { createRedisConnection } from '../../store/connection.js'
-import { stageFilePath } from '../../workers/ssh/stage-files.js'
+import { readStageRecord } from '../../test/support/stage-journal.js'
 import { getRun, startBenchApi, startRun, type BenchApi } from '../bench-env.js'
 import { countersBetween, readHostCounters, type HostCounters } from '../host-counters.js'
 import { machineTicks, startFleetWorker, type FleetWorker } from './fleet-processes.js'
@@ -109,13 +109,12 @@ function inventoryDoc(fleet: SshdFleet, clusters: Array<{ id: string; hosts: str
   }
 }
 
-/** The distinct runner shells (the pid that starts each stage's claim file) that ran a host's stages of one run. */
+/** The distinct runner shells (the pid in each stage's claim in the run's journal) that ran a host's stages of one run. */
 function runnerShells(fleet: SshdFleet, runId: string, host: string): number {
-  const pids = new Set<string>()
+  const pids = new Set<number>()
   for (const stage of STAGES) {
-    const claim = stageFilePath(fleet.host(host).stateDir, runId, host, stage, 'claim')
-    // Line 1 of a claim starts with the runner shell's pid (workers/ssh/runner-program.ts).
-    if (existsSync(claim)) pids.add(readFileSync(claim, 'utf8').split(/\s/, 1)[0]!)
+    const shell = readStageRecord(fleet.host(host).stateDir, runId, host, stage)?.shell
+    if (shell !== undefined) pids.add(shell)
   }
   return pids.size
 }

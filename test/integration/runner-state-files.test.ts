@@ -6,8 +6,9 @@ import type { HostConfig, StageName } from '../../shared/types.js'
 import { connectHost, type HostConnection } from '../../workers/ssh/connect-host.js'
 import { runStage } from '../../workers/ssh/run-stage.js'
 import { openRunnerShell, type RunnerShell } from '../../workers/ssh/runner-shell.js'
-import { hostFileKey, stageFilePath } from '../../workers/ssh/stage-files.js'
+import { hostFileKey, journalPath, stageFilePath } from '../../workers/ssh/stage-files.js'
 import { startSshdFleet, type SshdFleet } from '../support/sshd-fleet.js'
+import { readStageRecord, stageOutputPath } from '../support/stage-journal.js'
 
 // The runner's state files on the host (docs/stage-scripts.md#how-scripts-run-on-the-host): one
 // directory, names that cannot collide, and stages an older runner started in its own layout.
@@ -50,22 +51,24 @@ describe('state files', () => {
       const h = host(id)
       const r = await runStage(await shellFor(h), { runId, host: h, stage: 'PreFlight', timeoutSec: 30 })
       expect(r).toMatchObject({ kind: 'exited', exitCode: 0, output: 'ran\n' })
-      expect(existsSync(stageFilePath(h.stateDir, runId, id, 'PreFlight', 'claim'))).toBe(true)
-      // One file created per stage (issue 12): the claim also holds the supervising shell, the
-      // boot id and the runner shell's output file (line 1), the script's pid, its deadline and the
-      // process group its timeout signals (line 2), its exit status (line 3). sshd starts the runner
-      // shell as its group's leader, so the script runs in that group (no setsid per stage).
-      const claimFile = stageFilePath(h.stateDir, runId, id, 'PreFlight', 'claim')
-      const claim = readFileSync(claimFile, 'utf8')
+      // No file created per stage (issue 12): the run's journal on the host has the stage's claim
+      // (the supervising shell, the boot id, the runner shell's output file and its name), its
+      // start (the script's pid, its deadline and the process group its timeout signals), its
+      // exit status, each one line. sshd starts the runner shell as its group's leader, so the
+      // script runs in that group (no setsid per stage).
+      const journal = readFileSync(journalPath(h.stateDir, runId, id), 'utf8')
       const lines = new RegExp(
-        `^(\\d+) ${readFileSync(h.bootIdPath, 'utf8').trim()} (session\\.[\\w-]+\\.\\d+\\.\\d+\\.output)\\n\\d+ \\d+ (\\d+)\\n0\\n$`
-      ).exec(claim)
-      expect(lines, claim).not.toBeNull()
+        `^\\nrm_j PreFlight c (\\d+) ${readFileSync(h.bootIdPath, 'utf8').trim()} (session\\.[\\w-]+\\.\\d+\\.\\d+\\.output) \\2 \\.` +
+          `\\nrm_j PreFlight p \\d+ \\d+ (\\d+) \\.\\nrm_j PreFlight x 0 - \\.$`
+      ).exec(journal)
+      expect(lines, journal).not.toBeNull()
       expect(lines![3]).toBe(lines![1])
       expect(readFileSync(path.join(h.stateDir, 'runs', lines![2]!), 'utf8')).toBe('ran\n')
+      expect(existsSync(stageFilePath(h.stateDir, runId, id, 'PreFlight', 'claim'))).toBe(false)
     }
     expect(starts(mark)).toBe(3)
     const names = readdirSync(path.join(host().stateDir, 'runs')).filter((n) => n.startsWith(`${runId}.`))
+    expect(names).toEqual(expect.arrayContaining(ids.map((id) => path.basename(journalPath('/', runId, id)))))
     expect(names).toHaveLength(3)
     expect(names.every((n) => n.length < 255)).toBe(true)
     expect(hostFileKey(ids[2]!)).toMatch(/^%h[0-9a-f]{64}$/)
@@ -85,14 +88,16 @@ describe('state files', () => {
       kind: 'exited',
       output: 'first\n'
     })
-    // The first shell's next stage has the same file, emptied, and the PreFlight claim says so.
+    // The first shell's next stage has the same file, emptied, and the journal says PreFlight's is released.
     expect(await runStage(a, { runId, host: h, stage: 'PreMaintenance', timeoutSec: 30 })).toMatchObject({
       output: 'second\n'
     })
-    const claimOf = (stage: StageName): string[] =>
-      readFileSync(stageFilePath(h.stateDir, runId, h.id, stage, 'claim'), 'utf8').split('\n')
-    expect(claimOf('PreFlight')[0]!.split(' ')[2]).toBe(claimOf('PreMaintenance')[0]!.split(' ')[2])
-    expect(claimOf('PreFlight')[3]).toBe('released')
+    const recordOf = (stage: StageName) => readStageRecord(h.stateDir, runId, h.id, stage)!
+    expect(recordOf('PreFlight').outputFile).toBe(recordOf('PreMaintenance').outputFile)
+    expect(stageOutputPath(h.stateDir, recordOf('PreFlight'))).toMatch(/session\.[\w-]+\.\d+\.\d+\.output$/)
+    // The second shell found the claim before it made one of its own.
+    expect(recordOf('PreFlight')).toMatchObject({ released: true, exitCode: 0, claims: 1 })
+    expect(recordOf('PreMaintenance')).toMatchObject({ released: false, exitCode: 0, claims: 1 })
     // Its status is still known; its output no longer is, which the answer says, and none of the
     // next stage's is given for it.
     expect(await runStage(await shellFor(h), { runId, host: h, stage: 'PreFlight', timeoutSec: 30 })).toMatchObject({
@@ -122,9 +127,64 @@ describe('state files', () => {
       kind: 'exited',
       exitCode: 0
     })
-    expect(readFileSync(stageFilePath(host().stateDir, runId, host().id, 'PreFlight', 'claim'), 'utf8')).toMatch(
-      /\n0\n$/
+    expect(readStageRecord(host().stateDir, runId, host().id, 'PreFlight')).toMatchObject({ exitCode: 0, claims: 1 })
+  })
+})
+
+describe('the journal', () => {
+  it('a line cut short (a write that did not finish) is not taken, nor does it spoil the next', async () => {
+    fleet.writeHook('f1', 'Maintenance', fleet.loggingHook({ stdout: 'ran' }))
+    const h = host()
+    const runId = nextRun()
+    const boot = readFileSync(h.bootIdPath, 'utf8').trim()
+    // Another shell's claim caught halfway through its write: no "." at its end.
+    writeFileSync(journalPath(h.stateDir, runId, h.id), `rm_j Maintenance c 999999 ${boot} session.x.1.999999.output`)
+    const mark = fleet.readHostLog().length
+    expect(await runStage(await shellFor(h), { runId, host: h, stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({
+      kind: 'exited',
+      exitCode: 0,
+      output: 'ran\n'
+    })
+    expect(starts(mark)).toBe(1)
+    expect(readStageRecord(h.stateDir, runId, h.id, 'Maintenance')).toMatchObject({ exitCode: 0, claims: 1 })
+  })
+
+  it("a whole claim of a shell that is gone is the stage's: it is not started, and is answered vanished", async () => {
+    fleet.writeHook('f1', 'Maintenance', fleet.loggingHook())
+    const h = host()
+    const runId = nextRun()
+    const boot = readFileSync(h.bootIdPath, 'utf8').trim()
+    writeFileSync(
+      journalPath(h.stateDir, runId, h.id),
+      `rm_j Maintenance c 999999 ${boot} session.x.1.999999.output session.x.1.999999.output .\n`
     )
+    const mark = fleet.readHostLog().length
+    expect(await runStage(await shellFor(h), { runId, host: h, stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({
+      kind: 'vanished'
+    })
+    expect(starts(mark)).toBe(0)
+  })
+})
+
+describe('a stage the previous runner started (a claim file per stage)', () => {
+  it('finished: its claim file is read, not the journal, and the stage is not started again', async () => {
+    fleet.writeHook('f1', 'Maintenance', fleet.loggingHook())
+    const h = host()
+    const runId = nextRun()
+    const boot = readFileSync(h.bootIdPath, 'utf8').trim()
+    writeFileSync(path.join(h.stateDir, 'runs', 'session.x.1.999999.output'), 'previous runner\n')
+    writeFileSync(
+      stageFilePath(h.stateDir, runId, h.id, 'Maintenance', 'claim'),
+      `999999 ${boot} session.x.1.999999.output\n999998 100 999999\n5\n`
+    )
+    const mark = fleet.readHostLog().length
+    expect(await runStage(await shellFor(h), { runId, host: h, stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({
+      kind: 'exited',
+      exitCode: 5,
+      output: 'previous runner\n'
+    })
+    expect(starts(mark)).toBe(0)
+    expect(existsSync(journalPath(h.stateDir, runId, h.id))).toBe(false)
   })
 })
 

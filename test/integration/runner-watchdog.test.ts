@@ -1,12 +1,12 @@
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import type { StageName } from '../../shared/types.js'
-import { stageFilePrefix } from '../../workers/ssh/stage-files.js'
-import { childrenOf, groupMembers, stagePgid } from '../support/host-processes.js'
+import { childrenOf, groupMembers } from '../support/host-processes.js'
 import { LocalRunner } from '../support/local-runner.js'
+import { readStageRecord, type StageRecord } from '../support/stage-journal.js'
 
 /**
  * The stage timeout as the runner keeps it (workers/ssh/runner-program.ts: setsid, one watchdog
@@ -28,6 +28,9 @@ afterEach(() => {
   for (const r of runners.splice(0)) r.kill()
 })
 afterAll(() => rmSync(dir, { recursive: true, force: true }))
+/** What the run's journal in this runner's state directory says of a stage (host id h1). */
+const record = (run: string, stage: StageName): StageRecord | undefined =>
+  readStageRecord(`${dir}/state`, run, 'h1', stage)
 
 const hook = (stage: StageName, body: string): void => {
   writeFileSync(`${dir}/hooks/${stage}`, `#!/bin/bash\n${body}\n`)
@@ -119,7 +122,7 @@ describe('the stage timeout kept by the runner', () => {
     r.sh.stdout.destroy()
     // Its stage ended and was recorded, then the reply's write found no reader: exit, EXIT trap.
     expect(await exited).toBe(141)
-    expect(readFileSync(`${stageFilePrefix(`${dir}/state`, run, 'h1', 'Maintenance')}claim`, 'utf8')).toMatch(/\n0\n$/)
+    expect(record(run, 'Maintenance')).toMatchObject({ exitCode: 0 })
     for (let i = 0; i < 50 && comm(dogs[0]!) === 'sleep'; i++) await sleep(20)
     expect(comm(dogs[0]!)).not.toBe('sleep')
   })
@@ -149,10 +152,8 @@ describe('the stage timeout kept by the runner', () => {
       const run = nextRun()
       r.send('pf', run, 'PreFlight')
       expect((await r.reply('pf')).kind).toBe('exited')
-      const claim = readFileSync(`${stageFilePrefix(`${dir}/state`, run, 'h1', 'PreFlight')}claim`, 'utf8').split('\n')
-      const [shell] = claim[0]!.split(' ')
-      const [script, , group] = claim[1]!.split(' ')
-      expect(Number(shell)).toBe(r.shellPid)
+      const { shell, pid: script, group } = record(run, 'PreFlight')!
+      expect(shell).toBe(r.shellPid)
       expect(group).toBe(mode === 'own' ? shell : script)
     }
   })
@@ -180,15 +181,10 @@ describe('the stage timeout kept by the runner', () => {
       const run = nextRun()
       const first = runner(undefined, true, mode === 'own group')
       first.send('m1', run, 'Maintenance', undefined, 2)
-      const claim = `${stageFilePrefix(`${dir}/state`, run, 'h1', 'Maintenance')}claim`
       let pgid: number | undefined
       for (let i = 0; i < 100 && pgid === undefined; i++) {
         await sleep(20)
-        try {
-          pgid = stagePgid(claim)
-        } catch {
-          // not there yet
-        }
+        pgid = record(run, 'Maintenance')?.group
       }
       expect(pgid).toBeDefined()
       // A second shell re-attaches while the first still keeps the timeout, and only then is the
@@ -223,7 +219,8 @@ describe('the stage timeout kept by the runner', () => {
     expect(Date.now() - t).toBeLessThan(12_000)
     // The TERM was the shell's too: it ended once the stage was answered, Maintenance never claimed.
     expect(await exited).toBe(143)
-    expect(existsSync(`${stageFilePrefix(`${dir}/state`, run, 'h1', 'Maintenance')}claim`)).toBe(false)
+    expect(record(run, 'Maintenance')).toBeUndefined()
+    expect(record(run, 'PreMaintenance')).toMatchObject({ timedOut: true })
   })
 
   it.each(['own group', 'setsid'] as const)(
@@ -242,7 +239,8 @@ describe('the stage timeout kept by the runner', () => {
       process.kill(r.shellPid!, 'SIGTERM')
       expect(await r.reply('a')).toMatchObject({ kind: 'exited', code: '0' })
       expect(await exited).toBe(143)
-      expect(existsSync(`${stageFilePrefix(`${dir}/state`, run, 'h1', 'Maintenance')}claim`)).toBe(false)
+      expect(record(run, 'Maintenance')).toBeUndefined()
+      expect(record(run, 'PreMaintenance')).toMatchObject({ exitCode: 0 })
     }
   )
 

@@ -10,8 +10,14 @@ import { SshUnreachableError } from '../../shared/errors/ssh-unreachable-error.j
 import { connectHost, type HostConnection } from '../../workers/ssh/connect-host.js'
 import { cleanupOldRuns, runStage } from '../../workers/ssh/run-stage.js'
 import { openRunnerShell, type RunnerShell } from '../../workers/ssh/runner-shell.js'
-import { OLDER_STAGE_FILES, STAGE_FILES, stageFilePath, type StageFile } from '../../workers/ssh/stage-files.js'
-import { stageOutputPath } from '../support/host-processes.js'
+import {
+  journalPath,
+  OLDER_STAGE_FILES,
+  STAGE_FILES,
+  stageFilePath,
+  type StageFile
+} from '../../workers/ssh/stage-files.js'
+import { readStageRecord, stageOutputPath } from '../support/stage-journal.js'
 import { startSshdFleet, type SshdFleet } from '../support/sshd-fleet.js'
 
 let fleet: SshdFleet
@@ -219,10 +225,11 @@ describe('detached runner: each stage at most once per host and run', () => {
     await cleanupOldRuns(shell, 7)
     // the host removes them in the background
     expect(await gone([...ancient, legacy])).toBe(true)
-    // A recent run's files stay: the env test's run, written minutes ago.
-    const recent = stageFilePath(h.stateDir, 'env-run', h.id, 'PreFlight', 'claim')
-    expect(existsSync(recent)).toBe(true)
-    expect(existsSync(stageOutputPath(recent))).toBe(true)
+    // A recent run's files stay: the env test's run, written minutes ago (its journal and output).
+    const recent = readStageRecord(h.stateDir, 'env-run', h.id, 'PreFlight')
+    expect(recent).toBeDefined()
+    expect(existsSync(journalPath(h.stateDir, 'env-run', h.id))).toBe(true)
+    expect(existsSync(stageOutputPath(h.stateDir, recent!))).toBe(true)
 
     // Every run asks (its PreFlight): within the hour the host does not scan again (no process).
     const older = plantOld('ancient-2')
@@ -305,7 +312,9 @@ describe('executor: direct (the script in the foreground, output streamed)', () 
     expect(await gone(Number(readFileSync(pids, 'utf8')))).toBe(true)
     // direct mode keeps only its claim on the host (so it is never started twice), no output or pids
     const file = (f: StageFile): string => stageFilePath(host().stateDir, `run-${run}`, host().id, 'Maintenance', f)
-    expect(existsSync(file('claim'))).toBe(true)
-    expect([...STAGE_FILES, ...OLDER_STAGE_FILES].filter((f) => f !== 'claim' && existsSync(file(f)))).toEqual([])
+    const record = readStageRecord(host().stateDir, `run-${run}`, host().id, 'Maintenance')
+    expect(record).toMatchObject({ outputFile: '-', claims: 1 })
+    expect([record?.pid, record?.exitCode]).toEqual([undefined, undefined])
+    expect([...STAGE_FILES, ...OLDER_STAGE_FILES].filter((f) => existsSync(file(f)))).toEqual([])
   })
 })

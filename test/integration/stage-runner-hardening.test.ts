@@ -8,6 +8,7 @@ import type { HostSession } from '../../workers/host-executor.js'
 import { createSshExecutor } from '../../workers/ssh/create-ssh-executor.js'
 import { stageFilePath } from '../../workers/ssh/stage-files.js'
 import { startSshdFleet, type SshdFleet } from '../support/sshd-fleet.js'
+import { readStageRecord } from '../support/stage-journal.js'
 
 // Regression tests for issue 11 items 2, 7, 12 and 13, through the executor as the workers use it.
 let fleet: SshdFleet
@@ -177,7 +178,8 @@ describe('state kept on the host', () => {
       output: 'hi\n'
     })
     const h = detached()
-    expect(existsSync(stageFilePath(h.stateDir, runId, h.id, 'PreFlight', 'claim'))).toBe(true)
+    // Its claim, in the run's journal: the stage is never started twice. No output file.
+    expect(readStageRecord(h.stateDir, runId, h.id, 'PreFlight')).toMatchObject({ outputFile: '-', claims: 1 })
     expect(existsSync(stageFilePath(h.stateDir, runId, h.id, 'PreFlight', 'output'))).toBe(false)
   })
 })

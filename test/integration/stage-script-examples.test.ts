@@ -5,9 +5,8 @@ import { setTimeout as sleep } from 'node:timers/promises'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { StageName } from '../../shared/types.js'
 import { stageResultOf } from '../../workers/ssh/runner-reply.js'
-import { stageFilePrefix } from '../../workers/ssh/stage-files.js'
-import { stageOutputPath, stagePgid } from '../support/host-processes.js'
 import { LocalRunner } from '../support/local-runner.js'
+import { readStageRecord, stageOutputPath, type StageRecord } from '../support/stage-journal.js'
 import type { StageResult } from '../../workers/ssh/stage-result.js'
 import { judgeStage, type StageVerdict } from '../../workers/stage-decisions.js'
 
@@ -152,13 +151,16 @@ describe('docs/stage-scripts.md examples, run by the stage runner', () => {
     writeFileSync(`${dir}/run/reboot-required`, '')
     const first = runner('hooks-sh')
     first.send('reboot-1', 'run-d', 'Maintenance', 'CHG-2', 120)
-    const stageFile = stageFilePrefix(`${dir}/state`, 'run-d', 'h1', 'Maintenance')
+    const started = (): StageRecord | undefined => {
+      const r = readStageRecord(`${dir}/state`, 'run-d', 'h1', 'Maintenance')
+      return r?.group !== undefined ? r : undefined
+    }
+    const asked = (): boolean => {
+      const r = started()
+      return r !== undefined && readFileSync(stageOutputPath(`${dir}/state`, r), 'utf8').includes('rebooting')
+    }
     const deadline = Date.now() + 20_000
-    while (!(
-      existsSync(`${stageFile}claim`) &&
-      stagePgid(`${stageFile}claim`) !== undefined &&
-      readFileSync(stageOutputPath(`${stageFile}claim`), 'utf8').includes('rebooting')
-    )) {
+    while (!asked()) {
       if (Date.now() > deadline) throw new Error('Maintenance.sh never asked for the reboot')
       await sleep(20)
     }
@@ -167,7 +169,7 @@ describe('docs/stage-scripts.md examples, run by the stage runner', () => {
     // recorded exit 137 under load (judged the same, but not the state a reboot shows).
     first.kill()
     try {
-      process.kill(-stagePgid(`${stageFile}claim`)!, 'SIGKILL')
+      process.kill(-started()!.group!, 'SIGKILL')
     } catch {
       // Gone with the shell: the script ran in the shell's own group (workers/ssh/runner-launch.ts).
     }

@@ -1,6 +1,6 @@
 import { spawnSync } from 'node:child_process'
 import { readFileSync, readlinkSync } from 'node:fs'
-import path from 'node:path'
+import { runningStageRecords } from './stage-journal.js'
 
 /** Every process as pid → parent pid, pgid (one `ps`: pgrep per level would race with forks). */
 function processTable(): Array<{ pid: number; ppid: number; pgid: number }> {
@@ -67,40 +67,11 @@ function belongsTo(pid: number, hostDir: string): boolean {
 
 /**
  * Pids the runner recorded for stages still running (no exit status yet) that are still this host's: the
- * shell supervising each (the claim's first line) or the process group its timeout signals (its second line).
+ * shell supervising each (its claim) or the process group its timeout signals (its start).
  */
 export function runningStagePids(stateDir: string, hostDir: string, what: 'supervisor' | 'pgid'): number[] {
-  const field = what === 'supervisor' ? '$s' : '$g'
-  return spawnSync('sh', [
-    '-c',
-    // Every stage's files are runs/<run>.<host>.<Stage>.<file> (workers/ssh/stage-files.ts).
-    `for c in "$1"/runs/*.claim; do p=\${c%claim}; [ -e "\${p}exit" ] && continue; s= g= x= q=; { read -r s b; read -r g d q; read -r x y; } < "$c"; [ -z "$q" ] || g=$q; [ -n "$x" ] || echo ${field}; done`,
-    'sh',
-    stateDir
-  ])
-    .stdout.toString()
-    .split(/\s+/)
-    .filter((p) => /^\d+$/.test(p))
-    .map(Number)
+  return runningStageRecords(stateDir)
+    .map((r) => (what === 'supervisor' ? r.shell : r.group))
+    .filter((p): p is number => p !== undefined && Number.isInteger(p))
     .filter((p) => belongsTo(p, hostDir))
-}
-
-/**
- * The process group a stage's timeout signals, from the second line of its claim
- * (workers/ssh/runner-launch.ts): its third field (the script's own group, or the runner shell's),
- * else the script's pid, which leads its group.
- */
-export function stagePgid(claimFile: string): number | undefined {
-  const fields = readFileSync(claimFile, 'utf8').split('\n')[1]?.trim().split(/\s+/) ?? []
-  const group = fields[2] ?? fields[0]
-  return group && /^\d+$/.test(group) ? Number(group) : undefined
-}
-
-/**
- * The file holding a stage's output: the runner shell's, named by the third field of the claim's
- * first line (workers/ssh/runner-program.ts), or the stage's own `.output` (older runners).
- */
-export function stageOutputPath(claimFile: string): string {
-  const name = readFileSync(claimFile, 'utf8').split('\n')[0]?.trim().split(/\s+/)[2]
-  return name && name !== '-' ? path.join(path.dirname(claimFile), name) : claimFile.replace(/claim$/, 'output')
 }

@@ -131,7 +131,7 @@ rm_exec() {
 }
 # The script, its output to $1 (a file, or - for this stdout), waited for; its exit status in rm_rc,
 # rm_timed=1 when the timeout ended it. Its pid (rm_pid) is also its process group's id but in the
-# runner's own group (rm_ss 2), where the group is this shell's pid; the claim's second line has both.
+# runner's own group (rm_ss 2), where the group is this shell's pid; the journal's p line has both.
 rm_launch() {
   if [ "$1" = - ]; then exec 7>&1; else exec 7> "$1"; fi
   rm_clock; rm_t0=$rm_t rm_timed=0
@@ -145,14 +145,14 @@ rm_launch() {
   if [ "$rm_ss" != 0 ]; then
     rm_grp=$rm_pid
     [ "$rm_ss" = 2 ] && rm_grp=$$
-    [ "$1" = - ] || printf '%s %s %s\n' "$rm_pid" $(( rm_t0 + rm_to * 100 )) "$rm_grp" >> "$rm_p"claim
+    [ "$1" = - ] || rm_jput p "$rm_pid" $(( rm_t0 + rm_to * 100 )) "$rm_grp"
     # The trap before the watchdog is looked at: an expiry from then on is seen by rm_alarm (here
     # once more after rm_arm, which it stays out of).
     trap rm_alarm CHLD
     rm_arm $(( rm_t0 + rm_to * 100 ))
     rm_alarm
   elif [ "$1" != - ]; then
-    printf '%s\n' "$rm_pid" >> "$rm_p"claim
+    rm_jput p "$rm_pid" - -
   fi
   while :; do
     wait "$rm_pid"; rm_rc=$?

@@ -13,23 +13,28 @@ import { RUNNER_LAUNCH } from './runner-launch.js'
  * workers/ssh/runner-launch.ts), and `tail` only when the script printed something; the timeout is
  * kept by this shell with one `sleep` (the watchdog, rm_arm) that serves every stage whose deadline
  * it fits, so a host's whole cycle usually costs one. Everything else (claim, boot id, timing,
- * status, replies) is shell builtins, and a run creates no directory: every stage's files sit
- * directly in `<stateDir>/runs/`, which the session's start makes once per host (a `mkdir` per run
- * was a host process per run, issue 16).
+ * status, replies) is shell builtins, and a stage creates no file: every run's state on a host is
+ * one journal directly in `<stateDir>/runs/`, which the session's start makes once per host (a
+ * `mkdir` per run was a host process per run, issue 16).
  *
- * A stage's files are `<stateDir>/runs/<runId>.<hostKey>.<Stage>.<file>` (the names:
- * workers/ssh/stage-files.ts; hostKey is the host id with `/` and `%` encoded, `rm_hk`): `claim`
- * (created exclusively: a stage runs at most once per host and run; its first line names the shell
- * that starts the stage, the boot id and the output file, its second, appended once the script
- * runs, the script's pid, deadline and process group, its third, appended last, the exit status).
- * The output goes to one file per runner shell, `runs/session.<boot>.<clock>.<pid>.output`, emptied
- * for each stage it starts (rm_outfile): one file created per stage, not six, since on some hosts a
- * file creation costs more than the script's start (issue 12). A worker re-attaching after a crash
- * or a lost connection sends the same request on a new shell: it finds the claim and waits for the
- * running process to end (rm_attach), then reports what the first shell recorded. A shell that dies with its stage (a reboot) leaves no exit status:
- * the stage is reported `vanished` with both boot ids. Stages started by older runners are
- * re-attached to where they are: with files of their own for the boot id, group, status and
- * timeout mark, or in a directory per stage (`<stateDir>/runs/<runId>/<hostId>/<Stage>/<file>`).
+ * The journal is `<stateDir>/runs/<runId>.<hostKey>.journal` (the names: workers/ssh/stage-files.ts;
+ * hostKey is the host id with `/` and `%` encoded, `rm_hk`), made by the run's first stage on the
+ * host and appended to after that: on an ext4 file system a file's creation costs 0.1-0.3 ms of the
+ * host's CPU, an append a few microseconds (issue 12; a stage's own claim file was one creation per
+ * stage). Each line is one event of one stage, written by a single write(2) and read back by the
+ * shell itself with `.` (rm_j): a claim (every shell asking to start the stage appends one; the
+ * first in the file wins, so a stage runs at most once per host and run: rm_claim), its start (the
+ * script's pid, deadline and process group), its exit status, its output file's release. The output
+ * goes to one file per runner shell, `runs/session.<boot>.<clock>.<pid>.output`, emptied for each
+ * stage it starts (rm_outfile). A worker re-attaching after a crash or a lost connection sends the
+ * same request on a new shell: it finds the claim and waits for the running process to end
+ * (rm_attach), then reports what the first shell recorded. A shell that dies with its stage (a
+ * reboot) leaves no exit status: the stage is reported `vanished` with both boot ids. Stages started
+ * by older runners are re-attached to where they are: a claim file per stage
+ * (`<runId>.<hostKey>.<Stage>.claim`, lines for what the journal has), files of their own for the
+ * boot id, group, status and timeout mark, or a directory per stage
+ * (`<stateDir>/runs/<runId>/<hostId>/<Stage>/<file>`). A runner older than the journal does not
+ * read it: a run in progress must not be taken over by a worker of an older release.
  *
  * The shell survives a dropped connection (sshd sends no hangup to a session without a pty): it
  * keeps waiting for its stage and keeps its timeout, records the exit status, and only then dies
@@ -37,7 +42,7 @@ import { RUNNER_LAUNCH } from './runner-launch.js'
  * purpose leaves its stage to the worker, which re-attaches and reports it when it ends.
  *
  * `direct` mode runs the script in the foreground of the same shell, its output streamed through
- * the channel, with only a `claim` kept on the host: a second request for a claimed stage (after a
+ * the channel, with only its claim kept on the host: a second request for a claimed stage (after a
  * lost connection or a worker crash) answers `unknown` instead of starting it again (docs/stage-scripts.md#executors).
  *
  * Replies on stdout: the stage's output bytes (last 64 KiB), then
@@ -55,10 +60,12 @@ const BRACE = '${'
 
 export const RUNNER_PROGRAM = String.raw`
 rm_end() { printf '\nROLLMAINT-END %s %s %s %s %s\n' "$1" "$2" "$3" "$4" "$rm_boot_now"; }
+# The boot id goes into journal lines the shell reads back as commands: one with other characters than a boot id
+# has (a UUID) counts as unknown, as an unreadable one does.
 rm_boot() {
   rm_boot_now=
   if [ -r "$rm_boot_path" ]; then read -r rm_boot_now < "$rm_boot_path" || :; fi
-  [ -n "$rm_boot_now" ] || rm_boot_now=unknown
+  case $rm_boot_now in ''|*[!0-9A-Za-z_.:-]*) rm_boot_now=unknown ;; esac
 }
 # Centiseconds since boot, builtins only (-1 when /proc/uptime is not there).
 rm_clock() {
@@ -86,7 +93,7 @@ rm_clean() {
   fi
   printf '%s %s\n' "$rm_boot_now" "$rm_t" > "$rm_state/cleaned" 2>/dev/null
   # runs/ holds nothing but stages' files (and an older runner's run directories): whatever in it
-  # is older than $2 days goes. A running stage's claim is younger: a stage times out within 7
+  # is older than $2 days goes. A running stage's journal is younger: a stage times out within 7
   # days (604800 s) and the retention is at least 7 (find's +7 is 8 days or more).
   if [ -d "$rm_state/runs" ]; then
     ( exec find "$rm_state/runs" -mindepth 1 -maxdepth 1 -mtime +"$2" -exec rm -rf {} + ) < /dev/null > /dev/null 2>&1 &
@@ -98,17 +105,46 @@ rm_env() {
   export ROLLMAINT_STAGE="$rm_st" ROLLMAINT_RUN_ID="$rm_run" ROLLMAINT_HOST_ID="$rm_host" ROLLMAINT_HOST_NAME="$rm_name" ROLLMAINT_PAYLOAD="$rm_pl"
 }
 ${RUNNER_LAUNCH}
-# What the claim says of its stage: line 1, the supervising shell, the boot id at the start and the
-# file that holds the output (rm_sv, rm_bs, rm_of: that shell's, in runs/; none: the stage's own
-# .output); line 2, once started, the script's pid and, when this shell keeps its timeout,
-# the deadline in centiseconds since boot and the process group the timeout signals (rm_pg,
-# rm_pdl, rm_pgg: the script's own, or the supervising shell's); line 3, written last, the exit
-# status and "timedout" when the timeout ended it (rm_xc, rm_xt); line 4, "released" once the
-# shell's next stage reuses the output file (rm_rel). Where line 2 names no group, the
-# script's pid is its group's. An older runner kept the boot id, the group, the status and the
-# timeout mark in files of their own, which a stage it started still has.
+# A journal line: rm_j <stage> <event> <fields...> . (rm_jput writes them). Read back with
+# the dot command (rm_meta), it sets rm_meta's variables for the stage rm_jst: c, the claim (the supervising
+# shell, the boot id at the start, the file that holds the output: that shell's, in runs/, or - in
+# direct mode; and the shell's own name, rm_so, which no other shell has: rm_jid), the first one
+# only; p, once started, the script's pid, the deadline in centiseconds since boot and the process
+# group the timeout signals (the script's own, or the supervising shell's; - where this shell keeps
+# no timeout); x, the exit status and "timedout" when the timeout ended it (else -); r, once the
+# shell's next stage reuses the output file. A line is taken only whole, ending in ".": one being
+# appended may be read cut short. Only the shell whose claim is first writes p, x and r.
+rm_j() {
+  [ "$1" = "$rm_jst" ] || return 0
+  case $2:$# in
+    c:7) [ "$7" = . ] && [ -z "$rm_jid" ] && rm_sv=$3 rm_bs=$4 rm_of=$5 rm_jid=$6 ;;
+    p:6) [ "$6" = . ] && rm_pg=$3 rm_pdl=${BRACE}4#-} rm_pgg=${BRACE}5#-} ;;
+    x:5) [ "$5" = . ] && rm_xc=$3 rm_xt=${BRACE}4#-} ;;
+    r:3) [ "$3" = . ] && rm_rel=released ;;
+  esac
+  return 0
+}
+# One line for the stage rm_st, one write(2) (one printf): a reader sees it whole or not at all.
+# The newline goes first: a line whose write did not finish (a full disk) ends where the next begins.
+rm_jput() {
+  case $1 in
+    c) printf '\nrm_j %s c %s %s %s %s .' "$rm_st" "$$" "$rm_boot_now" "$rm_cof" "$rm_so" ;;
+    p) printf '\nrm_j %s p %s %s %s .' "$rm_st" "$2" "$3" "$4" ;;
+    x) printf '\nrm_j %s x %s %s .' "$rm_st" "$2" "${BRACE}3:--}" ;;
+  esac >> "$rm_jf"
+}
+# What is known of the stage: rm_sv, rm_bs, rm_of (the claim), rm_pg, rm_pdl, rm_pgg (its start;
+# where no group is named, the script's pid is its group's), rm_xc, rm_xt (its end), rm_rel
+# (released), from the journal (rm_jm=1) or from an older runner's claim file, whose lines say
+# the same, and whose boot id, group, status and timeout mark may be files of their own.
 rm_meta() {
-  rm_sv= rm_bs= rm_of= rm_pg= rm_pdl= rm_pgg= rm_xc= rm_xt= rm_rel=
+  rm_sv= rm_bs= rm_of= rm_jid= rm_pg= rm_pdl= rm_pgg= rm_xc= rm_xt= rm_rel=
+  if [ "$rm_jm" = 1 ]; then
+    rm_jst=$rm_st
+    if [ -r "$rm_jf" ]; then . "$rm_jf"; fi
+    [ -n "$rm_pgg" ] || rm_pgg=$rm_pg
+    return 0
+  fi
   if [ -r "$rm_p"claim ]; then { read -r rm_sv rm_bs rm_of; read -r rm_pg rm_pdl rm_pgg; read -r rm_xc rm_xt; read -r rm_rel; } < "$rm_p"claim || :; fi
   if [ -z "$rm_bs" ] && [ -r "$rm_p"boot_id ]; then read -r rm_bs < "$rm_p"boot_id || :; fi
   if [ -z "$rm_pg" ] && [ -r "$rm_p"pgid ]; then read -r rm_pg < "$rm_p"pgid || :; fi
@@ -142,9 +178,14 @@ rm_answer() {
     tail -c 65536 "$rm_out" < /dev/null
   else
     # Another shell's file, which that shell empties for its next stage once it has marked this
-    # claim released: read first, then the claim is looked at again (rare: a re-attach).
+    # stage released: read first, then the journal (or claim) is looked at again (rare: a re-attach).
     rm_o=$(tail -c 65536 "$rm_out" < /dev/null; echo x)
-    { read -r rm_z; read -r rm_z; read -r rm_z; read -r rm_rel; } < "$rm_p"claim || :
+    if [ "$rm_jm" = 1 ]; then
+      # The claim's line is not taken again (rm_jid is set); p and x say what they said.
+      [ ! -r "$rm_jf" ] || . "$rm_jf"
+    else
+      { read -r rm_z; read -r rm_z; read -r rm_z; read -r rm_rel; } < "$rm_p"claim || :
+    fi
     if [ -n "$rm_rel" ]; then rm_gone; else printf '%s' "${BRACE}rm_o%x}"; fi
   fi
   rm_end "$rm_n" "$rm_k" "$rm_rc" "$rm_bs"
@@ -155,23 +196,23 @@ rm_answer() {
 # Given SIGTERM (rm_term, runner-launch.ts), the shell ends once the stage it ran is answered: it
 # starts no other, and a worker asks for what it did not answer again on a new connection.
 rm_done() { [ "$rm_term" = 0 ] || exit 143; }
-# The right to start the stage: the claim file, created exclusively (O_EXCL), naming this shell.
-rm_excl() {
-  set -C
-  { printf '%s %s %s\n' "$$" "$rm_boot_now" "$rm_cof" > "$rm_p"claim; } 2>/dev/null
-  rm_c=$?
-  set +C
-  return $rm_c
-}
-# 0: claimed; 1: someone else's claim is there; 2: none can be made (answered as error 90). runs/
-# is made at the session's start; only if it went away since is it made again here (a process).
+# The right to start the stage: this shell's claim appended to the journal, then read back; the
+# stage is this shell's if the first claim in the journal is (its name, rm_so, is no other
+# shell's, even one with the same pid). Appends are atomic (O_APPEND, one write): of two shells
+# claiming at once, both read the same first claim. 0: claimed; 1: someone else's claim is first;
+# 2: none can be made (answered as error 90). runs/ is made at the session's start; only if it
+# went away since is it made again here (a process).
 rm_claim() {
-  rm_excl && return 0
-  [ -e "$rm_p"claim ] && return 1
-  mkdir -p "$rm_state/runs" < /dev/null 2>/dev/null && rm_excl && return 0
-  [ -e "$rm_p"claim ] && return 1
-  printf 'cannot create %sclaim\n' "$rm_p"
-  return 2
+  if ! { rm_jput c; } 2>/dev/null; then
+    mkdir -p "$rm_state/runs" < /dev/null 2>/dev/null
+    if ! { rm_jput c; } 2>/dev/null; then
+      printf 'cannot append to %s\n' "$rm_jf"
+      return 2
+    fi
+  fi
+  rm_meta
+  [ "$rm_jid" = "$rm_so" ] && [ "$rm_sv" = "$$" ] && return 0
+  return 1
 }
 # Someone else's start (another worker's shell, or this host's before a reconnect): wait for its end.
 # While its timeout process lives, tail(1) watches the pid (polling in-process, no fork per poll);
@@ -210,8 +251,10 @@ rm_attach() {
   rm_report
 }
 rm_direct() {
-  if [ -e "$rm_p"claim ]; then rm_end "$rm_n" unknown - -; return; fi
+  [ "$rm_jm" = 1 ] && rm_meta
+  if [ "$rm_jm" = 0 ] || [ -n "$rm_jid" ]; then rm_end "$rm_n" unknown - -; return; fi
   if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; return; fi
+  rm_outfile
   rm_cof=-
   rm_claim
   case $? in 0) ;; 1) rm_end "$rm_n" unknown - -; return ;; *) rm_end "$rm_n" error 90 -; return ;; esac
@@ -223,7 +266,7 @@ rm_direct() {
 # This shell's output file, one for all the stages it starts (emptied for each: a file's creation
 # costs more than a stage's start on some hosts, issue 12), named so that no other shell, now or
 # in another boot, has the same: session.<first 8 of the boot id>.<clock>.<pid>.output.
-rm_so= rm_lc=
+rm_so= rm_lc= rm_lcs= rm_jm=0
 rm_outfile() {
   [ -z "$rm_so" ] || return 0
   rm_clock
@@ -245,28 +288,32 @@ rm_stage() {
     rm_end "$rm_n" error 91 -
     return
   fi
+  rm_jf=$rm_state/runs/$rm_run.$rm_hk.journal rm_jm=1
   rm_p=$rm_state/runs/$rm_run.$rm_hk.$rm_st.
-  # A stage an older runner started (a directory per stage) is answered from its own files: a
-  # worker upgraded while a stage runs re-attaches to it instead of starting it again.
+  # A stage an older runner started (a claim file, or a directory per stage) is answered from its
+  # own files: a worker upgraded while a stage runs re-attaches to it instead of starting it again.
   if [ ! -e "$rm_p"claim ] && [ -e "$rm_state/runs/$rm_run/$rm_host/$rm_st/claim" ]; then
     rm_p=$rm_state/runs/$rm_run/$rm_host/$rm_st/
   fi
+  [ ! -e "$rm_p"claim ] || rm_jm=0
   if [ "$rm_mode" = direct ]; then rm_direct; return; fi
-  if [ -e "$rm_p"claim ]; then rm_attach; return; fi
+  if [ "$rm_jm" = 0 ]; then rm_attach; return; fi
+  rm_meta
+  if [ -n "$rm_jid" ]; then rm_attach; return; fi
   if ! rm_find "$rm_st"; then rm_end "$rm_n" missing - -; rm_last=missing; return; fi
   rm_outfile
   rm_cof=$rm_so
   rm_claim
   case $? in 0) ;; 1) rm_attach; return ;; *) rm_end "$rm_n" error 90 -; return ;; esac
   # The output file passes to this stage: the one before it that had it is marked released first.
-  [ -n "$rm_lc" ] && [ -e "$rm_lc" ] && printf 'released\n' >> "$rm_lc"
-  rm_lc="$rm_p"claim
+  [ -n "$rm_lc" ] && [ -e "$rm_lc" ] && printf '\nrm_j %s r .' "$rm_lcs" >> "$rm_lc"
+  rm_lc=$rm_jf rm_lcs=$rm_st
   rm_launch "$rm_state/runs/$rm_so"
   rm_xt=
   [ "$rm_timed" = 1 ] && rm_xt=timedout
-  printf '%s%s\n' "$rm_rc" "${BRACE}rm_xt:+ $rm_xt}" >> "$rm_p"claim
-  # What the claim now says (rm_meta's variables): this shell's stage under this boot, the output in
-  # this shell's file, not released (only this shell's next stage releases it).
+  rm_jput x "$rm_rc" "$rm_xt"
+  # What the journal now says (rm_meta's variables): this shell's stage under this boot, the output
+  # in this shell's file, not released (only this shell's next stage releases it).
   rm_sv=$$ rm_bs=$rm_boot_now rm_of=$rm_so rm_xc=$rm_rc rm_rel=
   rm_answer
 }

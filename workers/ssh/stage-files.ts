@@ -10,9 +10,10 @@ import type { StageName } from '../../shared/types.js'
  */
 export const STAGE_FILES = ['claim'] as const
 /**
- * Files of their own in older runners, still read for the stages those started: now lines of
- * `claim`, and `output`, now one file per runner shell (`runs/session.<boot>.<clock>.<pid>.output`,
- * named on the claim's first line) emptied for each stage it starts.
+ * Files of their own in older runners, still read for the stages those started: now lines of the
+ * run's journal on the host (journalPath; a stage's `claim` file before it), and `output`, now one
+ * file per runner shell (`runs/session.<boot>.<clock>.<pid>.output`, named by the stage's claim)
+ * emptied for each stage it starts.
  */
 export const OLDER_STAGE_FILES = ['output', 'boot_id', 'pgid', 'supervisor', 'timedout', 'exit'] as const
 export type StageFile = (typeof STAGE_FILES)[number] | (typeof OLDER_STAGE_FILES)[number]
@@ -42,7 +43,15 @@ export function stageFilePrefix(stateDir: string, runId: string, hostId: string,
   return path.posix.join(stateDir, 'runs', `${runId}.${hostFileKey(hostId)}.${stage}.`)
 }
 
-/** One file of a stage's state on the host. Pure. */
+/**
+ * The journal of one run on one host: every stage's claim, start, end and release, one line each
+ * (workers/ssh/runner-program.ts, rm_j), `<stateDir>/runs/<run>.<hostKey>.journal`. Pure.
+ */
+export function journalPath(stateDir: string, runId: string, hostId: string): string {
+  return path.posix.join(stateDir, 'runs', `${runId}.${hostFileKey(hostId)}.journal`)
+}
+
+/** One file of a stage's state on the host, as older runners kept it (a stage now creates none). Pure. */
 export function stageFilePath(
   stateDir: string,
   runId: string,
