@@ -45,15 +45,15 @@ trap '[ -z "$rm_wd" ] || kill -s KILL "$rm_wd" 2>/dev/null' EXIT
 # EXIT trap, which ends the watchdog, rather than by SIGPIPE, which would leave the watchdog until
 # its time. The stage's status is on the host by then; a worker asks for it again.
 trap 'exit 141' PIPE
-# A watchdog that fires by $1 (centiseconds since boot): the running one if it fires between now
-# and $1, else a new one. It leads a session of its own (setsid, one exec per watchdog, usually one
-# per host cycle), so that a script's kill 0 does not reach it, while a shutdown's SIGTERM to every
-# process still ends it at once, even orphaned. Without setsid it ignores TERM instead. rm_alarm
-# stays out meanwhile (rm_arming): it would wait for the watchdog this waits for, or arm one of its
-# own; the caller runs it once afterwards instead.
+# A watchdog that fires by $1 (centiseconds since boot), rm_t being the clock its caller has just
+# read: the running one if it fires between now and $1, else a new one. It leads a session of its
+# own (setsid, one exec per watchdog, usually one per host cycle), so that a script's kill 0 does
+# not reach it, while a shutdown's SIGTERM to every process still ends it at once, even orphaned.
+# Without setsid it ignores TERM instead. rm_alarm stays out meanwhile (rm_arming): it would wait
+# for the watchdog this waits for, or arm one of its own; it notes that it was called
+# (rm_missed), and the caller runs it once afterwards.
 rm_arm() {
   rm_dl=$1 rm_arming=1
-  rm_clock
   if [ -n "$rm_wd" ]; then
     if [ "$rm_t" -lt "$rm_wdt" ] && [ "$rm_wdt" -le "$rm_dl" ]; then rm_arming=0; return 0; fi
     rm_disarm
@@ -81,7 +81,8 @@ rm_disarm() {
 # the script is still there then, the group gets KILL. Run by dash between commands or inside the
 # wait it interrupts, never in the middle of one, so no expiry can fall between a check and a wait.
 rm_alarm() {
-  [ -n "$rm_wd" ] && [ "$rm_arming" = 0 ] || return 0
+  if [ "$rm_arming" = 1 ]; then rm_missed=1; return 0; fi
+  [ -n "$rm_wd" ] || return 0
   rm_a=$rm_t
   rm_clock
   if [ "$rm_t" -ge "$rm_wdt" ]; then
@@ -147,10 +148,12 @@ rm_launch() {
     [ "$rm_ss" = 2 ] && rm_grp=$$
     [ "$1" = - ] || rm_jput p "$rm_pid" $(( rm_t0 + rm_to * 100 )) "$rm_grp"
     # The trap before the watchdog is looked at: an expiry from then on is seen by rm_alarm (here
-    # once more after rm_arm, which it stays out of).
+    # once more after rm_arm if it came meanwhile, rm_alarm staying out of rm_arm).
+    rm_missed=0
     trap rm_alarm CHLD
+    rm_t=$rm_t0
     rm_arm $(( rm_t0 + rm_to * 100 ))
-    rm_alarm
+    [ "$rm_missed" = 0 ] || rm_alarm
   elif [ "$1" != - ]; then
     rm_jput p "$rm_pid" - -
   fi

@@ -61,9 +61,10 @@ const BRACE = '${'
 export const RUNNER_PROGRAM = String.raw`
 rm_end() { printf '\nROLLMAINT-END %s %s %s %s %s\n' "$1" "$2" "$3" "$4" "$rm_boot_now"; }
 # The boot id goes into journal lines the shell reads back as commands: one with other characters than a boot id
-# has (a UUID) counts as unknown, as an unreadable one does.
+# has (a UUID) counts as unknown, as an unreadable one does. Read once per shell: no shell outlives
+# its boot (dash reads a file a byte per system call, issue 12).
 rm_boot() {
-  rm_boot_now=
+  [ -z "$rm_boot_now" ] || return 0
   if [ -r "$rm_boot_path" ]; then read -r rm_boot_now < "$rm_boot_path" || :; fi
   case $rm_boot_now in ''|*[!0-9A-Za-z_.:-]*) rm_boot_now=unknown ;; esac
 }
