@@ -36,7 +36,26 @@ export interface CycleRun {
   timeoutSec: number
 }
 
-export type CycleOutcome = 'done' | 'stuck'
+/**
+ * 'recheck': the cycle was asked to claim the slot only if the cluster's boundary was quiet
+ * (CycleOptions.ifQuiet), and it was not, or the host had something else to record first (it is
+ * unreachable, or has no Maintenance script): nothing was written, the caller decides the boundary.
+ */
+export type CycleOutcome = 'done' | 'stuck' | 'recheck'
+
+/** How a cycle starts a host that has not started (phase `ready`); none of it for a resumed one. */
+export interface CycleOptions {
+  /**
+   * Claim the maintenance slot only if the cluster's boundary is quiet (claimMaintenanceSlotIfQuiet):
+   * the caller started the host without reading the boundary, its own part of the decision said go.
+   */
+  ifQuiet?: boolean
+  /**
+   * A write still in flight that must have landed before the claim counts (the previous host's
+   * last one): the claim goes out behind it on the same connection, one round trip for both (issue 12).
+   */
+  after?: Promise<void> | undefined
+}
 
 /** How the cycle ended and the host's record as last written (the caller needs no read back). */
 export interface CycleResult {

@@ -4,6 +4,7 @@ import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { HostConfig } from '../shared/types.js'
 import { clusterLeaseOwner, holdClusterLease } from './hold-cluster-lease.js'
 import type { HostSession } from './host-executor.js'
+import type { CycleResult } from './host-cycle-context.js'
 import type { ClusterJobData } from './job-data.js'
 import { driverFor } from './maintenance/driver-for.js'
 import { askMaintenanceScriptAhead } from './ask-maintenance-script-ahead.js'
@@ -13,7 +14,7 @@ import { getHostRunStates } from '../store/host/get-host-run-states.js'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import type { HostRunState } from '../shared/host-run-state.js'
 import { saveHostRunState } from '../store/host/save-host-run-state.js'
-import { atHostBoundary, readBoundaryState } from './controls/cluster-boundary.js'
+import { atHostBoundary, decidesAlone, readBoundaryState } from './controls/cluster-boundary.js'
 import { failHost } from './host-outcome.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
@@ -109,71 +110,99 @@ export function makeClusterProcessor(ctx: WorkerContext) {
     let stuck = false
     // The previous host's last write, in flight while the next host's reads go out (issue 12).
     let saving: Promise<void> | undefined
+    const cycleDeps = {
+      redis,
+      keys,
+      executor: ctx.executor,
+      logger: ctx.logger,
+      driverFor: (h: HostConfig) => driverFor(h),
+      clusterHosts: clusterHostConfigs
+    }
+    // The next host's check goes out while this host runs PostMaintenance: its round trip leaves
+    // the time between two hosts (issue 12). Asked that late, it still sees the host's scripts as
+    // they are one stage before its turn.
+    const askNextAhead = (): void => {
+      const next = prefetched
+      if (next && !next.asked)
+        prefetched = { hostId: next.hostId, session: askMaintenanceScriptAhead(next.session), asked: true }
+    }
     try {
       for (const [index, hostId] of hostIds.entries()) {
-        // The boundary's reads go with the host's record, in one round trip (issue 12).
-        const read = readBoundaryState(ctx, runId, clusterId)
-        // And the host's check for a Maintenance script, on the connection opened ahead (unless it
-        // was asked while the host before it ran its last stage).
+        // The host's check for a Maintenance script, on the connection opened ahead (unless it was
+        // asked while the host before it ran its last stage).
         if (prefetched?.hostId === hostId && !prefetched.asked)
           prefetched = { hostId, session: askMaintenanceScriptAhead(prefetched.session) }
-        // The first host's record was just read; later ones are read fresh (a takeover may have moved them).
-        const state = index === 0 ? initial.get(hostId) : await getHostRunState(redis, keys, runId, hostId)
-        await saving
-        const preopened = prefetched?.hostId === hostId ? prefetched.session : undefined
-        if (preopened) prefetched = undefined
-        if (!state || state.phase === 'done' || state.phase === 'pending' || state.phase === 'PreFlight') {
-          void preopened?.then((s) => s?.close())
-          continue
+        const takePrefetched = (): Promise<HostSession | undefined> | undefined => {
+          const preopened = prefetched?.hostId === hostId ? prefetched.session : undefined
+          if (preopened) prefetched = undefined
+          return preopened
         }
-        if (NOT_STARTED.has(state.phase)) {
-          // The host boundary: the only place where cancel, stop, pause, soak, window and gate act.
+        // A later host whose boundary this worker decides alone starts without reading it: its slot
+        // claim checks the rest (paused, stopped, cancelled, a wait or gate shown, its record still
+        // ready) and goes out behind the previous host's last write, one round trip between two
+        // hosts instead of two (issue 12). Should anything have changed, nothing is written: the
+        // boundary is read and decided below as usual.
+        const known = initial.get(hostId)
+        let cycle: CycleResult | undefined
+        if (
+          index > 0 &&
+          known?.phase === 'ready' &&
+          decidesAlone(ctx, { clusterId, request: run.request, lastFinishedAt })
+        ) {
+          const preopened = takePrefetched()
+          prefetch(index + 1)
           const host = ctx.inventory.hosts.get(hostId)!
-          const b = await atHostBoundary(ctx, { runId, clusterId, host, request: run.request, lastFinishedAt, read })
-          if (b.kind !== 'go') void preopened?.then((s) => s?.close())
-          if (b.kind === 'stop') {
-            log.info({ why: b.why }, 'run stopped; no further host starts in this cluster')
-            break
-          }
-          if (b.kind === 'hand-over') {
-            handOver = true
-            break
-          }
-          if (b.kind === 'sleep') {
-            sleepUntil = b.until
-            break
-          }
-          if (b.kind === 'gate-failed') {
-            const failed = await failHost({ redis, keys, logger: log, lease }, cycleRun, state, 'Gate', b.message)
-            const saved = await saveHostRunState(redis, keys, runId, failed, lease)
-            if (saved.kind === 'lease-lost' || lease.lost) throw new LeaseLostError(clusterId)
+          const options = { ifQuiet: true, after: saving }
+          const quick = await runHostCycle(cycleDeps, lease, cycleRun, host, known, preopened, askNextAhead, options)
+          await saving
+          if (quick.outcome !== 'recheck') cycle = quick
+          else
+            log.debug(
+              { hostId },
+              'the boundary changed since the last host, or the host has a failure to record: read it'
+            )
+        }
+        if (!cycle) {
+          // The boundary's reads go with the host's record, in one round trip (issue 12).
+          const read = readBoundaryState(ctx, runId, clusterId)
+          // The first host's record was just read; later ones are read fresh (a takeover may have moved them).
+          const state = index === 0 ? known : await getHostRunState(redis, keys, runId, hostId)
+          await saving
+          const preopened = takePrefetched()
+          if (!state || state.phase === 'done' || state.phase === 'pending' || state.phase === 'PreFlight') {
+            void preopened?.then((s) => s?.close())
             continue
           }
-        }
-        prefetch(index + 1)
-        const cycle = await runHostCycle(
-          {
-            redis,
-            keys,
-            executor: ctx.executor,
-            logger: ctx.logger,
-            driverFor: (h) => driverFor(h),
-            clusterHosts: clusterHostConfigs
-          },
-          lease,
-          cycleRun,
-          ctx.inventory.hosts.get(hostId)!,
-          state,
-          preopened,
-          // The next host's check goes out while this host runs PostMaintenance: its round trip
-          // leaves the time between two hosts (issue 12). Asked that late, it still sees the host's
-          // scripts as they are one stage before its turn.
-          () => {
-            const next = prefetched
-            if (next && !next.asked)
-              prefetched = { hostId: next.hostId, session: askMaintenanceScriptAhead(next.session), asked: true }
+          if (NOT_STARTED.has(state.phase)) {
+            // The host boundary: the only place where cancel, stop, pause, soak, window and gate act.
+            const host = ctx.inventory.hosts.get(hostId)!
+            const b = await atHostBoundary(ctx, { runId, clusterId, host, request: run.request, lastFinishedAt, read })
+            if (b.kind !== 'go') void preopened?.then((s) => s?.close())
+            if (b.kind === 'stop') {
+              log.info({ why: b.why }, 'run stopped; no further host starts in this cluster')
+              break
+            }
+            if (b.kind === 'hand-over') {
+              handOver = true
+              break
+            }
+            if (b.kind === 'sleep') {
+              sleepUntil = b.until
+              break
+            }
+            if (b.kind === 'gate-failed') {
+              const failed = await failHost({ redis, keys, logger: log, lease }, cycleRun, state, 'Gate', b.message)
+              const saved = await saveHostRunState(redis, keys, runId, failed, lease)
+              if (saved.kind === 'lease-lost' || lease.lost) throw new LeaseLostError(clusterId)
+              continue
+            }
           }
-        )
+          prefetch(index + 1)
+          const host = ctx.inventory.hosts.get(hostId)!
+          cycle = await runHostCycle(cycleDeps, lease, cycleRun, host, state, preopened, askNextAhead)
+          if (cycle.outcome === 'recheck')
+            throw new Error('a host cycle not asked to claim only if quiet answered recheck')
+        }
         if (cycle.outcome === 'stuck') {
           stuck = true
           break

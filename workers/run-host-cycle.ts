@@ -2,12 +2,18 @@ import { assertNever } from '../shared/assert-never.js'
 import { LeaseLostError } from '../shared/errors/lease-lost-error.js'
 import { identityOf, type HostRunState, type MaintenanceResult } from '../shared/host-run-state.js'
 import type { HostConfig } from '../shared/types.js'
-import { claimMaintenanceSlot } from '../store/cluster/claim-maintenance-slot.js'
+import { claimMaintenanceSlot, claimMaintenanceSlotIfQuiet } from '../store/cluster/claim-maintenance-slot.js'
 import { exitMaintenance } from '../store/cluster/exit-maintenance.js'
 import { setHostResourceState } from '../store/host/set-host-resource-state.js'
 import { recordSshFailure } from '../store/metrics/record-ssh-failure.js'
 import type { HeldLease } from './hold-cluster-lease.js'
-import { makeCycleContext, type CycleDeps, type CycleResult, type CycleRun } from './host-cycle-context.js'
+import {
+  makeCycleContext,
+  type CycleDeps,
+  type CycleOptions,
+  type CycleResult,
+  type CycleRun
+} from './host-cycle-context.js'
 import {
   enteredMaintenance,
   enterMaintenanceMode,
@@ -45,7 +51,8 @@ export async function runHostCycle(
   /** A connection opened ahead of time (while the previous host was in maintenance), if any. */
   preopened?: Promise<HostSession | undefined>,
   /** Called once the host's last stage (PostMaintenance) is about to be waited for. */
-  onLastStage?: () => void
+  onLastStage?: () => void,
+  options: CycleOptions = {}
 ): Promise<CycleResult> {
   const driver = deps.driverFor?.(host) ?? noneDriver
   const c = makeCycleContext(deps, lease, run, host, driver, initial, preopened ? await preopened : undefined)
@@ -64,6 +71,9 @@ export async function runHostCycle(
             try {
               c.session = await executor.open(host)
             } catch (err) {
+              // Started without reading the boundary, the cycle writes nothing but a guarded claim:
+              // the failure is recorded once the boundary says the host may start at all.
+              if (options.ifQuiet) return { outcome: 'recheck', state }
               await recordSshFailure(redis, keys, err)
               // Nothing has started on the host yet, so this is an ordinary failure, not a stuck host.
               await c.save(
@@ -73,16 +83,18 @@ export async function runHostCycle(
             }
           }
           if (!(await c.session.hasStageScript('Maintenance'))) {
+            if (options.ifQuiet) return { outcome: 'recheck', state }
             await c.save(await skipHost(outcomeDeps, run.id, state, SKIP_REASONS.noMaintenanceScript))
             break
           }
           const next: HostRunState = { ...identityOf(state), phase: 'PreMaintenance' }
-          const reply = c.fenced(
-            c.announcedBy(
-              await claimMaintenanceSlot(redis, keys, lease, run.id, next, [c.startedWith('PreMaintenance')]),
-              'PreMaintenance'
-            )
-          )
+          const started = [c.startedWith('PreMaintenance')]
+          const claim = options.ifQuiet
+            ? claimMaintenanceSlotIfQuiet(redis, keys, lease, run.id, next, started)
+            : claimMaintenanceSlot(redis, keys, lease, run.id, next, started)
+          const [claimed] = await Promise.all([claim, options.after])
+          if (claimed.kind === 'boundary') return { outcome: 'recheck', state }
+          const reply = c.fenced(c.announcedBy(claimed, 'PreMaintenance'))
           if (reply.kind === 'busy') {
             const message = `cannot enter maintenance mode: host ${reply.holder} of the same cluster is still in maintenance mode`
             await c.save(await failHost(outcomeDeps, run, state, 'PreMaintenance', message))

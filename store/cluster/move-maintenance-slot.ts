@@ -1,9 +1,10 @@
 import type { RedisClient } from '../connection.js'
-import type { HostRunState } from '../../shared/host-run-state.js'
-import type { HostResourceState } from '../../shared/types.js'
+import type { HostPhase, HostRunState } from '../../shared/host-run-state.js'
+import type { HostResourceState, RunStatus } from '../../shared/types.js'
 import { APPEND_EVENTS_LUA, eventsArgs, notifyAppended, type EventWithWrite } from '../events/events-with-write.js'
 import { WRITE_HOST_STATE_LUA } from '../host/write-host-state-lua.js'
 import type { RedisKeys } from '../keys.js'
+import { PROGRESS_FIELDS } from '../run/run-progress.js'
 import { luaScript } from '../lua-script.js'
 import { ReplicaAckError } from '../../shared/errors/replica-ack-error.js'
 import { evalWithReplicaAck, replicaAckPolicy } from '../replica-ack.js'
@@ -17,10 +18,23 @@ import { leaseValue, parseFencedReply, type FencedWrite, type LeaseRef } from '.
 // is taken in the same step and written where the marker is (after ARGV[9], the field's name): a host
 // leaving maintenance mode is appended to `hostsupdated` without a round trip of its own (issue 12).
 // A JSON string value cannot contain the marker, whose quotes would be escaped there, so the first
-// occurrence is the record's own field. The events from ARGV[10] on go to the run's stream after
-// the move (the same marker filled in the same way), only when the move is made.
+// occurrence is the record's own field. With ARGV[10] ('' for none) the move is made only if the
+// cluster's boundary is as quiet as the worker assumed when it decided to start the host without
+// reading it (the boundary guard: run status ARGV[11], no stop, no cancel, neither of the
+// cluster's progress fields ARGV[12] and ARGV[13] set, the host's record at phase ARGV[14]);
+// otherwise nothing is written and the answer is 'boundary'. The events from ARGV[15] on go to the
+// run's stream after the move (the same marker filled in the same way), only when the move is made.
 const moveLua = luaScript(`${WRITE_HOST_STATE_LUA}${APPEND_EVENTS_LUA}
 if redis.call('GET', KEYS[1]) ~= ARGV[1] then return { 'lease-lost' } end
+if ARGV[10] ~= '' then
+  local run = redis.call('HMGET', KEYS[6], 'status', 'stopReason', 'cancelRequested')
+  local progress = redis.call('HMGET', KEYS[5], ARGV[12], ARGV[13])
+  local record = redis.call('HGET', KEYS[4], ARGV[2])
+  if run[1] ~= ARGV[11] or (run[2] and run[2] ~= '') or run[3] == '1' or progress[1] or progress[2]
+    or not record or cjson.decode(record).phase ~= ARGV[14] then
+    return { 'boundary' }
+  end
+end
 local holder = redis.call('GET', KEYS[2])
 if holder and holder ~= ARGV[2] then return { 'busy', holder } end
 local json, seq = ARGV[5], false
@@ -33,7 +47,7 @@ end
 if ARGV[7] == 'take' then redis.call('SET', KEYS[2], ARGV[2]) else redis.call('DEL', KEYS[2]) end
 redis.call('HSET', KEYS[3], 'state', ARGV[6], 'runId', ARGV[3], 'since', ARGV[4])
 write_host_state(KEYS[4], KEYS[5], ARGV[2], json, false)
-local ids = append_events(KEYS[6], KEYS[7], KEYS[8], 10, ARGV[8], ARGV[9] .. tostring(seq))
+local ids = append_events(KEYS[6], KEYS[7], KEYS[8], 15, ARGV[8], ARGV[9] .. tostring(seq))
 return { 'ok', seq, ids }
 `)
 
@@ -67,6 +81,13 @@ const MOVES: Record<'take' | 'free', { resourceState: HostResourceState; what: s
   free: { resourceState: 'Enabled', what: 'maintenance slot release' }
 }
 
+/** What the boundary guard requires (docs/api.md#operator-controls: controls act only at the boundary). */
+const QUIET_RUN_STATUS: RunStatus = 'running'
+const NOT_STARTED_PHASE: HostPhase = 'ready'
+
+/** A guarded claim's answer: the fenced write's, or 'boundary' when the boundary was not quiet (nothing written). */
+export type GuardedWrite = FencedWrite | { kind: 'boundary' }
+
 /**
  * Takes or frees the cluster's maintenance slot for the host and records the host's new phase,
  * atomically; the verbs callers use are claimMaintenanceSlot and exitMaintenance.
@@ -81,7 +102,21 @@ export async function moveMaintenanceSlot(
   /** Appended to the run's stream in the same step, when the move is made. */
   events: readonly EventWithWrite[] = []
 ): Promise<FencedWrite> {
-  return (await moveSlot(redis, keys, lease, runId, state, move, false, () => events)).write
+  const { write } = await moveSlot(redis, keys, lease, runId, state, move, false, () => events)
+  if (write.kind === 'boundary') throw new Error('unguarded slot move answered boundary')
+  return write
+}
+
+/** Takes the slot as moveMaintenanceSlot does, only if the boundary guard holds (claimMaintenanceSlotIfQuiet). */
+export async function takeSlotIfQuiet(
+  redis: RedisClient,
+  keys: RedisKeys,
+  lease: LeaseRef,
+  runId: string,
+  state: HostRunState,
+  events: readonly EventWithWrite[]
+): Promise<GuardedWrite> {
+  return (await moveSlot(redis, keys, lease, runId, state, 'take', false, () => events, true)).write
 }
 
 type Updated = Extract<HostRunState, { phase: 'PostMaintenance' }>
@@ -102,6 +137,7 @@ export async function moveSlotFreeUpdated(
   eventsOf: (record: Updated) => readonly EventWithWrite[] = () => []
 ): Promise<{ write: FencedWrite; state: Updated }> {
   const { write, seq } = await moveSlot(redis, keys, lease, runId, state, 'free', true, (r) => eventsOf(r as Updated))
+  if (write.kind === 'boundary') throw new Error('unguarded slot move answered boundary')
   return { write, state: { ...state, updated: { ...state.updated, seq } } }
 }
 
@@ -113,8 +149,9 @@ async function moveSlot(
   state: HostRunState,
   move: 'take' | 'free',
   takeRunSeq: boolean,
-  eventsOf: (record: HostRunState) => readonly EventWithWrite[]
-): Promise<{ write: FencedWrite; seq: number }> {
+  eventsOf: (record: HostRunState) => readonly EventWithWrite[],
+  guarded = false
+): Promise<{ write: GuardedWrite; seq: number }> {
   const { resourceState, what } = MOVES[move]
   const slotKeys = slotScriptKeys(keys, lease.clusterId, runId, state.hostId)
   // MARK_VALUE stands where the seq goes, in the record and in the events made from it.
@@ -132,9 +169,15 @@ async function moveSlot(
     move,
     takeRunSeq ? RUN_SEQ_MARK : '',
     takeRunSeq ? SEQ_FIELD : '',
+    guarded ? '1' : '',
+    QUIET_RUN_STATUS,
+    PROGRESS_FIELDS.clusterWait(lease.clusterId),
+    PROGRESS_FIELDS.clusterGate(lease.clusterId),
+    NOT_STARTED_PHASE,
     ...eventsArgs(events)
   ]
   const { reply, replicas, acked } = await evalWithReplicaAck(redis, moveLua, slotKeys, args)
+  if (Array.isArray(reply) && reply[0] === 'boundary') return { write: { kind: 'boundary' }, seq: 0 }
   const write = parseFencedReply(reply)
   // Not confirmed by the replicas: a failover could undo it, so the worker must not go on.
   if (write.kind === 'ok' && !acked) {

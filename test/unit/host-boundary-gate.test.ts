@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { GateWait } from '../../shared/controls/gate-wait.js'
 import { GATE_RETRY_MS, gateStep } from '../../workers/controls/gate-decision.js'
-import { decideAtBoundary, MAX_WAIT_SLICE_MS, PAUSE_RECHECK_MS } from '../../workers/controls/host-boundary.js'
+import {
+  decideAtBoundary,
+  goesWithoutReading,
+  MAX_WAIT_SLICE_MS,
+  PAUSE_RECHECK_MS
+} from '../../workers/controls/host-boundary.js'
 import { gateArgv } from '../../workers/controls/run-gate-command.js'
 import type { HostConfig } from '../../shared/types.js'
 
@@ -50,6 +55,23 @@ describe('decideAtBoundary', () => {
     expect(decideAtBoundary({ ...base, window: { start: '11:00', end: '13:00', timezone: 'UTC' } })).toEqual({
       kind: 'go'
     })
+  })
+})
+
+describe('goesWithoutReading', () => {
+  const own = { now: NOW, draining: false, canary: false, gate: false }
+  it('goes when nothing the worker knows holds the host back: the claim checks the rest', () => {
+    expect(goesWithoutReading(own)).toBe(true)
+    expect(
+      goesWithoutReading({ ...own, soakUntil: NOW - 1, window: { start: '10:00', end: '14:00', timezone: 'UTC' } })
+    ).toBe(true)
+  })
+  it('reads the boundary for a canary or a gate, while draining, soaking or outside the window', () => {
+    expect(goesWithoutReading({ ...own, canary: true })).toBe(false)
+    expect(goesWithoutReading({ ...own, gate: true })).toBe(false)
+    expect(goesWithoutReading({ ...own, draining: true })).toBe(false)
+    expect(goesWithoutReading({ ...own, soakUntil: NOW + 5000 })).toBe(false)
+    expect(goesWithoutReading({ ...own, window: { start: '22:00', end: '05:00', timezone: 'UTC' } })).toBe(false)
   })
 })
 

@@ -8,7 +8,7 @@ import { pauseAfterCanary } from '../../store/run/pause-run.js'
 import type { WorkerContext } from '../worker-context.js'
 import type { GateWait } from '../../shared/controls/gate-wait.js'
 import { DEFAULT_GATE_TIMEOUT_SEC, gateStep } from './gate-decision.js'
-import { decideAtBoundary } from './host-boundary.js'
+import { decideAtBoundary, goesWithoutReading } from './host-boundary.js'
 import { gateArgv, runGateCommand } from './run-gate-command.js'
 
 export type BoundaryOutcome =
@@ -42,6 +42,31 @@ export function readBoundaryState(ctx: WorkerContext, runId: string, clusterId: 
   return read
 }
 
+/**
+ * Whether the cluster's next host may start without reading the boundary (goesWithoutReading):
+ * its slot claim then checks the rest (claimMaintenanceSlotIfQuiet, issue 12).
+ */
+export function decidesAlone(
+  ctx: Pick<WorkerContext, 'inventory' | 'draining'>,
+  args: Pick<BoundaryArgs, 'clusterId' | 'request' | 'lastFinishedAt'>
+): boolean {
+  const { request } = args
+  return goesWithoutReading({
+    now: Date.now(),
+    draining: ctx.draining.aborted,
+    canary: request.canary !== undefined,
+    gate: ctx.inventory.clusters.get(args.clusterId)?.gate !== undefined,
+    soakUntil: soakUntil(request, args.lastFinishedAt),
+    window: request.window
+  })
+}
+
+/** docs/api.md#operator-controls soakSeconds: until when the cluster soaks after its last host, if it does. */
+const soakUntil = (request: RunRequest, lastFinishedAt: number | undefined): number | undefined => {
+  const soak = request.soakSeconds ?? 0
+  return soak > 0 && lastFinishedAt !== undefined ? lastFinishedAt + soak * 1000 : undefined
+}
+
 /** A single gate attempt may not run longer than this, nor past the gate's deadline. */
 const MAX_GATE_ATTEMPT_MS = 300_000
 
@@ -73,7 +98,7 @@ export async function atHostBoundary(ctx: WorkerContext, args: BoundaryArgs): Pr
     stopReason: state.stopReason,
     draining: ctx.draining.aborted,
     paused: state.status === 'paused',
-    soakUntil: soak > 0 && args.lastFinishedAt !== undefined ? args.lastFinishedAt + soak * 1000 : undefined,
+    soakUntil: soakUntil(request, args.lastFinishedAt),
     window: request.window
   })
   switch (decision.kind) {

@@ -46,3 +46,26 @@ export function decideAtBoundary(i: BoundaryInput): BoundaryDecision {
   }
   return { kind: 'go' }
 }
+
+/** What the worker driving a cluster knows at the boundary without reading the run. */
+export interface OwnBoundaryInput {
+  now: number
+  draining: boolean
+  /** The run pauses after a canary: whether it is due needs the run's count of updated hosts. */
+  canary: boolean
+  /** The cluster has a gate: a command to run first. */
+  gate: boolean
+  soakUntil?: number | undefined
+  window?: MaintenanceWindow | undefined
+}
+
+/**
+ * Whether the next host may start without the boundary being read: what the worker knows alone
+ * says go, and everything else decideAtBoundary looks at (cancel, stop, pause, a wait or gate
+ * shown) can be checked by the slot claim itself (claimMaintenanceSlotIfQuiet). Pure.
+ */
+export function goesWithoutReading(i: OwnBoundaryInput): boolean {
+  if (i.canary || i.gate) return false
+  const { now, draining, soakUntil, window } = i
+  return decideAtBoundary({ now, cancelled: false, draining, paused: false, soakUntil, window }).kind === 'go'
+}
