@@ -15,7 +15,7 @@ import { makeClusterJobAdder } from './cluster-job-adder.js'
 import { startWorkerPresence } from './worker-presence.js'
 import { makeRunHeaderCache } from './run-header-cache.js'
 import { makeClusterProcessor } from './process-cluster-job.js'
-import { makePreflightProcessor } from './process-preflight-job.js'
+import { makePreflightCluster, makePreflightProcessor } from './process-preflight-job.js'
 import { makeRunProcessor } from './process-run-job.js'
 import { confirmVanishedStages } from './confirm-vanished-stages.js'
 import { createPooledExecutor } from './pooled-executor.js'
@@ -112,8 +112,10 @@ export async function createWorker({ config, inventory, logger, executor }: Work
     // Recorded on each job (processedBy): which worker process ran it, for operators and fault tests.
     name: workerId
   }
-  const runProcessor = makeRunProcessor(ctx)
-  const preflight = makePreflightProcessor(ctx)
+  // One PreFlight of a cluster for both callers: its limit on SSH set-ups at once is the process's.
+  const preflightCluster = makePreflightCluster(ctx)
+  const runProcessor = makeRunProcessor(ctx, preflightCluster)
+  const preflight = makePreflightProcessor(ctx, preflightCluster)
   const cluster = makeClusterProcessor(ctx)
   // Attempts that throw are infrastructure errors (a stage failure is a result): logged with their job.
   const logFailures = <T>(w: Worker<T>): Worker<T> => {

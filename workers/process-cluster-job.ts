@@ -137,18 +137,14 @@ export function makeClusterProcessor(ctx: WorkerContext) {
           if (preopened) prefetched = undefined
           return preopened
         }
-        // A later host whose boundary this worker decides alone starts without reading it: its slot
-        // claim checks the rest (paused, stopped, cancelled, a wait or gate shown, its record still
-        // ready) and goes out behind the previous host's last write, one round trip between two
-        // hosts instead of two (issue 12). Should anything have changed, nothing is written: the
-        // boundary is read and decided below as usual.
+        // A host whose boundary this worker decides alone starts without reading it: its slot claim
+        // checks the rest (paused, stopped, cancelled, a wait or gate shown, its record still ready)
+        // and goes out behind the previous host's last write, one round trip between two hosts
+        // instead of two (issue 12). Should anything have changed, nothing is written: the boundary
+        // is read and decided below as usual.
         const known = initial.get(hostId)
         let cycle: CycleResult | undefined
-        if (
-          index > 0 &&
-          known?.phase === 'ready' &&
-          decidesAlone(ctx, { clusterId, request: run.request, lastFinishedAt })
-        ) {
+        if (known?.phase === 'ready' && decidesAlone(ctx, { clusterId, request: run.request, lastFinishedAt })) {
           const preopened = takePrefetched()
           prefetch(index + 1)
           const host = ctx.inventory.hosts.get(hostId)!

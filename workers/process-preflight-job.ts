@@ -14,14 +14,18 @@ import type { PreflightJobData } from './job-data.js'
 import { SKIP_REASONS, type StageVerdict } from './stage-decisions.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
+/** PreFlight of one cluster's hosts of a run: 'gone' when the run no longer exists. */
+export type PreflightCluster = (data: PreflightJobData, log: Logger) => Promise<'gone' | 'done'>
+
 /**
- * PreFlight (docs/user-guide.md#preflight), one job per cluster: its hosts in parallel, so their
- * SSH sessions end up in one worker, the one its cluster job is then routed to
- * (docs/operations.md#cluster-job-affinity). All of a run's PreFlight jobs are queued at once and
- * run in parallel across workers; the orchestrator looks at the hosts' records only when every job
- * has ended.
+ * PreFlight (docs/user-guide.md#preflight) of one cluster: its hosts in parallel, so their SSH
+ * sessions end up in one worker, the one its cluster job is then routed to
+ * (docs/operations.md#cluster-job-affinity). A run of several clusters queues one PreFlight job per
+ * cluster, all at once, run in parallel across workers (makePreflightProcessor); a run of one
+ * cluster runs it in its run job (workers/process-run-job.ts). The orchestrator looks at the hosts'
+ * records only when every cluster's PreFlight has ended.
  */
-export function makePreflightProcessor(ctx: WorkerContext) {
+export function makePreflightCluster(ctx: WorkerContext): PreflightCluster {
   const { redis, keys } = ctx
   // SSH set-ups at once in this process, across its PreFlight jobs: a run of many large clusters
   // must not start hundreds of handshakes together (they share the worker's CPU and the network).
@@ -114,9 +118,8 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     return next.phase
   }
 
-  return async function processPreflightJob(job: Job<PreflightJobData>): Promise<string> {
-    const { runId, clusterId, hostIds } = job.data
-    const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, clusterId, stage: 'PreFlight' })
+  return async function preflightCluster(data: PreflightJobData, log: Logger): Promise<'gone' | 'done'> {
+    const { runId, clusterId, hostIds } = data
     // Read together, one round trip (issue 12, CPU per host cycle), with the route to this worker
     // (its queue gets the cluster job: store/run/route-cluster-job.ts). Written first, not after the
     // hosts: the run's clusters wait for this job, so its last write is on their critical path. A
@@ -138,5 +141,14 @@ export function makePreflightProcessor(ctx: WorkerContext) {
     // hosts already judged are passed over then.
     if (failed) throw failed.reason
     return 'done'
+  }
+}
+
+/** A PreFlight job: one cluster's PreFlight (PreflightCluster) for a run of several clusters. */
+export function makePreflightProcessor(ctx: WorkerContext, preflightCluster: PreflightCluster) {
+  return function processPreflightJob(job: Job<PreflightJobData>): Promise<string> {
+    const { runId, clusterId } = job.data
+    const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, clusterId, stage: 'PreFlight' })
+    return preflightCluster(job.data, log)
   }
 }

@@ -17,6 +17,7 @@ import { nextRunSeq } from '../store/run/next-run-seq.js'
 import { setClusterPlan } from '../store/run/set-cluster-plan.js'
 import { stopRun } from '../store/run/stop-run.js'
 import { preflightCapacity } from './preflight-capacity.js'
+import type { PreflightCluster } from './process-preflight-job.js'
 import type { WorkerContext } from './worker-context.js'
 
 /**
@@ -24,7 +25,7 @@ import type { WorkerContext } from './worker-context.js'
  * then the cluster children, then the result. Between steps it waits in `waiting-children`,
  * holding no worker slot, so a run of many hours costs no worker while it waits.
  */
-export function makeRunProcessor(ctx: WorkerContext) {
+export function makeRunProcessor(ctx: WorkerContext, preflightCluster: PreflightCluster) {
   const { redis, keys, inventory, config } = ctx
 
   async function checksAndPreflight(job: Job<RunJobData>, snapshot: RunSnapshot): Promise<void> {
@@ -81,8 +82,8 @@ export function makeRunProcessor(ctx: WorkerContext) {
       await stopRun(redis, keys, run.id, 'host checks failed')
       return
     }
-    // One PreFlight job per cluster (its pending hosts in inventory order): the hosts' sessions stay
-    // in the worker its cluster job is then routed to (docs/operations.md#cluster-job-affinity).
+    // PreFlight per cluster (its pending hosts in inventory order): the hosts' sessions stay in the
+    // worker its cluster job is then routed to (docs/operations.md#cluster-job-affinity).
     const pendingIds = new Set(states.filter((s) => s.phase === 'pending').map((s) => s.hostId))
     const byCluster = new Map<string, string[]>()
     for (const id of run.hostIds) {
@@ -91,6 +92,23 @@ export function makeRunProcessor(ctx: WorkerContext) {
       const list = byCluster.get(clusterId)
       if (list) list.push(id)
       else byCluster.set(clusterId, [id])
+    }
+    const only = byCluster.size === 1 ? [...byCluster][0] : undefined
+    if (only) {
+      // A run of one cluster runs its PreFlight here rather than in a child job: nothing runs in
+      // parallel with it, its sessions stay in this worker as a PreFlight job's would, and the run
+      // saves a job hop at each end of PreFlight (issue 12). Should this worker die meanwhile, the
+      // step is taken up again: hosts already judged are passed over, one started is re-attached.
+      const [clusterId, hostIds] = only
+      const log = ctx.logger.child({
+        workerId: ctx.workerId,
+        jobId: job.id,
+        runId: run.id,
+        clusterId,
+        stage: 'PreFlight'
+      })
+      await preflightCluster({ runId: run.id, clusterId, hostIds }, log)
+      return
     }
     await ctx.hostsQueue.addBulk(
       [...byCluster].map(([clusterId, hostIds]) => ({

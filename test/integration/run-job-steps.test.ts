@@ -3,7 +3,8 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOSTS_QUEUE, RUNS_QUEUE } from '../../shared/queue-names.js'
 import { makeRunProcessor } from '../../workers/process-run-job.js'
-import type { RunJobData } from '../../workers/job-data.js'
+import { clusterJobId, preflightJobId, type RunJobData } from '../../workers/job-data.js'
+import { getClusterJobQueues } from '../../store/run/get-cluster-job-queues.js'
 import type { WorkerContext } from '../../workers/worker-context.js'
 import { clusterId, startE2E, type E2E } from '../support/e2e-env.js'
 import { setHooks } from '../support/hooks.js'
@@ -15,7 +16,13 @@ let e2e: E2E
 let hostsQueue: Queue
 let runsQueue: Queue
 beforeAll(async () => {
-  e2e = await startE2E({ label: 'runsteps', clusters: [{ name: 's1', hosts: ['s1a', 's1b'] }] })
+  e2e = await startE2E({
+    label: 'runsteps',
+    clusters: [
+      { name: 's1', hosts: ['s1a', 's1b'] },
+      { name: 's2', hosts: ['s2a'] }
+    ]
+  })
   hostsQueue = new Queue(HOSTS_QUEUE, { connection: e2e.redis, prefix: e2e.keys.bullPrefix })
   runsQueue = new Queue(RUNS_QUEUE, { connection: e2e.redis, prefix: e2e.keys.bullPrefix })
 })
@@ -27,9 +34,10 @@ afterAll(async () => {
 
 describe('the run job taken up again at a saved step', () => {
   it('waits for the PreFlight jobs still running instead of planning clusters without them', async () => {
-    setHooks(e2e.fleet, ['s1a', 's1b'], { PreFlight: { sleepSec: 3 }, Maintenance: {} })
+    setHooks(e2e.fleet, ['s1a', 's1b', 's2a'], { PreFlight: { sleepSec: 3 }, Maintenance: {} })
     const mark = e2e.fleet.readHostLog().length
-    const run = await e2e.start({ clusterids: [clusterId('s1')] })
+    // Two clusters: one PreFlight job each, children of the run job (a run of one cluster has none).
+    const run = await e2e.start({ clusterids: [clusterId('s1'), clusterId('s2')] })
     while (
       !e2e.fleet
         .readHostLog()
@@ -65,11 +73,30 @@ describe('the run job taken up again at a saved step', () => {
       readRunHeader: () => Promise.reject(new Error('no run header is read while planning')),
       draining: new AbortController().signal
     }
-    await expect(makeRunProcessor(ctx)(retaken, 'retaken-token')).rejects.toBeInstanceOf(WaitingChildrenError)
+    const noPreflight = () => Promise.reject(new Error('no PreFlight runs while planning'))
+    await expect(makeRunProcessor(ctx, noPreflight)(retaken, 'retaken-token')).rejects.toBeInstanceOf(
+      WaitingChildrenError
+    )
     // It went back to waiting without moving the run on: no cluster plan, no step 'finalize'.
     expect(updates).toEqual([])
     const done = await e2e.waitForRun(run.id)
     expect(done.result!.rollingmaintenance.success).toBe(true)
+    expect(done.result!.rollingmaintenance.hostsupdated.map((h) => h.hostname).sort()).toEqual(['s1a', 's1b', 's2a'])
+  })
+
+  it('a run of one cluster runs its PreFlight in the run job: no PreFlight job, the cluster job routed to that worker', async () => {
+    setHooks(e2e.fleet, ['s1a', 's1b'], { PreFlight: {}, Maintenance: {} })
+    const run = await e2e.start({ clusterids: [clusterId('s1')] })
+    const done = await e2e.waitForRun(run.id)
     expect(done.result!.rollingmaintenance.hostsupdated.map((h) => h.hostname)).toEqual(['s1a', 's1b'])
+    expect(await hostsQueue.getJob(preflightJobId(run.id, 0))).toBeUndefined()
+    const runJob = (await Job.fromId<RunJobData>(runsQueue, run.id))!
+    const queues = await getClusterJobQueues(e2e.redis, e2e.keys, run.id)
+    const clusterQueue = new Queue(queues.get(0)!, { connection: e2e.redis, prefix: e2e.keys.bullPrefix })
+    try {
+      expect((await Job.fromId(clusterQueue, clusterJobId(run.id, 0)))?.processedBy).toBe(runJob.processedBy)
+    } finally {
+      await clusterQueue.close()
+    }
   })
 })
