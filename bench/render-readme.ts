@@ -92,7 +92,9 @@ ${r.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'no'} 
 ${unmetNotes(r)}
 ## 1. Overhead per host cycle, rollmaint and Ansible (real sshd hosts, no-op stage scripts)
 
-One cluster of 10 hosts, each with the same four logging stage scripts. Overhead = (wall time -
+One cluster of 10 hosts, each with the same four logging stage scripts; rollmaint's API in the bench's
+process and one production SSH worker in a process of its own, as deployed (since 2026-12-06; the
+results before ran the worker inside the API's process). Overhead = (wall time -
 stage script time on the critical path) / 10; rollmaint's wall time is from the POST to the moment
 the run's result is stored (its \`finishedAt\`; the bench polls the run every 100 ms meanwhile, as a
 client would), Ansible's from its start to its exit. Gaps are measured on the hosts' own clocks, from a

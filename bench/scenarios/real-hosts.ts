@@ -1,20 +1,24 @@
-import { pino } from 'pino'
 import { Redis } from 'ioredis'
 import { stageIntervals, type HostLogEntry } from '../../test/support/host-log-checks.js'
 import { startSshdFleet, type SshdFleet } from '../../test/support/sshd-fleet.js'
 import type { StageName } from '../../shared/types.js'
-import { createWorker, type RollmaintWorker } from '../../workers/create-worker.js'
 import { getRun, percentile, startBenchApi, startRun, type BenchApi } from '../bench-env.js'
+import { startFleetWorker, type FleetWorker } from './fleet-processes.js'
 
 export interface RealFleet {
   fleet: SshdFleet
   api: BenchApi
-  worker: RollmaintWorker
+  worker: FleetWorker
   clusters: Array<{ id: string; hosts: string[] }>
   close(): Promise<void>
 }
 
-/** Real OpenSSH hosts, the real API over HTTP and one in-process worker on the SSH executor. */
+/**
+ * Real OpenSSH hosts, the real API over HTTP in this process, and one production SSH worker in a
+ * process of its own, as rollmaint is deployed (docker-compose.yml: the API and the workers are
+ * separate services): the API's requests and the client's polling do not share the worker's event
+ * loop, as they would not in production.
+ */
 export async function startRealFleet(
   redisUrl: string,
   clusters: Array<{ id: string; hosts: string[] }>
@@ -54,14 +58,14 @@ export async function startRealFleet(
     ]
   }
   const api = await startBenchApi(redisUrl, doc)
-  const worker = await createWorker({ config: api.config, inventory: api.inventory, logger: pino({ level: 'warn' }) })
+  const worker = await startFleetWorker(api.env)
   return {
     fleet,
     api,
     worker,
     clusters,
     async close() {
-      await worker.forceClose()
+      await worker.stop()
       await api.close()
       await fleet.stop()
     }
