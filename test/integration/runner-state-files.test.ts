@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process'
-import { existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
+import { chownSync, existsSync, mkdirSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HostConfig, StageName } from '../../shared/types.js'
@@ -162,6 +162,22 @@ describe('the journal', () => {
     expect(await runStage(await shellFor(h), { runId, host: h, stage: 'Maintenance', timeoutSec: 30 })).toMatchObject({
       kind: 'vanished'
     })
+    expect(starts(mark)).toBe(0)
+  })
+  it("another user's journal is never read as commands: no stage is started by it", async () => {
+    fleet.writeHook('f1', 'Maintenance', fleet.loggingHook())
+    const h = host()
+    const runId = nextRun()
+    const marker = path.join(h.stateDir, `read-${runId}`)
+    const file = journalPath(h.stateDir, runId, h.id)
+    // A state directory others can write to: their journal would run as the runner's user.
+    writeFileSync(file, `\ntouch ${marker}\n`)
+    chownSync(file, 65534, 65534)
+    const mark = fleet.readHostLog().length
+    await expect(runStage(await shellFor(h), { runId, host: h, stage: 'Maintenance', timeoutSec: 30 })).rejects.toThrow(
+      /error 90.*not owned by this user/s
+    )
+    expect(existsSync(marker)).toBe(false)
     expect(starts(mark)).toBe(0)
   })
 })

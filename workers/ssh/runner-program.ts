@@ -60,9 +60,9 @@ const BRACE = '${'
 
 export const RUNNER_PROGRAM = String.raw`
 rm_end() { printf '\nROLLMAINT-END %s %s %s %s %s\n' "$1" "$2" "$3" "$4" "$rm_boot_now"; }
-# The boot id goes into journal lines the shell reads back as commands: one with other characters than a boot id
-# has (a UUID) counts as unknown, as an unreadable one does. Read once per shell: no shell outlives
-# its boot (dash reads a file a byte per system call, issue 12).
+# The boot id goes into journal lines the shell reads back as commands: one with other characters
+# than a boot id has (a UUID) counts as unknown, as an unreadable one does. Read once per shell: no
+# shell outlives its boot (dash reads a file a byte per system call, issue 12).
 rm_boot() {
   [ -z "$rm_boot_now" ] || return 0
   if [ -r "$rm_boot_path" ]; then read -r rm_boot_now < "$rm_boot_path" || :; fi
@@ -106,15 +106,15 @@ rm_env() {
   export ROLLMAINT_STAGE="$rm_st" ROLLMAINT_RUN_ID="$rm_run" ROLLMAINT_HOST_ID="$rm_host" ROLLMAINT_HOST_NAME="$rm_name" ROLLMAINT_PAYLOAD="$rm_pl"
 }
 ${RUNNER_LAUNCH}
-# A journal line: rm_j <stage> <event> <fields...> . (rm_jput writes them). Read back with
-# the dot command (rm_meta), it sets rm_meta's variables for the stage rm_jst: c, the claim (the supervising
-# shell, the boot id at the start, the file that holds the output: that shell's, in runs/, or - in
-# direct mode; and the shell's own name, rm_so, which no other shell has: rm_jid), the first one
-# only; p, once started, the script's pid, the deadline in centiseconds since boot and the process
-# group the timeout signals (the script's own, or the supervising shell's; - where this shell keeps
-# no timeout); x, the exit status and "timedout" when the timeout ended it (else -); r, once the
-# shell's next stage reuses the output file. A line is taken only whole, ending in ".": one being
-# appended may be read cut short. Only the shell whose claim is first writes p, x and r.
+# A journal line: rm_j <stage> <event> <fields...> . (rm_jput writes them). Read back with the dot
+# command (rm_jread), it sets rm_meta's variables for the stage rm_jst: c, the claim (the
+# supervising shell, the boot id at the start, the file that holds the output: that shell's, in
+# runs/, or - in direct mode; and the shell's own name, rm_so, which no other shell has: rm_jid),
+# the first one only; p, once started, the script's pid, the deadline in centiseconds since boot
+# and the process group the timeout signals (the script's own, or the supervising shell's; - where
+# this shell keeps no timeout); x, the exit status and "timedout" when the timeout ended it (else
+# -); r, once the shell's next stage reuses the output file. A line is taken only whole, ending in
+# ".": one being appended may be read cut short. Only the shell whose claim is first writes p, x, r.
 rm_j() {
   [ "$1" = "$rm_jst" ] || return 0
   case $2:$# in
@@ -125,6 +125,9 @@ rm_j() {
   esac
   return 0
 }
+# Read back as commands, the journal is read only when this user owns it: another user's (a state
+# directory others may write to) could run anything as this one. Such a journal is not claimed in.
+rm_jread() { if [ -r "$rm_jf" ] && [ -O "$rm_jf" ]; then . "$rm_jf"; fi; }
 # One line for the stage rm_st, one write(2) (one printf): a reader sees it whole or not at all.
 # The newline goes first: a line whose write did not finish (a full disk) ends where the next begins.
 rm_jput() {
@@ -142,7 +145,7 @@ rm_meta() {
   rm_sv= rm_bs= rm_of= rm_jid= rm_pg= rm_pdl= rm_pgg= rm_xc= rm_xt= rm_rel=
   if [ "$rm_jm" = 1 ]; then
     rm_jst=$rm_st
-    if [ -r "$rm_jf" ]; then . "$rm_jf"; fi
+    rm_jread
     [ -n "$rm_pgg" ] || rm_pgg=$rm_pg
     return 0
   fi
@@ -183,7 +186,7 @@ rm_answer() {
     rm_o=$(tail -c 65536 "$rm_out" < /dev/null; echo x)
     if [ "$rm_jm" = 1 ]; then
       # The claim's line is not taken again (rm_jid is set); p and x say what they said.
-      [ ! -r "$rm_jf" ] || . "$rm_jf"
+      rm_jread
     else
       { read -r rm_z; read -r rm_z; read -r rm_z; read -r rm_rel; } < "$rm_p"claim || :
     fi
@@ -204,6 +207,10 @@ rm_done() { [ "$rm_term" = 0 ] || exit 143; }
 # 2: none can be made (answered as error 90). runs/ is made at the session's start; only if it
 # went away since is it made again here (a process).
 rm_claim() {
+  if [ -e "$rm_jf" ] && [ ! -O "$rm_jf" ]; then
+    printf '%s is not owned by this user: it is not read, no stage is started by it\n' "$rm_jf"
+    return 2
+  fi
   if ! { rm_jput c; } 2>/dev/null; then
     mkdir -p "$rm_state/runs" < /dev/null 2>/dev/null
     if ! { rm_jput c; } 2>/dev/null; then
