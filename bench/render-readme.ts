@@ -28,31 +28,31 @@ function unmetNotes(r: BenchReport): string {
     notes.push(
       '- **Overhead against process creation.** With the `none` driver the host runs PreMaintenance, ' +
         'Maintenance and PostMaintenance as one chain (docs/stage-scripts.md#chained-stages). A stage costs ' +
-        "the host its script, forked and exec'd straight into the runner shell's process group, one file " +
-        "creation (the claim; the output goes to one file per runner shell) and the runner's builtins; one " +
-        '`sleep` keeps the timeouts of a whole host cycle. Measured on the Intel Xeon machine of this run: fed ' +
-        '100 chains of the no-op logging stages without SSH, workers or Redis, the runner takes 1.4-1.6 ms from ' +
-        "one script's end to the next one's start, of which dash starting and waiting for the same bash script, " +
-        "nothing else, takes 1.1 ms; the claim's creation costs 0 to 0.3 ms as the file system's state goes " +
-        '(the same chains with the state directory on tmpfs: 1.4-1.5 ms). In the overhead scenario a host ' +
-        'cycle takes about 6.3 ms on the critical path: two gaps inside the chain (1.7-2.0 ms each: the ' +
-        'runner, while the worker records the stage that ended on the same 2 cores), the scripts (0.1 ms) and ' +
-        '2.6-3.1 ms between two hosts (the reply over SSH, 2 Redis round trips, the request, the next ' +
-        "script's start). The run's fixed costs add about 3 ms to each of its 10 host cycles: 10-12 ms from " +
-        'the API request to the first PreFlight script (the API, the run job, the PreFlight job), about 8 ms ' +
-        'of PreFlight on all 10 hosts at once (their sshd, runner and bash processes share the 2 cores with ' +
-        'the worker and Redis, where real hosts would run theirs each on its own), 7-8 ms from the last ' +
-        "PreFlight to the first PreMaintenance (two job hops, the cluster's plan, route, lease, boundary and " +
-        'slot) and 2 ms to the stored result. No single piece is more than a few percent of the total, and ' +
-        "the scenario's spread on this machine (86-101 ms a run for the same code) is larger than any of them."
+        "the host its script, forked and exec'd straight into the runner shell's process group, three lines " +
+        "appended to the run's journal on the host (no file is created per stage) and the runner's builtins; " +
+        'one `sleep` keeps the timeouts of a whole host cycle. Measured on the AMD EPYC machine of this run, ' +
+        'whose speed moves by a third from one minute to the next: a bare dash loop starting the no-op bash ' +
+        "logging script takes 1.35-1.87 ms from one script's end to the next one's start; the runner alone " +
+        '(100 chains, no SSH, workers or Redis) 1.86-1.89 ms where the bare loop took 1.40. In the overhead ' +
+        'scenario (15-20 warm runs a sample) a host cycle takes 7-7.5 ms on the critical path: two gaps inside ' +
+        'the chain (1.9-2.3 ms each) and 2.9-3.3 ms between two hosts (the reply over SSH 0.6-0.8 ms, one ' +
+        "Redis round trip, then 1.75-1.9 ms from the request's write to the next script's start). The run's " +
+        'fixed costs add 3.5-4 ms to each of its 10 host cycles: 11-15 ms from the API request to the first ' +
+        'PreFlight script, 10-12 ms of PreFlight on all 10 hosts at once (their sshd, runner and bash share the ' +
+        '2 cores with the worker, the API and Redis, where real hosts would each run theirs: the ten PreFlight ' +
+        'scripts start about 1.3 ms apart), 10-12 ms from the last PreFlight to the first PreMaintenance (a job ' +
+        "hop, the cluster's plan, route, lease and slot) and 3 ms to the stored result. Warm runs of the same " +
+        'code take 101-160 ms here depending on the minute (11-16 ms per host cycle against a processSpawnMs ' +
+        "of 2.5-3.5 ms); the bench's median of three runs, the first of them cold, is the slower of the two " +
+        'warm ones.'
     )
   if (unmet('overhead per host cycle >= 10x') || unmet('seed'))
     notes.push(
-      '- **Overhead and seed.** Per host cycle, the time between two hosts (the worker records the host, ' +
-        'reads the boundary, takes the slot, 2 Redis round trips) and the run start (the API, the run job, ' +
-        "PreFlight jobs, the cluster job: 25-50 ms before a cluster's first stage, most of it PreFlight's " +
-        'scripts started on all hosts at once on 2 cores) are what remains; both grow with the load of this ' +
-        '2-core machine.'
+      '- **Overhead and seed.** Per host cycle, the time between two hosts (the reply, one Redis round trip ' +
+        "that records the host and takes the next one's slot, the request, the next script's start) and the " +
+        "run start (the API, the run job, its PreFlight, the cluster job: 30-40 ms before a cluster's first " +
+        "stage, most of it PreFlight's scripts started on all hosts at once on 2 cores) are what remains; " +
+        'both grow with the load of this 2-core machine.'
     )
   if (unmet('scale, 1 worker'))
     notes.push(
