@@ -223,6 +223,18 @@ describe('the stage timeout kept by the runner', () => {
     expect(record(run, 'PreMaintenance')).toMatchObject({ timedOut: true })
   })
 
+  it('a script that keeps sending kill 0 while its watchdog starts: a watchdog killed before its time is armed again, the deadline holds', async () => {
+    const run = nextRun()
+    // TERM to the runner's whole group, again and again from the script's first moment: the watchdog,
+    // forked at the same time, is in that group until its setsid; one killed there is armed again.
+    hook('Maintenance', "trap '' TERM; i=0; while [ $i -lt 400 ]; do kill 0; i=$((i+1)); done; sleep 30")
+    const r = runner()
+    const t = Date.now()
+    r.send('k', run, 'Maintenance', undefined, 2)
+    expect((await r.reply('k', 20_000)).kind).toBe('timeout')
+    expect(Date.now() - t).toBeLessThan(12_000)
+  })
+
   it.each(['own group', 'setsid'] as const)(
     '%s: SIGTERM to the runner shell mid-chain: the running stage is finished and answered, the next is not started',
     async (mode) => {

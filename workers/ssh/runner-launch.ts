@@ -76,16 +76,18 @@ rm_disarm() {
   rm_wd=
 }
 # The CHLD trap while a stage runs (any child's end: the script's, the watchdog's). Once the
-# watchdog's time has come: early (a watchdog kept from an earlier stage) it is armed again for the
-# rest; at the deadline the script's whole group gets TERM and the watchdog is armed for 5 s; if
-# the script is still there then, the group gets KILL. Run by dash between commands or inside the
-# wait it interrupts, never in the middle of one, so no expiry can fall between a check and a wait.
+# watchdog's time has come, or the watchdog is gone before it (a script's kill 0 reached it while it
+# was still starting, in this shell's group, before its setsid): early (a watchdog kept from
+# an earlier stage, or one killed) it is armed again for the rest; at the deadline the script's whole
+# group gets TERM and the watchdog is armed for 5 s; if the script is still there then, the group
+# gets KILL. Run by dash between commands or inside the wait it interrupts, never in the middle of
+# one, so no expiry can fall between a check and a wait.
 rm_alarm() {
   if [ "$rm_arming" = 1 ]; then rm_missed=1; return 0; fi
   [ -n "$rm_wd" ] || return 0
   rm_a=$rm_t
   rm_clock
-  if [ "$rm_t" -ge "$rm_wdt" ]; then
+  if [ "$rm_t" -ge "$rm_wdt" ] || ! rm_alive "$rm_wd"; then
     wait "$rm_wd" 2>/dev/null
     rm_wd=
     if [ "$rm_t" -lt "$rm_dl" ]; then
@@ -99,6 +101,16 @@ rm_alarm() {
     fi
   fi
   rm_t=$rm_a
+}
+# Whether process $1 (the watchdog) is still there. Inside a wait, dash has reaped a child that
+# ended before its trap runs, so kill -s 0 tells; a CHLD noted while arming (rm_missed) is looked
+# at after it, outside a wait, where an ended child may not be reaped yet: there /proc tells a
+# zombie apart.
+rm_alive() {
+  kill -s 0 "$1" 2>/dev/null || return 1
+  [ "$rm_missed" = 1 ] || return 0
+  rm_pgrp "$1" || return 1
+  [ "$rm_s" = "${BRACE}rm_s#Z}" ]
 }
 # Signal $1 to the running stage's whole group: the script's own (rm_ss 0 and 1), or the other
 # members of this shell's (rm_ss 2), the watchdog left out of a KILL by ending it first.
