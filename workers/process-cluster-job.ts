@@ -144,7 +144,9 @@ export function makeClusterProcessor(ctx: WorkerContext) {
         // is read and decided below as usual.
         const known = initial.get(hostId)
         let cycle: CycleResult | undefined
-        if (known?.phase === 'ready' && decidesAlone(ctx, { clusterId, request: run.request, lastFinishedAt })) {
+        const triedQuick =
+          known?.phase === 'ready' && decidesAlone(ctx, { clusterId, request: run.request, lastFinishedAt })
+        if (triedQuick) {
           const preopened = takePrefetched()
           prefetch(index + 1)
           const host = ctx.inventory.hosts.get(hostId)!
@@ -161,8 +163,9 @@ export function makeClusterProcessor(ctx: WorkerContext) {
         if (!cycle) {
           // The boundary's reads go with the host's record, in one round trip (issue 12).
           const read = readBoundaryState(ctx, runId, clusterId)
-          // The first host's record was just read; later ones are read fresh (a takeover may have moved them).
-          const state = index === 0 ? known : await getHostRunState(redis, keys, runId, hostId)
+          // The first host's record was just read; later ones are read fresh (a takeover may have
+          // moved them), as is the first one after a quick start was refused (it may have moved).
+          const state = index === 0 && !triedQuick ? known : await getHostRunState(redis, keys, runId, hostId)
           await saving
           const preopened = takePrefetched()
           if (!state || state.phase === 'done' || state.phase === 'pending' || state.phase === 'PreFlight') {
