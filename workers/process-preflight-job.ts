@@ -14,8 +14,8 @@ import type { PreflightJobData } from './job-data.js'
 import { SKIP_REASONS, type StageVerdict } from './stage-decisions.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
-/** PreFlight of one cluster's hosts of a run: 'gone' when the run no longer exists. */
-export type PreflightCluster = (data: PreflightJobData, log: Logger) => Promise<'gone' | 'done'>
+/** PreFlight of one cluster's hosts of a run, for the job given (its own, or the run job): 'gone' when the run no longer exists. */
+export type PreflightCluster = (data: PreflightJobData, jobId: string | undefined) => Promise<'gone' | 'done'>
 
 /**
  * PreFlight (docs/user-guide.md#preflight) of one cluster: its hosts in parallel, so their SSH
@@ -118,8 +118,9 @@ export function makePreflightCluster(ctx: WorkerContext): PreflightCluster {
     return next.phase
   }
 
-  return async function preflightCluster(data: PreflightJobData, log: Logger): Promise<'gone' | 'done'> {
+  return async function preflightCluster(data: PreflightJobData, jobId: string | undefined): Promise<'gone' | 'done'> {
     const { runId, clusterId, hostIds } = data
+    const log = ctx.logger.child({ workerId: ctx.workerId, jobId, runId, clusterId, stage: 'PreFlight' })
     // Read together, one round trip (issue 12, CPU per host cycle), with the route to this worker
     // (its queue gets the cluster job: store/run/route-cluster-job.ts). Written first, not after the
     // hosts: the run's clusters wait for this job, so its last write is on their critical path. A
@@ -146,9 +147,5 @@ export function makePreflightCluster(ctx: WorkerContext): PreflightCluster {
 
 /** A PreFlight job: one cluster's PreFlight (PreflightCluster) for a run of several clusters. */
 export function makePreflightProcessor(ctx: WorkerContext, preflightCluster: PreflightCluster) {
-  return function processPreflightJob(job: Job<PreflightJobData>): Promise<string> {
-    const { runId, clusterId } = job.data
-    const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, clusterId, stage: 'PreFlight' })
-    return preflightCluster(job.data, log)
-  }
+  return (job: Job<PreflightJobData>): Promise<string> => preflightCluster(job.data, job.id)
 }

@@ -100,14 +100,7 @@ export function makeRunProcessor(ctx: WorkerContext, preflightCluster: Preflight
       // saves a job hop at each end of PreFlight (issue 12). Should this worker die meanwhile, the
       // step is taken up again: hosts already judged are passed over, one started is re-attached.
       const [clusterId, hostIds] = only
-      const log = ctx.logger.child({
-        workerId: ctx.workerId,
-        jobId: job.id,
-        runId: run.id,
-        clusterId,
-        stage: 'PreFlight'
-      })
-      await preflightCluster({ runId: run.id, clusterId, hostIds }, log)
+      await preflightCluster({ runId: run.id, clusterId, hostIds }, job.id)
       return
     }
     await ctx.hostsQueue.addBulk(

@@ -102,7 +102,11 @@ export async function moveMaintenanceSlot(
   /** Appended to the run's stream in the same step, when the move is made. */
   events: readonly EventWithWrite[] = []
 ): Promise<FencedWrite> {
-  const { write } = await moveSlot(redis, keys, lease, runId, state, move, false, () => events)
+  return unguarded((await moveSlot(redis, keys, lease, runId, state, move, false, () => events)).write)
+}
+
+/** An unguarded move never answers 'boundary' (the Lua checks the guard only when asked to). */
+function unguarded(write: GuardedWrite): FencedWrite {
   if (write.kind === 'boundary') throw new Error('unguarded slot move answered boundary')
   return write
 }
@@ -137,8 +141,7 @@ export async function moveSlotFreeUpdated(
   eventsOf: (record: Updated) => readonly EventWithWrite[] = () => []
 ): Promise<{ write: FencedWrite; state: Updated }> {
   const { write, seq } = await moveSlot(redis, keys, lease, runId, state, 'free', true, (r) => eventsOf(r as Updated))
-  if (write.kind === 'boundary') throw new Error('unguarded slot move answered boundary')
-  return { write, state: { ...state, updated: { ...state.updated, seq } } }
+  return { write: unguarded(write), state: { ...state, updated: { ...state.updated, seq } } }
 }
 
 async function moveSlot(
