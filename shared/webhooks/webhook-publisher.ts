@@ -2,7 +2,7 @@ import { Queue, type ConnectionOptions } from 'bullmq'
 import type { Logger } from 'pino'
 import { WEBHOOKS_QUEUE } from '../queue-names.js'
 import { subscribersOf, type WebhookConfig } from './parse-webhooks.js'
-import { guardConnectionErrors } from '../open-queue.js'
+import { guardConnectionErrors, healFailedInit } from '../open-queue.js'
 
 /** What a delivery job carries. The secret is not in it: each worker signs with its own configuration. */
 export interface WebhookJobData {
@@ -60,8 +60,9 @@ export function createWebhookPublisher(
       removeOnFail: { age: 7 * 24 * 3600 }
     }
   })
-  // Unhandled, a connection error re-emitted here would end the process (shared/open-queue.ts).
-  guardConnectionErrors(queue)
+  // Unhandled, a connection error re-emitted here would end the process, and a failed first
+  // initialisation would fail every later delivery (shared/open-queue.ts).
+  healFailedInit(guardConnectionErrors(queue))
   queue.on('error', (err) => logger.warn({ err }, 'webhook queue connection error'))
   return {
     async publish(event) {
