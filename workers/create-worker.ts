@@ -17,6 +17,7 @@ import { makeRunHeaderCache } from './run-header-cache.js'
 import { makeClusterProcessor } from './process-cluster-job.js'
 import { makePreflightCluster, makePreflightProcessor } from './process-preflight-job.js'
 import { makeRunProcessor } from './process-run-job.js'
+import { makeRunFinalizer } from './finalize-run.js'
 import { confirmVanishedStages } from './confirm-vanished-stages.js'
 import { createPooledExecutor } from './pooled-executor.js'
 import { createSshExecutor } from './ssh/create-ssh-executor.js'
@@ -114,9 +115,10 @@ export async function createWorker({ config, inventory, logger, executor }: Work
   }
   // One PreFlight of a cluster for both callers: its limit on SSH set-ups at once is the process's.
   const preflightCluster = makePreflightCluster(ctx)
-  const runProcessor = makeRunProcessor(ctx, preflightCluster)
+  const finalizer = makeRunFinalizer(ctx)
+  const runProcessor = makeRunProcessor(ctx, preflightCluster, finalizer)
   const preflight = makePreflightProcessor(ctx, preflightCluster)
-  const cluster = makeClusterProcessor(ctx)
+  const cluster = makeClusterProcessor(ctx, finalizer)
   // Attempts that throw are infrastructure errors (a stage failure is a result): logged with their job.
   const logFailures = <T>(w: Worker<T>): Worker<T> => {
     guardConnectionErrors(w)

@@ -17,6 +17,7 @@ import { saveHostRunState } from '../store/host/save-host-run-state.js'
 import { atHostBoundary, decidesAlone, readBoundaryState } from './controls/cluster-boundary.js'
 import { failHost } from './host-outcome.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
+import type { RunFinalizer } from './finalize-run.js'
 
 const NOT_STARTED = new Set(['pending', 'PreFlight', 'ready'])
 
@@ -35,15 +36,21 @@ function latestFinish(states: Array<HostRunState | undefined>, since?: number): 
  * One cluster of a run: its hosts one at a time, in inventory order, under the cluster lease.
  * Resumable: hosts already done are passed over, a host caught mid-cycle by a crash is resumed.
  */
-export function makeClusterProcessor(ctx: WorkerContext) {
+export function makeClusterProcessor(ctx: WorkerContext, finalizer: RunFinalizer) {
   const { redis, keys } = ctx
   const leaseDeps = { redis, keys, ttlMs: ctx.config.leaseTtlMs, logger: ctx.logger }
 
-  /** Cluster i + maxParallel of the plan starts when cluster i ends: at most maxParallel clusters at once. */
+  /**
+   * Cluster i + maxParallel of the plan starts when cluster i ends: at most maxParallel clusters at
+   * once. Without one, the run's result is stored now if this cluster's host was the run's last.
+   */
   async function startSuccessor(data: ClusterJobData, plan: string[]): Promise<void> {
     const index = data.index + data.maxParallel
     const clusterId = plan[index]
-    if (clusterId === undefined) return
+    if (clusterId === undefined) {
+      await finalizer.finalizeIfAllDone(data.runId)
+      return
+    }
     await ctx.addClusterJob(
       { runId: data.runId, clusterId, index, maxParallel: data.maxParallel },
       { parent: { id: data.runId, queue: ctx.runsQueueQualifiedName } }

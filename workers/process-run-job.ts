@@ -1,5 +1,4 @@
 import { WaitingChildrenError, type Job } from 'bullmq'
-import { aggregateResult } from '../shared/aggregate-result.js'
 import type { HostRunState } from '../shared/host-run-state.js'
 import { getRunSnapshot, type RunSnapshot } from '../store/run/get-run-snapshot.js'
 import { getHostResourceStates } from '../store/host/get-host-resource-states.js'
@@ -10,7 +9,6 @@ import { decideFailure } from '../shared/controls/failure-budget.js'
 import { setHostCheckFailures } from '../store/run/count-host-failure.js'
 import { PREFLIGHT_JOB, preflightJobId, type RunJobData } from './job-data.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
-import { finishRun } from '../store/run/finish-run.js'
 import { initHostRunStates } from '../store/host/init-host-run-states.js'
 import { markRunStarted } from '../store/run/mark-run-started.js'
 import { nextRunSeq } from '../store/run/next-run-seq.js'
@@ -19,16 +17,19 @@ import { stopRun } from '../store/run/stop-run.js'
 import { preflightCapacity } from './preflight-capacity.js'
 import type { PreflightCluster } from './process-preflight-job.js'
 import type { WorkerContext } from './worker-context.js'
+import type { RunFinalizer } from './finalize-run.js'
 
 /**
  * The orchestrator of one run, as a BullMQ step job: host checks and PreFlight children first,
  * then the cluster children, then the result. Between steps it waits in `waiting-children`,
  * holding no worker slot, so a run of many hours costs no worker while it waits.
  */
-export function makeRunProcessor(ctx: WorkerContext, preflightCluster: PreflightCluster) {
+export function makeRunProcessor(ctx: WorkerContext, preflightCluster: PreflightCluster, finalizer: RunFinalizer) {
   const { redis, keys, inventory, config } = ctx
+  const { finalize } = finalizer
 
-  async function checksAndPreflight(job: Job<RunJobData>, snapshot: RunSnapshot): Promise<void> {
+  /** 'inline' when PreFlight ran here (a run of one cluster): the run has no child job to wait for. */
+  async function checksAndPreflight(job: Job<RunJobData>, snapshot: RunSnapshot): Promise<'inline' | 'children'> {
     const { run } = snapshot
     // Together, one round trip (issue 12: time to the first PreFlight).
     const [started, resource] = await Promise.all([
@@ -80,7 +81,7 @@ export function makeRunProcessor(ctx: WorkerContext, preflightCluster: Preflight
     if (states.some((s) => s.phase === 'done' && s.failure)) {
       // docs/user-guide.md#host-checks: without `forced`, nothing at all is done.
       await stopRun(redis, keys, run.id, 'host checks failed')
-      return
+      return 'children'
     }
     // PreFlight per cluster (its pending hosts in inventory order): the hosts' sessions stay in the
     // worker its cluster job is then routed to (docs/operations.md#cluster-job-affinity).
@@ -101,7 +102,7 @@ export function makeRunProcessor(ctx: WorkerContext, preflightCluster: Preflight
       // step is taken up again: hosts already judged are passed over, one started is re-attached.
       const [clusterId, hostIds] = only
       await preflightCluster({ runId: run.id, clusterId, hostIds }, job.id)
-      return
+      return 'inline'
     }
     await ctx.hostsQueue.addBulk(
       [...byCluster].map(([clusterId, hostIds]) => ({
@@ -114,6 +115,7 @@ export function makeRunProcessor(ctx: WorkerContext, preflightCluster: Preflight
         }
       }))
     )
+    return 'children'
   }
 
   async function startClusters(job: Job<RunJobData>, first: RunSnapshot): Promise<void> {
@@ -142,33 +144,6 @@ export function makeRunProcessor(ctx: WorkerContext, preflightCluster: Preflight
     )
   }
 
-  async function finalize(snapshot: RunSnapshot): Promise<RollingMaintenanceResult> {
-    const { run, hosts } = snapshot
-    const cancelled = run.cancelRequested === true
-    // A host that never reached `done` is named whatever ended the run: a stop, a cancel, or a
-    // child job that failed for good (ignoreDependencyOnFailure lets the run end anyway).
-    const unfinishedWhy = cancelled
-      ? 'the run was cancelled before they finished'
-      : run.stopReason
-        ? `the run stopped: ${run.stopReason}`
-        : 'their job failed; see the worker logs'
-    const result = aggregateResult(hosts, cancelled ? 'the run was cancelled' : undefined, unfinishedWhy)
-    const status = cancelled ? 'cancelled' : result.rollingmaintenance.success ? 'succeeded' : 'failed'
-    if (await finishRun(redis, keys, run, status, result, config.runRetentionDays)) {
-      await emitRunEvent(redis, keys, run.id, 'run.finished', { status, result })
-      ctx.logger.info(
-        {
-          runId: run.id,
-          status,
-          updated: result.rollingmaintenance.hostsupdated.length,
-          skipped: result.rollingmaintenance.hostsskipped.length
-        },
-        'run finished'
-      )
-    }
-    return result
-  }
-
   return async function processRunJob(job: Job<RunJobData>, token?: string): Promise<RollingMaintenanceResult | null> {
     const runId = job.data.runId
     for (;;) {
@@ -191,9 +166,19 @@ export function makeRunProcessor(ctx: WorkerContext, preflightCluster: Preflight
       if (TERMINAL_STATUSES.has(snapshot.run.status)) return snapshot.run.result ?? null
       // A run cancelled before any host started goes straight to its result.
       if (step === 'finalize' || (snapshot.run.cancelRequested && step === 'start')) return finalize(snapshot)
-      if (step === 'start') await checksAndPreflight(job, snapshot)
-      else await startClusters(job, snapshot)
-      await job.updateData({ runId, step: step === 'start' ? 'clusters' : 'finalize' })
+      const inline = step === 'start' && (await checksAndPreflight(job, snapshot)) === 'inline'
+      if (inline) {
+        // PreFlight ran here and added no child: the clusters start at once, without asking BullMQ
+        // twice whether there are children to wait for (issue 12: time from PreFlight to the first
+        // host). The step is saved with the snapshot's read, before any cluster job exists.
+        const [, after] = await Promise.all([
+          job.updateData({ runId, step: 'clusters' }),
+          getRunSnapshot(redis, keys, runId)
+        ])
+        if (!after) return null
+        await startClusters(job, after)
+      } else if (step !== 'start') await startClusters(job, snapshot)
+      await job.updateData({ runId, step: step === 'start' && !inline ? 'clusters' : 'finalize' })
       if (token && (await job.moveToWaitingChildren(token))) throw new WaitingChildrenError()
     }
   }

@@ -3,6 +3,7 @@ import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { HOSTS_QUEUE, RUNS_QUEUE } from '../../shared/queue-names.js'
 import { makeRunProcessor } from '../../workers/process-run-job.js'
+import { makeRunFinalizer } from '../../workers/finalize-run.js'
 import { clusterJobId, preflightJobId, type RunJobData } from '../../workers/job-data.js'
 import { getClusterJobQueues } from '../../store/run/get-cluster-job-queues.js'
 import type { WorkerContext } from '../../workers/worker-context.js'
@@ -74,9 +75,9 @@ describe('the run job taken up again at a saved step', () => {
       draining: new AbortController().signal
     }
     const noPreflight = () => Promise.reject(new Error('no PreFlight runs while planning'))
-    await expect(makeRunProcessor(ctx, noPreflight)(retaken, 'retaken-token')).rejects.toBeInstanceOf(
-      WaitingChildrenError
-    )
+    await expect(
+      makeRunProcessor(ctx, noPreflight, makeRunFinalizer(ctx))(retaken, 'retaken-token')
+    ).rejects.toBeInstanceOf(WaitingChildrenError)
     // It went back to waiting without moving the run on: no cluster plan, no step 'finalize'.
     expect(updates).toEqual([])
     const done = await e2e.waitForRun(run.id)
