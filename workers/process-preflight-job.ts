@@ -14,8 +14,22 @@ import type { PreflightJobData } from './job-data.js'
 import { SKIP_REASONS, type StageVerdict } from './stage-decisions.js'
 import { stageTimeoutSec, type WorkerContext } from './worker-context.js'
 
+/**
+ * What the run job of a one-cluster run has just read and written itself, so its PreFlight does not
+ * read it again (issue 12: one round trip less before the first PreFlight starts).
+ */
+export interface PreflightKnown {
+  header: RunHeader
+  states: ReadonlyMap<string, HostRunState>
+  stop: { stopReason?: string | undefined; cancelled: boolean }
+}
+
 /** PreFlight of one cluster's hosts of a run, for the job given (its own, or the run job): 'gone' when the run no longer exists. */
-export type PreflightCluster = (data: PreflightJobData, jobId: string | undefined) => Promise<'gone' | 'done'>
+export type PreflightCluster = (
+  data: PreflightJobData,
+  jobId: string | undefined,
+  known?: PreflightKnown
+) => Promise<'gone' | 'done'>
 
 /**
  * PreFlight (docs/user-guide.md#preflight) of one cluster: its hosts in parallel, so their SSH
@@ -118,25 +132,35 @@ export function makePreflightCluster(ctx: WorkerContext): PreflightCluster {
     return next.phase
   }
 
-  return async function preflightCluster(data: PreflightJobData, jobId: string | undefined): Promise<'gone' | 'done'> {
+  return async function preflightCluster(
+    data: PreflightJobData,
+    jobId: string | undefined,
+    known?: PreflightKnown
+  ): Promise<'gone' | 'done'> {
     const { runId, clusterId, hostIds } = data
     const log = ctx.logger.child({ workerId: ctx.workerId, jobId, runId, clusterId, stage: 'PreFlight' })
-    // Read together, one round trip (issue 12, CPU per host cycle), with the route to this worker
-    // (its queue gets the cluster job: store/run/route-cluster-job.ts). Written first, not after the
-    // hosts: the run's clusters wait for this job, so its last write is on their critical path. A
-    // retry on another worker writes its own route over it.
-    const [header, states, stop] = await Promise.all([
-      ctx.readRunHeader(runId),
-      getHostRunStates(redis, keys, runId, hostIds),
-      getRunStop(redis, keys, runId),
-      setPreflightRoute(redis, keys, runId, clusterId, ctx.ownHostsQueue)
-    ])
+    // The route to this worker (its queue gets the cluster job: store/run/route-cluster-job.ts) is
+    // written first, not after the hosts: the run's clusters wait for this job, so its last write is
+    // on their critical path. A retry on another worker writes its own route over it. It is needed
+    // only once PreFlight is over: with what the run job knows, the hosts start without waiting for it.
+    const routed = setPreflightRoute(redis, keys, runId, clusterId, ctx.ownHostsQueue)
+    routed.catch(() => undefined)
+    // Read together with the route's write, one round trip (issue 12, CPU per host cycle).
+    const [header, states, stop] = known
+      ? [known.header, known.states, known.stop]
+      : await Promise.all([
+          ctx.readRunHeader(runId),
+          getHostRunStates(redis, keys, runId, hostIds),
+          getRunStop(redis, keys, runId),
+          routed
+        ])
     if (!header) return 'gone'
-    const outcomes = await Promise.allSettled(
-      hostIds.map((hostId) =>
+    const outcomes = await Promise.allSettled([
+      routed,
+      ...hostIds.map((hostId) =>
         limit(() => preflightHost(runId, header, stop, states.get(hostId), log.child({ hostId })))
       )
-    )
+    ])
     const failed = outcomes.find((o): o is PromiseRejectedResult => o.status === 'rejected')
     // A host whose record could not be written (Redis gone) makes the job fail and be retried;
     // hosts already judged are passed over then.

@@ -2,6 +2,7 @@ import { WaitingChildrenError, type Job } from 'bullmq'
 import type { HostRunState } from '../shared/host-run-state.js'
 import { getRunSnapshot, type RunSnapshot } from '../store/run/get-run-snapshot.js'
 import { getHostResourceStates } from '../store/host/get-host-resource-states.js'
+import { getHostRunStates } from '../store/host/get-host-run-states.js'
 import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { HostConfig, RollingMaintenanceResult } from '../shared/types.js'
 import { checkHosts } from '../shared/check-hosts.js'
@@ -101,7 +102,13 @@ export function makeRunProcessor(ctx: WorkerContext, preflightCluster: Preflight
       // saves a job hop at each end of PreFlight (issue 12). Should this worker die meanwhile, the
       // step is taken up again: hosts already judged are passed over, one started is re-attached.
       const [clusterId, hostIds] = only
-      await preflightCluster({ runId: run.id, clusterId, hostIds }, job.id)
+      const byId = new Map(states.map((s) => [s.hostId, s]))
+      await preflightCluster({ runId: run.id, clusterId, hostIds }, job.id, {
+        header: { status: 'running', request: run.request, clusterPlan: run.clusterPlan },
+        // Just written (initHostRunStates keeps a record already there, as on a retaken step: read those).
+        states: started ? byId : await getHostRunStates(redis, keys, run.id, hostIds),
+        stop: { stopReason: run.stopReason, cancelled: run.cancelRequested === true }
+      })
       return 'inline'
     }
     await ctx.hostsQueue.addBulk(
