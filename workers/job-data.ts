@@ -19,6 +19,11 @@ export interface ClusterJobData {
   /** Position in the run's cluster plan; cluster i + maxParallelClusters starts when cluster i ends. */
   index: number
   maxParallel: number
+  /**
+   * The host expected to start first (the first ready one in inventory order when the job was
+   * added), asked ahead before the job's first reads (issue 12). Only a hint: the reads decide.
+   */
+  firstHostId?: string
 }
 
 export const PREFLIGHT_JOB = 'preflight'

@@ -62,12 +62,57 @@ export function makeClusterProcessor(ctx: WorkerContext, finalizer: RunFinalizer
     const log = ctx.logger.child({ workerId: ctx.workerId, jobId: job.id, runId, clusterId })
     // The cluster's hosts in inventory order; those without a record are not part of this run.
     const clusterHosts = ctx.inventory.clusters.get(clusterId)?.hostIds ?? []
+
+    // SSH set-up of the next host overlaps the current host's cycle instead of adding to it. A failed
+    // prefetch resolves to undefined (the cycle opens again and reports it), so an unused one is
+    // closed without waiting for it (`void`).
+    let prefetched: { hostId: string; session: Promise<HostSession | undefined>; asked?: true } | undefined
+    const dropPrefetched = (): void => {
+      void prefetched?.session.then((s) => s?.close())
+      prefetched = undefined
+    }
+    const prefetchHost = (hostId: string | undefined): void => {
+      dropPrefetched()
+      const next = hostId ? ctx.inventory.hosts.get(hostId) : undefined
+      prefetched = next ? { hostId: next.id, session: ctx.executor.open(next).catch(() => undefined) } : undefined
+    }
+    // The first host's session and its check for a Maintenance script, whose round trip to the host
+    // overlaps the lease and the first reads (issue 12): later hosts have theirs asked during the
+    // previous host's PostMaintenance. Asked before the reads say which host starts first, of the
+    // one the job was added for (a host of the run, ready then); should it be another (or one to
+    // resume, opened with re-attach options), that one goes back to the pool.
+    const askFirst = (hostId: string | undefined): void => {
+      prefetchHost(hostId)
+      if (prefetched)
+        prefetched = { ...prefetched, session: askMaintenanceScriptAhead(prefetched.session), asked: true }
+    }
+    if (job.data.firstHostId && clusterHosts.includes(job.data.firstHostId)) askFirst(job.data.firstHostId)
+    // The lease is asked for with the first reads, not after them (issue 12: one round trip less
+    // before the cluster's first host); a run found gone lets go of it at once.
+    const leaseAbort = new AbortController()
+    const leasing = holdClusterLease(leaseDeps, clusterId, clusterLeaseOwner(ctx.workerId, job.id!), leaseAbort.signal)
+    leasing.catch(() => undefined)
+    const letGo = (): void => {
+      dropPrefetched()
+      leaseAbort.abort()
+      void leasing.then((l) => l.release()).catch(() => undefined)
+    }
     // Read together, one round trip (issue 12: time to the cluster's first host).
-    const [run, initial] = await Promise.all([
-      ctx.readRunHeader(runId),
-      getHostRunStates(redis, keys, runId, clusterHosts)
-    ])
-    if (!run || TERMINAL_STATUSES.has(run.status)) return 'run-gone'
+    let run: Awaited<ReturnType<typeof ctx.readRunHeader>>
+    let initial: Awaited<ReturnType<typeof getHostRunStates>>
+    try {
+      ;[run, initial] = await Promise.all([
+        ctx.readRunHeader(runId),
+        getHostRunStates(redis, keys, runId, clusterHosts)
+      ])
+    } catch (err) {
+      letGo()
+      throw err
+    }
+    if (!run || TERMINAL_STATUSES.has(run.status)) {
+      letGo()
+      return 'run-gone'
+    }
     const hostIds = clusterHosts.filter((id) => initial.has(id))
     // Every host of the cluster, in the run or not: where a maintenance driver may move VMs to.
     const clusterHostConfigs = clusterHosts
@@ -81,31 +126,16 @@ export function makeClusterProcessor(ctx: WorkerContext, finalizer: RunFinalizer
       timeoutSec: stageTimeoutSec(ctx, run.request.timeout)
     }
 
-    // SSH set-up of the next host overlaps the current host's cycle instead of adding to it. A failed
-    // prefetch resolves to undefined (the cycle opens again and reports it), so an unused one is
-    // closed without waiting for it (`void`).
-    let prefetched: { hostId: string; session: Promise<HostSession | undefined>; asked?: true } | undefined
-    const dropPrefetched = (): void => void prefetched?.session.then((s) => s?.close())
-    const prefetch = (index: number): void => {
-      dropPrefetched()
-      const nextId = hostIds[index]
-      const next = nextId ? ctx.inventory.hosts.get(nextId) : undefined
-      prefetched = next ? { hostId: next.id, session: ctx.executor.open(next).catch(() => undefined) } : undefined
-    }
-    // The first host's too: its set-up (when this worker did not keep its PreFlight connection)
-    // overlaps taking the lease and the boundary checks (issue 16: one handshake less per cluster
-    // on the critical path). Only a host about to start: a resumed one opens with re-attach options.
+    const prefetch = (index: number): void => prefetchHost(hostIds[index])
+    // The first host's set-up (when this worker did not keep its PreFlight connection) overlaps
+    // taking the lease and the boundary checks (issue 16: one handshake less per cluster on the
+    // critical path). Only a host about to start: a resumed one opens with re-attach options.
     const first = hostIds.findIndex((id) => initial.get(id)?.phase === 'ready')
-    if (first >= 0) {
-      prefetch(first)
-      // And its check for a Maintenance script, whose round trip to the host overlaps the lease
-      // too (issue 12): later hosts have theirs asked during the previous host's PostMaintenance.
-      if (prefetched)
-        prefetched = { ...prefetched, session: askMaintenanceScriptAhead(prefetched.session), asked: true }
-    }
+    if (first < 0) dropPrefetched()
+    else if (prefetched?.hostId !== hostIds[first]) askFirst(hostIds[first])
     let lease: Awaited<ReturnType<typeof holdClusterLease>>
     try {
-      lease = await holdClusterLease(leaseDeps, clusterId, clusterLeaseOwner(ctx.workerId, job.id!))
+      lease = await leasing
     } catch (err) {
       dropPrefetched()
       throw err

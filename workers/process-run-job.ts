@@ -139,15 +139,17 @@ export function makeRunProcessor(ctx: WorkerContext, preflightCluster: Preflight
       run.clusterIds.filter((c) => ready.has(c))
     )
     const maxParallel = config.maxParallelClusters
+    const readyIds = new Set(hosts.filter((h) => h.phase === 'ready').map((h) => h.hostId))
+    const firstReady = (clusterId: string): string | undefined =>
+      inventory.clusters.get(clusterId)?.hostIds.find((id) => readyIds.has(id))
     await Promise.all(
-      plan
-        .slice(0, maxParallel)
-        .map((clusterId, index) =>
-          ctx.addClusterJob(
-            { runId: run.id, clusterId, index, maxParallel },
-            { parent: { id: job.id!, queue: job.queueQualifiedName } }
-          )
+      plan.slice(0, maxParallel).map((clusterId, index) => {
+        const firstHostId = firstReady(clusterId)
+        return ctx.addClusterJob(
+          { runId: run.id, clusterId, index, maxParallel, ...(firstHostId ? { firstHostId } : {}) },
+          { parent: { id: job.id!, queue: job.queueQualifiedName } }
         )
+      })
     )
   }
 
