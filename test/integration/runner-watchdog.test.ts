@@ -2,7 +2,9 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import os from 'node:os'
 import path from 'node:path'
 import { setTimeout as sleep } from 'node:timers/promises'
+import { spawnSync } from 'node:child_process'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { RUNNER_PROGRAM } from '../../workers/ssh/runner-program.js'
 import type { StageName } from '../../shared/types.js'
 import { childrenOf, groupMembers } from '../support/host-processes.js'
 import { LocalRunner } from '../support/local-runner.js'
@@ -233,6 +235,35 @@ describe('the stage timeout kept by the runner', () => {
     r.send('k', run, 'Maintenance', undefined, 2)
     expect((await r.reply('k', 20_000)).kind).toBe('timeout')
     expect(Date.now() - t).toBeLessThan(12_000)
+  })
+
+  it('a watchdog judged gone while it is still there does not hold the answer until its time: it is killed and armed again', async () => {
+    // As a runner in a pid namespace of its own read the host's /proc before it checked that /proc
+    // was its own (the 100-host bench hung 30 min on five PreFlights): every verdict here is "gone".
+    for (const s of ['PreMaintenance', 'Maintenance', 'PostMaintenance'] as const) hook(s, 'exit 0')
+    const r = runner('rm_alive() { return 1; }')
+    const run = nextRun()
+    const t = Date.now()
+    r.chain(run, 600, [
+      { nonce: 'a', stage: 'PreMaintenance' },
+      { nonce: 'b', stage: 'Maintenance' },
+      { nonce: 'c', stage: 'PostMaintenance' }
+    ])
+    for (const nonce of ['a', 'b', 'c'])
+      expect(await r.reply(nonce, 20_000)).toMatchObject({ kind: 'exited', code: '0' })
+    expect(Date.now() - t).toBeLessThan(15_000)
+    // Killed watchdogs are not left behind: one at most, armed for the rest of the deadline.
+    expect(live(watchdogsOf(r)).length).toBeLessThanOrEqual(1)
+  })
+
+  it("a /proc that shows another pid namespace is not read for this shell's processes (no own group, no zombie check)", () => {
+    const probe = `${RUNNER_PROGRAM}\nprintf '%s %s\\n' "$rm_procok" "$rm_ss"\n`
+    // As sshd starts it (a session and group of its own), with /proc its own: both in use.
+    const own = spawnSync('setsid', ['sh', '-s'], { input: probe, encoding: 'utf8' })
+    expect(own.stdout.trim()).toBe('1 2')
+    // A pid namespace of its own under the host's /proc (unshare --pid without --mount-proc).
+    const ns = spawnSync('unshare', ['--pid', '--fork', 'setsid', 'sh', '-s'], { input: probe, encoding: 'utf8' })
+    expect(ns.stdout.trim()).toBe('0 1')
   })
 
   it.each(['own group', 'setsid'] as const)(

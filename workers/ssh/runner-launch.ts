@@ -30,10 +30,15 @@ rm_pgrp() {
   rm_g=$3
   [ -n "$rm_g" ]
 }
+# Whether /proc shows this shell's own pid namespace (rm_procok): a shell in a pid namespace of its
+# own under the host's /proc (unshare --pid without a /proc of its own) reads other processes there
+# under its pids, so nothing in /proc is taken to be about its processes then.
+rm_procok=0 rm_z=
+if { read -r rm_s rm_z < /proc/self/stat; } 2>/dev/null && [ "$rm_s" = "$$" ]; then rm_procok=1; fi
 rm_ss=0 rm_hs=0
 if command -v setsid > /dev/null 2>&1; then rm_hs=1; fi
 if [ "$rm_hs" = 1 ] && [ -r /proc/uptime ]; then rm_ss=1; fi
-if [ -r /proc/uptime ] && rm_pgrp $$ && [ "$rm_g" = "$$" ]; then rm_ss=2; fi
+if [ "$rm_procok" = 1 ] && rm_pgrp $$ && [ "$rm_g" = "$$" ]; then rm_ss=2; fi
 # SIGTERM (a shutdown, an operator, a script's kill 0 in the shell's own group): the running stage
 # is still waited for and its status recorded and answered, then the shell ends without starting
 # another (rm_done); a worker asks for that one again on a new connection.
@@ -88,8 +93,13 @@ rm_alarm() {
   rm_a=$rm_t
   rm_clock
   if [ "$rm_t" -ge "$rm_wdt" ] || ! rm_alive "$rm_wd"; then
-    wait "$rm_wd" 2>/dev/null
-    rm_wd=
+    # Ended, or ending: KILL first, so that the wait can never block on a watchdog still there (one
+    # judged gone by mistake would otherwise hold this shell, and the stage's answer, until its time).
+    # A CHLD meanwhile is only noted (rm_arming): run inside that wait, rm_alarm would arm a watchdog
+    # that this one then forgets.
+    rm_arming=1
+    rm_disarm
+    rm_arming=0
     if [ "$rm_t" -lt "$rm_dl" ]; then
       rm_arm "$rm_dl"
     elif [ "$rm_timed" = 0 ]; then
@@ -105,10 +115,10 @@ rm_alarm() {
 # Whether process $1 (the watchdog) is still there. Inside a wait, dash has reaped a child that
 # ended before its trap runs, so kill -s 0 tells; a CHLD noted while arming (rm_missed) is looked
 # at after it, outside a wait, where an ended child may not be reaped yet: there /proc tells a
-# zombie apart.
+# zombie apart, if it is this shell's own (rm_procok); otherwise kill -s 0's answer stands.
 rm_alive() {
   kill -s 0 "$1" 2>/dev/null || return 1
-  [ "$rm_missed" = 1 ] || return 0
+  [ "$rm_missed" = 1 ] && [ "$rm_procok" = 1 ] || return 0
   rm_pgrp "$1" || return 1
   [ "$rm_s" = "${BRACE}rm_s#Z}" ]
 }
@@ -165,7 +175,8 @@ rm_launch() {
     trap rm_alarm CHLD
     rm_t=$rm_t0
     rm_arm $(( rm_t0 + rm_to * 100 ))
-    [ "$rm_missed" = 0 ] || rm_alarm
+    # Looked at once, here; later CHLDs come inside the wait, where kill -s 0 tells.
+    [ "$rm_missed" = 0 ] || { rm_alarm; rm_missed=0; }
   elif [ "$1" != - ]; then
     rm_jput p "$rm_pid" - -
   fi
