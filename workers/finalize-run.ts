@@ -2,6 +2,7 @@ import { aggregateResult } from '../shared/aggregate-result.js'
 import type { RollingMaintenanceResult } from '../shared/types.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
 import { finishRun } from '../store/run/finish-run.js'
+import { getRunCompletion } from '../store/run/get-run-completion.js'
 import { getRunSnapshot, type RunSnapshot } from '../store/run/get-run-snapshot.js'
 import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { WorkerContext } from './worker-context.js'
@@ -49,6 +50,11 @@ export function makeRunFinalizer(ctx: Pick<WorkerContext, 'redis' | 'keys' | 'co
   }
 
   async function finalizeIfAllDone(runId: string): Promise<boolean> {
+    // The counters first: every cluster job of a run asks, and a run's records may be thousands
+    // (the scale bench: 1,000 clusters of a 10,000-host run), read only when they are all done.
+    const c = await getRunCompletion(redis, keys, runId)
+    if (!c.status || TERMINAL_STATUSES.has(c.status) || c.stopped || c.cancelled) return false
+    if (c.hosts === 0 || c.done < c.hosts) return false
     const snapshot = await getRunSnapshot(redis, keys, runId)
     if (!snapshot) return false
     const { run, hosts } = snapshot
