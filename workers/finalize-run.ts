@@ -2,7 +2,7 @@ import { aggregateResult } from '../shared/aggregate-result.js'
 import type { RollingMaintenanceResult } from '../shared/types.js'
 import { emitRunEvent } from '../store/events/emit-run-event.js'
 import { finishRun } from '../store/run/finish-run.js'
-import { getRunCompletion } from '../store/run/get-run-completion.js'
+import { claimRunFinalize } from '../store/run/claim-run-finalize.js'
 import { getRunSnapshot, type RunSnapshot } from '../store/run/get-run-snapshot.js'
 import { TERMINAL_STATUSES } from '../store/run/run-record.js'
 import type { WorkerContext } from './worker-context.js'
@@ -16,7 +16,7 @@ export interface RunFinalizer {
    * last calls it, so the result does not wait for BullMQ to hand the run job back (a job hop at the
    * run's end, issue 12); the run job finds the run finished and returns the stored result.
    */
-  finalizeIfAllDone(runId: string): Promise<boolean>
+  finalizeIfAllDone(runId: string, claimant: string): Promise<boolean>
 }
 
 export function makeRunFinalizer(ctx: Pick<WorkerContext, 'redis' | 'keys' | 'config' | 'logger'>): RunFinalizer {
@@ -49,19 +49,17 @@ export function makeRunFinalizer(ctx: Pick<WorkerContext, 'redis' | 'keys' | 'co
     return result
   }
 
-  async function finalizeIfAllDone(runId: string): Promise<boolean> {
-    // The counters first: every cluster job of a run asks, and a run's records may be thousands
-    // (the scale bench: 1,000 clusters of a 10,000-host run), read only when they are all done.
-    const c = await getRunCompletion(redis, keys, runId)
-    if (!c.status || TERMINAL_STATUSES.has(c.status) || c.stopped || c.cancelled) return false
-    if (c.hosts === 0 || c.done < c.hosts) return false
+  async function finalizeIfAllDone(runId: string, claimant: string): Promise<boolean> {
+    // Claimed first, on the counters: every cluster job of a run asks as it ends, the last ones at
+    // about the same moment, and a run's records may be thousands (the scale bench: 1,000 clusters
+    // of a 10,000-host run, whose last hundred cluster jobs each read all of them before the claim).
+    if (!(await claimRunFinalize(redis, keys, runId, claimant))) return false
     const snapshot = await getRunSnapshot(redis, keys, runId)
-    if (!snapshot) return false
-    const { run, hosts } = snapshot
-    if (TERMINAL_STATUSES.has(run.status) || run.stopReason || run.cancelRequested) return false
+    if (!snapshot || TERMINAL_STATUSES.has(snapshot.run.status)) return false
     // Every host of the run has a record from the run's start; all of them done means no cluster
     // has anything left to start, whatever the plan.
-    if (hosts.length !== run.hostIds.length || hosts.some((h) => h.phase !== 'done')) return false
+    if (snapshot.hosts.length !== snapshot.run.hostIds.length || snapshot.hosts.some((h) => h.phase !== 'done'))
+      return false
     await finalize(snapshot)
     return true
   }

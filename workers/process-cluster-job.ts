@@ -5,7 +5,7 @@ import type { HostConfig } from '../shared/types.js'
 import { clusterLeaseOwner, holdClusterLease } from './hold-cluster-lease.js'
 import type { HostSession } from './host-executor.js'
 import type { CycleResult } from './host-cycle-context.js'
-import type { ClusterJobData } from './job-data.js'
+import { clusterJobId, type ClusterJobData } from './job-data.js'
 import { driverFor } from './maintenance/driver-for.js'
 import { askMaintenanceScriptAhead } from './ask-maintenance-script-ahead.js'
 import { runHostCycle } from './run-host-cycle.js'
@@ -48,7 +48,7 @@ export function makeClusterProcessor(ctx: WorkerContext, finalizer: RunFinalizer
     const index = data.index + data.maxParallel
     const clusterId = plan[index]
     if (clusterId === undefined) {
-      await finalizer.finalizeIfAllDone(data.runId)
+      await finalizer.finalizeIfAllDone(data.runId, `${ctx.workerId}/${clusterJobId(data.runId, data.index)}`)
       return
     }
     await ctx.addClusterJob(
