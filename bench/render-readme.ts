@@ -30,21 +30,24 @@ function unmetNotes(r: BenchReport): string {
         'Maintenance and PostMaintenance as one chain (docs/stage-scripts.md#chained-stages). A stage costs ' +
         "the host its script, forked and exec'd straight into the runner shell's process group, three lines " +
         "appended to the run's journal on the host (no file is created per stage) and the runner's builtins; " +
-        'one `sleep` keeps the timeouts of a whole host cycle. Measured on the AMD EPYC machine of this run, ' +
-        'whose speed moves by a third from one minute to the next: a bare dash loop starting the no-op bash ' +
-        "logging script takes 1.35-1.87 ms from one script's end to the next one's start; the runner alone " +
-        '(100 chains, no SSH, workers or Redis) 1.86-1.89 ms where the bare loop took 1.40. In the overhead ' +
-        'scenario (15-20 warm runs a sample) a host cycle takes 7-7.5 ms on the critical path: two gaps inside ' +
-        'the chain (1.9-2.3 ms each) and 2.9-3.3 ms between two hosts (the reply over SSH 0.6-0.8 ms, one ' +
-        "Redis round trip, then 1.75-1.9 ms from the request's write to the next script's start). The run's " +
-        'fixed costs add 3.5-4 ms to each of its 10 host cycles: 11-15 ms from the API request to the first ' +
-        'PreFlight script, 10-12 ms of PreFlight on all 10 hosts at once (their sshd, runner and bash share the ' +
-        '2 cores with the worker, the API and Redis, where real hosts would each run theirs: the ten PreFlight ' +
-        'scripts start about 1.3 ms apart), 10-12 ms from the last PreFlight to the first PreMaintenance (a job ' +
-        "hop, the cluster's plan, route, lease and slot) and 3 ms to the stored result. Warm runs of the same " +
-        'code take 101-160 ms here depending on the minute (11-16 ms per host cycle against a processSpawnMs ' +
-        "of 2.5-3.5 ms); the bench's median of three runs, the first of them cold, is the slower of the two " +
-        'warm ones.'
+        'one `sleep` keeps the timeouts of a whole host cycle. Measured on the Intel Xeon machine of this run ' +
+        "(2026-12-06): a bare dash loop starting the no-op bash logging script takes 1.10 ms from one script's " +
+        "end to the next one's start; the runner alone (100 chains, no SSH, workers or Redis) 1.44-1.51 ms, " +
+        'and 1.52-1.64 ms from a new request to its first script. In the overhead scenario (timelines of warm ' +
+        "runs from Redis MONITOR, the hosts' microsecond clocks and the worker's socket writes) a host cycle " +
+        'takes about 5.5 ms on the critical path: two gaps inside the chain (1.4-1.55 ms each) and 2.6 ms ' +
+        'between two hosts (the reply over SSH 0.3 ms, the worker to its first Redis write 0.33, to the slot ' +
+        "claim 0.14, the claim's answer to the request's write 0.37, the request to the script's start 1.5). " +
+        "The run's fixed costs add about 2.5-3 ms to each of its 10 host cycles: 9-13 ms from the API request " +
+        'to the first PreFlight script, 12-15 ms from the first PreFlight request to the last PreFlight reply ' +
+        "(ten hosts' sshd, runner and bash on the 2 cores at once, where real hosts would each run theirs: " +
+        "the machine is saturated then, 114-124 ms of CPU per run in all, 66-76 of it the hosts', 30-33 the " +
+        "worker's, 7 Redis's, 9-10 the API's and the polling client's), 8-9 ms from the last PreFlight reply " +
+        'to the first PreMaintenance (the run job plans the cluster, a job hop, the cluster job takes the lease ' +
+        "and the slot) and 1.3-1.6 ms from the last PostMaintenance to the stored result. The bench's median " +
+        'of three runs, the first of them cold, is the slower of the two warm ones; processSpawnMs, the ' +
+        "divisor, is the median of 30 `spawnSync('sh -c true')` in the bench's own process and moved between " +
+        '2.1 and 2.5 ms from one run to the next here.'
     )
   if (unmet('overhead per host cycle >= 10x') || unmet('seed'))
     notes.push(
