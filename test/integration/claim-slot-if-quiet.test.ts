@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HostRunState } from '../../shared/host-run-state.js'
 import { acquireClusterLease } from '../../store/cluster/acquire-cluster-lease.js'
@@ -8,7 +7,8 @@ import { getHostRunState } from '../../store/host/get-host-run-state.js'
 import { initHostRunStates } from '../../store/host/init-host-run-states.js'
 import { createRedisKeys } from '../../store/keys.js'
 import { PROGRESS_FIELDS } from '../../store/run/run-progress.js'
-import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
+import { deletePrefix, testRedis, uniquePrefix } from '../support/redis.js'
+import type { RedisClient } from '../../store/connection.js'
 
 /**
  * The slot claim that starts a host without the boundary having been read (issue 12: one round
@@ -17,11 +17,11 @@ import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
  */
 const prefix = uniquePrefix('quiet-claim')
 const keys = createRedisKeys(prefix)
-let redis: Redis
+let redis: RedisClient
 let n = 0
 
 beforeAll(() => {
-  redis = new Redis(testRedisUrl())
+  redis = testRedis()
 })
 afterAll(async () => {
   redis.disconnect()

@@ -1,4 +1,3 @@
-import { Redis } from 'ioredis'
 import { pino } from 'pino'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { HostRunState } from '../../shared/host-run-state.js'
@@ -8,7 +7,8 @@ import { createRedisKeys } from '../../store/keys.js'
 import { createRunRecord } from '../../store/run/create-run-record.js'
 import { getRunSnapshot } from '../../store/run/get-run-snapshot.js'
 import { makeRunFinalizer } from '../../workers/finalize-run.js'
-import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
+import { deletePrefix, testRedis, testRedisUrl, uniquePrefix } from '../support/redis.js'
+import type { RedisClient } from '../../store/connection.js'
 
 /**
  * The run's result stored by the cluster job whose host was the run's last (issue 12: no job hop at
@@ -16,11 +16,11 @@ import { deletePrefix, testRedisUrl, uniquePrefix } from '../support/redis.js'
  */
 const prefix = uniquePrefix('finalize-run')
 const keys = createRedisKeys(prefix)
-let redis: Redis
+let redis: RedisClient
 let n = 0
 
 beforeAll(() => {
-  redis = new Redis(testRedisUrl())
+  redis = testRedis()
 })
 afterAll(async () => {
   redis.disconnect()
