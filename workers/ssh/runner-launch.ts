@@ -34,6 +34,9 @@ rm_pgrp() {
 # own under the host's /proc (unshare --pid without a /proc of its own) reads other processes there
 # under its pids, so nothing in /proc is taken to be about its processes then.
 rm_procok=0 rm_z=
+# Error messages of commands expected to fail (kill -s 0 of an ended process) go to fd 9, /dev/null
+# opened once: a 2>/dev/null opens it again at every use, and a stage's start has several (issue 12).
+exec 9> /dev/null
 if { read -r rm_s rm_z < /proc/self/stat; } 2>/dev/null && [ "$rm_s" = "$$" ]; then rm_procok=1; fi
 rm_ss=0 rm_hs=0
 if command -v setsid > /dev/null 2>&1; then rm_hs=1; fi
@@ -90,6 +93,14 @@ rm_disarm() {
 rm_alarm() {
   if [ "$rm_arming" = 1 ]; then rm_missed=1; return 0; fi
   [ -n "$rm_wd" ] || return 0
+  # The usual CHLD, the script's end inside the wait (reaped then, so kill -s 0 fails; its zombie,
+  # outside a wait, does not): with the watchdog still there, this stage's deadline no longer
+  # matters and nothing else is to be done, not even a look at the clock (rm_arm looks at the
+  # watchdog's time for the next stage). rm_sgone tells rm_launch's wait loop.
+  if [ "$rm_missed" != 1 ] && { ! kill -s 0 "$rm_pid" && kill -s 0 "$rm_wd"; } 2>&9; then
+    rm_sgone=1
+    return 0
+  fi
   rm_a=$rm_t
   rm_clock
   if [ "$rm_t" -ge "$rm_wdt" ] || ! rm_alive "$rm_wd"; then
@@ -117,7 +128,7 @@ rm_alarm() {
 # at after it, outside a wait, where an ended child may not be reaped yet: there /proc tells a
 # zombie apart, if it is this shell's own (rm_procok); otherwise kill -s 0's answer stands.
 rm_alive() {
-  kill -s 0 "$1" 2>/dev/null || return 1
+  kill -s 0 "$1" 2>&9 || return 1
   [ "$rm_missed" = 1 ] && [ "$rm_procok" = 1 ] || return 0
   rm_pgrp "$1" || return 1
   [ "$rm_s" = "${BRACE}rm_s#Z}" ]
@@ -152,19 +163,23 @@ rm_exec() {
   esac
   exec timeout -k 5 "$rm_to" "$@"
 }
+rm_script_exec() {
+  if [ "$rm_hp" = 1 ]; then rm_exec "$rm_script" "$rm_pl"; else rm_exec "$rm_script"; fi
+}
 # The script, its output to $1 (a file, or - for this stdout), waited for; its exit status in rm_rc,
 # rm_timed=1 when the timeout ended it. Its pid (rm_pid) is also its process group's id but in the
 # runner's own group (rm_ss 2), where the group is this shell's pid; the journal's p line has both.
+# The output file is opened (emptied) by the forked shell, not by this one: no descriptor of this
+# shell to move for it (issue 12). A file that cannot be opened fails the stage with status 2 and
+# the reason on the runner's stderr.
 rm_launch() {
-  if [ "$1" = - ]; then exec 7>&1; else exec 7> "$1"; fi
-  rm_clock; rm_t0=$rm_t rm_timed=0
-  if [ "$rm_hp" = 1 ]; then
-    ( rm_env; rm_exec "$rm_script" "$rm_pl" ) < /dev/null >&7 2>&1 7>&- &
+  rm_clock; rm_t0=$rm_t rm_timed=0 rm_sgone=0
+  if [ "$1" = - ]; then
+    ( rm_env; rm_script_exec ) < /dev/null 2>&1 9>&- &
   else
-    ( rm_env; rm_exec "$rm_script" ) < /dev/null >&7 2>&1 7>&- &
+    ( rm_env; rm_script_exec ) < /dev/null > "$1" 2>&1 9>&- &
   fi
   rm_pid=$!
-  exec 7>&-
   if [ "$rm_ss" != 0 ]; then
     rm_grp=$rm_pid
     [ "$rm_ss" = 2 ] && rm_grp=$$
@@ -184,11 +199,12 @@ rm_launch() {
     wait "$rm_pid"; rm_rc=$?
     # Above 128: the script's own status, or a wait cut short by a trapped signal (CHLD, TERM).
     [ "$rm_rc" -gt 128 ] || break
-    # Cut short while the script runs (or is a zombie not yet reaped): wait on.
-    if kill -s 0 "$rm_pid" 2>/dev/null; then continue; fi
+    # Cut short while the script runs (or is a zombie not yet reaped): wait on. Seen gone by the
+    # trap (rm_sgone), it is not asked again.
+    if [ "$rm_sgone" = 0 ] && kill -s 0 "$rm_pid" 2>&9; then continue; fi
     # Gone, and reaped while this shell ran a trap: its status is still kept for this wait (127
     # only when it was reported already, and then rm_rc was it).
-    wait "$rm_pid" 2>/dev/null; rm_w=$?
+    wait "$rm_pid" 2>&9; rm_w=$?
     [ "$rm_w" = 127 ] || rm_rc=$rm_w
     break
   done

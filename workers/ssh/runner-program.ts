@@ -68,10 +68,12 @@ rm_boot() {
   if [ -r "$rm_boot_path" ]; then read -r rm_boot_now < "$rm_boot_path" || :; fi
   case $rm_boot_now in ''|*[!0-9A-Za-z_.:-]*) rm_boot_now=unknown ;; esac
 }
-# Centiseconds since boot, builtins only (-1 when /proc/uptime is not there).
+# Centiseconds since boot, builtins only (-1 when /proc/uptime is not there: looked at once).
+rm_upok=0
+[ ! -r /proc/uptime ] || rm_upok=1
 rm_clock() {
   rm_t=-1 rm_up=
-  if [ -r /proc/uptime ]; then read -r rm_up rm_idle < /proc/uptime || :; fi
+  if [ "$rm_upok" = 1 ]; then read -r rm_up rm_idle < /proc/uptime || :; fi
   case $rm_up in [0-9]*.[0-9][0-9]) rm_t=$(( ${BRACE}rm_up%.*} * 100 + 1${BRACE}rm_up#*.} - 100 )) ;; esac
 }
 rm_find() {
@@ -116,7 +118,7 @@ ${RUNNER_LAUNCH}
 # -); r, once the shell's next stage reuses the output file. A line is taken only whole, ending in
 # ".": one being appended may be read cut short. Only the shell whose claim is first writes p, x, r.
 rm_j() {
-  [ "$1" = "$rm_jst" ] || return 0
+  case $1 in "$rm_jst") ;; *) return 0 ;; esac
   case $2:$# in
     c:7) [ "$7" = . ] && [ -z "$rm_jid" ] && rm_sv=$3 rm_bs=$4 rm_of=$5 rm_jid=$6 ;;
     p:6) [ "$6" = . ] && rm_pg=$3 rm_pdl=${BRACE}4#-} rm_pgg=${BRACE}5#-} ;;
@@ -207,13 +209,13 @@ rm_done() { [ "$rm_term" = 0 ] || exit 143; }
 # 2: none can be made (answered as error 90). runs/ is made at the session's start; only if it
 # went away since is it made again here (a process).
 rm_claim() {
-  if [ -e "$rm_jf" ] && [ ! -O "$rm_jf" ]; then
+  if [ ! -O "$rm_jf" ] && [ -e "$rm_jf" ]; then
     printf '%s is not owned by this user: it is not read, no stage is started by it\n' "$rm_jf"
     return 2
   fi
-  if ! { rm_jput c; } 2>/dev/null; then
-    mkdir -p "$rm_state/runs" < /dev/null 2>/dev/null
-    if ! { rm_jput c; } 2>/dev/null; then
+  if ! { rm_jput c; } 2>&9; then
+    mkdir -p "$rm_state/runs" < /dev/null 2>&9
+    if ! { rm_jput c; } 2>&9; then
       printf 'cannot append to %s\n' "$rm_jf"
       return 2
     fi
@@ -300,10 +302,11 @@ rm_stage() {
   rm_p=$rm_state/runs/$rm_run.$rm_hk.$rm_st.
   # A stage an older runner started (a claim file, or a directory per stage) is answered from its
   # own files: a worker upgraded while a stage runs re-attaches to it instead of starting it again.
-  if [ ! -e "$rm_p"claim ] && [ -e "$rm_state/runs/$rm_run/$rm_host/$rm_st/claim" ]; then
-    rm_p=$rm_state/runs/$rm_run/$rm_host/$rm_st/
+  if [ -e "$rm_p"claim ]; then
+    rm_jm=0
+  elif [ -e "$rm_state/runs/$rm_run/$rm_host/$rm_st/claim" ]; then
+    rm_p=$rm_state/runs/$rm_run/$rm_host/$rm_st/ rm_jm=0
   fi
-  [ ! -e "$rm_p"claim ] || rm_jm=0
   if [ "$rm_mode" = direct ]; then rm_direct; return; fi
   if [ "$rm_jm" = 0 ]; then rm_attach; return; fi
   rm_meta
