@@ -30,10 +30,11 @@ function unmetNotes(r: BenchReport): string {
         'Maintenance and PostMaintenance as one chain (docs/stage-scripts.md#chained-stages). A stage costs ' +
         "the host its script, forked and exec'd straight into the runner shell's process group, three lines " +
         "appended to the run's journal on the host (no file is created per stage) and the runner's builtins; " +
-        'one `sleep` keeps the timeouts of a whole host cycle. Measured on the Intel Xeon machine of this run ' +
-        "(2026-12-06): a bare dash loop starting the no-op bash logging script takes 1.10 ms from one script's " +
-        "end to the next one's start; the runner alone (100 chains, no SSH, workers or Redis) 1.44-1.51 ms, " +
-        'and 1.52-1.64 ms from a new request to its first script. In the overhead scenario (timelines of warm ' +
+        'one `sleep` keeps the timeouts of a whole host cycle; the runner makes about 112 system calls of its own ' +
+        'per stage (strace -c). Measured on two machines of this kind on 2026-12-06, an Intel Xeon and then an ' +
+        "AMD EPYC: a bare dash loop starting the no-op bash logging script takes 1.10 and 1.17 ms from one script's " +
+        "end to the next one's start; the runner alone (100 chains, no SSH, workers or Redis) 1.44-1.51 and " +
+        '1.66-1.77 ms. On the Intel Xeon, 1.52-1.64 ms from a new request to its first script; in the overhead scenario (timelines of warm ' +
         "runs from Redis MONITOR, the hosts' microsecond clocks and the worker's socket writes) a host cycle " +
         'takes about 5.5 ms on the critical path: two gaps inside the chain (1.4-1.55 ms each) and 2.6 ms ' +
         'between two hosts (the reply over SSH 0.3 ms, the worker to its first Redis write 0.33, to the slot ' +
@@ -47,7 +48,8 @@ function unmetNotes(r: BenchReport): string {
         "and the slot) and 1.3-1.6 ms from the last PostMaintenance to the stored result. The bench's median " +
         'of three runs, the first of them cold, is the slower of the two warm ones; processSpawnMs, the ' +
         "divisor, is the median of 30 `spawnSync('sh -c true')` in the bench's own process and moved between " +
-        '2.1 and 2.5 ms from one run to the next here.'
+        '2.1 and 2.5 ms from one run to the next on the Intel Xeon, 1.9 and 3.8 ms on the AMD EPYC, where eight ' +
+        'runs of the same code (7f8f280) gave 3.6 to 4.6 x.'
     )
   if (unmet('overhead per host cycle >= 10x') || unmet('seed'))
     notes.push(
