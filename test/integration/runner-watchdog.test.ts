@@ -145,6 +145,28 @@ describe('the stage timeout kept by the runner', () => {
     expect(Date.now() - t).toBeLessThan(6000)
   })
 
+  it.each([false, true])(
+    'a kept watchdog killed from outside between two stages is not counted on: the next stage still gets its deadline (runner leading its group: %s)',
+    async (leader) => {
+      hook('PreFlight', 'exit 0')
+      hook('Maintenance', 'sleep 25')
+      const r = runner(undefined, false, leader)
+      const run = nextRun()
+      // PreFlight's watchdog fires 1 s in: Maintenance's deadline (3 s) is later, so it would be kept.
+      r.send('pf', run, 'PreFlight', undefined, 1)
+      expect((await r.reply('pf')).kind).toBe('exited')
+      const dogs = watchdogsOf(r)
+      expect(dogs).toHaveLength(1)
+      // Killed while no stage runs: its end is not seen by any trap.
+      process.kill(dogs[0]!, 'SIGKILL')
+      for (let i = 0; i < 50 && comm(dogs[0]!) !== ''; i++) await sleep(10)
+      const t = Date.now()
+      r.send('m', run, 'Maintenance', undefined, 3)
+      expect((await r.reply('m', 15_000)).kind).toBe('timeout')
+      expect(Date.now() - t).toBeLessThan(10_000)
+    }
+  )
+
   it('a runner leading its process group (as sshd starts it) runs scripts in that group; one that does not, each in its own (setsid)', async () => {
     hook('PreFlight', 'exit 0')
     for (const [mode, r] of [

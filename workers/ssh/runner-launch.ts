@@ -59,11 +59,18 @@ trap 'exit 141' PIPE
 # not reach it, while a shutdown's SIGTERM to every process still ends it at once, even orphaned.
 # Without setsid it ignores TERM instead. rm_alarm stays out meanwhile (rm_arming): it would wait
 # for the watchdog this waits for, or arm one of its own; it notes that it was called
-# (rm_missed), and the caller runs it once afterwards.
+# (rm_missed), and the caller runs it once afterwards. A kept watchdog is asked whether it is still
+# there: one killed while no stage ran ended unseen by any trap (dash has reaped it by now, so
+# kill -s 0 tells), and counting on it would leave the stage without its deadline. Asked without a
+# redirection (a stage's start costs fewer system calls): only a watchdog gone that way makes kill
+# say so on the runner's stderr.
 rm_arm() {
   rm_dl=$1 rm_arming=1
   if [ -n "$rm_wd" ]; then
-    if [ "$rm_t" -lt "$rm_wdt" ] && [ "$rm_wdt" -le "$rm_dl" ]; then rm_arming=0; return 0; fi
+    if [ "$rm_t" -lt "$rm_wdt" ] && [ "$rm_wdt" -le "$rm_dl" ] && kill -s 0 "$rm_wd"; then
+      rm_arming=0
+      return 0
+    fi
     rm_disarm
     rm_clock
   fi
