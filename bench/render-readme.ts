@@ -48,8 +48,8 @@ function unmetNotes(r: BenchReport): string {
         "and the slot) and 1.3-1.6 ms from the last PostMaintenance to the stored result. The bench's median " +
         'of three runs, the first of them cold, is the slower of the two warm ones; processSpawnMs, the ' +
         "divisor, is the median of 30 `spawnSync('sh -c true')` in the bench's own process and moved between " +
-        '2.1 and 2.5 ms from one run to the next on the Intel Xeon, 1.9 and 3.8 ms on the AMD EPYC, where eight ' +
-        'runs of the same code (7f8f280) gave 3.6 to 4.6 x.'
+        '2.1 and 2.5 ms from one run to the next on the Intel Xeon, 1.9 and 3.8 ms on the AMD EPYC, where nine ' +
+        'runs of 7f8f280 and e8f48dc (the same runner but for one `kill -s 0` per stage) gave 3.6 to 4.6 x.'
     )
   if (unmet('overhead per host cycle >= 10x') || unmet('seed'))
     notes.push(
