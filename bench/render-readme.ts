@@ -18,15 +18,29 @@ function verbatim(dir: string, file: string): string {
 }
 
 /**
- * What the work on issue 12 found about each target this run did not meet (from the profiles and
- * breakdowns taken while working on it); only the unmet ones are listed.
+ * A met target whose figure is within this fraction of its limit is listed with the unmet ones: the
+ * same code's runs on one machine spread wider than that (the 4 x target: 2.4 to 4.2 x on one).
  */
-function unmetNotes(r: BenchReport): string {
+const NARROW = 0.15
+
+/**
+ * What the work on issue 12 found about each target this run did not meet, or met by less than the
+ * spread of its runs (from the profiles and breakdowns taken while working on it).
+ */
+function targetNotes(r: BenchReport): string {
   const unmet = (prefix: string): boolean => r.targets.some((t) => t.target.startsWith(prefix) && !t.met)
+  const overhead = r.overhead.overheadPerHostCycleMs
+  const spawn = r.profile.processSpawnMs
+  const spawnRatio = overhead !== undefined && spawn ? overhead / spawn : undefined
+  const narrowSpawn =
+    !unmet('overhead per host cycle <= 4') && spawnRatio !== undefined && spawnRatio > 4 * (1 - NARROW)
   const notes: string[] = []
-  if (unmet('overhead per host cycle <= 4'))
+  if (unmet('overhead per host cycle <= 4') || narrowSpawn)
     notes.push(
-      '- **Overhead against process creation.** With the `none` driver the host runs PreMaintenance, ' +
+      (narrowSpawn
+        ? `- **Overhead against process creation (met here at ${spawnRatio!.toFixed(1)} x, by less than its runs spread).** `
+        : '- **Overhead against process creation.** ') +
+        'With the `none` driver the host runs PreMaintenance, ' +
         'Maintenance and PostMaintenance as one chain (docs/stage-scripts.md#chained-stages). A stage costs ' +
         "the host its script, forked and exec'd straight into the runner shell's process group, three lines " +
         "appended to the run's journal on the host (no file is created per stage) and the runner's builtins; " +
@@ -49,7 +63,12 @@ function unmetNotes(r: BenchReport): string {
         'of three runs, the first of them cold, is the slower of the two warm ones; processSpawnMs, the ' +
         "divisor, is the median of 30 `spawnSync('sh -c true')` in the bench's own process and moved between " +
         '2.1 and 2.5 ms from one run to the next on the Intel Xeon, 1.9 and 3.8 ms on the AMD EPYC, where nine ' +
-        'runs of 7f8f280 and e8f48dc (the same runner but for one `kill -s 0` per stage) gave 3.6 to 4.6 x.'
+        'runs of 7f8f280 and e8f48dc (the same runner but for one `kill -s 0` per stage) gave 3.6 to 4.6 x. ' +
+        'On another AMD EPYC machine of this kind (2026-12-06, 16:00-16:45Z), ten runs of 9dc699e, the same ' +
+        'code, gave 2.4 to 4.2 x (median 3.7; overhead 9.4 to 12.7 ms, processSpawnMs 2.5 to 4.2 ms; one ' +
+        'above 4 x); alternating runs of two changes tried then (the PreFlight requests sent before their ' +
+        "records' writes, the next host's script check asked at Maintenance's end) did not move what they " +
+        'aimed at (the spread of the PreFlight requests, the time between hosts) beyond that noise; neither was kept.'
     )
   if (unmet('overhead per host cycle >= 10x') || unmet('seed'))
     notes.push(
@@ -73,7 +92,7 @@ function unmetNotes(r: BenchReport): string {
       '- **API GET p99.** The API, the worker and Redis share the 2 cores ' +
         `(load average ${r.load ? r.load.start.toFixed(1) : '?'} here): the tail is the API waiting for a CPU.`
     )
-  return notes.length === 0 ? '' : `### Targets not met: what limits them\n\n${notes.join('\n')}\n`
+  return notes.length === 0 ? '' : `### Targets not met, or met narrowly: what limits them\n\n${notes.join('\n')}\n`
 }
 
 /** bench/results/README.md from the report (the fleet section is appended by its own renderer). */
@@ -94,7 +113,7 @@ what the same run measured on the same machine. How to run each scenario: docs/d
 |---|---|---|
 ${r.targets.map((t) => `| ${t.target} | ${t.measured} | ${t.met ? 'yes' : 'no'} |`).join('\n')}
 
-${unmetNotes(r)}
+${targetNotes(r)}
 ## 1. Overhead per host cycle, rollmaint and Ansible (real sshd hosts, no-op stage scripts)
 
 One cluster of 10 hosts, each with the same four logging stage scripts; rollmaint's API in the bench's
