@@ -27,7 +27,7 @@ const NARROW = 0.15
  * What the work on issue 12 found about each target this run did not meet, or met by less than the
  * spread of its runs (from the profiles and breakdowns taken while working on it).
  */
-function targetNotes(r: BenchReport): string {
+export function targetNotes(r: BenchReport): string {
   const unmet = (prefix: string): boolean => r.targets.some((t) => t.target.startsWith(prefix) && !t.met)
   const overhead = r.overhead.overheadPerHostCycleMs
   const spawn = r.profile.processSpawnMs
