@@ -38,7 +38,7 @@ export function targetNotes(r: BenchReport): string {
   if (unmet('overhead per host cycle <= 4') || narrowSpawn)
     notes.push(
       (narrowSpawn
-        ? `- **Overhead against process creation (met here at ${spawnRatio!.toFixed(1)} x, by less than its runs spread).** `
+        ? `- **Overhead against process creation (met here at ${spawnRatio!.toFixed(1)} x, by less than its runs' spread).** `
         : '- **Overhead against process creation.** ') +
         'With the `none` driver the host runs PreMaintenance, ' +
         'Maintenance and PostMaintenance as one chain (docs/stage-scripts.md#chained-stages). A stage costs ' +

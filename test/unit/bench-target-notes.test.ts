@@ -32,7 +32,7 @@ describe('bench README notes on issue 12 targets', () => {
   it('lists a 4 x target met within 15 % of its limit, with its ratio', () => {
     const r = report(10.2, 2.7)
     expect(spawnTarget(r)?.met).toBe(true)
-    expect(targetNotes(r)).toContain('met here at 3.8 x, by less than its runs spread')
+    expect(targetNotes(r)).toContain("met here at 3.8 x, by less than its runs' spread")
   })
 
   it('says nothing of a target met with room to spare', () => {
