@@ -1,6 +1,6 @@
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { cpuPerHostCycleMs } from './issue12-targets.js'
+import { cpuPerHostCycleMs, overheadToSpawnRatio } from './issue12-targets.js'
 import type { BenchReport } from './report.js'
 
 const rows = (o: Record<string, unknown>): string =>
@@ -29,16 +29,14 @@ const NARROW = 0.15
  */
 export function targetNotes(r: BenchReport): string {
   const unmet = (prefix: string): boolean => r.targets.some((t) => t.target.startsWith(prefix) && !t.met)
-  const overhead = r.overhead.overheadPerHostCycleMs
-  const spawn = r.profile.processSpawnMs
-  const spawnRatio = overhead !== undefined && spawn ? overhead / spawn : undefined
-  const narrowSpawn =
-    !unmet('overhead per host cycle <= 4') && spawnRatio !== undefined && spawnRatio > 4 * (1 - NARROW)
+  const spawnUnmet = unmet('overhead per host cycle <= 4')
+  const ratio = overheadToSpawnRatio(r)
+  const narrowRatio = !spawnUnmet && ratio !== undefined && ratio > 4 * (1 - NARROW) ? ratio : undefined
   const notes: string[] = []
-  if (unmet('overhead per host cycle <= 4') || narrowSpawn)
+  if (spawnUnmet || narrowRatio !== undefined)
     notes.push(
-      (narrowSpawn
-        ? `- **Overhead against process creation (met here at ${spawnRatio!.toFixed(1)} x, by less than its runs' spread).** `
+      (narrowRatio !== undefined
+        ? `- **Overhead against process creation (met here at ${narrowRatio.toFixed(1)} x, by less than its runs' spread).** `
         : '- **Overhead against process creation.** ') +
         'With the `none` driver the host runs PreMaintenance, ' +
         'Maintenance and PostMaintenance as one chain (docs/stage-scripts.md#chained-stages). A stage costs ' +
